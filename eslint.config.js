@@ -1,0 +1,24 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', 'gateway/src/db/generated/**', '**/dist/**', 'data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-assertions': ['error', { assertionStyle: 'as', objectLiteralTypeAssertions: 'never' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Only config/ reads the environment (STYLE.md).
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through gateway/src/config' }],
+    },
+  },
+  {
+    files: ['gateway/src/config/**', 'prisma.config.ts', 'test/**', 'devices-sim/src/cli/**', 'prisma/seed.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { buildHttp } from './api';
+import type { ReadyReport } from './api/health';
+import { createDeviceAuth } from './auth/device-auth';
+import { type Broker, createBroker } from './broker';
+import { Bus } from './bus';
+import { type Config, databasePath } from './config';
+import type { DeviceKind } from './contracts';
+import { asyncApiDocument } from './contracts/asyncapi';
+import { type Db, openDb } from './db/client';
+import { deviceRepo } from './db/devices';
+import { type EventWriter, createEventWriter } from './db/event-writer';
+import { createIngest } from './ingest';
+import type { Logger } from './log';
+import { type Metrics, createMetrics } from './metrics';
+
+export interface Gateway {
+  readonly config: Config;
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly broker: Broker;
+  readonly http: FastifyInstance;
+  readonly metrics: Metrics;
+  readonly writer: EventWriter;
+  /** Starts listening; returns the bound ports (useful when the config asked for port 0). */
+  listen(): Promise<{ http: number; mqtt: number; mqtts?: number }>;
+  /** Graceful stop: refuse new work, finish in-flight writes, close the database; bounded by SHUTDOWN_TIMEOUT_MS. */
+  close(): Promise<void>;
+}
+
+/** Builds every part of the gateway and wires them; nothing listens until `listen()`. */
+export async function buildGateway(config: Config, log: Logger): Promise<Gateway> {
+  const metrics = createMetrics();
+  const db = await openDb(databasePath(config));
+  const devices = deviceRepo(db.prisma);
+  const bus = new Bus();
+  const writer = createEventWriter(db.raw, {
+    maxBatch: config.INGEST_BATCH_MAX,
+    maxDelayMs: config.INGEST_BATCH_DELAY_MS,
+    maxPending: config.INGEST_MAX_PENDING,
+    onCommit: (size, seconds) => {
+      metrics.ingestBatch.observe(size);
+      metrics.ingestCommitSeconds.observe(seconds);
+    },
+    onError: (err, attempt) => log.error({ err, attempt }, 'group commit failed; retrying, acknowledgements held'),
+  });
+
+  let broker: Broker | undefined;
+  const ingest = createIngest(
+    {
+      maxPayloadBytes: config.INGEST_MAX_PAYLOAD_BYTES,
+      clockDriftToleranceSec: config.CLOCK_DRIFT_TOLERANCE_SEC,
+      badPayloadAlertCount: config.BAD_PAYLOAD_ALERT_COUNT,
+      badPayloadWindowSec: config.BAD_PAYLOAD_WINDOW_SEC,
+      qos0RatePerSec: config.QOS0_RATE_PER_SEC,
+      qos0Burst: config.QOS0_BURST,
+    },
+    {
+      writer,
+      bus,
+      log: log.child({ module: 'ingest' }),
+      metrics,
+      replyError: (deviceId, error) => {
+        broker?.publishTo(deviceId, 'error', error).catch((err: unknown) => log.warn({ err, deviceId }, 'could not send device error'));
+      },
+    },
+  );
+
+  const presenceLog = log.child({ module: 'presence' });
+  const setPresence = (deviceId: string, online: boolean, cause: string, kind: DeviceKind) => {
+    const at = new Date();
+    devices.setPresence(deviceId, online, at).catch((err: unknown) => presenceLog.error({ err, deviceId }, 'could not store presence'));
+    presenceLog.info({ deviceId, online, cause }, online ? 'device online' : 'device offline');
+    bus.emit('presence', { deviceId, kind, online, cause, at });
+  };
+
+  broker = await createBroker(
+    {
+      maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+      connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
+      maxTopicLevels: config.MQTT_MAX_TOPIC_LEVELS,
+      offlineQueueLimit: config.MQTT_OFFLINE_QUEUE_LIMIT,
+      authFailLimit: config.AUTH_FAIL_LIMIT,
+      authFailWindowMs: config.AUTH_FAIL_WINDOW_MS,
+    },
+    {
+      authenticate: createDeviceAuth(devices),
+      ingest: ingest.ingest,
+      unknownChannel: ingest.unknownChannel,
+      connected: (d) => setPresence(d.id, true, 'connected', d.kind),
+      disconnected: (d, cause) => {
+        if (cause !== 'taken_over') setPresence(d.id, false, cause, d.kind);
+      },
+    },
+    log.child({ module: 'broker' }),
+    metrics,
+  );
+  const mqtt = broker;
+
+  const ready = (): ReadyReport => {
+    let database: 'ok' | 'failing' = 'ok';
+    try {
+      db.raw.prepare('SELECT 1').get();
+    } catch {
+      database = 'failing';
+    }
+    const pending = writer.pending();
+    const ingestState = writer.degraded() ? 'failing' : pending > config.INGEST_MAX_PENDING / 2 ? 'backlogged' : 'ok';
+    const brokerState = mqtt.aedes.closed ? 'closed' : 'ok';
+    const ok = database === 'ok' && brokerState === 'ok' && ingestState === 'ok';
+    return { status: ok ? 'ready' : 'degraded', checks: { database, broker: brokerState, ingest: { state: ingestState, pending } } };
+  };
+
+  const http = await buildHttp({ log, metrics, ready, asyncapi: asyncApiDocument });
+
+  // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.MQTT_MAX_PACKET_BYTES + 8 });
+  http.server.on('upgrade', (req, socket, head) => {
+    if (req.url !== '/mqtt') {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      mqtt.handleStream(createWebSocketStream(ws), req.socket.remoteAddress ?? 'unknown', req);
+    });
+  });
+
+  let closing: Promise<void> | null = null;
+
+  return {
+    config,
+    db,
+    bus,
+    broker: mqtt,
+    http,
+    metrics,
+    writer,
+    async listen() {
+      const offline = await devices.markAllOffline();
+      if (offline > 0) log.info({ devices: offline }, 'marked devices offline until they reconnect');
+      const mqttPort = await mqtt.listenTcp(config.MQTT_PORT, config.MQTT_HOST);
+      let mqtts: number | undefined;
+      if (config.TLS_CERT_FILE && config.TLS_KEY_FILE) {
+        mqtts = await mqtt.listenTls(config.MQTT_TLS_PORT, config.MQTT_HOST, {
+          cert: readFileSync(config.TLS_CERT_FILE),
+          key: readFileSync(config.TLS_KEY_FILE),
+        });
+      }
+      await http.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
+      const httpPort = (http.server.address() as AddressInfo).port;
+      log.info({ http: httpPort, mqtt: mqttPort, mqtts, ws: `/mqtt` }, 'gateway listening');
+      return { http: httpPort, mqtt: mqttPort, ...(mqtts !== undefined ? { mqtts } : {}) };
+    },
+    close() {
+      closing ??= (async () => {
+        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+        await mqtt.close();
+        for (const c of wss.clients) c.terminate();
+        await http.close();
+        const drained = await writer.drain(Math.max(0, deadline - Date.now()));
+        if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { Duplex } from 'node:stream';
+
+/**
+ * Aedes parses whatever a socket sends, so an unauthenticated peer can announce a 256 MB "CONNECT" and make the
+ * broker buffer it. This scanner reads only MQTT fixed headers (type byte + remaining-length varint) as bytes arrive
+ * and reports a violation before any body is buffered. The first packet must be a CONNECT (MQTT-3.1.0-1).
+ */
+export type FrameVerdict = 'ok' | 'too_large' | 'malformed' | 'not_connect_first';
+
+export class FrameScanner {
+  private state: 'type' | 'length' | 'body' = 'type';
+  private length = 0;
+  private multiplier = 1;
+  private lengthBytes = 0;
+  private remaining = 0;
+  private first = true;
+
+  constructor(private readonly maxPacketBytes: number) {}
+
+  feed(chunk: Buffer): FrameVerdict {
+    let i = 0;
+    while (i < chunk.length) {
+      switch (this.state) {
+        case 'type': {
+          const b = chunk[i++] ?? 0;
+          if (this.first && b >> 4 !== 1) return 'not_connect_first';
+          this.first = false;
+          this.state = 'length';
+          this.length = 0;
+          this.multiplier = 1;
+          this.lengthBytes = 0;
+          break;
+        }
+        case 'length': {
+          const b = chunk[i++] ?? 0;
+          this.length += (b & 0x7f) * this.multiplier;
+          this.multiplier *= 128;
+          this.lengthBytes++;
+          if (this.length > this.maxPacketBytes) return 'too_large';
+          if (b & 0x80) {
+            if (this.lengthBytes === 4) return 'malformed';
+          } else {
+            this.remaining = this.length;
+            this.state = this.remaining > 0 ? 'body' : 'type';
+          }
+          break;
+        }
+        case 'body': {
+          const skip = Math.min(this.remaining, chunk.length - i);
+          i += skip;
+          this.remaining -= skip;
+          if (this.remaining === 0) this.state = 'type';
+          break;
+        }
+      }
+    }
+    return 'ok';
+  }
+}
+
+/**
+ * Wraps a transport stream in a Duplex that hands bytes to Aedes only after the scanner accepted their headers.
+ * On a violation the transport is destroyed at once and `onViolation` reports why.
+ */
+export function guardStream(
+  inner: Duplex,
+  maxPacketBytes: number,
+  onViolation: (verdict: Exclude<FrameVerdict, 'ok'>) => void,
+): Duplex {
+  const scanner = new FrameScanner(maxPacketBytes);
+  const outer = new Duplex({
+    read() {
+      inner.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (inner.destroyed) return cb();
+      inner.write(chunk, cb);
+    },
+    final(cb) {
+      inner.end();
+      cb();
+    },
+    destroy(err, cb) {
+      inner.destroy();
+      cb(err);
+    },
+  });
+  inner.on('data', (chunk: Buffer) => {
+    const verdict = scanner.feed(chunk);
+    if (verdict !== 'ok') {
+      onViolation(verdict);
+      inner.destroy();
+      outer.destroy();
+      return;
+    }
+    if (!outer.push(chunk)) inner.pause();
+  });
+  inner.on('end', () => outer.push(null));
+  inner.on('close', () => outer.destroy());
+  inner.on('error', () => outer.destroy());
+  return outer;
+}

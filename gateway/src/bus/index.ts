@@ -1,0 +1,39 @@
+import { EventEmitter } from 'node:events';
+import type { DeviceKind, PayloadOf, UpChannel } from '../contracts';
+
+/** A device message that has been validated and committed. */
+export type IngestedEvent = {
+  [N in UpChannel]: {
+    seq?: number;
+    deviceId: string;
+    kind: DeviceKind;
+    name: N;
+    payload: PayloadOf<N>;
+    deviceTime: Date;
+    receivedAt: Date;
+  };
+}[UpChannel];
+
+/** Device health observations the alert engine turns into alerts (invalid payloads, clock drift). */
+export type DeviceHealth =
+  | { type: 'invalid_payloads'; deviceId: string; count: number; windowSec: number; at: Date }
+  | { type: 'clock_drift'; deviceId: string; driftSec: number; at: Date };
+
+export type Presence = { deviceId: string; kind: DeviceKind; online: boolean; cause: string; at: Date };
+
+interface BusEvents {
+  'device-event': [IngestedEvent];
+  'device-health': [DeviceHealth];
+  presence: [Presence];
+}
+
+/**
+ * The in-process event bus: ingest publishes, rules/alerts/live subscribe. Features talk only through it (the
+ * zigbee2mqtt controller model), so each can be read and tested alone.
+ */
+export class Bus extends EventEmitter<BusEvents> {
+  constructor() {
+    super({ captureRejections: true });
+    this.setMaxListeners(50);
+  }
+}

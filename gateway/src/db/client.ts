@@ -1,0 +1,36 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import Database from 'better-sqlite3';
+import { PrismaClient } from './generated/client';
+
+export type { PrismaClient };
+export type RawDb = Database.Database;
+
+/** Every connection, Prisma's and the ingest writer's, runs WAL with synchronous=FULL: a commit survives power loss. */
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'busy_timeout = 5000', 'foreign_keys = ON'];
+
+export interface Db {
+  readonly prisma: PrismaClient;
+  /** A second, raw connection for the ingest hot path (group commit); used only inside db/. */
+  readonly raw: RawDb;
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+export async function openDb(path: string): Promise<Db> {
+  mkdirSync(dirname(path), { recursive: true });
+  const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${path}` }) });
+  for (const p of PRAGMAS) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
+  const raw = new Database(path);
+  for (const p of PRAGMAS) raw.pragma(p);
+  return {
+    prisma,
+    raw,
+    path,
+    async close() {
+      raw.close();
+      await prisma.$disconnect();
+    },
+  };
+}

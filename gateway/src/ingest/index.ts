@@ -1,0 +1,141 @@
+import { LRUCache } from 'lru-cache';
+import type { DeviceError, UpChannel } from '../contracts';
+import { catalogue } from '../contracts';
+import type { DeviceIdentity, IngestOutcome } from '../broker';
+import type { Bus, IngestedEvent } from '../bus';
+import type { EventWriter } from '../db/event-writer';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import { decode } from './decode';
+import { TokenBuckets } from './rate-limit';
+
+export interface IngestSettings {
+  maxPayloadBytes: number;
+  clockDriftToleranceSec: number;
+  badPayloadAlertCount: number;
+  badPayloadWindowSec: number;
+  qos0RatePerSec: number;
+  qos0Burst: number;
+}
+
+export interface IngestDeps {
+  writer: EventWriter;
+  bus: Bus;
+  /** Sends a DeviceError on the device's error topic (late-bound to the broker by app.ts). */
+  replyError: (deviceId: string, error: DeviceError) => void;
+  log: Logger;
+  metrics: Metrics;
+  now?: () => Date;
+}
+
+/** Gateway time in the stored format (Prisma's ISO 8601 with an explicit offset). */
+export const isoStored = (d: Date) => d.toISOString().replace('Z', '+00:00');
+
+/**
+ * topic → device and channel (done by the broker's ACL) → payload validation → durable write → typed event on the
+ * bus. The promise resolves once the event is committed; the broker acknowledges only then.
+ */
+export function createIngest(settings: IngestSettings, deps: IngestDeps) {
+  const { writer, bus, log, metrics } = deps;
+  const now = deps.now ?? (() => new Date());
+  const buckets = new TokenBuckets(settings.qos0RatePerSec, settings.qos0Burst);
+  const badCounts = new LRUCache<string, { times: number[]; raisedAt: number }>({ max: 100_000 });
+  const driftFlagged = new LRUCache<string, true>({ max: 100_000, ttl: 3_600_000 });
+  const rateErrorSent = new LRUCache<string, true>({ max: 100_000, ttl: 1_000 });
+
+  function refuse(device: DeviceIdentity, topic: string, error: Omit<DeviceError, 'topic' | 'ts'>): IngestOutcome {
+    const at = now();
+    metrics.ingestRejected.inc({ deviceId: device.id, code: error.code });
+    log.warn({ deviceId: device.id, topic, code: error.code, issues: error.issues }, 'payload rejected');
+    deps.replyError(device.id, { ...error, topic, ts: at.toISOString() });
+    if (error.code !== 'rate_limited') noteBadPayload(device.id, at);
+    return { ok: false, answered: true };
+  }
+
+  function noteBadPayload(deviceId: string, at: Date) {
+    const windowMs = settings.badPayloadWindowSec * 1000;
+    const t = at.getTime();
+    const entry = badCounts.get(deviceId) ?? { times: [], raisedAt: 0 };
+    entry.times = entry.times.filter((x) => t - x < windowMs);
+    entry.times.push(t);
+    badCounts.set(deviceId, entry);
+    if (entry.times.length >= settings.badPayloadAlertCount && t - entry.raisedAt >= windowMs) {
+      entry.raisedAt = t;
+      const health = { type: 'invalid_payloads', deviceId, count: entry.times.length, windowSec: settings.badPayloadWindowSec, at } as const;
+      log.warn(health, 'device keeps sending invalid payloads');
+      persistHealth(deviceId, `health:invalid_payloads:${t}`, health, at);
+      bus.emit('device-health', health);
+    }
+  }
+
+  /** Health observations are stored like device events, so none is lost before the alert engine sees it. */
+  function persistHealth(deviceId: string, eventId: string, body: object, at: Date) {
+    const ts = isoStored(at);
+    writer
+      .write({ deviceId, eventId, channel: 'gateway/health', payload: JSON.stringify(body), deviceTime: ts, receivedAt: ts })
+      .catch((err: unknown) => log.error({ err, deviceId }, 'could not store a device health event'));
+  }
+
+  function checkClock(device: DeviceIdentity, deviceTime: Date, receivedAt: Date) {
+    const driftSec = (deviceTime.getTime() - receivedAt.getTime()) / 1000;
+    if (Math.abs(driftSec) <= settings.clockDriftToleranceSec || driftFlagged.has(device.id)) return;
+    driftFlagged.set(device.id, true);
+    const health = { type: 'clock_drift', deviceId: device.id, driftSec, at: receivedAt } as const;
+    log.warn(health, 'device clock drifts beyond tolerance');
+    persistHealth(device.id, `health:clock_drift:${receivedAt.getTime()}`, health, receivedAt);
+    bus.emit('device-health', health);
+  }
+
+  async function ingest(device: DeviceIdentity, name: UpChannel, topic: string, payload: Buffer, qos: number): Promise<IngestOutcome> {
+    if (qos === 0 && !buckets.take(device.id, now().getTime())) {
+      metrics.ingestRejected.inc({ deviceId: device.id, code: 'rate_limited' });
+      // One answer per second at most: the error topic must not amplify a flood.
+      if (!rateErrorSent.has(device.id)) {
+        rateErrorSent.set(device.id, true);
+        return refuse(device, topic, { code: 'rate_limited', message: `more than ${settings.qos0RatePerSec} QoS 0 messages per second; dropped` });
+      }
+      return { ok: false, answered: true };
+    }
+    const decoded = decode(name, payload, settings.maxPayloadBytes);
+    if (!decoded.ok) {
+      return refuse(device, topic, { code: decoded.code, message: decoded.message, ...(decoded.issues ? { issues: decoded.issues } : {}) });
+    }
+    const receivedAt = now();
+    const deviceTime = new Date(decoded.ts);
+    if (name === 'heartbeat' || name === 'presence') checkClock(device, deviceTime, receivedAt);
+    const write = writer.write({
+      deviceId: device.id,
+      eventId: decoded.eventId,
+      channel: catalogue[name].channel,
+      payload: payload.toString('utf8'),
+      deviceTime: isoStored(deviceTime),
+      receivedAt: isoStored(receivedAt),
+    });
+    // TypeScript cannot tie `name` to `decoded.payload` for a generic channel; decode() validated the pair.
+    const event = { deviceId: device.id, kind: device.kind, name, payload: decoded.payload, deviceTime, receivedAt } as IngestedEvent;
+    const publish = (result: 'stored' | 'duplicate') => {
+      if (result === 'duplicate') {
+        metrics.ingestDuplicates.inc();
+        return;
+      }
+      metrics.ingestAccepted.inc({ channel: name });
+      bus.emit('device-event', event);
+    };
+    if (qos === 0) {
+      // At most once: nothing to acknowledge, so don't hold the device's stream for the commit.
+      write.then(publish, (err: unknown) => log.warn({ err, deviceId: device.id }, 'QoS 0 event not stored'));
+      return { ok: true };
+    }
+    publish(await write);
+    return { ok: true };
+  }
+
+  return {
+    ingest,
+    unknownChannel(device: DeviceIdentity, topic: string) {
+      refuse(device, topic, { code: 'unknown_channel', message: `no such channel in protocol v1; see the AsyncAPI document at /asyncapi.json` });
+    },
+  };
+}
+
+export type Ingest = ReturnType<typeof createIngest>;
