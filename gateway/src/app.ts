@@ -45,7 +45,11 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       metrics.ingestBatch.observe(size);
       metrics.ingestCommitSeconds.observe(seconds);
     },
-    onError: (err, attempt) => log.error({ err, attempt }, 'group commit failed; retrying, acknowledgements held'),
+    onError: (err, attempt) => {
+      // A busy database once in a while is normal contention; a run of failures is an outage a person must see.
+      if (attempt < 3) log.debug({ err, attempt }, 'group commit failed; retrying');
+      else log.error({ err, attempt }, 'group commit keeps failing; acknowledgements held until the database is back');
+    },
   });
 
   let broker: Broker | undefined;

@@ -24,6 +24,9 @@ export async function openDb(path: string): Promise<Db> {
   for (const p of PRAGMAS) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
   const raw = new Database(path);
   for (const p of PRAGMAS) raw.pragma(p);
+  // better-sqlite3 waits for a lock synchronously, freezing the event loop (and Prisma's own connection with it).
+  // The ingest writer therefore never waits: SQLITE_BUSY fails the batch at once and it retries with backoff.
+  raw.pragma('busy_timeout = 0');
   return {
     prisma,
     raw,

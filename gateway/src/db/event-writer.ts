@@ -105,8 +105,8 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions) {
       });
     },
     pending: () => queue.length,
-    /** True while commits are failing (reported by /readyz as degraded). */
-    degraded: () => failures > 0,
+    /** True while commits keep failing (reported by /readyz as degraded); one busy retry is not degraded. */
+    degraded: () => failures >= 3,
     /** Commits whatever is queued (shutdown): in-flight writes finish before the database closes. */
     async drain(timeoutMs: number): Promise<boolean> {
       closed = true;

@@ -1,0 +1,37 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+
+const Listening = z.object({ msg: z.literal('gateway listening'), http: z.number(), mqtt: z.number() });
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  http: number;
+  mqtt: number;
+  exited: Promise<number | null>;
+}
+
+/** Runs the real entry point (gateway/src/main.ts) as a child process and waits for its "listening" log line. */
+export function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
+    env: { ...process.env, LOG_LEVEL: 'info', HTTP_HOST: '127.0.0.1', MQTT_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch {
+        return;
+      }
+      const ok = Listening.safeParse(json);
+      if (ok.success) resolve({ child, http: ok.data.http, mqtt: ok.data.mqtt, exited });
+    });
+    void exited.then((code) => reject(new Error(`gateway exited (${code}) before listening:\n${stderr}`)));
+  });
+}
