@@ -1,0 +1,15 @@
+// `npm run db:migrate`: applies prisma/migrations to the database named by DATABASE_URL with the real
+// `prisma migrate deploy`, after creating the database's folder (SQLite will not create it, and the CLI then fails
+// with an unhelpful "External error").
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const url = process.env.DATABASE_URL ?? 'file:./data/linli.db';
+if (!url.startsWith('file:')) {
+  process.stderr.write(`db:migrate: DATABASE_URL must be a SQLite file URL (file:…), got ${url}\n`);
+  process.exit(2);
+}
+mkdirSync(dirname(url.slice('file:'.length)), { recursive: true });
+const res = spawnSync('prisma', ['migrate', 'deploy'], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } });
+process.exit(res.status ?? 1);
