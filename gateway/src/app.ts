@@ -52,7 +52,6 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     },
   });
 
-  let broker: Broker | undefined;
   const ingest = createIngest(
     {
       maxPayloadBytes: config.INGEST_MAX_PAYLOAD_BYTES,
@@ -68,7 +67,8 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       log: log.child({ module: 'ingest' }),
       metrics,
       replyError: (deviceId, error) => {
-        broker?.publishTo(deviceId, 'error', error).catch((err: unknown) => log.warn({ err, deviceId }, 'could not send device error'));
+        // Called only from inside the broker's hooks, so `broker` below is initialised by then.
+        broker.publishTo(deviceId, 'error', error).catch((err: unknown) => log.warn({ err, deviceId }, 'could not send device error'));
       },
     },
   );
@@ -81,7 +81,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     bus.emit('presence', { deviceId, kind, online, cause, at });
   };
 
-  broker = await createBroker(
+  const broker = await createBroker(
     {
       maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
       connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,

@@ -9,17 +9,30 @@ export interface GatewayProcess {
   http: number;
   mqtt: number;
   exited: Promise<number | null>;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
 }
 
-/** Runs the real entry point (gateway/src/main.ts) as a child process and waits for its "listening" log line. */
-export function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
+/**
+ * Runs the real entry point (gateway/src/main.ts) as a child process and waits for its "listening" log line.
+ * `command` defaults to node itself (so SIGKILL hits the gateway, not a wrapper); pass ['npm', 'start'] to run
+ * the README's start command, which then runs in its own process group.
+ */
+export function spawnGateway(env: Record<string, string>, command: string[] = [process.execPath, '--import', 'tsx', 'gateway/src/main.ts']): Promise<GatewayProcess> {
+  const [file, ...args] = command;
+  const child = spawn(file!, args, {
     env: { ...process.env, LOG_LEVEL: 'info', HTTP_HOST: '127.0.0.1', MQTT_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: file !== process.execPath,
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let all = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    all += d.toString();
+  });
+  child.stdout?.on('data', (d: Buffer) => (all += d.toString()));
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
@@ -30,7 +43,7 @@ export function spawnGateway(env: Record<string, string>): Promise<GatewayProces
         return;
       }
       const ok = Listening.safeParse(json);
-      if (ok.success) resolve({ child, http: ok.data.http, mqtt: ok.data.mqtt, exited });
+      if (ok.success) resolve({ child, http: ok.data.http, mqtt: ok.data.mqtt, exited, output: () => all });
     });
     void exited.then((code) => reject(new Error(`gateway exited (${code}) before listening:\n${stderr}`)));
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { examples } from './examples';
 import { type ChannelName, TOPIC_PREFIX, catalogue } from './topics';
 
 /**
@@ -18,6 +19,7 @@ export function asyncApiDocument(): Record<string, unknown> {
       summary: spec.summary,
       contentType: 'application/json',
       payload: z.toJSONSchema(spec.payload, { unrepresentable: 'any' }),
+      examples: [{ name: 'example', payload: examples[name] }],
     };
     channels[name] = {
       address: `${TOPIC_PREFIX}/{deviceId}/${spec.channel}`,

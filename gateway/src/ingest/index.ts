@@ -112,6 +112,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
       receivedAt: isoStored(receivedAt),
     });
     // TypeScript cannot tie `name` to `decoded.payload` for a generic channel; decode() validated the pair.
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
     const event = { deviceId: device.id, kind: device.kind, name, payload: decoded.payload, deviceTime, receivedAt } as IngestedEvent;
     const publish = (result: 'stored' | 'duplicate') => {
       if (result === 'duplicate') {

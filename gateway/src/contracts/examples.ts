@@ -1,0 +1,28 @@
+import type { ChannelName, PayloadOf } from './topics';
+
+const ts = '2026-11-21T19:42:05.120+08:00';
+
+/** One example message per channel, for device makers (docs/protocol.md). contracts.test.ts parses each. */
+export const examples: { [N in ChannelName]: PayloadOf<N> } = {
+  accessRequest: { eventId: 'door-b03-u2-7f3a-000812', ts, requestId: 'req-000812', credential: { type: 'card', value: '3021457789' }, direction: 'in' },
+  doorState: { eventId: 'door-b03-u2-7f3a-000813', ts, state: 'open', cause: 'grant' },
+  plateRead: { eventId: 'gate-vehicle-19c2-004410', ts, requestId: 'plate-004410', plate: '陕A12345', confidence: 0.97, lane: 'in' },
+  barrierState: { eventId: 'gate-vehicle-19c2-004411', ts, state: 'raised', cause: 'grant' },
+  lightState: { eventId: 'lamp-017-a001-000093', ts, on: true, brightness: 80, powerW: 62.5, voltage: 221.4, fault: null },
+  alarmPress: { eventId: 'alarm-in-3-2-501-0001-000004', ts },
+  alarmCancel: { eventId: 'alarm-in-3-2-501-0001-000005', ts },
+  lowBattery: { eventId: 'alarm-out-04-0001-000120', ts, percent: 15 },
+  tamper: { eventId: 'door-b03-u2-7f3a-000814', ts, kind: 'case_open' },
+  heartbeat: { eventId: 'door-b03-u2-7f3a-000815', ts, uptimeSec: 86_400, firmware: 'FT-2.4.1' },
+  presence: { status: 'online', ts },
+  commandAck: { eventId: 'lamp-017-a001-000094', ts, commandId: 'cmd-5521', result: 'done' },
+  accessReply: { requestId: 'req-000812', decision: 'grant', reason: 'resident', displayName: '王*', ts },
+  command: { type: 'set_light', commandId: 'cmd-5521', on: true, brightness: 80, ts },
+  error: {
+    topic: 'v1/devices/door-b03-u2/door/state',
+    code: 'invalid_payload',
+    message: 'payload does not match door/state',
+    issues: [{ path: 'state', message: 'Invalid option: expected one of "open"|"closed"' }],
+    ts,
+  },
+};
