@@ -5,6 +5,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { buildHttp } from './api';
 import type { ReadyReport } from './api/health';
 import { createDeviceAuth } from './auth/device-auth';
+import { createSessions } from './auth/sessions';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
@@ -12,6 +13,7 @@ import type { DeviceKind } from './contracts';
 import { asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
+import { sessionRepo } from './db/sessions';
 import { type EventWriter, createEventWriter } from './db/event-writer';
 import { createIngest } from './ingest';
 import type { Logger } from './log';
@@ -118,7 +120,8 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     return { status: ok ? 'ready' : 'degraded', checks: { database, broker: brokerState, ingest: { state: ingestState, pending } } };
   };
 
-  const http = await buildHttp({ log, metrics, ready, asyncapi: asyncApiDocument });
+  const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
+  const http = await buildHttp({ log, metrics, ready, asyncapi: asyncApiDocument, sessions, loginPerMinute: config.LOGIN_RATE_PER_MINUTE });
 
   // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MQTT_MAX_PACKET_BYTES + 8 });

@@ -4,6 +4,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import type { Sessions } from '../auth/sessions';
+import { registerAuth } from './auth';
 import { registerErrorHandler } from './errors';
 import { type ReadyReport, registerHealthRoutes } from './health';
 
@@ -12,6 +14,10 @@ export interface HttpDeps {
   metrics: Metrics;
   ready: () => ReadyReport;
   asyncapi: () => object;
+  sessions: Sessions;
+  loginPerMinute: number;
+  /** Feature routes (access, alerts, live, …) registered after auth, so they can use requireRole. */
+  routes?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
 
 /** Builds the HTTP server (not listening). The OpenAPI document is generated from the routes' zod schemas. */
@@ -34,13 +40,19 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
         description: 'Access and alarm gateway for a smart residential community (邻里). MQTT device protocol: /asyncapi.json',
         version: '1.0.0',
       },
-      tags: [{ name: 'ops', description: 'Health, readiness and metrics' }],
+      tags: [
+        { name: 'ops', description: 'Health, readiness and metrics' },
+        { name: 'auth', description: 'Log in and out; every other /api route needs `Authorization: Bearer <token>`' },
+      ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, deps);
+  await registerAuth(app, deps.sessions, { loginPerMinute: deps.loginPerMinute });
+  for (const register of deps.routes ?? []) await register(app);
   app.get('/asyncapi.json', { schema: { tags: ['ops'], summary: 'AsyncAPI 3 document of MQTT protocol v1' } }, async () => deps.asyncapi());
   return app;
 }

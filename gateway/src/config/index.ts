@@ -33,6 +33,10 @@ export const ConfigSchema = z
     /** HMAC key for credential look-up hashes (cards, PINs, pass codes). Generated into the data dir if unset. */
     CREDENTIAL_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     SHUTDOWN_TIMEOUT_MS: ms.default(10_000),
+    /** API tokens expire after this long (a guard's shift by default). */
+    SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+    /** Login attempts per address and user name per minute before 429. */
+    LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(5),
     /** A device message body larger than this is refused with payload_too_large (the MQTT packet limit is above). */
     INGEST_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1024 * 1024).default(8 * 1024),
     /** Group commit: at most this many events per transaction, started at most this long after the first arrives. */

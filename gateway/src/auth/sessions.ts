@@ -1,0 +1,40 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { LoginReply, Principal } from '../contracts/api/auth';
+import type { SessionRepo } from '../db/sessions';
+import { hashSecret, verifySecret } from './hash';
+
+export type LoginResult = { ok: true; reply: LoginReply } | { ok: false; reason: 'bad_credentials' | 'disabled' };
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+// Verifying against this keeps a login for an unknown user as slow as one with a wrong password (no user probing).
+let dummyHash: Promise<string> | null = null;
+const dummy = () => (dummyHash ??= hashSecret(randomBytes(16).toString('hex')));
+
+/**
+ * Opaque bearer tokens: 32 random bytes, stored as SHA-256 only, so a database leak yields no usable token.
+ * They expire (SESSION_TTL_HOURS, a guard's shift by default) and are revoked by logout or by an admin.
+ */
+export function createSessions(repo: SessionRepo, ttlMs: number, now: () => Date = () => new Date()) {
+  return {
+    async login(username: string, password: string): Promise<LoginResult> {
+      const user = await repo.userByName(username);
+      const ok = await verifySecret(user?.passwordHash ?? (await dummy()), password);
+      if (!user || !ok) return { ok: false, reason: 'bad_credentials' };
+      if (user.disabled) return { ok: false, reason: 'disabled' };
+      const token = randomBytes(32).toString('base64url');
+      const expiresAt = new Date(now().getTime() + ttlMs);
+      await repo.create(tokenHash(token), user.userId, user.role, expiresAt);
+      const { passwordHash: _p, disabled: _d, ...principal } = user;
+      return { ok: true, reply: { token, expiresAt: expiresAt.toISOString(), user: principal } };
+    },
+    resolve(token: string): Promise<Principal | null> {
+      return repo.principal(tokenHash(token), now());
+    },
+    logout(token: string): Promise<void> {
+      return repo.revoke(tokenHash(token), now());
+    },
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;

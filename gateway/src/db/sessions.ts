@@ -1,0 +1,58 @@
+import type { Principal } from '../contracts/api/auth';
+import { Role } from '../contracts';
+import type { PrismaClient } from './client';
+
+export interface UserRecord extends Principal {
+  passwordHash: string;
+  disabled: boolean;
+}
+
+export function sessionRepo(prisma: PrismaClient) {
+  const toPrincipal = (u: {
+    id: string;
+    username: string;
+    role: string;
+    displayName: string;
+    passwordHash: string;
+    disabled: boolean;
+    residentId: string | null;
+    resident: { householdId: string } | null;
+  }): UserRecord => ({
+    userId: u.id,
+    username: u.username,
+    role: Role.parse(u.role),
+    displayName: u.displayName,
+    residentId: u.residentId,
+    householdId: u.resident?.householdId ?? null,
+    passwordHash: u.passwordHash,
+    disabled: u.disabled,
+  });
+  const include = { resident: { select: { householdId: true } } } as const;
+
+  return {
+    async userByName(username: string): Promise<UserRecord | null> {
+      const u = await prisma.user.findUnique({ where: { username }, include });
+      return u ? toPrincipal(u) : null;
+    },
+    async create(tokenHash: string, userId: string, role: string, expiresAt: Date): Promise<void> {
+      await prisma.session.create({ data: { tokenHash, userId, role, expiresAt } });
+    },
+    /** The session's user, if the session is live and the user still enabled. */
+    async principal(tokenHash: string, now: Date): Promise<Principal | null> {
+      const s = await prisma.session.findUnique({ where: { tokenHash } });
+      if (!s || s.revokedAt || s.expiresAt <= now) return null;
+      const u = await prisma.user.findUnique({ where: { id: s.userId }, include });
+      if (!u || u.disabled) return null;
+      const { passwordHash: _p, disabled: _d, ...principal } = toPrincipal(u);
+      return principal;
+    },
+    async revoke(tokenHash: string, at: Date): Promise<void> {
+      await prisma.session.updateMany({ where: { tokenHash, revokedAt: null }, data: { revokedAt: at } });
+    },
+    async revokeAllOf(userId: string, at: Date): Promise<number> {
+      return (await prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: at } })).count;
+    },
+  };
+}
+
+export type SessionRepo = ReturnType<typeof sessionRepo>;
