@@ -21,10 +21,35 @@ export type DeviceHealth =
 
 export type Presence = { deviceId: string; kind: DeviceKind; online: boolean; cause: string; at: Date };
 
+/** Every door decision (access/), stored as an AccessEvent; alerts/ uses residents' grants for welfare checks. */
+export type AccessDecision = {
+  accessEventId: string;
+  deviceId: string;
+  decision: 'grant' | 'deny';
+  reason: string;
+  credentialType: string;
+  residentId: string | null;
+  householdId: string | null;
+  passId: string | null;
+  offline: boolean;
+  at: Date;
+};
+
+/** Alert-worthy observations of door monitoring (access/); alerts/ turns them into alerts. Stored before emitted. */
+export type AccessIncident = {
+  type: 'forced_entry' | 'held_open' | 'repeated_denials' | 'blacklisted_credential';
+  deviceId: string;
+  at: Date;
+  /** Human-readable specifics (e.g. how long the door was open, how many denials). */
+  detail: Record<string, string | number | boolean | null>;
+};
+
 interface BusEvents {
   'device-event': [IngestedEvent];
   'device-health': [DeviceHealth];
   presence: [Presence];
+  'access-decision': [AccessDecision];
+  'access-incident': [AccessIncident];
 }
 
 /**
