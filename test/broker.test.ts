@@ -220,3 +220,26 @@ describe('MQTT over TLS', () => {
     await c.endAsync();
   });
 });
+
+describe('login memo', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startGateway();
+    await addDevice(t.gw.db.prisma, DOOR);
+  });
+  afterAll(() => t.close());
+
+  it('remembers a verified secret on the device row, and a rotated secret invalidates it', async () => {
+    const login = { clientId: DOOR.id, username: DOOR.id, password: DOOR.secret };
+    await (await connectClient(t.mqttUrl, login)).endAsync();
+    const memo = (await t.gw.db.prisma.device.findUniqueOrThrow({ where: { id: DOOR.id } })).authMemo;
+    expect(memo).toMatch(/^[\w-]{43}$/);
+    expect(memo).not.toContain(DOOR.secret);
+    await (await connectClient(t.mqttUrl, login)).endAsync();
+    // Rotate the secret: the old one no longer opens, whatever the memo says.
+    const { hashSecret } = await import('../gateway/src/auth/hash');
+    await t.gw.db.prisma.device.update({ where: { id: DOOR.id }, data: { secretHash: await hashSecret('rotated-secret-0001') } });
+    expect(await refusal(t.mqttUrl, login)).toBe(4);
+    await (await connectClient(t.mqttUrl, { ...login, password: 'rotated-secret-0001' })).endAsync();
+  });
+});

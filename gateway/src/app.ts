@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -13,6 +14,7 @@ import type { DeviceKind } from './contracts';
 import { asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
+import { loadOrCreateCredentialKey } from './db/seed/credential-key';
 import { sessionRepo } from './db/sessions';
 import { type EventWriter, createEventWriter } from './db/event-writer';
 import { createIngest } from './ingest';
@@ -27,6 +29,8 @@ export interface Gateway {
   readonly http: FastifyInstance;
   readonly metrics: Metrics;
   readonly writer: EventWriter;
+  /** HMAC key for credential look-ups and login memos (data/credential.key unless CREDENTIAL_KEY is set). */
+  readonly credentialKey: string;
   /** Starts listening; returns the bound ports (useful when the config asked for port 0). */
   listen(): Promise<{ http: number; mqtt: number; mqtts?: number }>;
   /** Graceful stop: refuse new work, finish in-flight writes, close the database; bounded by SHUTDOWN_TIMEOUT_MS. */
@@ -37,6 +41,8 @@ export interface Gateway {
 export async function buildGateway(config: Config, log: Logger): Promise<Gateway> {
   const metrics = createMetrics();
   const db = await openDb(databasePath(config));
+  const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
+  if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
   const devices = deviceRepo(db.prisma);
   const bus = new Bus();
   const writer = createEventWriter(db.raw, {
@@ -93,7 +99,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       authFailWindowMs: config.AUTH_FAIL_WINDOW_MS,
     },
     {
-      authenticate: createDeviceAuth(devices),
+      authenticate: createDeviceAuth(devices, credentialKey.key),
       ingest: ingest.ingest,
       unknownChannel: ingest.unknownChannel,
       connected: (d) => setPresence(d.id, true, 'connected', d.kind),
@@ -145,6 +151,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     http,
     metrics,
     writer,
+    credentialKey: credentialKey.key,
     async listen() {
       const offline = await devices.markAllOffline();
       if (offline > 0) log.info({ devices: offline }, 'marked devices offline until they reconnect');

@@ -6,14 +6,19 @@ export interface DeviceAuthRecord {
   kind: DeviceKind;
   enabled: boolean;
   secretHash: string;
+  authMemo: string | null;
 }
 
 export function deviceRepo(prisma: PrismaClient) {
   return {
     async findForAuth(id: string): Promise<DeviceAuthRecord | null> {
-      const row = await prisma.device.findUnique({ where: { id }, select: { id: true, kind: true, enabled: true, secretHash: true } });
+      const row = await prisma.device.findUnique({ where: { id }, select: { id: true, kind: true, enabled: true, secretHash: true, authMemo: true } });
       if (!row) return null;
       return { ...row, kind: DeviceKind.parse(row.kind) };
+    },
+    async setAuthMemo(id: string, secretHash: string, memo: string): Promise<void> {
+      // Conditional on the hash it was computed for: a secret rotated meanwhile is not overwritten with a stale memo.
+      await prisma.device.updateMany({ where: { id, secretHash }, data: { authMemo: memo } });
     },
     async setPresence(id: string, online: boolean, at: Date): Promise<void> {
       await prisma.device.updateMany({ where: { id }, data: { online, lastSeenAt: at } });
