@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const url = process.env.DATABASE_URL ?? 'file:./data/linli.db';
 if (!url.startsWith('file:')) {
@@ -11,5 +12,6 @@ if (!url.startsWith('file:')) {
   process.exit(2);
 }
 mkdirSync(dirname(url.slice('file:'.length)), { recursive: true });
-const res = spawnSync('prisma', ['migrate', 'deploy'], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } });
+const prisma = fileURLToPath(new URL('../node_modules/.bin/prisma', import.meta.url));
+const res = spawnSync(prisma, ['migrate', 'deploy'], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } });
 process.exit(res.status ?? 1);

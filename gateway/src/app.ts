@@ -15,9 +15,10 @@ import { asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
 import { loadOrCreateCredentialKey } from './db/seed/credential-key';
+import { createPresenceWriter } from './db/presence';
 import { sessionRepo } from './db/sessions';
 import { type EventWriter, createEventWriter } from './db/event-writer';
-import { createIngest } from './ingest';
+import { createIngest, isoStored } from './ingest';
 import type { Logger } from './log';
 import { type Metrics, createMetrics } from './metrics';
 
@@ -82,9 +83,12 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   );
 
   const presenceLog = log.child({ module: 'presence' });
+  const presenceWriter = createPresenceWriter(db.raw, { maxBatch: 2_000, maxDelayMs: 5, maxPending: 100_000 });
   const setPresence = (deviceId: string, online: boolean, cause: string, kind: DeviceKind) => {
     const at = new Date();
-    devices.setPresence(deviceId, online, at).catch((err: unknown) => presenceLog.error({ err, deviceId }, 'could not store presence'));
+    presenceWriter
+      .write({ deviceId, online, at: isoStored(at) })
+      .catch((err: unknown) => presenceLog.error({ err, deviceId }, 'could not store presence'));
     presenceLog.info({ deviceId, online, cause }, online ? 'device online' : 'device offline');
     bus.emit('presence', { deviceId, kind, online, cause, at });
   };
@@ -175,6 +179,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
         for (const c of wss.clients) c.terminate();
         await http.close();
         const drained = await writer.drain(Math.max(0, deadline - Date.now()));
+        await presenceWriter.drain(Math.max(0, deadline - Date.now()));
         if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
         await db.close();
       })();

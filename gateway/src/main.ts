@@ -1,5 +1,6 @@
 import { loadConfig } from './config';
 import { buildGateway } from './app';
+import { SchemaMissingError } from './db/client';
 import { createLogger } from './log';
 
 // EX_CONFIG from sysexits.h: a supervisor can tell a bad configuration from a crash.
@@ -13,7 +14,13 @@ if (!loaded.ok) {
 const config = loaded.config;
 const log = createLogger({ level: config.LOG_LEVEL });
 
-const gateway = await buildGateway(config, log);
+const gateway = await buildGateway(config, log).catch((err: unknown) => {
+  if (err instanceof SchemaMissingError) {
+    process.stderr.write(`linli: ${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  throw err;
+});
 await gateway.listen();
 
 let stopping = false;

@@ -18,11 +18,23 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** Thrown when the database file has no schema yet: main.ts turns it into a clear message. */
+export class SchemaMissingError extends Error {
+  constructor(path: string) {
+    super(`the database ${path} has no schema: run \`npm run db:migrate\` first (npm start does it for you)`);
+  }
+}
+
 export async function openDb(path: string): Promise<Db> {
   mkdirSync(dirname(path), { recursive: true });
   const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${path}` }) });
   for (const p of PRAGMAS) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
   const raw = new Database(path);
+  if (!raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get()) {
+    raw.close();
+    await prisma.$disconnect();
+    throw new SchemaMissingError(path);
+  }
   for (const p of PRAGMAS) raw.pragma(p);
   // better-sqlite3 waits for a lock synchronously, freezing the event loop (and Prisma's own connection with it).
   // The ingest writer therefore never waits: SQLITE_BUSY fails the batch at once and it retries with backoff.

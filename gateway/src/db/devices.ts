@@ -20,9 +20,6 @@ export function deviceRepo(prisma: PrismaClient) {
       // Conditional on the hash it was computed for: a secret rotated meanwhile is not overwritten with a stale memo.
       await prisma.device.updateMany({ where: { id, secretHash }, data: { authMemo: memo } });
     },
-    async setPresence(id: string, online: boolean, at: Date): Promise<void> {
-      await prisma.device.updateMany({ where: { id }, data: { online, lastSeenAt: at } });
-    },
     /** On start every device is offline until it connects again (the previous process's sockets are gone). */
     async markAllOffline(): Promise<number> {
       const r = await prisma.device.updateMany({ where: { online: true }, data: { online: false } });

@@ -1,0 +1,100 @@
+/** Options shared by every group-commit writer (device events, access events). */
+export interface GroupCommitOptions {
+  /** Longest a lone item waits for companions before its commit starts. */
+  maxDelayMs: number;
+  maxBatch: number;
+  /** Items waiting in memory at most; beyond it `write` rejects with BackpressureError until the DB catches up. */
+  maxPending: number;
+  onCommit?: (size: number, seconds: number) => void;
+  onError?: (err: unknown, attempt: number) => void;
+}
+
+export class BackpressureError extends Error {
+  readonly code = 'BACKPRESSURE';
+  constructor(pending: number) {
+    super(`write queue full (${pending} items waiting for the database)`);
+  }
+}
+
+export interface GroupCommit<T, R> {
+  write(item: T): Promise<R>;
+  pending(): number;
+  /** True while commits keep failing (reported by /readyz as degraded); one busy retry is not degraded. */
+  degraded(): boolean;
+  /** Commits whatever is queued (shutdown): in-flight writes finish before the database closes. */
+  drain(timeoutMs: number): Promise<boolean>;
+}
+
+interface Pending<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+}
+
+/**
+ * Group commit: every item waits for its own COMMIT (WAL, synchronous=FULL), but concurrent items share one
+ * transaction, so fsyncs are amortised. `commit` is a better-sqlite3 transaction over the whole batch returning one
+ * result per item. A failed commit (disk full, locked) is retried with backoff; callers keep waiting, so nothing
+ * handed over is dropped and writing resumes by itself.
+ */
+export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: GroupCommitOptions): GroupCommit<T, R> {
+  let queue: Pending<T, R>[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let flushing = false;
+  let failures = 0;
+  let closed = false;
+
+  function schedule(delay: number) {
+    if (timer || flushing) return;
+    timer = setTimeout(flush, delay);
+  }
+
+  function flush() {
+    timer = null;
+    if (queue.length === 0) return;
+    flushing = true;
+    const batch = queue.length <= opts.maxBatch ? queue : queue.slice(0, opts.maxBatch);
+    queue = batch === queue ? [] : queue.slice(opts.maxBatch);
+    const started = process.hrtime.bigint();
+    try {
+      const results = commit(batch.map((p) => p.item));
+      failures = 0;
+      opts.onCommit?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+      batch.forEach((p, i) => p.resolve(results[i] as R));
+    } catch (err) {
+      failures++;
+      opts.onError?.(err, failures);
+      // Put the batch back in front: nothing that was handed to us is dropped.
+      queue = batch.concat(queue);
+    }
+    flushing = false;
+    if (queue.length > 0) schedule(failures > 0 ? Math.min(2_000, 25 * 2 ** Math.min(failures, 6)) : 0);
+  }
+
+  return {
+    write(item: T): Promise<R> {
+      if (closed) return Promise.reject(new Error('writer closed'));
+      if (queue.length >= opts.maxPending) return Promise.reject(new BackpressureError(queue.length));
+      return new Promise<R>((resolve) => {
+        queue.push({ item, resolve });
+        if (queue.length >= opts.maxBatch && failures === 0) {
+          if (timer) clearTimeout(timer);
+          timer = null;
+          if (!flushing) setImmediate(flush);
+        } else schedule(opts.maxDelayMs);
+      });
+    },
+    pending: () => queue.length,
+    degraded: () => failures >= 3,
+    async drain(timeoutMs: number): Promise<boolean> {
+      closed = true;
+      const deadline = Date.now() + timeoutMs;
+      while (queue.length > 0 && Date.now() < deadline) {
+        if (timer) clearTimeout(timer);
+        timer = null;
+        flush();
+        if (queue.length > 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      return queue.length === 0;
+    },
+  };
+}

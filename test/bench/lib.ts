@@ -1,0 +1,88 @@
+// Shared plumbing for benchmarks: a migrated database with N devices, the real gateway as a child process, and a
+// bare Mosquitto for comparison. Benchmarks print numbers; they never assert on time (see docs/benchmarks.md).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashSecret } from '../../gateway/src/auth/hash';
+import type { DeviceKind } from '../../gateway/src/contracts';
+import { openDb } from '../../gateway/src/db/client';
+import { type GatewayProcess, spawnGateway } from '../helpers/process';
+
+export interface BenchDevice {
+  id: string;
+  kind: DeviceKind;
+  secret: string;
+}
+
+/** A fresh migrated database in a temp dir with `count` devices of the given kinds (round robin). */
+export async function benchDatabase(count: number, kinds: DeviceKind[]): Promise<{ dir: string; dbFile: string; devices: BenchDevice[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'linli-bench-'));
+  const dbFile = join(dir, 'linli.db');
+  const r = spawnSync('node_modules/.bin/prisma', ['migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: `file:${dbFile}` } });
+  if (r.status !== 0) throw new Error(`migrate failed: ${r.stderr.toString()}`);
+  // One secret for all bench devices: hashing 10,000 distinct argon2id secrets would dominate the set-up time.
+  // Each device row still gets its own login memo on first connect, so the login path is the production one.
+  const secret = 'bench-device-secret-000000000001';
+  const secretHash = await hashSecret(secret);
+  const devices = Array.from({ length: count }, (_, i) => ({ id: `bench-${String(i).padStart(5, '0')}`, kind: kinds[i % kinds.length]!, secret }));
+  const db = await openDb(dbFile);
+  await db.prisma.community.create({ data: { id: 'bench', name: 'bench', latitude: 34.2583, longitude: 108.9286 } });
+  for (let i = 0; i < devices.length; i += 1000) {
+    await db.prisma.device.createMany({
+      data: devices.slice(i, i + 1000).map((d) => ({ id: d.id, kind: d.kind, name: d.id, communityId: 'bench', placeKind: 'outdoor', x: 0, y: 0, secretHash, supervisionSec: 3600 })),
+    });
+  }
+  await db.close();
+  return { dir, dbFile, devices };
+}
+
+export function startBenchGateway(dbFile: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', ...env });
+}
+
+export async function stopGateway(gw: GatewayProcess): Promise<void> {
+  gw.child.kill('SIGTERM');
+  await gw.exited;
+}
+
+/** Resident set size of a process in MB, from /proc. */
+export function rssMb(pid: number): number {
+  const status = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
+  return Math.round(kb / 1024);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A bare Mosquitto (Debian package `mosquitto`), no persistence, anonymous, on a free port. */
+export async function startMosquitto(): Promise<{ port: number; child: ChildProcess; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'linli-mosq-'));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 100000\n`);
+  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  return {
+    port,
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function mosquittoAvailable(): boolean {
+  return spawnSync('sh', ['-c', 'command -v mosquitto']).status === 0;
+}
