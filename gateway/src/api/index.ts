@@ -26,6 +26,8 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: 64 * 1024,
+    // A guard-room box under a reconnect storm can be slow to start; Fastify's 10 s default then aborts the start.
+    pluginTimeout: 120_000,
     trustProxy: false,
   });
   app.setValidatorCompiler(validatorCompiler);
