@@ -38,8 +38,16 @@ export async function benchDatabase(count: number, kinds: DeviceKind[]): Promise
   return { dir, dbFile, devices };
 }
 
+let built = false;
+
+/** The production build (`npm run build`, what `npm start` runs), not tsx: that is what a guard room runs. */
 export function startBenchGateway(dbFile: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', ...env });
+  if (!built) {
+    const r = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('npm run build failed');
+    built = true;
+  }
+  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', ...env }, [process.execPath, 'dist/gateway.mjs']);
 }
 
 export async function stopGateway(gw: GatewayProcess): Promise<void> {
