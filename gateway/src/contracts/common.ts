@@ -41,3 +41,6 @@ export const EventEnvelope = z.object({
   eventId: EventId,
   ts: Timestamp,
 });
+
+/** A Chinese licence plate such as 陕A12345 (new-energy plates have one more character). */
+export const Plate = z.string().regex(/^[\u4e00-\u9fa5A-Z][A-Z0-9]{5,7}$/u, 'plate: a Chinese licence plate such as 陕A12345');

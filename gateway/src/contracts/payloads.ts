@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CredentialType, EventEnvelope, EventId, Timestamp } from './common';
+import { CredentialType, EventEnvelope, EventId, Plate, Timestamp } from './common';
 
 // ── device → gateway ────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -35,7 +35,7 @@ export type Heartbeat = z.infer<typeof Heartbeat>;
 
 export const PlateRead = EventEnvelope.extend({
   requestId: EventId,
-  plate: z.string().regex(/^[\u4e00-\u9fa5A-Z][A-Z0-9]{5,7}$/u, 'plate: a Chinese licence plate such as 陕A12345'),
+  plate: Plate,
   confidence: z.number().min(0).max(1),
   lane: Direction,
 }).strict();
@@ -101,11 +101,15 @@ export const DenyReason = z.enum([
 ]);
 export type DenyReason = z.infer<typeof DenyReason>;
 
+/** Why a door opened (a resident, a visitor pass) or did not. */
+export const AccessReason = z.union([z.literal('resident'), z.literal('visitor_pass'), DenyReason]);
+export type AccessReason = z.infer<typeof AccessReason>;
+
 export const AccessReply = z
   .object({
     requestId: EventId,
     decision: z.enum(['grant', 'deny']),
-    reason: z.union([z.literal('resident'), z.literal('visitor_pass'), DenyReason]),
+    reason: AccessReason,
     // Masked for the terminal's screen, e.g. 王*.
     displayName: z.string().max(32).optional(),
     ts: Timestamp,
@@ -113,12 +117,74 @@ export const AccessReply = z
   .strict();
 export type AccessReply = z.infer<typeof AccessReply>;
 
+// Up, but it shares the reply's reason codes, so it is defined after them.
+/** One decision a door terminal or vehicle gate made on its own while the gateway was unreachable. */
+export const OfflineDecision = z
+  .object({
+    requestId: EventId,
+    /** The device's time of the decision (the gateway keeps it as the access event's time). */
+    ts: Timestamp,
+    direction: Direction,
+    credentialType: CredentialType,
+    decision: z.enum(['grant', 'deny']),
+    reason: AccessReason,
+    /** From the synced entry that matched; never the credential value itself. */
+    residentId: z.string().min(1).max(64).optional(),
+    passId: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type OfflineDecision = z.infer<typeof OfflineDecision>;
+
+/** Uploaded after reconnecting; up to 30 decisions a message (the 8 KiB body limit), oldest first. */
+export const OfflineLog = EventEnvelope.extend({
+  entries: z.array(OfflineDecision).min(1).max(30),
+}).strict();
+export type OfflineLog = z.infer<typeof OfflineLog>;
+
 export const Command = z.discriminatedUnion('type', [
   z.object({ type: z.literal('open'), commandId: EventId, reason: z.string().max(200), ts: Timestamp }).strict(),
   z.object({ type: z.literal('set_light'), commandId: EventId, on: z.boolean(), brightness: z.number().int().min(0).max(100), ts: Timestamp }).strict(),
   z.object({ type: z.literal('sync_credentials'), commandId: EventId, ts: Timestamp }).strict(),
 ]);
 export type Command = z.infer<typeof Command>;
+
+/**
+ * One credential a door may accept while the gateway is unreachable. Secrets are never sent in clear: `match` is the
+ * lookup hash (HMAC-SHA256 under the community credential key, base64url) of a card number, PIN or visitor pass code;
+ * for a face it is the vendor's template reference, for a plate the plate itself (neither is secret).
+ */
+export const SyncEntry = z
+  .object({
+    type: z.enum(['card', 'pin', 'face', 'plate', 'pass']),
+    match: z.string().min(1).max(128),
+    residentId: z.string().min(1).max(64).optional(),
+    passId: z.string().min(1).max(64).optional(),
+    /** Masked for the terminal's screen, e.g. 王*. */
+    displayName: z.string().max(32),
+    /** Visitor passes only: the window and the entries still left when the set was built. */
+    validFrom: Timestamp.optional(),
+    validUntil: Timestamp.optional(),
+    entriesLeft: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type SyncEntry = z.infer<typeof SyncEntry>;
+
+/**
+ * The complete credential set of one door, sent on connect (after the device's status "online") and after every
+ * change, in pages. A device replaces its set when all pages of one syncId have arrived.
+ */
+export const CredentialSync = z
+  .object({
+    syncId: EventId,
+    page: z.number().int().min(1),
+    pages: z.number().int().min(1),
+    /** Fingerprint of the credential key the hashes were made with; a terminal with another key cannot use them. */
+    keyId: z.string().min(8).max(32),
+    entries: z.array(SyncEntry).max(500),
+    ts: Timestamp,
+  })
+  .strict();
+export type CredentialSync = z.infer<typeof CredentialSync>;
 
 /** What the gateway answers on a device's error topic when a message is refused (never a disconnect). */
 export const DeviceError = z

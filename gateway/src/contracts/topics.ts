@@ -11,6 +11,8 @@ export const TOPIC_PREFIX = 'v1/devices';
 const ALL: readonly DeviceKind[] = ['face_terminal', 'vehicle_gate', 'streetlight', 'indoor_alarm', 'outdoor_alarm'];
 const ALARMS: readonly DeviceKind[] = ['indoor_alarm', 'outdoor_alarm'];
 const DOORS: readonly DeviceKind[] = ['face_terminal'];
+/** Everything that decides who enters: door terminals and the vehicle gate. */
+const ACCESS_POINTS: readonly DeviceKind[] = ['face_terminal', 'vehicle_gate'];
 
 interface ChannelSpec<S extends z.ZodType = z.ZodType, D extends 'up' | 'down' = 'up' | 'down'> {
   /** The topic levels after the device id. */
@@ -39,9 +41,11 @@ export const catalogue = {
   tamper: spec({ channel: 'tamper', direction: 'up', qos: 1, retain: false, kinds: ALL, payload: P.Tamper, summary: 'Case opened, wire cut, device moved or camera blocked.' }),
   heartbeat: spec({ channel: 'heartbeat', direction: 'up', qos: 0, retain: false, kinds: ALL, payload: P.Heartbeat, summary: 'Periodic proof of life between state changes.' }),
   presence: spec({ channel: 'status', direction: 'up', qos: 1, retain: true, kinds: ALL, payload: P.Presence, summary: 'Retained online/offline status; the device sets {"status":"offline"} as its MQTT Will.' }),
+  offlineLog: spec({ channel: 'access/offline-log', direction: 'up', qos: 1, retain: false, kinds: ACCESS_POINTS, payload: P.OfflineLog, summary: 'After an outage: the decisions the device made on its own, with their original times, for the gateway to record.' }),
   commandAck: spec({ channel: 'commands/ack', direction: 'up', qos: 1, retain: false, kinds: ALL, payload: P.CommandAck, summary: 'The device reports the outcome of a command.' }),
   // down ───────────────────────────────────────────────────────────────────────────────────────────────────────
   accessReply: spec({ channel: 'access/reply', direction: 'down', qos: 1, retain: false, kinds: [...DOORS, 'vehicle_gate'], payload: P.AccessReply, summary: 'Grant or deny for an access request or plate read, with a reason code.' }),
+  credentialSync: spec({ channel: 'credentials/sync', direction: 'down', qos: 1, retain: false, kinds: ACCESS_POINTS, payload: P.CredentialSync, summary: 'The credentials this door accepts (hashed), so it can decide while the gateway is unreachable; sent on connect and after every change.' }),
   command: spec({ channel: 'commands', direction: 'down', qos: 1, retain: false, kinds: ALL, payload: P.Command, summary: 'A command for the device (open, set_light, sync_credentials).' }),
   error: spec({ channel: 'errors', direction: 'down', qos: 0, retain: false, kinds: ALL, payload: P.DeviceError, summary: 'Why a message from this device was refused: which topic, which fields.' }),
 } as const;

@@ -1,0 +1,13 @@
+export { type AccessOutcome, granted, uploadOfflineLog } from './access';
+export { AlarmButton, type AlarmKind } from './alarm-button';
+export { type AnyDevice, createDevice } from './create';
+export { FaceTerminal } from './face-terminal';
+export * from './link';
+export { MqttLink, type MqttLinkOptions, mqttLinks } from './mqtt-link';
+export { Recorder, RecordingLink, type SentRecord } from './recording-link';
+export { DeviceRoster, type DeviceSpec, type RosterOptions, type RosterTotals } from './roster';
+export * from './sim-device';
+export { type LampFault, type LampState, Streetlight } from './streetlight';
+export { publishSample, samplePlate } from './samples';
+export { VehicleGate } from './vehicle-gate';
+export { CredentialStore, type Received, validateInbound } from './inbound';
