@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { type AccessFeature, createAccessFeature } from './access';
+import { type AlertsFeature, createAlertsFeature } from './alerts';
 import { buildHttp } from './api';
 import type { ReadyReport } from './api/health';
 import { createDeviceAuth } from './auth/device-auth';
@@ -30,6 +32,10 @@ export interface Gateway {
   readonly http: FastifyInstance;
   readonly metrics: Metrics;
   readonly writer: EventWriter;
+  /** Access control (residents' credentials, visitor passes, door decisions); `reload()` after editing its tables directly. */
+  readonly access: AccessFeature;
+  /** Alerts, escalation and the guard station's live stream. */
+  readonly alerts: AlertsFeature;
   /** HMAC key for credential look-ups and login memos (data/credential.key unless CREDENTIAL_KEY is set). */
   readonly credentialKey: string;
   /** Starts listening; returns the bound ports (useful when the config asked for port 0). */
@@ -131,7 +137,9 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   };
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
-  const http = await buildHttp({ log, metrics, ready, asyncapi: asyncApiDocument, sessions, loginPerMinute: config.LOGIN_RATE_PER_MINUTE });
+  const access = await createAccessFeature({ config, db, bus, broker: mqtt, writer, log, metrics, credentialKey: credentialKey.key });
+  const alerts = await createAlertsFeature({ config, prisma: db.prisma, bus, log, registry: metrics.registry });
+  const http = await buildHttp({ log, metrics, ready, asyncapi: asyncApiDocument, sessions, loginPerMinute: config.LOGIN_RATE_PER_MINUTE, routes: [access.routes, alerts.routes] });
 
   // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MQTT_MAX_PACKET_BYTES + 8 });
@@ -155,6 +163,8 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     http,
     metrics,
     writer,
+    access,
+    alerts,
     credentialKey: credentialKey.key,
     async listen() {
       const offline = await devices.markAllOffline();
@@ -178,6 +188,8 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
         await mqtt.close();
         for (const c of wss.clients) c.terminate();
         await http.close();
+        await access.close();
+        await alerts.close();
         const drained = await writer.drain(Math.max(0, deadline - Date.now()));
         await presenceWriter.drain(Math.max(0, deadline - Date.now()));
         if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');

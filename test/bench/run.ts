@@ -5,6 +5,8 @@ const BENCHES = {
   writer: 'SQLite write paths for device events: Prisma createMany vs raw multi-row INSERT vs the group-commit writer',
   ingest: 'durable events/s and publish→PUBACK latency at saturation and fixed rates, vs a bare Mosquitto',
   connections: '10,000 authenticated connections held (gateway RSS), and time to all-online after a restart',
+  alerts: 'alarm press → live-stream frame p50/p99, idle and while 10,000 other events/s are ingested',
+  access: 'access request → reply round trip (p50/p99) at fixed rates, decisions stored, on the seeded community',
 } as const;
 
 const [name, ...rest] = process.argv.slice(2);

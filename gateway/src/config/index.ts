@@ -1,7 +1,29 @@
 import { z } from 'zod';
+import { AlertType } from '../contracts/api/alerts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().positive();
+const seconds = z.coerce.number().min(0);
+
+/** One level of the escalation chain (config ESCALATION_CHAIN). */
+export const EscalationLevel = z.object({ name: z.string().min(1).max(64), url: z.url({ protocol: /^https?$/ }).optional() }).strict();
+export type EscalationLevel = z.infer<typeof EscalationLevel>;
+const DEFAULT_CHAIN = '[{"name":"guard_station"},{"name":"grid_worker"},{"name":"community_office"},{"name":"street_office"}]';
+
+/** An environment variable holding JSON, validated by `schema`. */
+function jsonOf<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
 
 /** The whole environment the gateway reads. Parsed once in main.ts, frozen, and injected everywhere else. */
 export const ConfigSchema = z
@@ -52,10 +74,99 @@ export const ConfigSchema = z
     /** QoS 0 messages per device per second (token bucket) before they are dropped as a flood. */
     QOS0_RATE_PER_SEC: z.coerce.number().positive().default(10),
     QOS0_BURST: z.coerce.number().int().min(1).default(30),
+    // ── access control (access/) ──
+    /** Wrong PINs / pass codes at one door within the window before that door's keypad is locked. */
+    ACCESS_PIN_LOCKOUT_LIMIT: z.coerce.number().int().min(1).default(5),
+    ACCESS_PIN_LOCKOUT_WINDOW_SEC: z.coerce.number().int().min(1).default(300),
+    /** How long the keypad stays locked; cards, faces and plates keep working (nobody is locked out of home). */
+    ACCESS_PIN_LOCKOUT_SEC: z.coerce.number().int().min(1).default(300),
+    /** Denials at one door within the window that raise a repeated_denials incident. */
+    ACCESS_DENIAL_ALERT_COUNT: z.coerce.number().int().min(2).default(5),
+    ACCESS_DENIAL_WINDOW_SEC: z.coerce.number().int().min(1).default(60),
+    /** A door opening this long after a grant or guard remote-open is still covered by it; later it is forced. */
+    ACCESS_GRANT_WINDOW_SEC: z.coerce.number().int().min(1).default(20),
+    /** A door open longer than this is held open. */
+    ACCESS_HELD_OPEN_SEC: z.coerce.number().int().min(1).default(60),
+    /** Perimeter anti-passback: a credential that went in must come out before it goes in again. Off by default. */
+    ACCESS_ANTI_PASSBACK: z.stringbool().default(false),
+    /** Anti-passback forgets a credential's direction after this long (someone left through an open gate). */
+    ACCESS_ANTI_PASSBACK_RESET_MIN: z.coerce.number().int().min(1).default(720),
+    /** Plate reads below this camera confidence are denied as low_confidence. */
+    ACCESS_PLATE_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.8),
+    /** Longest a visitor pass may be valid, and how far ahead it may start. */
+    PASS_MAX_VALIDITY_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(72),
+    PASS_MAX_ADVANCE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+    /** Passes one user may create per hour (429 beyond). */
+    PASS_CREATE_PER_HOUR: z.coerce.number().int().min(1).default(20),
+    /** Requests per user per minute on the access API (passes, credentials, doors). */
+    ACCESS_API_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+    // ── alerts (alerts/, live/) ── documented in docs/operations.md and docs/alerts.md
+    /** Seconds an alert may wait for acknowledgement before it escalates one level; 0 = never escalates. */
+    ALERT_ACK_SEC_CRITICAL: seconds.default(60),
+    ALERT_ACK_SEC_MAJOR: seconds.default(300),
+    ALERT_ACK_SEC_MINOR: seconds.default(1_800),
+    ALERT_ACK_SEC_WARNING: seconds.default(0),
+    /** Five-minute rule (DOMAIN.md): a maintenance worker must confirm being on site this soon, or it escalates. */
+    ON_SITE_MINUTES: z.coerce.number().positive().default(5),
+    /** The escalation chain, level 0 first (JSON); a level with a url is notified by a signed webhook when reached. */
+    ESCALATION_CHAIN: jsonOf(z.array(EscalationLevel).min(1).max(8)).prefault(DEFAULT_CHAIN),
+    /** HMAC-SHA256 key for webhook signatures; required when any level has a url. */
+    WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    WEBHOOK_TIMEOUT_MS: ms.default(5_000),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    /** Retry n waits about WEBHOOK_BACKOFF_MS × 2^(n-1) (with jitter), at most WEBHOOK_BACKOFF_MAX_MS. */
+    WEBHOOK_BACKOFF_MS: ms.default(2_000),
+    WEBHOOK_BACKOFF_MAX_MS: ms.default(300_000),
+    /** Seconds of silence before a device counts as offline, per kind: alarms and doors must be known-alive quickly. */
+    SUPERVISION_SEC_FACE_TERMINAL: seconds.min(1).default(90),
+    SUPERVISION_SEC_VEHICLE_GATE: seconds.min(1).default(90),
+    SUPERVISION_SEC_INDOOR_ALARM: seconds.min(1).default(60),
+    SUPERVISION_SEC_OUTDOOR_ALARM: seconds.min(1).default(60),
+    SUPERVISION_SEC_STREETLIGHT: seconds.min(1).default(900),
+    /** A device that disconnected (Will, keepalive, close) has this long to come back before device_offline. */
+    SUPERVISION_GRACE_SEC: seconds.default(10),
+    /** 六必访: an elderly_alone household with no door activity for this long gets a welfare-check alert. */
+    WELFARE_SILENCE_HOURS: z.coerce.number().positive().default(24),
+    WELFARE_CHECK_SEC: seconds.min(1).default(60),
+    /** Streetlights are judged only this long after sunset / before sunrise (photocells and dusk differ). */
+    SUNSET_MARGIN_MIN: z.coerce.number().min(0).max(180).default(20),
+    /** A lit lamp drawing less (dead LEDs) or more (short, leakage) than this, or a dark one above standby, is abnormal. */
+    STREETLIGHT_LIT_MIN_W: z.coerce.number().min(0).default(3),
+    STREETLIGHT_MAX_W: z.coerce.number().positive().default(250),
+    STREETLIGHT_STANDBY_MAX_W: z.coerce.number().min(0).default(5),
+    /** GB/T 12325: 220 V single-phase supply may deviate +7 % / -10 %. */
+    STREETLIGHT_VOLTAGE_MIN: z.coerce.number().min(0).default(198),
+    STREETLIGHT_VOLTAGE_MAX: z.coerce.number().positive().default(235),
+    /** Alert types not raised (comma separated). The one-key alarm cannot be disabled (GB 50394). */
+    ALERT_DISABLED_TYPES: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+      .pipe(z.array(AlertType)),
+    /** How often deadlines, supervision and streetlights are checked. */
+    ALERT_SWEEP_MS: ms.min(50).default(1_000),
+    /** On start, alarm presses stored this recently that never became an alert (a crash in between) are raised. */
+    ALARM_RECOVERY_HOURS: z.coerce.number().positive().default(24),
+    /** Live stream: a heartbeat frame this often; supervised clients (?ack=1) are dropped after this long without an ack. */
+    LIVE_HEARTBEAT_SEC: z.coerce.number().positive().max(60).default(5),
+    LIVE_ACK_TIMEOUT_SEC: z.coerce.number().positive().default(15),
+    /** Bytes waiting for one slow client before it is dropped (it reconnects and resumes from Last-Event-ID). */
+    LIVE_CLIENT_MAX_BUFFER_KB: z.coerce.number().int().min(16).default(1_024),
+    LIVE_MAX_CLIENTS: z.coerce.number().int().min(1).default(50),
+    /** A client that missed more changes than this gets a fresh snapshot instead of the replay. */
+    LIVE_REPLAY_MAX: z.coerce.number().int().min(1).default(10_000),
   })
   .refine((c) => (c.TLS_CERT_FILE === undefined) === (c.TLS_KEY_FILE === undefined), {
     message: 'TLS_CERT_FILE and TLS_KEY_FILE must be given together',
     path: ['TLS_CERT_FILE'],
+  })
+  .refine((c) => !c.ALERT_DISABLED_TYPES.includes('alarm_press'), {
+    message: 'the one-key alarm (alarm_press) can never be disabled (GB 50394)',
+    path: ['ALERT_DISABLED_TYPES'],
+  })
+  .refine((c) => c.WEBHOOK_SECRET !== undefined || c.ESCALATION_CHAIN.every((l) => l.url === undefined), {
+    message: 'WEBHOOK_SECRET is required when an escalation level has a url',
+    path: ['WEBHOOK_SECRET'],
   });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hashSecret, lookupHash, newSecret } from '../../auth/hash';
+import { drawPin } from '../../auth/pin';
 import type { CredentialType, DeviceKind } from '../../contracts/common';
 import type { Db } from '../client';
 import type { CommunityPlan } from './community';
@@ -231,15 +232,6 @@ function credentialValues(plan: CommunityPlan): { list: SeedSecrets['credentials
     list.push({ id: c.id, residentId: c.residentId, householdLabel, type: c.type, value });
   }
   return { list, byCredentialId };
-}
-
-/** Six digits, but not one anybody would guess first (111111, 123456, 654321). */
-function drawPin(): string {
-  for (;;) {
-    const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const steps = new Set([...pin].slice(1).map((ch, i) => Number(ch) - Number(pin[i])));
-    if (!(steps.size === 1 && [0, 1, -1].some((s) => steps.has(s)))) return pin;
-  }
 }
 
 function writePrivate(path: string, data: string): void {

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { lookupHash } from '../auth/hash';
+import { drawPin } from '../auth/pin';
+import type { Principal } from '../contracts/api/auth';
+import type { BlacklistBody, BlacklistView, CredentialEnrolBody, CredentialEnrolled, CredentialView, ResidentView } from '../contracts/api/credentials';
+import type { ResidentRow } from '../db/credentials';
+import { AppError } from '../errors';
+import { type AccessContext, actorOf, assertVisible, doorsOfResident, notFound } from './context';
+import type { BlacklistRecord, CredentialRecord, CredentialStatus } from './model';
+
+const newId = (prefix: string) => `${prefix}-${randomBytes(9).toString('base64url')}`;
+
+const credentialView = (c: CredentialRecord): CredentialView => ({
+  id: c.id,
+  residentId: c.residentId,
+  type: c.type,
+  hint: c.hint,
+  status: c.status,
+  createdAt: c.createdAt.toISOString(),
+});
+
+const residentView = (r: ResidentRow): ResidentView => ({
+  id: r.id,
+  householdId: r.householdId,
+  householdLabel: r.householdLabel,
+  name: r.name,
+  status: r.status,
+  faceConsent: r.faceConsent,
+  faceConsentAt: r.faceConsentAt?.toISOString() ?? null,
+});
+
+/**
+ * Residents' credentials (admin), face-recognition consent (the resident or staff) and the blacklist. PIPL and the
+ * 2021 judicial interpretation: a face is enrolled only with recorded consent, withdrawing consent deletes it, and
+ * every resident keeps another way in (card, PIN, plate), so refusing face recognition never locks anyone out.
+ */
+export function credentialService(ctx: AccessContext) {
+  const { dir, repos } = ctx;
+  const repo = repos.credentials;
+
+  async function visibleResident(p: Principal, id: string): Promise<ResidentRow> {
+    const r = await repo.resident(id);
+    if (!r) throw notFound('resident');
+    assertVisible(p, r.householdId, 'resident');
+    return r;
+  }
+
+  return {
+    async residents(p: Principal, householdId: string | undefined): Promise<ResidentView[]> {
+      if (p.role === 'resident') {
+        if (householdId !== undefined && householdId !== p.householdId) throw notFound('household');
+        return (await repo.residents(p.householdId ?? '\0')).map(residentView);
+      }
+      return (await repo.residents(householdId)).map(residentView);
+    },
+
+    resident: async (p: Principal, id: string) => residentView(await visibleResident(p, id)),
+
+    async setFaceConsent(p: Principal, id: string, consent: boolean): Promise<ResidentView> {
+      const r = await visibleResident(p, id);
+      // Consent is personal: a household member cannot give or withdraw it for another adult.
+      if (p.role === 'resident' && p.residentId !== id) throw new AppError('FORBIDDEN', 'only the resident themself, or the property office, can change face-recognition consent');
+      const deleted = await repo.setFaceConsent(id, consent, ctx.now(), { actor: actorOf(p), action: consent ? 'face_consent.give' : 'face_consent.withdraw', entity: 'Resident', entityId: id });
+      for (const credId of deleted) dir.removeCredential(credId);
+      const current = dir.residents.get(id);
+      if (current) dir.putResident({ ...current, faceConsent: consent, faceConsentAt: consent ? ctx.now() : null });
+      ctx.changed(doorsOfResident(dir, id));
+      ctx.log.info({ residentId: id, consent, deletedFaceCredentials: deleted.length }, 'face-recognition consent changed');
+      return residentView((await repo.resident(id)) ?? r);
+    },
+
+    async credentials(p: Principal, residentId: string): Promise<CredentialView[]> {
+      await visibleResident(p, residentId);
+      return (await repo.credentials(residentId)).map(credentialView);
+    },
+
+    async enrol(p: Principal, residentId: string, body: CredentialEnrolBody): Promise<CredentialEnrolled> {
+      const r = await visibleResident(p, residentId);
+      const key = ctx.keys.credentialKey;
+      const base = { id: newId('cred'), residentId, status: 'active' as const, createdAt: ctx.now(), lookupHash: null, faceTemplateRef: null, plate: null, hint: null };
+      let c: CredentialRecord;
+      let pin: string | undefined;
+      switch (body.type) {
+        case 'card':
+          c = { ...base, type: 'card', lookupHash: lookupHash(key, 'card', body.value), hint: body.value.slice(-4) };
+          break;
+        case 'pin':
+          do pin = drawPin();
+          while (dir.findCredential('pin', lookupHash(key, 'pin', pin)));
+          c = { ...base, type: 'pin', lookupHash: lookupHash(key, 'pin', pin) };
+          break;
+        case 'face':
+          if (!r.faceConsent) throw new AppError('CONFLICT', 'no recorded face-recognition consent for this resident (PIPL); record it first');
+          c = { ...base, type: 'face', faceTemplateRef: body.faceTemplateRef };
+          break;
+        case 'plate':
+          c = { ...base, type: 'plate', plate: body.plate, hint: body.plate };
+          break;
+      }
+      if (await repo.taken(c)) throw new AppError('CONFLICT', `this ${c.type} is already enrolled`);
+      await repo.enrol(c, { actor: actorOf(p), action: 'credential.enrol', entity: 'Credential', entityId: c.id, detail: { residentId, type: c.type } });
+      dir.putCredential(c);
+      ctx.changed(doorsOfResident(dir, residentId));
+      return { ...credentialView(c), ...(pin !== undefined ? { pin } : {}) };
+    },
+
+    async setStatus(p: Principal, id: string, status: CredentialStatus): Promise<CredentialView> {
+      const c = await repo.credential(id);
+      if (!c) throw notFound('credential');
+      const updated = await repo.setStatus(id, status, { actor: actorOf(p), action: status === 'active' ? 'credential.resume' : 'credential.suspend', entity: 'Credential', entityId: id });
+      dir.putCredential(updated);
+      ctx.changed(doorsOfResident(dir, c.residentId));
+      return credentialView(updated);
+    },
+
+    async remove(p: Principal, id: string): Promise<void> {
+      const c = await repo.credential(id);
+      if (!c) throw notFound('credential');
+      await repo.remove(id, { actor: actorOf(p), action: 'credential.remove', entity: 'Credential', entityId: id, detail: { residentId: c.residentId, type: c.type } });
+      dir.removeCredential(id);
+      ctx.changed(doorsOfResident(dir, c.residentId));
+    },
+
+    blacklist: async (): Promise<BlacklistView[]> => (await repo.blacklist()).map(blacklistView),
+
+    async addBlacklist(p: Principal, body: BlacklistBody): Promise<BlacklistView> {
+      const b: BlacklistRecord = {
+        id: newId('bl'),
+        type: body.type,
+        lookupHash: body.type === 'plate' ? null : lookupHash(ctx.keys.credentialKey, body.type, body.value),
+        plate: body.type === 'plate' ? body.value : null,
+        reason: body.reason,
+        createdBy: actorOf(p),
+        createdAt: ctx.now(),
+      };
+      if (await repo.blacklisted(b)) throw new AppError('CONFLICT', 'already on the blacklist');
+      await repo.addBlacklist(b, { actor: actorOf(p), action: 'blacklist.add', entity: 'Blacklist', entityId: b.id, detail: { type: b.type, reason: b.reason } });
+      dir.putBlacklist(b);
+      ctx.changed(dir.accessDoors().map((d) => d.id));
+      return blacklistView(b);
+    },
+
+    async removeBlacklist(p: Principal, id: string): Promise<void> {
+      const b = await repo.blacklistEntry(id);
+      if (!b) throw notFound('blacklist entry');
+      await repo.removeBlacklist(id, { actor: actorOf(p), action: 'blacklist.remove', entity: 'Blacklist', entityId: id, detail: { type: b.type } });
+      dir.removeBlacklist(b);
+      ctx.changed(dir.accessDoors().map((d) => d.id));
+    },
+  };
+}
+
+const blacklistView = (b: BlacklistRecord): BlacklistView => ({
+  id: b.id,
+  type: b.type,
+  plate: b.plate,
+  reason: b.reason,
+  createdBy: b.createdBy,
+  createdAt: b.createdAt.toISOString(),
+});
+
+export type CredentialService = ReturnType<typeof credentialService>;

@@ -1,0 +1,171 @@
+import type { CredentialType } from '../contracts';
+import type {
+  BlacklistRecord,
+  CredentialRecord,
+  DirectorySnapshot,
+  DoorRecord,
+  HouseholdRecord,
+  PassRecord,
+  ResidentRecord,
+} from './model';
+
+/** The key a presented credential is found by: the lookup hash, the face template reference, or the plate. */
+export const credentialKey = (type: CredentialType, match: string) => `${type}:${match}`;
+
+/** What a credential record is matched on (null when it cannot be matched: a hash is missing). */
+export function matchOf(c: Pick<CredentialRecord, 'type' | 'lookupHash' | 'faceTemplateRef' | 'plate'>): string | null {
+  switch (c.type) {
+    case 'face':
+      return c.faceTemplateRef;
+    case 'plate':
+      return c.plate;
+    case 'card':
+    case 'pin':
+    case 'qr':
+      return c.lookupHash;
+  }
+}
+
+const blacklistKeyOf = (b: Pick<BlacklistRecord, 'type' | 'lookupHash' | 'plate'>) =>
+  b.type === 'plate' ? (b.plate === null ? null : credentialKey('plate', b.plate)) : b.lookupHash === null ? null : credentialKey(b.type, b.lookupHash);
+
+/**
+ * The in-memory indexes behind every door decision: loaded once at start from the database and kept current by the
+ * API's writes, so deciding needs no I/O. Holds hashes, template references and plates only — never a secret.
+ */
+export class Directory {
+  readonly doors = new Map<string, DoorRecord>();
+  readonly households = new Map<string, HouseholdRecord>();
+  readonly residents = new Map<string, ResidentRecord>();
+  readonly credentials = new Map<string, CredentialRecord>();
+  readonly passes = new Map<string, PassRecord>();
+  private readonly byKey = new Map<string, string>();
+  private readonly credentialsByResident = new Map<string, Set<string>>();
+  private readonly residentsByBuilding = new Map<string, Set<string>>();
+  private readonly blacklisted = new Map<string, BlacklistRecord>();
+  private readonly passByCode = new Map<string, string>();
+  private readonly passesByPlate = new Map<string, Set<string>>();
+
+  load(s: DirectorySnapshot): void {
+    for (const m of [this.doors, this.households, this.residents, this.credentials, this.passes, this.byKey]) m.clear();
+    for (const m of [this.credentialsByResident, this.residentsByBuilding, this.blacklisted, this.passByCode, this.passesByPlate]) m.clear();
+    for (const d of s.doors) this.doors.set(d.id, d);
+    for (const h of s.households) this.households.set(h.id, h);
+    for (const r of s.residents) this.putResident(r);
+    for (const c of s.credentials) this.putCredential(c);
+    for (const b of s.blacklist) this.putBlacklist(b);
+    for (const p of s.passes) this.putPass(p);
+  }
+
+  // ── residents and their credentials ────────────────────────────────────────────────────────────────────────
+  putResident(r: ResidentRecord): void {
+    this.residents.set(r.id, r);
+    const building = this.households.get(r.householdId)?.buildingId;
+    if (building !== undefined) setOf(this.residentsByBuilding, building).add(r.id);
+  }
+
+  putCredential(c: CredentialRecord): void {
+    this.removeCredential(c.id);
+    this.credentials.set(c.id, c);
+    const match = matchOf(c);
+    if (match !== null) this.byKey.set(credentialKey(c.type, match), c.id);
+    setOf(this.credentialsByResident, c.residentId).add(c.id);
+  }
+
+  removeCredential(id: string): void {
+    const old = this.credentials.get(id);
+    if (!old) return;
+    this.credentials.delete(id);
+    const match = matchOf(old);
+    if (match !== null && this.byKey.get(credentialKey(old.type, match)) === id) this.byKey.delete(credentialKey(old.type, match));
+    this.credentialsByResident.get(old.residentId)?.delete(id);
+  }
+
+  findCredential(type: CredentialType, match: string): CredentialRecord | undefined {
+    const id = this.byKey.get(credentialKey(type, match));
+    return id === undefined ? undefined : this.credentials.get(id);
+  }
+
+  credentialsOf(residentId: string): CredentialRecord[] {
+    return [...(this.credentialsByResident.get(residentId) ?? [])].flatMap((id) => this.credentials.get(id) ?? []);
+  }
+
+  residentsInBuilding(buildingId: string): ResidentRecord[] {
+    return [...(this.residentsByBuilding.get(buildingId) ?? [])].flatMap((id) => this.residents.get(id) ?? []);
+  }
+
+  // ── blacklist ───────────────────────────────────────────────────────────────────────────────────────────────
+  putBlacklist(b: BlacklistRecord): void {
+    const key = blacklistKeyOf(b);
+    if (key !== null) this.blacklisted.set(key, b);
+  }
+
+  removeBlacklist(b: Pick<BlacklistRecord, 'type' | 'lookupHash' | 'plate'>): void {
+    const key = blacklistKeyOf(b);
+    if (key !== null) this.blacklisted.delete(key);
+  }
+
+  isBlacklisted(type: CredentialType, match: string): boolean {
+    return this.blacklisted.has(credentialKey(type, match));
+  }
+
+  // ── visitor passes ──────────────────────────────────────────────────────────────────────────────────────────
+  putPass(p: PassRecord): void {
+    this.removePass(p.id);
+    this.passes.set(p.id, p);
+    this.passByCode.set(p.codeHash, p.id);
+    if (p.plate !== null) setOf(this.passesByPlate, p.plate).add(p.id);
+  }
+
+  removePass(id: string): void {
+    const old = this.passes.get(id);
+    if (!old) return;
+    this.passes.delete(id);
+    if (this.passByCode.get(old.codeHash) === id) this.passByCode.delete(old.codeHash);
+    if (old.plate !== null) this.passesByPlate.get(old.plate)?.delete(id);
+  }
+
+  passByCodeHash(codeHash: string): PassRecord | undefined {
+    const id = this.passByCode.get(codeHash);
+    return id === undefined ? undefined : this.passes.get(id);
+  }
+
+  passesForPlate(plate: string): PassRecord[] {
+    return [...(this.passesByPlate.get(plate) ?? [])].flatMap((id) => this.passes.get(id) ?? []);
+  }
+
+  /** Passes that ended more than `graceMs` ago are dropped from memory; the database keeps them. */
+  prunePasses(nowMs: number, graceMs: number): string[] {
+    const gone: string[] = [];
+    for (const p of this.passes.values()) {
+      if (p.validUntil.getTime() + graceMs < nowMs || p.status === 'revoked') gone.push(p.id);
+    }
+    for (const id of gone) this.removePass(id);
+    return gone;
+  }
+
+  // ── doors ───────────────────────────────────────────────────────────────────────────────────────────────────
+  accessDoors(): DoorRecord[] {
+    return [...this.doors.values()];
+  }
+
+  /** The doors a resident of this household passes on the way home: main gates, then their unit's own door(s). */
+  routeHome(householdId: string): { mainGates: DoorRecord[]; vehicleGates: DoorRecord[]; unitDoors: DoorRecord[] } {
+    const h = this.households.get(householdId);
+    const all = this.accessDoors().filter((d) => d.enabled);
+    return {
+      mainGates: all.filter((d) => d.placeKind === 'main_gate'),
+      vehicleGates: all.filter((d) => d.placeKind === 'vehicle_gate'),
+      unitDoors: h ? all.filter((d) => d.placeKind === 'unit_door' && d.unitId === h.unitId) : [],
+    };
+  }
+}
+
+function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
+  let s = m.get(k);
+  if (!s) {
+    s = new Set();
+    m.set(k, s);
+  }
+  return s;
+}

@@ -1,0 +1,133 @@
+import type { FastifyInstance } from 'fastify';
+import { registerCredentialRoutes } from '../api/credentials';
+import { registerDoorRoutes } from '../api/doors';
+import { registerPassRoutes } from '../api/passes';
+import type { Broker } from '../broker';
+import type { Bus, IngestedEvent } from '../bus';
+import type { Config } from '../config';
+import { accessRepo, createAccessEventWriter } from '../db/access';
+import type { Db } from '../db/client';
+import { credentialRepo } from '../db/credentials';
+import type { EventWriter } from '../db/event-writer';
+import { passRepo } from '../db/passes';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { AccessContext, AccessSettings } from './context';
+import { credentialService } from './credentials';
+import { Directory } from './directory';
+import { doorService } from './doors';
+import { createEngine } from './engine';
+import { qrSigningKey } from './pass-code';
+import { passService } from './passes';
+import { createSyncer } from './syncer';
+
+export interface AccessDeps {
+  config: Config;
+  db: Db;
+  bus: Bus;
+  broker: Pick<Broker, 'publishTo' | 'isConnected'>;
+  /** The device-event writer: incidents are stored through it, like device health. */
+  writer: EventWriter;
+  log: Logger;
+  metrics: Metrics;
+  credentialKey: string;
+  now?: () => Date;
+}
+
+export interface AccessFeature {
+  routes: (app: FastifyInstance) => Promise<void>;
+  /** Re-reads residents, credentials, passes, doors and the blacklist (after the seed or a direct database edit). */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Passes that ended longer ago than this leave memory (the database keeps them). */
+const PASS_GRACE_MS = 86_400_000;
+
+export function accessSettings(c: Config): AccessSettings {
+  return {
+    antiPassback: c.ACCESS_ANTI_PASSBACK,
+    plateMinConfidence: c.ACCESS_PLATE_MIN_CONFIDENCE,
+    grantWindowMs: c.ACCESS_GRANT_WINDOW_SEC * 1000,
+    heldOpenMs: c.ACCESS_HELD_OPEN_SEC * 1000,
+    denialCount: c.ACCESS_DENIAL_ALERT_COUNT,
+    denialWindowMs: c.ACCESS_DENIAL_WINDOW_SEC * 1000,
+    keypad: { limit: c.ACCESS_PIN_LOCKOUT_LIMIT, windowMs: c.ACCESS_PIN_LOCKOUT_WINDOW_SEC * 1000, lockMs: c.ACCESS_PIN_LOCKOUT_SEC * 1000 },
+    passbackResetMs: c.ACCESS_ANTI_PASSBACK_RESET_MIN * 60_000,
+    passMaxValidityMs: c.PASS_MAX_VALIDITY_HOURS * 3_600_000,
+    passMaxAdvanceMs: c.PASS_MAX_ADVANCE_DAYS * 86_400_000,
+    utcOffsetMin: 8 * 60, // Asia/Shanghai has no daylight saving time
+  };
+}
+
+/**
+ * Access control: residents' credentials, visitor passes, door decisions over MQTT, door monitoring, offline
+ * credential sets, and the HTTP routes for all of it. Talks to the rest only through the bus and the broker.
+ */
+export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeature> {
+  const { config, db, bus } = deps;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log.child({ module: 'access' });
+  const dir = new Directory();
+  const repos = { access: accessRepo(db.prisma), passes: passRepo(db.prisma), credentials: credentialRepo(db.prisma) };
+  const base = {
+    dir,
+    keys: { credentialKey: deps.credentialKey, qrSigningKey: qrSigningKey(deps.credentialKey) },
+    settings: accessSettings(config),
+    repos,
+    broker: deps.broker,
+    bus,
+    log,
+    now,
+  };
+  const syncer = createSyncer(base);
+  const ctx: AccessContext = { ...base, changed: (ids) => syncer.changed(ids) };
+  const decisions = createAccessEventWriter(db.raw, {
+    maxBatch: config.INGEST_BATCH_MAX,
+    maxDelayMs: config.INGEST_BATCH_DELAY_MS,
+    maxPending: config.INGEST_MAX_PENDING,
+    onError: (err, attempt) => log[attempt < 3 ? 'debug' : 'error']({ err, attempt }, 'access event commit failed; retrying'),
+  });
+  const engine = createEngine(ctx, { events: deps.writer, decisions, registry: deps.metrics.registry });
+  const passes = passService(ctx);
+  const credentials = credentialService(ctx);
+  const doors = doorService(ctx, engine);
+
+  async function reload(): Promise<void> {
+    dir.load(await repos.access.snapshot(now()));
+    log.info({ doors: dir.doors.size, residents: dir.residents.size, credentials: dir.credentials.size, passes: dir.passes.size }, 'access directory loaded');
+    syncer.changed(dir.doors.keys());
+  }
+  await reload();
+
+  const onEvent = (e: IngestedEvent) => {
+    engine.onDeviceEvent(e);
+    // The device subscribes before it announces itself online, so the set sent now reaches it.
+    if (e.name === 'presence' && e.payload.status === 'online' && dir.doors.has(e.deviceId)) {
+      syncer.send(e.deviceId).catch((err: unknown) => log.warn({ err, deviceId: e.deviceId }, 'could not send the credential set'));
+    }
+  };
+  bus.on('device-event', onEvent);
+  const ticker = setInterval(() => engine.tick(), 1_000);
+  const pruner = setInterval(() => dir.prunePasses(now().getTime(), PASS_GRACE_MS), 600_000);
+  ticker.unref();
+  pruner.unref();
+
+  const limits = { perMinute: config.ACCESS_API_RATE_PER_MINUTE, passesPerHour: config.PASS_CREATE_PER_HOUR };
+  return {
+    async routes(app) {
+      registerPassRoutes(app, passes, limits);
+      registerCredentialRoutes(app, credentials, limits);
+      registerDoorRoutes(app, doors, limits);
+    },
+    reload,
+    async close() {
+      bus.off('device-event', onEvent);
+      clearInterval(ticker);
+      clearInterval(pruner);
+      syncer.close();
+      const drained = await decisions.drain(config.SHUTDOWN_TIMEOUT_MS);
+      if (!drained) log.error({ pending: decisions.pending() }, 'shutdown deadline passed with access events uncommitted');
+    },
+  };
+}

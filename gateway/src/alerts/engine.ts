@@ -1,0 +1,54 @@
+import type { Bus } from '../bus';
+import { alarmRules } from '../rules/alarm';
+import { clockRule, healthRule } from '../rules/health';
+import { deviceSecurityRules, incidentRule } from '../rules/security';
+import type { AlertSettings, Decision } from '../rules/types';
+import type { Streetlights } from './streetlights';
+import type { Supervision } from './supervision';
+import type { Welfare } from './welfare';
+
+/**
+ * Subscribes the rules to the bus (the zigbee2mqtt controller model: features meet only there). Runs on every
+ * ingested event, so it does constant work and no I/O; only decisions go on to the lifecycle's queue.
+ */
+export function subscribeRules(bus: Bus, settings: AlertSettings, parts: { apply: (d: Decision) => void; supervision: Supervision; streetlights: Streetlights; welfare: Welfare }) {
+  const { apply, supervision, streetlights, welfare } = parts;
+  const all = (ds: Decision[]) => {
+    for (const d of ds) apply(d);
+  };
+
+  const onEvent: Parameters<typeof bus.on<'device-event'>>[1] = (ev) => {
+    const atMs = ev.receivedAt.getTime();
+    if (ev.name === 'presence' && ev.payload.status === 'offline') {
+      // The device's own offline status, or its Will published by the broker when the link died.
+      supervision.observe(ev.deviceId, ev.kind, { type: 'disconnected', atMs, cause: 'status_offline' });
+    } else {
+      supervision.observe(ev.deviceId, ev.kind, { type: 'seen', atMs });
+    }
+    // Each rule picks the channels it is about; the others cost it one comparison.
+    if (ev.name === 'lightState') return streetlights.reading(ev.deviceId, ev.payload, ev.receivedAt);
+    all(alarmRules(ev));
+    all(deviceSecurityRules(ev));
+    all(clockRule(ev, settings));
+  };
+  const onHealth: Parameters<typeof bus.on<'device-health'>>[1] = (h) => all(healthRule(h));
+  const onPresence: Parameters<typeof bus.on<'presence'>>[1] = (p) =>
+    supervision.observe(p.deviceId, p.kind, p.online ? { type: 'connected', atMs: p.at.getTime() } : { type: 'disconnected', atMs: p.at.getTime(), cause: p.cause });
+  const onIncident: Parameters<typeof bus.on<'access-incident'>>[1] = (inc) => all(incidentRule(inc));
+  const onDecision: Parameters<typeof bus.on<'access-decision'>>[1] = (d) => {
+    if (d.decision === 'grant' && d.householdId !== null) welfare.activity(d.householdId, d.at);
+  };
+
+  bus.on('device-event', onEvent);
+  bus.on('device-health', onHealth);
+  bus.on('presence', onPresence);
+  bus.on('access-incident', onIncident);
+  bus.on('access-decision', onDecision);
+  return () => {
+    bus.off('device-event', onEvent);
+    bus.off('device-health', onHealth);
+    bus.off('presence', onPresence);
+    bus.off('access-incident', onIncident);
+    bus.off('access-decision', onDecision);
+  };
+}

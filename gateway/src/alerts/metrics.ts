@@ -1,0 +1,14 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** The alert engine's metrics, on the gateway's registry (served at /metrics). */
+export function alertMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    changes: new Counter({ name: 'linli_alert_changes_total', help: 'Alert changes by action and type', labelNames: ['action', 'type'], registers }),
+    open: new Gauge({ name: 'linli_alerts_open', help: 'Alerts not cleared', registers }),
+    liveClients: new Gauge({ name: 'linli_live_clients', help: 'Connected live-stream clients (guard screens)', registers }),
+    liveDropped: new Counter({ name: 'linli_live_dropped_total', help: 'Live clients dropped, by reason (slow reader, no ack)', labelNames: ['reason'], registers }),
+  };
+}
+
+export type AlertMetrics = ReturnType<typeof alertMetrics>;

@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { type Alert, AlertNotification } from '../../contracts/api/alerts';
+import type { OutboxRow } from '../../db/alerts';
+
+/** One notification attempt's outcome. Never an exception: a receiver that is down is an expected outcome. */
+export type SendOutcome = { ok: true; status: number } | { ok: false; error: string; retryable: boolean };
+
+/**
+ * How notifications leave the gateway. The webhook (webhook.ts) is the real one; anything else (SMS gateway, a
+ * siren box) implements the same call. Delivery, retries and the record are the dispatcher's job, not the notifier's.
+ */
+export interface Notifier {
+  send(n: { deliveryId: string; target: string; body: string; attempt: number }): Promise<SendOutcome>;
+}
+
+/** Levels of the chain (index = level) and where each is told, if anywhere. */
+export type ChainTargets = ReadonlyArray<{ name: string; url?: string | undefined }>;
+
+/** The outbox rows owed when `alert` reaches `level`: written in the same transaction as the change itself. */
+export function outboxFor(chain: ChainTargets, now: () => Date) {
+  return (alert: Alert, level: number, event: 'raised' | 'escalated', reason: string | null): OutboxRow[] => {
+    const target = chain[level];
+    if (!target?.url) return [];
+    const deliveryId = randomUUID();
+    const body = AlertNotification.parse({ deliveryId, event: `alert.${event}`, level, levelName: target.name, reason, sentAt: now().toISOString(), alert });
+    return [{ id: deliveryId, level, target: target.url, body: JSON.stringify(body) }];
+  };
+}

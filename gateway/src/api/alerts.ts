@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  AckBody,
+  Alert,
+  AlertDetail,
+  AlertIdParams,
+  AlertList,
+  AlertListQuery,
+  AssignBody,
+  ClearBody,
+  OnSiteBody,
+  ReportQuery,
+  ResponseTimeReport,
+} from '../contracts/api/alerts';
+import { ErrorReply } from '../contracts/api/auth';
+import type { ActionResult, Actions } from '../alerts/actions';
+import { responseTimes } from '../alerts/report';
+import type { AlertRepo } from '../db/alerts';
+import { AppError } from '../errors';
+import { principalOf, requireRole } from './auth';
+
+const staff = requireRole('guard', 'admin');
+const security = [{ bearer: [] }];
+const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+
+/** An action's value result as HTTP: the alert, or 404 / 409 with who got there first. */
+function answer(r: ActionResult): Alert {
+  if (r.ok) return r.alert;
+  switch (r.reason) {
+    case 'not_found':
+      throw new AppError('NOT_FOUND', 'no such alert');
+    case 'cleared':
+      throw new AppError('CONFLICT', 'the alert is already cleared', { details: { clearedBy: r.alert?.clearedBy, clearedAt: r.alert?.clearedAt } });
+    case 'already_acknowledged':
+      throw new AppError('CONFLICT', 'the alert is already acknowledged', { details: { ackedBy: r.alert?.ackedBy, ackedAt: r.alert?.ackedAt } });
+    case 'already_on_site':
+      throw new AppError('CONFLICT', 'someone is already on site', { details: { onSiteBy: r.alert?.onSiteBy, onSiteAt: r.alert?.onSiteAt } });
+  }
+}
+
+/** /api/v1/alerts: the guard station's and the property office's view of alerts, and what they do with them. */
+export function alertRoutes(deps: { repo: AlertRepo; actions: Actions }) {
+  return async (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const { repo, actions } = deps;
+
+    r.get('/api/v1/alerts', {
+      preHandler: staff,
+      schema: { tags: ['alerts'], summary: 'List and filter alerts (default: not cleared, most urgent first)', security, querystring: AlertListQuery, response: { 200: AlertList, ...errors } },
+    }, async (req) => repo.list(req.query));
+
+    r.get('/api/v1/alerts/report/response-times', {
+      preHandler: staff,
+      schema: { tags: ['alerts'], summary: 'Time to acknowledge and to clear, p50/p90 per day (Asia/Shanghai) and per type', security, querystring: ReportQuery, response: { 200: ResponseTimeReport, ...errors } },
+    }, async (req) => {
+      const from = new Date(req.query.from);
+      const to = new Date(req.query.to);
+      if (!(from < to)) throw new AppError('VALIDATION', '`from` must be before `to`');
+      if (to.getTime() - from.getTime() > 366 * 86_400_000) throw new AppError('VALIDATION', 'at most a year per report');
+      return { from: req.query.from, to: req.query.to, timezone: 'Asia/Shanghai', rows: responseTimes(await repo.raisedBetween(from, to)) };
+    });
+
+    r.get('/api/v1/alerts/:id', {
+      preHandler: staff,
+      schema: { tags: ['alerts'], summary: 'One alert with its full history', security, params: AlertIdParams, response: { 200: AlertDetail, ...errors } },
+    }, async (req) => {
+      const found = await repo.get(req.params.id);
+      if (!found) throw new AppError('NOT_FOUND', 'no such alert');
+      return found;
+    });
+
+    r.post('/api/v1/alerts/:id/acknowledge', {
+      preHandler: staff,
+      schema: { tags: ['alerts'], summary: 'Acknowledge: I have seen it and I am on it (stops the acknowledgement deadline)', security, params: AlertIdParams, body: AckBody, response: { 200: Alert, ...errors } },
+    }, async (req) => answer(await actions.acknowledge(req.params.id, principalOf(req).username, req.body.note ?? null)));
+
+    r.post('/api/v1/alerts/:id/clear', {
+      preHandler: staff,
+      schema: { tags: ['alerts'], summary: 'Clear with what happened; for a latched one-key alarm this is the reset', security, params: AlertIdParams, body: ClearBody, response: { 200: Alert, ...errors } },
+    }, async (req) => answer(await actions.clear(req.params.id, principalOf(req).username, req.body.note)));
+
+    r.post('/api/v1/alerts/:id/assign', {
+      preHandler: staff,
+      schema: { tags: ['alerts'], summary: 'Give the alert an owner (件件有人管)', security, params: AlertIdParams, body: AssignBody, response: { 200: Alert, ...errors } },
+    }, async (req) => answer(await actions.assign(req.params.id, principalOf(req).username, req.body.assignee, req.body.note ?? null)));
+
+    r.post('/api/v1/alerts/:id/on-site', {
+      preHandler: staff,
+      schema: { tags: ['alerts'], summary: 'Confirm a worker is on site (five-minute rule; stops the on-site deadline)', security, params: AlertIdParams, body: OnSiteBody, response: { 200: Alert, ...errors } },
+    }, async (req) => answer(await actions.onSite(req.params.id, principalOf(req).username, req.body.note ?? null)));
+  };
+}

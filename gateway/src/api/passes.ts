@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { PassService } from '../access/passes';
+import { ErrorReply } from '../contracts/api/auth';
+import { ExpectedVisitors, ExpectedVisitorsQuery, IdParam, PassCreateBody, PassCreated, PassList, PassListQuery, PassView } from '../contracts/api/passes';
+import { principalOf, requireRole } from './auth';
+import { type AccessLimits, perUser } from './limits';
+
+const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply };
+const security = [{ bearer: [] }];
+
+/** Visitor passes: residents invite, list, read and revoke their household's; guards see today's expected visitors. */
+export function registerPassRoutes(app: FastifyInstance, passes: PassService, limits: AccessLimits) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const minute = perUser(limits.perMinute, 60_000);
+
+  r.post('/api/v1/passes', {
+    preHandler: requireRole('resident'),
+    config: perUser(limits.passesPerHour, 3_600_000, 'preHandler'),
+    schema: {
+      tags: ['passes'],
+      summary: 'Invite a visitor: returns the keypad code and a signed QR code, once',
+      security,
+      body: PassCreateBody,
+      response: { 201: PassCreated, ...errors },
+    },
+  }, async (req, reply) => reply.code(201).send(await passes.create(principalOf(req), req.body)));
+
+  r.get('/api/v1/passes', {
+    preHandler: requireRole('resident'),
+    config: minute,
+    schema: { tags: ['passes'], summary: "The household's visitor passes", security, querystring: PassListQuery, response: { 200: PassList, ...errors } },
+  }, async (req) => ({ passes: await passes.list(principalOf(req), req.query.scope) }));
+
+  r.get('/api/v1/passes/:id', {
+    preHandler: requireRole('resident', 'guard', 'admin'),
+    config: minute,
+    schema: { tags: ['passes'], summary: 'One visitor pass (residents: their household only)', security, params: IdParam, response: { 200: PassView, ...errors } },
+  }, async (req) => passes.get(principalOf(req), req.params.id));
+
+  r.post('/api/v1/passes/:id/revoke', {
+    preHandler: requireRole('resident', 'guard', 'admin'),
+    config: minute,
+    schema: { tags: ['passes'], summary: 'Revoke a visitor pass at once (every door, offline sets included)', security, params: IdParam, response: { 200: PassView, ...errors } },
+  }, async (req) => passes.revoke(principalOf(req), req.params.id));
+
+  r.get('/api/v1/visitors/expected', {
+    preHandler: requireRole('guard', 'admin'),
+    config: minute,
+    schema: { tags: ['passes'], summary: 'Visitors expected on a day (today by default), for the guard room', security, querystring: ExpectedVisitorsQuery, response: { 200: ExpectedVisitors, ...errors } },
+  }, async (req) => passes.expected(req.query.date));
+}

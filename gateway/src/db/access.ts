@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { DirectorySnapshot, PassRecord } from '../access/model';
+import { CredentialType, DeviceKind, PlaceKind } from '../contracts';
+import type { PrismaClient, RawDb } from './client';
+import type { WriteResult } from './event-writer';
+import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
+
+const CredentialStatus = z.enum(['active', 'suspended']);
+const PassStatus = z.enum(['active', 'revoked']);
+const DoorIds = z.array(z.string());
+
+/** Row → PassRecord; the allowed doors are a JSON array in one column. */
+export function toPass(p: {
+  id: string;
+  householdId: string;
+  createdBy: string;
+  visitorName: string;
+  phoneMasked: string | null;
+  plate: string | null;
+  validFrom: Date;
+  validUntil: Date;
+  allowedDoors: string;
+  maxEntries: number;
+  entriesUsed: number;
+  codeHash: string;
+  status: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}): PassRecord {
+  return { ...p, allowedDoors: DoorIds.parse(JSON.parse(p.allowedDoors)), status: PassStatus.parse(p.status) };
+}
+
+export const toCredential = <T extends { type: string; status: string }>(c: T) => ({
+  ...c,
+  type: CredentialType.parse(c.type),
+  status: CredentialStatus.parse(c.status),
+});
+
+/** One audit row: who did what to which object (AuditLog is append-only; the migration forbids UPDATE/DELETE). */
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  entity: string;
+  entityId: string;
+  detail?: Record<string, unknown>;
+}
+
+export const auditData = (a: AuditEntry) => ({ actor: a.actor, action: a.action, entity: a.entity, entityId: a.entityId, detail: JSON.stringify(a.detail ?? {}) });
+
+export function accessRepo(prisma: PrismaClient) {
+  return {
+    /** Everything a door decision needs, for the in-memory directory. Passes that ended over a day ago are left out. */
+    async snapshot(now: Date): Promise<DirectorySnapshot> {
+      const since = new Date(now.getTime() - 86_400_000);
+      const [doors, households, residents, credentials, blacklist, passes] = await Promise.all([
+        prisma.device.findMany({
+          where: { kind: { in: ['face_terminal', 'vehicle_gate'] } },
+          select: { id: true, kind: true, name: true, placeKind: true, buildingId: true, unitId: true, enabled: true },
+        }),
+        prisma.household.findMany({ select: { id: true, unitId: true, label: true, unit: { select: { buildingId: true } } } }),
+        prisma.resident.findMany({ select: { id: true, householdId: true, name: true, status: true, faceConsent: true, faceConsentAt: true } }),
+        prisma.credential.findMany(),
+        prisma.blacklist.findMany(),
+        prisma.visitorPass.findMany({ where: { status: 'active', validUntil: { gt: since } } }),
+      ]);
+      return {
+        doors: doors.map((d) => ({ ...d, kind: DeviceKind.parse(d.kind), placeKind: PlaceKind.parse(d.placeKind) })),
+        households: households.map((h) => ({ id: h.id, unitId: h.unitId, label: h.label, buildingId: h.unit.buildingId })),
+        residents,
+        credentials: credentials.map(toCredential),
+        blacklist: blacklist.map((b) => ({ ...b, type: CredentialType.parse(b.type) })),
+        passes: passes.map(toPass),
+      };
+    },
+
+    async audit(a: AuditEntry): Promise<void> {
+      await prisma.auditLog.create({ data: auditData(a) });
+    },
+
+    async events(filter: { deviceId?: string; passId?: string; householdId?: string; limit: number }) {
+      return prisma.accessEvent.findMany({
+        where: {
+          ...(filter.deviceId !== undefined ? { deviceId: filter.deviceId } : {}),
+          ...(filter.passId !== undefined ? { passId: filter.passId } : {}),
+          ...(filter.householdId !== undefined ? { householdId: filter.householdId } : {}),
+        },
+        orderBy: { at: 'desc' },
+        take: filter.limit,
+      });
+    },
+
+    async doorsOnline(): Promise<Map<string, boolean>> {
+      const rows = await prisma.device.findMany({ where: { kind: { in: ['face_terminal', 'vehicle_gate'] } }, select: { id: true, online: true } });
+      return new Map(rows.map((r) => [r.id, r.online]));
+    },
+  };
+}
+
+export type AccessRepo = ReturnType<typeof accessRepo>;
+
+/** One door decision as it is stored. Times are ISO strings in the stored format (see ingest's isoStored). */
+export interface AccessEventRow {
+  id: string;
+  deviceId: string;
+  requestId: string;
+  at: string;
+  receivedAt: string;
+  direction: string;
+  credentialType: string;
+  decision: 'grant' | 'deny';
+  reason: string;
+  residentId: string | null;
+  passId: string | null;
+  householdId: string | null;
+  offline: boolean;
+}
+
+/** A decision to store; `countEntry` also uses one of the visitor pass's entries, in the same transaction. */
+export interface AccessWrite {
+  row: AccessEventRow;
+  countEntry: boolean;
+}
+
+/**
+ * Access events through group commit on the raw connection, like device events: thousands of decisions a second
+ * share fsyncs. (deviceId, requestId) is unique, so a decision uploaded twice (offline log resent, or decided both
+ * online and offline) is stored once — and only a stored grant uses a pass entry.
+ */
+export function createAccessEventWriter(raw: RawDb, opts: GroupCommitOptions): GroupCommit<AccessWrite, WriteResult> {
+  const insert = raw.prepare(
+    `INSERT OR IGNORE INTO AccessEvent (id, deviceId, requestId, at, receivedAt, direction, credentialType, decision, reason, residentId, passId, householdId, offline)
+     VALUES (@id, @deviceId, @requestId, @at, @receivedAt, @direction, @credentialType, @decision, @reason, @residentId, @passId, @householdId, @offline)`,
+  );
+  const countEntry = raw.prepare('UPDATE VisitorPass SET entriesUsed = entriesUsed + 1 WHERE id = ?');
+  const commit = raw.transaction((batch: AccessWrite[]) =>
+    batch.map((w): WriteResult => {
+      const stored = insert.run({ ...w.row, offline: w.row.offline ? 1 : 0 }).changes === 1;
+      if (stored && w.countEntry && w.row.passId !== null) countEntry.run(w.row.passId);
+      return stored ? 'stored' : 'duplicate';
+    }),
+  );
+  return createGroupCommit(commit, opts);
+}

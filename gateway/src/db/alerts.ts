@@ -1,0 +1,270 @@
+import { HouseholdTag } from '../contracts';
+import {
+  Alert,
+  AlertAction,
+  type AlertHistoryEntry,
+  type AlertListQuery,
+  AlertPlace,
+  AlertType,
+  DeadlineKind,
+  Detail,
+} from '../contracts/api/alerts';
+import { TYPES } from '../rules/types';
+import type { PrismaClient } from './client';
+import type { Alert as AlertRow, AlertHistory as HistoryRow, Prisma } from './generated/client';
+
+/** An alert as the lifecycle service holds it: the contract plus the condition key. */
+export interface AlertRecord {
+  alert: Alert;
+  dedupKey: string;
+}
+
+/** One change: the alert's state after it, and the history row that records it. */
+export interface ChangeInput {
+  action: AlertAction;
+  actor: string;
+  at: Date;
+  note: string | null;
+  detail?: Detail | null;
+  source?: string | null;
+}
+
+/** A notification to send because of this change, written in the same transaction (an outbox: never lost). */
+export interface OutboxRow {
+  id: string;
+  level: number;
+  target: string;
+  body: string;
+}
+
+export interface StoredChange {
+  id: number;
+  alertId: string;
+  action: AlertAction;
+  at: string;
+  actor: string;
+  note: string | null;
+  alert: Alert;
+}
+
+const json = (s: string): unknown => JSON.parse(s);
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function alertRepo(prisma: PrismaClient, chain: readonly string[]) {
+  const toAlert = (r: AlertRow): Alert =>
+    Alert.parse({
+      id: r.id,
+      type: r.type,
+      severity: r.severity,
+      category: TYPES[AlertType.parse(r.type)].category,
+      status: r.status,
+      latched: r.latched,
+      priority: r.priority,
+      deviceId: r.deviceId,
+      householdId: r.householdId,
+      place: AlertPlace.parse(json(r.place)),
+      tags: HouseholdTag.array().parse(json(r.tags)),
+      count: r.count,
+      firstAt: r.firstAt.toISOString(),
+      lastAt: r.lastAt.toISOString(),
+      detail: Detail.parse(json(r.detail)),
+      cancelRequestedAt: iso(r.cancelRequestedAt),
+      ackedBy: r.ackedBy,
+      ackedAt: iso(r.ackedAt),
+      ackNote: r.ackNote,
+      onSiteBy: r.onSiteBy,
+      onSiteAt: iso(r.onSiteAt),
+      clearedBy: r.clearedBy,
+      clearedAt: iso(r.clearedAt),
+      clearNote: r.clearNote,
+      assignedTo: r.assignedTo,
+      escalationLevel: r.escalationLevel,
+      escalationTarget: chain[r.escalationLevel] ?? `level_${r.escalationLevel}`,
+      nextDeadlineAt: iso(r.nextDeadlineAt),
+      deadlineKind: r.deadlineKind === null ? null : DeadlineKind.parse(r.deadlineKind),
+    });
+
+  const toRow = (a: Alert, dedupKey: string): Prisma.AlertCreateInput => ({
+    id: a.id,
+    type: a.type,
+    severity: a.severity,
+    status: a.status,
+    latched: a.latched,
+    priority: a.priority,
+    deviceId: a.deviceId,
+    householdId: a.householdId,
+    place: JSON.stringify(a.place),
+    tags: JSON.stringify(a.tags),
+    detail: JSON.stringify(a.detail),
+    dedupKey,
+    count: a.count,
+    firstAt: new Date(a.firstAt),
+    lastAt: new Date(a.lastAt),
+    cancelRequestedAt: a.cancelRequestedAt === null ? null : new Date(a.cancelRequestedAt),
+    ackedBy: a.ackedBy,
+    ackedAt: a.ackedAt === null ? null : new Date(a.ackedAt),
+    ackNote: a.ackNote,
+    onSiteBy: a.onSiteBy,
+    onSiteAt: a.onSiteAt === null ? null : new Date(a.onSiteAt),
+    clearedBy: a.clearedBy,
+    clearedAt: a.clearedAt === null ? null : new Date(a.clearedAt),
+    clearNote: a.clearNote,
+    assignedTo: a.assignedTo,
+    escalationLevel: a.escalationLevel,
+    nextDeadlineAt: a.nextDeadlineAt === null ? null : new Date(a.nextDeadlineAt),
+    deadlineKind: a.deadlineKind,
+  });
+
+  const historyData = (a: Alert, c: ChangeInput) => ({
+    alertId: a.id,
+    at: c.at,
+    action: c.action,
+    actor: c.actor,
+    note: c.note,
+    detail: c.detail ? JSON.stringify(c.detail) : null,
+    snapshot: JSON.stringify(a),
+    source: c.source ?? null,
+  });
+
+  const auditData = (a: Alert, c: ChangeInput) => ({
+    at: c.at,
+    actor: c.actor,
+    action: `alert.${c.action}`,
+    entity: 'Alert',
+    entityId: a.id,
+    detail: JSON.stringify({ type: a.type, status: a.status, level: a.escalationLevel, note: c.note, ...(c.detail ?? {}) }),
+  });
+
+  const deliveryData = (a: Alert, c: ChangeInput, o: OutboxRow) => ({
+    id: o.id,
+    alertId: a.id,
+    level: o.level,
+    target: o.target,
+    body: o.body,
+    status: 'pending',
+    nextTryAt: c.at,
+    createdAt: c.at,
+  });
+
+  const stored = (h: { id: number; at: Date }, a: Alert, c: ChangeInput): StoredChange => ({
+    id: h.id,
+    alertId: a.id,
+    action: c.action,
+    at: h.at.toISOString(),
+    actor: c.actor,
+    note: c.note,
+    alert: a,
+  });
+
+  const toEntry = (h: HistoryRow): AlertHistoryEntry => ({
+    id: h.id,
+    alertId: h.alertId,
+    at: h.at.toISOString(),
+    action: AlertAction.parse(h.action),
+    actor: h.actor,
+    note: h.note,
+    detail: h.detail === null ? null : Detail.parse(json(h.detail)),
+  });
+
+  return {
+    toAlert,
+
+    /** Every alert that is not cleared, for the service's in-memory index. */
+    async loadOpen(): Promise<AlertRecord[]> {
+      const rows = await prisma.alert.findMany({ where: { status: { not: 'cleared' } } });
+      return rows.map((r) => ({ alert: toAlert(r), dedupKey: r.dedupKey }));
+    },
+
+    async lastHistoryId(): Promise<number> {
+      const r = await prisma.alertHistory.aggregate({ _max: { id: true } });
+      return r._max.id ?? 0;
+    },
+
+    /** A new alert, its first history row and the audit entry, in one transaction. */
+    async insert(a: Alert, dedupKey: string, c: ChangeInput, outbox: readonly OutboxRow[] = []): Promise<StoredChange> {
+      const [, h] = await prisma.$transaction([
+        prisma.alert.create({ data: toRow(a, dedupKey) }),
+        prisma.alertHistory.create({ data: historyData(a, c), select: { id: true, at: true } }),
+        prisma.auditLog.create({ data: auditData(a, c) }),
+        ...outbox.map((o) => prisma.notificationDelivery.create({ data: deliveryData(a, c, o) })),
+      ]);
+      return stored(h, a, c);
+    },
+
+    /**
+     * Writes the alert's new state with its history row, only if the stored row still has `expect` (the state the
+     * caller computed from). null: someone else changed it first; nothing was written.
+     */
+    async update(a: Alert, dedupKey: string, c: ChangeInput, expect: { status: string; escalationLevel: number }, outbox: readonly OutboxRow[] = []): Promise<StoredChange | null> {
+      const { id: _id, ...data } = toRow(a, dedupKey);
+      return prisma.$transaction(async (tx) => {
+        const r = await tx.alert.updateMany({ where: { id: a.id, status: expect.status, escalationLevel: expect.escalationLevel }, data });
+        if (r.count !== 1) return null;
+        const h = await tx.alertHistory.create({ data: historyData(a, c), select: { id: true, at: true } });
+        await tx.auditLog.create({ data: auditData(a, c) });
+        for (const o of outbox) await tx.notificationDelivery.create({ data: deliveryData(a, c, o) });
+        return stored(h, a, c);
+      });
+    },
+
+    /** Changes after `afterId`, oldest first, each with the alert as it was right after the change. */
+    async changesSince(afterId: number, limit: number): Promise<StoredChange[]> {
+      const rows = await prisma.alertHistory.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit });
+      return rows.map((h) => ({ id: h.id, alertId: h.alertId, action: AlertAction.parse(h.action), at: h.at.toISOString(), actor: h.actor, note: h.note, alert: Alert.parse(json(h.snapshot)) }));
+    },
+
+    async get(id: string): Promise<{ alert: Alert; history: AlertHistoryEntry[] } | null> {
+      const r = await prisma.alert.findUnique({ where: { id }, include: { history: { orderBy: { id: 'asc' } } } });
+      return r ? { alert: toAlert(r), history: r.history.map(toEntry) } : null;
+    },
+
+    async list(q: AlertListQuery): Promise<{ alerts: Alert[]; total: number }> {
+      const where: Prisma.AlertWhereInput = {
+        status: { in: q.status ?? ['open', 'acknowledged'] },
+        ...(q.severity ? { severity: { in: q.severity } } : {}),
+        ...(q.type ? { type: { in: q.type } } : {}),
+        ...(q.deviceId ? { deviceId: q.deviceId } : {}),
+        ...(q.householdId ? { householdId: q.householdId } : {}),
+        ...(q.from || q.to ? { firstAt: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lt: new Date(q.to) } : {}) } } : {}),
+      };
+      const orderBy: Prisma.AlertOrderByWithRelationInput[] = q.sort === 'priority' ? [{ priority: 'desc' }, { lastAt: 'desc' }] : [{ firstAt: 'desc' }];
+      const [rows, total] = await prisma.$transaction([prisma.alert.findMany({ where, orderBy, take: q.limit, skip: q.offset }), prisma.alert.count({ where })]);
+      return { alerts: rows.map(toAlert), total };
+    },
+
+    /** Alerts whose deadline has passed (escalation), oldest deadline first. */
+    async dueDeadlines(now: Date, limit = 100): Promise<Array<{ id: string }>> {
+      return prisma.alert.findMany({ where: { nextDeadlineAt: { lte: now }, status: { not: 'cleared' } }, orderBy: { nextDeadlineAt: 'asc' }, take: limit, select: { id: true } });
+    },
+
+    async byId(id: string): Promise<AlertRecord | null> {
+      const r = await prisma.alert.findUnique({ where: { id } });
+      return r ? { alert: toAlert(r), dedupKey: r.dedupKey } : null;
+    },
+
+    /** Which of these device-event sources already changed an alert (a restart must not raise them twice). */
+    async recordedSources(sources: string[]): Promise<Set<string>> {
+      if (sources.length === 0) return new Set();
+      const rows = await prisma.alertHistory.findMany({ where: { source: { in: sources } }, select: { source: true } });
+      return new Set(rows.flatMap((r) => (r.source === null ? [] : [r.source])));
+    },
+
+    /** Latest occurrence of a one-key alarm per device: a stored press later than it never became an alert. */
+    async lastAlarmAt(deviceIds: string[]): Promise<Map<string, Date>> {
+      if (deviceIds.length === 0) return new Map();
+      const rows = await prisma.alert.groupBy({ by: ['deviceId'], where: { type: 'alarm_press', deviceId: { in: deviceIds } }, _max: { lastAt: true } });
+      return new Map(rows.flatMap((r) => (r.deviceId !== null && r._max.lastAt !== null ? [[r.deviceId, r._max.lastAt] as const] : [])));
+    },
+
+    /** For the response-time report. */
+    async raisedBetween(from: Date, to: Date) {
+      const rows = await prisma.alert.findMany({
+        where: { firstAt: { gte: from, lt: to } },
+        select: { type: true, firstAt: true, ackedAt: true, clearedAt: true, clearedBy: true },
+      });
+      return rows.map((r) => ({ ...r, type: AlertType.parse(r.type) }));
+    },
+  };
+}
+
+export type AlertRepo = ReturnType<typeof alertRepo>;

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Alert } from '../contracts/api/alerts';
+import { LiveAlertChange, type LiveEventName, LiveHeartbeat, LiveHello, LiveSnapshot } from '../contracts/live';
+import type { StoredChange } from '../db/alerts';
+import type { Logger } from '../log';
+
+export interface HubOptions {
+  heartbeatMs: number;
+  ackTimeoutMs: number;
+  /** Bytes waiting in one client's socket buffer before that client is dropped. */
+  maxBufferBytes: number;
+}
+
+export interface HubDeps {
+  log: Logger;
+  now: () => Date;
+  /** Id of the newest change that was published. */
+  lastId: () => number;
+  /** The alerts not cleared, as of lastId() (both are updated in the same tick by the store). */
+  openAlerts: () => Alert[];
+  onDrop?: (reason: 'slow' | 'no_ack') => void;
+}
+
+interface Client {
+  id: string;
+  user: string;
+  res: ServerResponse;
+  /** replaying: live frames wait in `held` until the catch-up is written; live: frames go straight out. */
+  live: boolean;
+  held: Array<{ id: number; frame: string }>;
+  heldBytes: number;
+  ackRequired: boolean;
+  lastAckAt: number;
+}
+
+/** One SSE frame. JSON has no raw newlines, so `data:` is a single line. */
+export function frame(event: LiveEventName, data: unknown, id?: number): string {
+  return `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * The guard station's clients. Each change is serialised once and written to every client without waiting for
+ * any of them: a client whose unsent bytes pass the bound is dropped (it reconnects and resumes from its last id),
+ * so one slow screen costs memory up to the bound and never delays the others.
+ */
+export class LiveHub {
+  private readonly clients = new Map<string, Client>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly opts: HubOptions,
+    private readonly deps: HubDeps,
+  ) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.beat(), this.opts.heartbeatMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Adds a client, in the same tick reading the newest change id and the open alerts: every change after that id
+   * reaches this client through publish(), every earlier one is in the snapshot (or in the caller's replay).
+   */
+  attach(res: ServerResponse, opts: { user: string; ackRequired: boolean; resumed: boolean }): { client: Client; upto: number; alerts: Alert[] } {
+    const lastId = this.deps.lastId();
+    const alerts = this.deps.openAlerts();
+    const client: Client = { id: randomUUID(), user: opts.user, res, live: false, held: [], heldBytes: 0, ackRequired: opts.ackRequired, lastAckAt: this.deps.now().getTime() };
+    this.clients.set(client.id, client);
+    res.on('close', () => this.clients.delete(client.id));
+    const hello = LiveHello.parse({
+      connectionId: client.id,
+      heartbeatSec: this.opts.heartbeatMs / 1000,
+      ackWithinSec: opts.ackRequired ? this.opts.ackTimeoutMs / 1000 : null,
+      resumed: opts.resumed,
+      serverTime: this.deps.now().toISOString(),
+    });
+    // retry: how long EventSource waits before reconnecting after a drop.
+    res.write(`retry: 2000\n${frame('hello', hello)}`);
+    return { client, upto: lastId, alerts };
+  }
+
+  snapshotFrame(lastId: number, alerts: Alert[]): string {
+    return frame('snapshot', LiveSnapshot.parse({ lastId, alerts }), lastId);
+  }
+
+  /** Ends the catch-up: held live frames newer than `sentUpTo` go out, then frames flow directly. */
+  goLive(client: Client, sentUpTo: number): void {
+    for (const h of client.held) if (h.id > sentUpTo) this.write(client, h.frame);
+    client.held = [];
+    client.heldBytes = 0;
+    client.live = true;
+  }
+
+  publish(change: StoredChange): void {
+    if (this.clients.size === 0) return;
+    const data = LiveAlertChange.parse({ id: change.id, action: change.action, at: change.at, actor: change.actor, note: change.note, alert: change.alert });
+    const f = frame('alert', data, change.id);
+    for (const c of this.clients.values()) {
+      if (c.live) {
+        this.write(c, f);
+        continue;
+      }
+      c.held.push({ id: change.id, frame: f });
+      c.heldBytes += f.length;
+      if (c.heldBytes + c.res.writableLength > this.opts.maxBufferBytes) this.drop(c, 'slow');
+    }
+  }
+
+  /** A supervised client (`?ack=1`) proves it is still reading. */
+  ack(connectionId: string): boolean {
+    const c = this.clients.get(connectionId);
+    if (!c) return false;
+    c.lastAckAt = this.deps.now().getTime();
+    return true;
+  }
+
+  /** Writes and reports whether the socket took it without buffering (for the caller's replay to await drain). */
+  write(c: Client, f: string): boolean {
+    if (c.res.destroyed) {
+      this.clients.delete(c.id);
+      return true;
+    }
+    const flushed = c.res.write(f);
+    if (c.res.writableLength > this.opts.maxBufferBytes) this.drop(c, 'slow');
+    return flushed;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const c of this.clients.values()) c.res.end();
+    this.clients.clear();
+  }
+
+  private beat(): void {
+    const now = this.deps.now();
+    const f = frame('heartbeat', LiveHeartbeat.parse({ at: now.toISOString(), lastId: this.deps.lastId() }));
+    for (const c of this.clients.values()) {
+      if (c.ackRequired && now.getTime() - c.lastAckAt > this.opts.ackTimeoutMs) {
+        this.drop(c, 'no_ack');
+        continue;
+      }
+      this.write(c, f);
+    }
+  }
+
+  private drop(c: Client, reason: 'slow' | 'no_ack'): void {
+    if (!this.clients.delete(c.id)) return;
+    this.deps.log.warn({ connectionId: c.id, user: c.user, reason, buffered: c.res.writableLength + c.heldBytes }, 'live client dropped');
+    this.deps.onDrop?.(reason);
+    c.res.destroy();
+  }
+}

@@ -1,0 +1,124 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorReply } from '../contracts/api/auth';
+import { LiveAckBody, LiveAlertChange, LiveQuery } from '../contracts/live';
+import type { StoredChange } from '../db/alerts';
+import { AppError } from '../errors';
+import { principalOf, requireRole } from '../api/auth';
+import { type LiveHub, frame } from './hub';
+
+export interface LiveRouteDeps {
+  hub: LiveHub;
+  lastId: () => number;
+  changesSince: (afterId: number, limit: number) => Promise<StoredChange[]>;
+  replayMax: number;
+  maxClients: number;
+}
+
+const PAGE = 500;
+
+function lastEventId(header: string | string[] | undefined, query: number | undefined): number | undefined {
+  const h = Array.isArray(header) ? header[0] : header;
+  if (h !== undefined && /^\d{1,15}$/.test(h.trim())) return Number(h.trim());
+  return query;
+}
+
+/**
+ * GET /api/v1/live/alerts: Server-Sent Events for the guard station. A snapshot of the open alerts, then every
+ * change; with Last-Event-ID (the header EventSource sends on reconnect) exactly the changes missed, from the
+ * database, then live again with no gap and no duplicate.
+ */
+export function liveRoutes(deps: LiveRouteDeps) {
+  return async (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const { hub } = deps;
+
+    r.get('/api/v1/live/alerts', {
+      // EventSource cannot set an Authorization header; ?token= is accepted on this route only.
+      config: { allowQueryToken: true },
+      preHandler: requireRole('guard', 'admin'),
+      schema: {
+        tags: ['live'],
+        summary: 'Live alert stream (text/event-stream): hello, snapshot, alert changes, heartbeats',
+        description: 'Frames are the LiveHello, LiveSnapshot, LiveAlertChange and LiveHeartbeat contracts. Resume with Last-Event-ID.',
+        security: [{ bearer: [] }],
+        querystring: LiveQuery,
+        response: { 401: ErrorReply, 403: ErrorReply, 503: ErrorReply },
+      },
+    }, async (req, reply) => {
+      if (hub.size >= deps.maxClients) throw new AppError('NOT_READY', `at most ${deps.maxClients} live clients`);
+      const user = principalOf(req).username;
+      const last = lastEventId(req.headers['last-event-id'], req.query.lastEventId);
+      const newest = deps.lastId();
+      // Too far behind, or from another database: start over from a snapshot rather than replay without bound.
+      const resume = last !== undefined && last <= newest && newest - last <= deps.replayMax;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      req.raw.socket.setNoDelay(true);
+      const { client, upto, alerts } = hub.attach(res, { user, ackRequired: req.query.ack === '1', resumed: resume });
+      req.log.info({ connectionId: client.id, user, resume, last, upto }, 'live client connected');
+      if (!resume) {
+        hub.write(client, hub.snapshotFrame(upto, alerts));
+        hub.goLive(client, upto);
+        return;
+      }
+      let after = last;
+      try {
+        while (after < upto && !res.destroyed) {
+          const page = await deps.changesSince(after, PAGE);
+          if (page.length === 0) break;
+          for (const c of page) {
+            if (c.id > upto) break;
+            const data = LiveAlertChange.parse({ id: c.id, action: c.action, at: c.at, actor: c.actor, note: c.note, alert: c.alert });
+            // Replay respects the socket: a long catch-up never piles up in memory.
+            if (!hub.write(client, frame('alert', data, c.id))) await drained(res);
+            after = c.id;
+          }
+          if (page.length < PAGE) break;
+        }
+      } catch (err) {
+        req.log.error({ err, connectionId: client.id }, 'live replay failed; closing so the client retries');
+        res.destroy();
+        return;
+      }
+      hub.goLive(client, upto);
+    });
+
+    r.post('/api/v1/live/ack', {
+      preHandler: requireRole('guard', 'admin'),
+      schema: {
+        tags: ['live'],
+        summary: 'A supervised live client (?ack=1) says it is still reading',
+        security: [{ bearer: [] }],
+        body: LiveAckBody,
+        response: { 204: z.null(), 401: ErrorReply, 403: ErrorReply, 404: ErrorReply },
+      },
+    }, async (req, reply) => {
+      if (!hub.ack(req.body.connectionId)) throw new AppError('NOT_FOUND', 'no such live connection (reconnect)');
+      return reply.code(204).send(null);
+    });
+
+    // The stream never ends by itself: end it before the server waits for open requests to finish.
+    app.addHook('preClose', async () => hub.close());
+  };
+}
+
+function drained(res: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,65 @@
+import type { AlertType, DeadlineKind, Severity } from '../contracts/api/alerts';
+import { type AlertSettings, TYPES } from './types';
+
+export interface Deadline {
+  at: Date;
+  kind: DeadlineKind;
+}
+
+/**
+ * The first deadline of a new alert. A maintenance fault under the five-minute rule (DOMAIN.md) waits for a worker
+ * on site; everything else waits for an acknowledgement, by severity. null: this alert never escalates.
+ */
+export function firstDeadline(type: AlertType, severity: Severity, s: Pick<AlertSettings, 'ackSec' | 'onSiteMin'>, from: Date): Deadline | null {
+  if (TYPES[type].onSite) return { at: new Date(from.getTime() + s.onSiteMin * 60_000), kind: 'on_site' };
+  const sec = s.ackSec[severity];
+  return sec > 0 ? { at: new Date(from.getTime() + sec * 1000), kind: 'ack' } : null;
+}
+
+export interface EscalationView {
+  type: AlertType;
+  severity: Severity;
+  status: 'open' | 'acknowledged' | 'cleared';
+  escalationLevel: number;
+  nextDeadlineAt: Date | null;
+  deadlineKind: DeadlineKind | null;
+}
+
+export interface EscalationStep {
+  fromLevel: number;
+  toLevel: number;
+  target: string;
+  reason: string;
+  /** The deadline at the new level; null at the top of the chain. */
+  next: Deadline | null;
+}
+
+/**
+ * What happens when an alert's deadline passes: one step up the chain, with the reason recorded. The caller applies
+ * it only if the stored level is still `fromLevel` (a conditional update), so a restart never fires it twice.
+ */
+export function escalationDue(a: EscalationView, s: Pick<AlertSettings, 'ackSec' | 'onSiteMin' | 'chain'>, now: Date): EscalationStep | null {
+  if (a.status === 'cleared' || a.nextDeadlineAt === null || a.deadlineKind === null) return null;
+  if (now.getTime() < a.nextDeadlineAt.getTime()) return null;
+  const top = s.chain.length - 1;
+  if (a.escalationLevel >= top) return null;
+  const toLevel = a.escalationLevel + 1;
+  const reason =
+    a.deadlineKind === 'on_site'
+      ? `${formatMinutes(s.onSiteMin)}内无人确认到场（五分钟到场规则），上报${s.chain[toLevel] ?? ''}`
+      : `${formatSeconds(s.ackSec[a.severity])}内无人确认，上报${s.chain[toLevel] ?? ''}`;
+  let next: Deadline | null = null;
+  if (toLevel < top) {
+    const waitMs = a.deadlineKind === 'on_site' ? s.onSiteMin * 60_000 : s.ackSec[a.severity] * 1000;
+    next = waitMs > 0 ? { at: new Date(now.getTime() + waitMs), kind: a.deadlineKind } : null;
+  }
+  return { fromLevel: a.escalationLevel, toLevel, target: s.chain[toLevel] ?? `level_${toLevel}`, reason, next };
+}
+
+/** After an acknowledgement: an ack deadline ends; an on-site deadline keeps running until a worker is there. */
+export function deadlineAfterAck(kind: DeadlineKind | null, at: Date | null): Deadline | null {
+  return kind === 'on_site' && at !== null ? { at, kind } : null;
+}
+
+const formatSeconds = (sec: number) => (sec % 60 === 0 ? `${sec / 60}分钟` : `${sec}秒`);
+const formatMinutes = (min: number) => (Number.isInteger(min) ? `${min}分钟` : `${Math.round(min * 60)}秒`);
