@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['gateway/src/config/**', 'prisma.config.ts', 'test/**', 'devices-sim/src/cli.ts', 'prisma/*.ts'],
+    files: ['gateway/src/config/**', 'prisma.config.ts', 'test/**', 'devices-sim/src/cli.ts', 'prisma/*.ts', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -58,7 +58,8 @@ export function createWorld(opts: WorldOptions): World {
     if (opts.url === undefined) throw new Error('a live world needs a broker url');
     clock = new AcceleratedClock({ start: opts.startMs, speed: opts.speed });
     const link = mqttLinks({ url: opts.url, ...(opts.backoff ? { backoff: opts.backoff } : {}) });
-    roster = new DeviceRoster({ specs: opts.population.devices, link, clock, ...common });
+    // Live: devices talk to a real gateway, whose clock is real; stamping sim time would read as clock drift.
+    roster = new DeviceRoster({ specs: opts.population.devices, link, clock, ...common, wallClock: Date.now });
   }
   return {
     clock,

@@ -2,13 +2,12 @@
 // bare Mosquitto for comparison. Benchmarks print numbers; they never assert on time (see docs/benchmarks.md).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashSecret } from '../../gateway/src/auth/hash';
 import type { DeviceKind } from '../../gateway/src/contracts';
 import { openDb } from '../../gateway/src/db/client';
-import { type GatewayProcess, spawnGateway } from '../helpers/process';
+import { type GatewayProcess, freePort, spawnGateway } from '../helpers/process';
 
 export interface BenchDevice {
   id: string;
@@ -60,16 +59,6 @@ export function rssMb(pid: number): number {
   const status = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
   return Math.round(kb / 1024);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A bare Mosquitto (Debian package `mosquitto`), no persistence, anonymous, on a free port. */

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 
@@ -48,3 +49,15 @@ export function spawnGateway(env: Record<string, string>, command: string[] = [p
     void exited.then((code) => reject(new Error(`gateway exited (${code}) before listening:\n${stderr}`)));
   });
 }
+
+/** A TCP port that was free a moment ago (for processes that must be told their port up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+

@@ -26,6 +26,8 @@ export interface RosterOptions {
   random: Random;
   bootNonce?: string;
   replyTimeoutMs?: number;
+  /** See SimDeviceOptions.wallClock. */
+  wallClock?: () => number;
 }
 
 const COUNTERS: readonly (keyof DeviceCounters)[] = ['sent', 'acked', 'failed', 'errors', 'invalid', 'received'];
@@ -125,6 +127,7 @@ export class DeviceRoster {
       ...(spec.secret !== undefined ? { secret: spec.secret } : {}),
       ...(this.opts.bootNonce !== undefined ? { bootNonce: this.opts.bootNonce } : {}),
       ...(this.opts.replyTimeoutMs !== undefined ? { replyTimeoutMs: this.opts.replyTimeoutMs } : {}),
+      ...(this.opts.wallClock !== undefined ? { wallClock: this.opts.wallClock } : {}),
     });
     this.started.push(device);
     const outcome = await device.start();

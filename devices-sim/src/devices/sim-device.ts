@@ -56,6 +56,12 @@ export interface SimDeviceOptions {
   /** Subscribe to the down channels on connect (load mode skips replies it never reads). Default true. */
   subscribe?: boolean;
   firmware?: string;
+  /**
+   * The device's own wall clock, which stamps `ts`. Defaults to the sim clock (dry runs stay reproducible); a live
+   * run at speed > 1 against a real gateway passes real time, as real devices' clocks show it — otherwise every
+   * device would be flagged for clock drift.
+   */
+  wallClock?: () => number;
 }
 
 export interface DeviceCounters {
@@ -98,12 +104,15 @@ export class SimDevice {
   /** The door's offline credential set, as last synced by the gateway (kept, not yet used to decide offline). */
   readonly sync = new CredentialStore();
 
+  private readonly wallNow: () => number;
+
   constructor(opts: SimDeviceOptions) {
     this.id = opts.id;
     this.kind = opts.kind;
     this.clock = opts.clock;
     this.random = opts.random ?? new Random(`device:${opts.id}`);
     this.bootAtMs = opts.clock.nowMs();
+    this.wallNow = opts.wallClock ?? (() => opts.clock.nowMs());
     this.nonce = opts.bootNonce ?? randomBytes(4).toString('hex');
     // Event ids are unique per device; the id prefix only helps a human reading the log, so it goes if too long.
     this.eventPrefix = opts.id.length + this.nonce.length + 12 <= 64 ? `${opts.id}-${this.nonce}` : this.nonce;
@@ -147,7 +156,7 @@ export class SimDevice {
   publish<N extends EventChannel>(name: N, fields: FieldsOf<N>, opts: { qos?: 0 | 1 } = {}): Promise<Sent> {
     if (!catalogue[name].kinds.includes(this.kind)) throw new Error(`${this.kind} ${this.id} has no ${name} channel`);
     const eventId = this.nextId();
-    const payload = schemaOf(name).parse({ ...fields, eventId, ts: formatTs(this.clock.nowMs()) });
+    const payload = schemaOf(name).parse({ ...fields, eventId, ts: formatTs(this.wallNow()) });
     return this.send(topicFor(name, this.id), JSON.stringify(payload), opts.qos ?? catalogue[name].qos, catalogue[name].retain, eventId);
   }
 
@@ -223,7 +232,7 @@ export class SimDevice {
   }
 
   private presencePayload(status: 'online' | 'offline'): string {
-    return JSON.stringify(Presence.parse({ status, ts: formatTs(this.clock.nowMs()) }));
+    return JSON.stringify(Presence.parse({ status, ts: formatTs(this.wallNow()) }));
   }
 
   private async send(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, eventId: string | null): Promise<Sent> {
