@@ -51,7 +51,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   const identities = new WeakMap<Client, DeviceIdentity>();
   const addresses = new WeakMap<object, string>();
   const live = new Map<string, Client>();
-  const failures = new LRUCache<string, { count: number }>({ max: 50_000, ttl: opts.authFailWindowMs });
+  const failures = new LRUCache<string, { count: number }>({ max: 20_000, ttl: opts.authFailWindowMs });
   const queue = boundedPersistence(opts.offlineQueueLimit, (clientId) => {
     metrics.mqttOfflineDropped.inc();
     log.warn({ deviceId: clientId }, 'offline queue full, message dropped');

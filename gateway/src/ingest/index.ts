@@ -38,10 +38,12 @@ export const isoStored = (d: Date) => d.toISOString().replace('Z', '+00:00');
 export function createIngest(settings: IngestSettings, deps: IngestDeps) {
   const { writer, bus, log, metrics } = deps;
   const now = deps.now ?? (() => new Date());
+  // Per-device state is bounded: one entry per device, 20,000 is twice the largest compound we size for (lru-cache
+  // preallocates its slots, so a needlessly large bound costs memory up front).
   const buckets = new TokenBuckets(settings.qos0RatePerSec, settings.qos0Burst);
-  const badCounts = new LRUCache<string, { times: number[]; raisedAt: number }>({ max: 100_000 });
-  const driftFlagged = new LRUCache<string, true>({ max: 100_000, ttl: 3_600_000 });
-  const rateErrorSent = new LRUCache<string, true>({ max: 100_000, ttl: 1_000 });
+  const badCounts = new LRUCache<string, { times: number[]; raisedAt: number }>({ max: 20_000 });
+  const driftFlagged = new LRUCache<string, true>({ max: 20_000, ttl: 3_600_000 });
+  const rateErrorSent = new LRUCache<string, true>({ max: 20_000, ttl: 1_000 });
 
   function refuse(device: DeviceIdentity, topic: string, error: Omit<DeviceError, 'topic' | 'ts'>): IngestOutcome {
     const at = now();

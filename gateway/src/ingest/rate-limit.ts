@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 
 /** Per-key token buckets (rate per second, burst), bounded in memory by an LRU. */
 export class TokenBuckets {
-  private readonly buckets = new LRUCache<string, { tokens: number; at: number }>({ max: 100_000 });
+  private readonly buckets = new LRUCache<string, { tokens: number; at: number }>({ max: 20_000 });
 
   constructor(
     private readonly ratePerSec: number,
