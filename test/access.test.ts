@@ -173,6 +173,32 @@ describe('access control flows over real MQTT and HTTP', () => {
     expect(terminals.b2.sync.entries.some((e) => e.passId === pass.id)).toBe(false);
   });
 
+  it('enrols, suspends, resumes and removes a card, and every change reaches the doors at once (audited)', async () => {
+    const card = '7000000001';
+    const enrolled = await api.post(`/api/v1/residents/${c.residents.a}/credentials`, tokens.admin, { type: 'card', value: card });
+    expect(enrolled.status).toBe(201);
+    const id = (enrolled.body as { id: string }).id;
+    const at = async () => reply(await terminals.main.requestAccess({ type: 'card', value: card }, 'in')).reason;
+    expect(await at()).toBe('resident');
+    expect((await api.call('PATCH', `/api/v1/credentials/${id}`, tokens.admin, { status: 'suspended' })).status).toBe(200);
+    expect(await at()).toBe('suspended');
+    expect((await api.call('PATCH', `/api/v1/credentials/${id}`, tokens.admin, { status: 'active' })).status).toBe(200);
+    expect(await at()).toBe('resident');
+    expect((await api.call('DELETE', `/api/v1/credentials/${id}`, tokens.admin)).status).toBe(204);
+    expect(await at()).toBe('unknown_credential');
+    const actions = (await t.gw.db.prisma.auditLog.findMany({ where: { entityId: id }, orderBy: { id: 'asc' } })).map((a) => a.action);
+    expect(actions).toEqual(['credential.enrol', 'credential.suspend', 'credential.resume', 'credential.remove']);
+  });
+
+  it("lists today's expected visitors for the guard room, with the household and a masked phone", async () => {
+    const pass = await invite({ visitorName: '孙八', phone: '13900001111' });
+    const r = await api.get('/api/v1/visitors/expected', tokens.guard);
+    expect(r.status).toBe(200);
+    const visitors = (r.body as { visitors: Array<{ id: string; householdLabel: string; phoneMasked: string | null }> }).visitors;
+    expect(visitors.find((v) => v.id === pass.id)).toMatchObject({ householdLabel: '1-1-101', phoneMasked: '139****1111' });
+    expect((await api.get('/api/v1/visitors/expected', tokens.a)).status).toBe(403);
+  });
+
   it('locks a door keypad after repeated wrong codes while cards keep working, and alerts repeated denials', async () => {
     for (let i = 0; i < 3; i++) expect(reply(await terminals.b2.requestAccess({ type: 'pin', value: `00000${i}` }, 'in')).reason).toBe('unknown_credential');
     expect(reply(await terminals.b2.requestAccess({ type: 'pin', value: c.values.pinB }, 'in')).reason).toBe('locked_out');

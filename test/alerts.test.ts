@@ -197,10 +197,24 @@ describe('alerts at the guard station', () => {
     expect((await api(t.httpUrl, null, 'GET', `/api/v1/alerts?token=${guard}`)).status).toBe(401);
   });
 
+  it('shows residents their own household\'s alarms and whether they were answered', async () => {
+    const resident = await login(t.httpUrl, 'r-501', 'resident-pw-1');
+    const mine = AlertList.parse((await api(t.httpUrl, resident, 'GET', '/api/v1/my/alarms')).body);
+    expect(mine.alerts.length).toBeGreaterThan(0);
+    expect(mine.alerts.every((a) => a.householdId === 'hh-501' && a.type === 'alarm_press')).toBe(true);
+    expect(mine.alerts.some((a) => a.status === 'cleared' && a.clearNote === '到场确认：老人误按，已复位')).toBe(true);
+    expect((await api(t.httpUrl, guard, 'GET', '/api/v1/my/alarms')).status).toBe(403);
+  });
+
   it('answers 404 for an unknown alert and 409 for changing a cleared one', async () => {
     expect((await api(t.httpUrl, guard, 'POST', '/api/v1/alerts/nope/acknowledge', {})).status).toBe(404);
     const cleared = AlertList.parse((await api(t.httpUrl, guard, 'GET', '/api/v1/alerts?status=cleared')).body).alerts[0]!;
     expect((await api(t.httpUrl, guard, 'POST', `/api/v1/alerts/${cleared.id}/assign`, { assignee: 'x' })).status).toBe(409);
+  });
+
+  it('documents the alert and live routes in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${t.httpUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    for (const path of ['/api/v1/alerts', '/api/v1/alerts/{id}', '/api/v1/alerts/{id}/clear', '/api/v1/live/alerts', '/api/v1/alerts/report/response-times']) expect(doc.paths).toHaveProperty([path]);
   });
 
   it('reports response times per day and type', async () => {

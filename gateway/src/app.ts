@@ -138,7 +138,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
   const access = await createAccessFeature({ config, db, bus, broker: mqtt, writer, log, metrics, credentialKey: credentialKey.key });
-  const alerts = await createAlertsFeature({ config, prisma: db.prisma, bus, log, registry: metrics.registry });
+  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry });
   const http = await buildHttp({ log, metrics, ready, asyncapi: asyncApiDocument, sessions, loginPerMinute: config.LOGIN_RATE_PER_MINUTE, routes: [access.routes, alerts.routes] });
 
   // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.

@@ -134,11 +134,14 @@ export class Directory {
     return [...(this.passesByPlate.get(plate) ?? [])].flatMap((id) => this.passes.get(id) ?? []);
   }
 
-  /** Passes that ended more than `graceMs` ago are dropped from memory; the database keeps them. */
+  /**
+   * Passes that ended more than `graceMs` ago are dropped from memory (the database keeps them). Until then a
+   * revoked or expired pass is still recognised, so the door says why it refuses rather than "unknown".
+   */
   prunePasses(nowMs: number, graceMs: number): string[] {
     const gone: string[] = [];
     for (const p of this.passes.values()) {
-      if (p.validUntil.getTime() + graceMs < nowMs || p.status === 'revoked') gone.push(p.id);
+      if (p.validUntil.getTime() + graceMs < nowMs) gone.push(p.id);
     }
     for (const id of gone) this.removePass(id);
     return gone;

@@ -82,7 +82,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   };
   const syncer = createSyncer(base);
   const ctx: AccessContext = { ...base, changed: (ids) => syncer.changed(ids) };
-  const decisions = createAccessEventWriter(db.raw, {
+  const decisions = createAccessEventWriter(db.path, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
     maxPending: config.INGEST_MAX_PENDING,
@@ -128,6 +128,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       syncer.close();
       const drained = await decisions.drain(config.SHUTDOWN_TIMEOUT_MS);
       if (!drained) log.error({ pending: decisions.pending() }, 'shutdown deadline passed with access events uncommitted');
+      decisions.close();
     },
   };
 }

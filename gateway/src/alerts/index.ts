@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { alertRoutes } from '../api/alerts';
 import type { Bus } from '../bus';
 import type { Config } from '../config';
-import type { PrismaClient } from '../db/client';
+import type { PrismaClient, RawDb } from '../db/client';
 import { alertSourceRepo } from '../db/alert-sources';
 import { alertRepo } from '../db/alerts';
 import { notificationRepo } from '../db/notifications';
@@ -28,6 +28,8 @@ import { createWelfare } from './welfare';
 export interface AlertsFeatureDeps {
   config: Config;
   prisma: PrismaClient;
+  /** The raw connection (db/client.ts): the alert write path uses it, like ingest's group commit. */
+  raw: RawDb;
   bus: Bus;
   log: Logger;
   registry: Registry;
@@ -51,12 +53,12 @@ const LAMP_SWEEP_MS = 30_000;
  * deadlines and an outbox of webhook notifications, supervision, welfare checks, streetlights, and the live stream.
  */
 export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<AlertsFeature> {
-  const { config, prisma, bus } = deps;
+  const { config, prisma, raw, bus } = deps;
   const log = deps.log.child({ module: 'alerts' });
   const now = deps.now ?? (() => new Date());
   const settings = alertSettings(config);
   const metrics = alertMetrics(deps.registry);
-  const repo = alertRepo(prisma, settings.chain);
+  const repo = alertRepo(prisma, raw, settings.chain);
   const sources = alertSourceRepo(prisma);
 
   const hub = new LiveHub(

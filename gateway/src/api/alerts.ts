@@ -85,6 +85,16 @@ export function alertRoutes(deps: { repo: AlertRepo; actions: Actions }) {
       schema: { tags: ['alerts'], summary: 'Give the alert an owner (件件有人管)', security, params: AlertIdParams, body: AssignBody, response: { 200: Alert, ...errors } },
     }, async (req) => answer(await actions.assign(req.params.id, principalOf(req).username, req.body.assignee, req.body.note ?? null)));
 
+    // 居民吹哨: the resident sees that their alarm was answered, by whom and when.
+    r.get('/api/v1/my/alarms', {
+      preHandler: requireRole('resident'),
+      schema: { tags: ['alerts'], summary: "The resident's own household's one-key alarms and what became of them", security, response: { 200: AlertList, 401: ErrorReply, 403: ErrorReply } },
+    }, async (req) => {
+      const householdId = principalOf(req).householdId;
+      if (householdId === null) return { alerts: [], total: 0 };
+      return repo.list({ householdId, type: ['alarm_press'], status: ['open', 'acknowledged', 'cleared'], sort: 'recent', limit: 20, offset: 0 });
+    });
+
     r.post('/api/v1/alerts/:id/on-site', {
       preHandler: staff,
       schema: { tags: ['alerts'], summary: 'Confirm a worker is on site (five-minute rule; stops the on-site deadline)', security, params: AlertIdParams, body: OnSiteBody, response: { 200: Alert, ...errors } },

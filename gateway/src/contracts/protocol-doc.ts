@@ -56,6 +56,22 @@ the gateway at \`/asyncapi.json\`. Both are generated from the same zod catalogu
   second on the \`errors\` topic.
 - Keep your clock within 10 s of the gateway's (GB 50396); a device further off is flagged.
 
+## Doors: access requests, offline credential sets, offline logs
+- A door terminal asks on \`access/request\` (a vehicle gate on \`plate/read\`) and gets \`access/reply\` with the same
+  \`requestId\`: grant or deny, a reason code, and a masked name for the screen (王*). Report what the door then did
+  on \`door/state\` (\`barrier/state\`) with its cause: an opening that no grant, guard remote-open, exit button or
+  key explains is a forced entry; a door open too long is held open.
+- A keypad entry is \`pin\` (a resident's PIN or a visitor's 10-digit pass code); a scanned visitor QR code is \`qr\`
+  with the scanned text as it is (\`LINLI1:<code>:<signature>\`).
+- After publishing \`status\` online the door receives its whole credential set on \`credentials/sync\` (again after
+  every change), in pages; replace the set once all pages of one \`syncId\` have arrived. Secrets are hashes:
+  \`match = base64url(HMAC-SHA256(key, type + "\\0" + value))\` with type \`card\`, \`pin\` or \`pass\` (for a QR, the
+  code inside it), where \`key\` is the community credential key provisioned at installation (\`keyId\` names it).
+  Faces match the template reference, plates the plate.
+- While the gateway is unreachable, decide from that set (it holds only what this door may admit; keep counting a
+  pass's \`entriesLeft\` and respect its window), remember each decision, and upload them on \`access/offline-log\`
+  after reconnecting, oldest first. The gateway stores each \`requestId\` once and counts a visitor's entries.
+
 ## Device → gateway (up)
 
 ${section('up')}

@@ -10,7 +10,8 @@ import {
   Detail,
 } from '../contracts/api/alerts';
 import { TYPES } from '../rules/types';
-import type { PrismaClient } from './client';
+import { alertWrites } from './alert-writes';
+import type { PrismaClient, RawDb } from './client';
 import type { Alert as AlertRow, AlertHistory as HistoryRow, Prisma } from './generated/client';
 
 /** An alert as the lifecycle service holds it: the contract plus the condition key. */
@@ -50,7 +51,7 @@ export interface StoredChange {
 const json = (s: string): unknown => JSON.parse(s);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function alertRepo(prisma: PrismaClient, chain: readonly string[]) {
+export function alertRepo(prisma: PrismaClient, raw: RawDb, chain: readonly string[]) {
   const toAlert = (r: AlertRow): Alert =>
     Alert.parse({
       id: r.id,
@@ -84,77 +85,11 @@ export function alertRepo(prisma: PrismaClient, chain: readonly string[]) {
       deadlineKind: r.deadlineKind === null ? null : DeadlineKind.parse(r.deadlineKind),
     });
 
-  const toRow = (a: Alert, dedupKey: string): Prisma.AlertCreateInput => ({
-    id: a.id,
-    type: a.type,
-    severity: a.severity,
-    status: a.status,
-    latched: a.latched,
-    priority: a.priority,
-    deviceId: a.deviceId,
-    householdId: a.householdId,
-    place: JSON.stringify(a.place),
-    tags: JSON.stringify(a.tags),
-    detail: JSON.stringify(a.detail),
-    dedupKey,
-    count: a.count,
-    firstAt: new Date(a.firstAt),
-    lastAt: new Date(a.lastAt),
-    cancelRequestedAt: a.cancelRequestedAt === null ? null : new Date(a.cancelRequestedAt),
-    ackedBy: a.ackedBy,
-    ackedAt: a.ackedAt === null ? null : new Date(a.ackedAt),
-    ackNote: a.ackNote,
-    onSiteBy: a.onSiteBy,
-    onSiteAt: a.onSiteAt === null ? null : new Date(a.onSiteAt),
-    clearedBy: a.clearedBy,
-    clearedAt: a.clearedAt === null ? null : new Date(a.clearedAt),
-    clearNote: a.clearNote,
-    assignedTo: a.assignedTo,
-    escalationLevel: a.escalationLevel,
-    nextDeadlineAt: a.nextDeadlineAt === null ? null : new Date(a.nextDeadlineAt),
-    deadlineKind: a.deadlineKind,
-  });
+  const writes = alertWrites(raw);
 
-  const historyData = (a: Alert, c: ChangeInput) => ({
-    alertId: a.id,
-    at: c.at,
-    action: c.action,
-    actor: c.actor,
-    note: c.note,
-    detail: c.detail ? JSON.stringify(c.detail) : null,
-    snapshot: JSON.stringify(a),
-    source: c.source ?? null,
-  });
-
-  const auditData = (a: Alert, c: ChangeInput) => ({
-    at: c.at,
-    actor: c.actor,
-    action: `alert.${c.action}`,
-    entity: 'Alert',
-    entityId: a.id,
-    detail: JSON.stringify({ type: a.type, status: a.status, level: a.escalationLevel, note: c.note, ...(c.detail ?? {}) }),
-  });
-
-  const deliveryData = (a: Alert, c: ChangeInput, o: OutboxRow) => ({
-    id: o.id,
-    alertId: a.id,
-    level: o.level,
-    target: o.target,
-    body: o.body,
-    status: 'pending',
-    nextTryAt: c.at,
-    createdAt: c.at,
-  });
-
-  const stored = (h: { id: number; at: Date }, a: Alert, c: ChangeInput): StoredChange => ({
-    id: h.id,
-    alertId: a.id,
-    action: c.action,
-    at: h.at.toISOString(),
-    actor: c.actor,
-    note: c.note,
-    alert: a,
-  });
+  const historyOf = (c: ChangeInput) => ({ at: c.at, action: c.action, actor: c.actor, note: c.note, detail: c.detail ? JSON.stringify(c.detail) : null, source: c.source ?? null });
+  const auditOf = (a: Alert, c: ChangeInput) => JSON.stringify({ type: a.type, status: a.status, level: a.escalationLevel, note: c.note, ...(c.detail ?? {}) });
+  const stored = (id: number, a: Alert, c: ChangeInput): StoredChange => ({ id, alertId: a.id, action: c.action, at: c.at.toISOString(), actor: c.actor, note: c.note, alert: a });
 
   const toEntry = (h: HistoryRow): AlertHistoryEntry => ({
     id: h.id,
@@ -180,31 +115,19 @@ export function alertRepo(prisma: PrismaClient, chain: readonly string[]) {
       return r._max.id ?? 0;
     },
 
-    /** A new alert, its first history row and the audit entry, in one transaction. */
+    /** A new alert, its first history row, the audit entry and its outbox, in one transaction. */
     async insert(a: Alert, dedupKey: string, c: ChangeInput, outbox: readonly OutboxRow[] = []): Promise<StoredChange> {
-      const [, h] = await prisma.$transaction([
-        prisma.alert.create({ data: toRow(a, dedupKey) }),
-        prisma.alertHistory.create({ data: historyData(a, c), select: { id: true, at: true } }),
-        prisma.auditLog.create({ data: auditData(a, c) }),
-        ...outbox.map((o) => prisma.notificationDelivery.create({ data: deliveryData(a, c, o) })),
-      ]);
-      return stored(h, a, c);
+      const id = await writes.insert(a, dedupKey, historyOf(c), auditOf(a, c), outbox);
+      return stored(id, a, c);
     },
 
     /**
      * Writes the alert's new state with its history row, only if the stored row still has `expect` (the state the
      * caller computed from). null: someone else changed it first; nothing was written.
      */
-    async update(a: Alert, dedupKey: string, c: ChangeInput, expect: { status: string; escalationLevel: number }, outbox: readonly OutboxRow[] = []): Promise<StoredChange | null> {
-      const { id: _id, ...data } = toRow(a, dedupKey);
-      return prisma.$transaction(async (tx) => {
-        const r = await tx.alert.updateMany({ where: { id: a.id, status: expect.status, escalationLevel: expect.escalationLevel }, data });
-        if (r.count !== 1) return null;
-        const h = await tx.alertHistory.create({ data: historyData(a, c), select: { id: true, at: true } });
-        await tx.auditLog.create({ data: auditData(a, c) });
-        for (const o of outbox) await tx.notificationDelivery.create({ data: deliveryData(a, c, o) });
-        return stored(h, a, c);
-      });
+    async update(a: Alert, _dedupKey: string, c: ChangeInput, expect: { status: string; escalationLevel: number }, outbox: readonly OutboxRow[] = []): Promise<StoredChange | null> {
+      const id = await writes.update(a, expect, historyOf(c), auditOf(a, c), outbox);
+      return id === null ? null : stored(id, a, c);
     },
 
     /** Changes after `afterId`, oldest first, each with the alert as it was right after the change. */
@@ -230,11 +153,6 @@ export function alertRepo(prisma: PrismaClient, chain: readonly string[]) {
       const orderBy: Prisma.AlertOrderByWithRelationInput[] = q.sort === 'priority' ? [{ priority: 'desc' }, { lastAt: 'desc' }] : [{ firstAt: 'desc' }];
       const [rows, total] = await prisma.$transaction([prisma.alert.findMany({ where, orderBy, take: q.limit, skip: q.offset }), prisma.alert.count({ where })]);
       return { alerts: rows.map(toAlert), total };
-    },
-
-    /** Alerts whose deadline has passed (escalation), oldest deadline first. */
-    async dueDeadlines(now: Date, limit = 100): Promise<Array<{ id: string }>> {
-      return prisma.alert.findMany({ where: { nextDeadlineAt: { lte: now }, status: { not: 'cleared' } }, orderBy: { nextDeadlineAt: 'asc' }, take: limit, select: { id: true } });
     },
 
     async byId(id: string): Promise<AlertRecord | null> {

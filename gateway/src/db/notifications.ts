@@ -9,12 +9,12 @@ export interface Delivery {
   attempts: number;
 }
 
-/** NotificationDelivery rows: one per notification, updated on every attempt (the delivery record). */
+/**
+ * NotificationDelivery rows: one per notification (created as an outbox row with the alert change, db/alert-writes.ts),
+ * updated on every attempt: the delivery record.
+ */
 export function notificationRepo(prisma: PrismaClient) {
   return {
-    async create(d: { id: string; alertId: string; level: number; target: string; body: string; at: Date }): Promise<void> {
-      await prisma.notificationDelivery.create({ data: { id: d.id, alertId: d.alertId, level: d.level, target: d.target, body: d.body, status: 'pending', nextTryAt: d.at, createdAt: d.at } });
-    },
     async due(now: Date, limit: number): Promise<Delivery[]> {
       return prisma.notificationDelivery.findMany({
         where: { status: 'pending', nextTryAt: { lte: now } },
@@ -39,9 +39,6 @@ export function notificationRepo(prisma: PrismaClient) {
     },
     async failed(id: string, error: string): Promise<void> {
       await prisma.notificationDelivery.update({ where: { id }, data: { status: 'failed', lastError: error, nextTryAt: null } });
-    },
-    async forAlert(alertId: string) {
-      return prisma.notificationDelivery.findMany({ where: { alertId }, orderBy: { createdAt: 'asc' } });
     },
   };
 }

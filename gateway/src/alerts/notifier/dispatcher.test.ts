@@ -11,14 +11,12 @@ function memoryRepo(rows: Row[]): NotificationRepo {
   const find = (id: string) => rows.find((r) => r.id === id)!;
   // Only what the dispatcher calls; the rest of the repository is not used by it.
   return {
-    create: async () => undefined,
     due: async (now: Date) => rows.filter((r) => r.status === 'pending' && r.nextTryAt !== null && r.nextTryAt <= now),
     nextDue: async () => rows.filter((r) => r.status === 'pending').map((r) => r.nextTryAt!).sort((a, b) => a.getTime() - b.getTime())[0] ?? null,
     startAttempt: async (id: string, attempts: number) => void (find(id).attempts = attempts),
     delivered: async (id: string) => void Object.assign(find(id), { status: 'delivered', nextTryAt: null }),
     retryLater: async (id: string, error: string, nextTryAt: Date) => void Object.assign(find(id), { lastError: error, nextTryAt }),
     failed: async (id: string, error: string) => void Object.assign(find(id), { status: 'failed', lastError: error, nextTryAt: null }),
-    forAlert: async () => [],
   } as unknown as NotificationRepo;
 }
 
