@@ -127,14 +127,13 @@ export interface AccessWrite {
  * (deviceId, requestId) is unique, so a decision uploaded twice (offline log resent, or decided both online and
  * offline) is stored once — and only a stored grant uses a pass entry.
  *
- * Its own connection runs synchronous=NORMAL: a commit is in the WAL (safe from a process crash) without an fsync of
- * its own, and the next commit of the ingest writer (synchronous=FULL, same WAL file) makes it safe from power loss
- * too. The access request behind each decision is already durable, and better-sqlite3 fsyncs on the event loop: one
- * fsync per ingest batch instead of two halves the time doors wait behind the disk (docs/benchmarks.md).
+ * Its own connection (so a decision never waits for an ingest batch) runs synchronous=FULL like every other: a pass's
+ * used entries must survive a power cut, or a visitor could get an extra entry. The reply to the door goes out before
+ * this commit; the access request behind it is already durable.
  */
 export function createAccessEventWriter(path: string, opts: GroupCommitOptions): GroupCommit<AccessWrite, WriteResult> & { close(): void } {
   const raw: RawDb = new Database(path);
-  for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 0']) raw.pragma(p);
+  for (const p of ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'busy_timeout = 0']) raw.pragma(p);
   const insert = raw.prepare(
     `INSERT OR IGNORE INTO AccessEvent (id, deviceId, requestId, at, receivedAt, direction, credentialType, decision, reason, residentId, passId, householdId, offline)
      VALUES (@id, @deviceId, @requestId, @at, @receivedAt, @direction, @credentialType, @decision, @reason, @residentId, @passId, @householdId, @offline)`,
