@@ -143,12 +143,16 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       await alertRoutes({ repo, actions })(app);
       await liveRoutes({ hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS })(app);
     },
-    idle: () => store.idle(),
+    idle: () => {
+      lifecycle.flush();
+      return store.idle();
+    },
     async close() {
       clearInterval(sweep);
       clearInterval(lampSweep);
       clearInterval(welfareSweep);
       unsubscribe();
+      lifecycle.flush();
       lifecycle.close();
       await store.idle();
       await dispatcher.close();

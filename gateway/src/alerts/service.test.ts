@@ -4,7 +4,7 @@ import { SETTINGS } from '../rules/testing';
 import type { Decision, RaiseDecision } from '../rules/types';
 import { createActions } from './actions';
 import type { Places } from './places';
-import { createLifecycle } from './service';
+import { REPEAT_MIN_INTERVAL_MS, createLifecycle } from './service';
 import { AlertStore } from './store';
 import { MemoryRepo, silentLog } from './testing';
 
@@ -61,6 +61,25 @@ describe('alert lifecycle', () => {
     expect(store.all()).toHaveLength(1);
     expect(store.all()[0]).toMatchObject({ count: 6, lastAt: '2026-11-21T12:00:05.000Z' });
     expect(repo.actions()).toEqual(['raised', 'repeated']);
+  });
+
+  it('writes the repeats of a flapping condition at most once per interval, folding the rest in', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-21T12:00:00Z'), toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    lifecycle.apply(press(now()));
+    await store.idle();
+    for (let i = 0; i < 40; i++) {
+      vi.advanceTimersByTime(100);
+      lifecycle.apply(press(now()));
+      await store.idle();
+    }
+    vi.advanceTimersByTime(REPEAT_MIN_INTERVAL_MS);
+    await store.idle();
+    lifecycle.flush();
+    await store.idle();
+    const writes = repo.actions().filter((a) => a === 'repeated').length;
+    expect(writes).toBeGreaterThanOrEqual(2);
+    expect(writes).toBeLessThanOrEqual(3);
+    expect(store.all()[0]?.count).toBe(41);
   });
 
   it('does not count a condition again when it is merely re-evaluated (state mode)', async () => {

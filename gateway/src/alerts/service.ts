@@ -18,6 +18,12 @@ export interface LifecycleDeps {
 }
 
 const RETRIES = 5;
+/**
+ * A device repeating a condition (a flapping lamp, a stuck door sensor) writes the open alert's count at most this
+ * often; the occurrences in between are folded in. Without it a device at 100 messages/s would cost an fsync'd
+ * transaction per burst, and the alert writes would crowd out ingest. A new alert is never delayed.
+ */
+export const REPEAT_MIN_INTERVAL_MS = 2_000;
 
 /**
  * Turns rule decisions into alert changes: a new alert, one more occurrence of an open one, the resident's cancel
@@ -29,6 +35,10 @@ export function createLifecycle(deps: LifecycleDeps) {
   const repeats = new Map<string, { n: number; last: RaiseDecision }>();
   /** Keys with a raise queued but not yet written: an end or a cancel for them must wait its turn, not be dropped. */
   const raising = new Map<string, number>();
+  /** When each open alert's repeats were last written (for REPEAT_MIN_INTERVAL_MS). */
+  const lastRepeatAt = new Map<string, number>();
+  /** Repeats waiting for their interval, by key (flushed at once by `flush`). */
+  const delayed = new Map<string, { timer: NodeJS.Timeout; go: () => void }>();
   let closed = false;
   const mayBeOpen = (key: string) => store.byKey(key) !== undefined || raising.has(key);
 
@@ -49,14 +59,20 @@ export function createLifecycle(deps: LifecycleDeps) {
           }
           repeats.set(d.key, { n: 1, last: d });
         }
-        raising.set(d.key, (raising.get(d.key) ?? 0) + 1);
-        schedule(d, () =>
-          raise(d).finally(() => {
-            const n = (raising.get(d.key) ?? 1) - 1;
-            if (n > 0) raising.set(d.key, n);
-            else raising.delete(d.key);
-          }),
-        );
+        const go = () => {
+          delayed.delete(d.key);
+          raising.set(d.key, (raising.get(d.key) ?? 0) + 1);
+          schedule(d, () =>
+            raise(d).finally(() => {
+              const n = (raising.get(d.key) ?? 1) - 1;
+              if (n > 0) raising.set(d.key, n);
+              else raising.delete(d.key);
+            }),
+          );
+        };
+        const wait = open ? REPEAT_MIN_INTERVAL_MS - (now().getTime() - (lastRepeatAt.get(d.key) ?? 0)) : 0;
+        if (wait > 0) delayed.set(d.key, { timer: setTimeout(go, wait).unref(), go });
+        else go();
         return;
       }
       case 'note':
@@ -92,10 +108,12 @@ export function createLifecycle(deps: LifecycleDeps) {
       const n = r?.n ?? 1;
       const last = r?.last ?? d;
       const after: Alert = { ...open, count: open.count + n, lastAt: last.at.toISOString(), detail: { ...open.detail, ...last.detail } };
+      lastRepeatAt.set(d.key, now().getTime());
       await store.update(open, after, d.key, { action: 'repeated', actor: 'system', at: now(), note: null, detail: { occurrences: n }, source: last.source ?? null });
       return;
     }
     repeats.delete(d.key);
+    lastRepeatAt.delete(d.key);
     const info = d.deviceId !== null ? await places.device(d.deviceId) : d.householdId !== null ? await places.household(d.householdId) : null;
     const at = now();
     const spec = TYPES[d.type];
@@ -195,6 +213,13 @@ export function createLifecycle(deps: LifecycleDeps) {
   return {
     apply,
     escalateDue,
+    /** Writes the repeats still waiting for their interval now (idle/shutdown: the counts are not lost). */
+    flush() {
+      for (const { timer, go } of [...delayed.values()]) {
+        clearTimeout(timer);
+        go();
+      }
+    },
     close() {
       closed = true;
     },
