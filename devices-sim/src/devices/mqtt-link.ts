@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
@@ -93,6 +94,10 @@ export class MqttLink implements DeviceLink {
         this.scheduleReconnect();
       });
       client.on('connect', () => {
+        // Door firmware should do the same: MQTT.js leaves Nagle on, and a small QoS 1 publish then waits for the
+        // previous segment's delayed ACK (~25-40 ms) before it leaves the device.
+        const stream: unknown = client.stream;
+        if (stream instanceof Socket) stream.setNoDelay(true);
         this.attempt = 0;
         if (!settled) {
           settled = true;
