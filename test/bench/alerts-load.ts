@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { runPaced } from '../../devices-sim/src/load/pacer';
 import { BarrierState, DoorState, topicFor } from '../../gateway/src/contracts';
+import { noDelay } from './lib';
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, ids: { type: 'string' }, kinds: { type: 'string' }, secret: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' } } });
 const ids = values.ids!.split(',');
@@ -13,7 +14,7 @@ const rate = Number(values.rate);
 const durationMs = Number(values.seconds) * 1000;
 
 const clients: MqttClient[] = await Promise.all(
-  ids.map((id) => mqtt.connectAsync(values.url!, { clientId: id, username: id, password: values.secret!, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 60_000 })),
+  ids.map(async (id) => noDelay(await mqtt.connectAsync(values.url!, { clientId: id, username: id, password: values.secret!, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 60_000 }))),
 );
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));

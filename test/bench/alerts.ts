@@ -13,7 +13,7 @@ import { LiveAlertChange } from '../../gateway/src/contracts/live';
 import { openDb } from '../../gateway/src/db/client';
 import { api, login } from '../helpers/alert-fixtures';
 import { SseClient } from '../helpers/sse';
-import { benchDatabase, rssMb, startBenchGateway, stopGateway } from './lib';
+import { benchDatabase, noDelay, rssMb, startBenchGateway, stopGateway } from './lib';
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +50,7 @@ const stream = await SseClient.open(`${httpUrl}/api/v1/live/alerts`, { token: gu
 await stream.next((f) => f.event === 'snapshot');
 
 const buttons = new Map<string, MqttClient>();
-for (const id of alarmIds) buttons.set(id, await mqtt.connectAsync(mqttUrl, { clientId: id, username: id, password: ALARM_SECRET, protocolVersion: 4, reconnectPeriod: 0 }));
+for (const id of alarmIds) buttons.set(id, noDelay(await mqtt.connectAsync(mqttUrl, { clientId: id, username: id, password: ALARM_SECRET, protocolVersion: 4, reconnectPeriod: 0 })));
 
 /** Presses every alarm once, `gapMs` apart; returns press→frame and press→PUBACK latencies (ms). */
 async function round(label: string): Promise<{ frame: number[]; puback: number[] }> {

@@ -2,6 +2,7 @@
 // bare Mosquitto for comparison. Benchmarks print numbers; they never assert on time (see docs/benchmarks.md).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashSecret } from '../../gateway/src/auth/hash';
@@ -82,4 +83,11 @@ export async function startMosquitto(): Promise<{ port: number; child: ChildProc
 
 export function mosquittoAvailable(): boolean {
   return spawnSync('sh', ['-c', 'command -v mosquitto']).status === 0;
+}
+
+/** TCP_NODELAY on an MQTT.js client's socket, as door firmware should set it (MQTT.js leaves Nagle on). */
+export function noDelay<C extends { stream: unknown }>(client: C): C {
+  const s = client.stream;
+  if (s instanceof Socket) s.setNoDelay(true);
+  return client;
 }
