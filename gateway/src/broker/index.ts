@@ -140,6 +140,10 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
         log.warn({ deviceId: device.id, topic: packet.topic, reason: verdict.reason }, 'publish refused');
         return callback(new Error(`publish refused: ${verdict.reason}`));
       }
+      // Nobody may subscribe to another device's topics, and presence lives in the database, so a retained copy
+      // serves no one — and Aedes' memory persistence scans every retained message on every SUBSCRIBE, which makes
+      // a reconnect storm quadratic in the number of devices (10,000 devices: minutes). Wills included.
+      packet.retain = false;
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       if (verdict.ok === 'unknown_channel') {
         ports.unknownChannel(device, packet.topic, payload);

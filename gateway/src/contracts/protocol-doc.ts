@@ -37,7 +37,8 @@ the gateway at \`/asyncapi.json\`. Both are generated from the same zod catalogu
   A wrong secret gets CONNACK 4, an unknown or disabled device CONNACK 5, an empty or malformed client id CONNACK 2.
   Too many failed logins from one address and that address is disconnected without an answer for a while.
 - Set a retained **Will** on \`${TOPIC_PREFIX}/{deviceId}/status\` with \`{"status":"offline","ts":…}\` and publish
-  \`{"status":"online","ts":…}\` there (retained) after connecting.
+  \`{"status":"online","ts":…}\` there (retained) after connecting. The gateway records presence in its database; it
+  keeps no retained copies (no other client may read a device's topics).
 - Publish only to your own **up** topics below and subscribe only to your own **down** topics, each by its exact name.
   Anything else (another device's topic, \`#\`, \`+\`, \`$SYS\`) is refused: a refused publish closes the connection, a
   refused subscription gets SUBACK 0x80.
