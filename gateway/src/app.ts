@@ -7,6 +7,7 @@ import { type AccessFeature, createAccessFeature } from './access';
 import { type AlertsFeature, createAlertsFeature } from './alerts';
 import { buildHttp } from './api';
 import type { ReadyReport } from './api/health';
+import { uiRoutes } from './api/ui';
 import { createDeviceAuth } from './auth/device-auth';
 import { createSessions } from './auth/sessions';
 import { type Broker, createBroker } from './broker';
@@ -23,6 +24,7 @@ import { type EventWriter, createEventWriter } from './db/event-writer';
 import { createIngest, isoStored } from './ingest';
 import type { Logger } from './log';
 import { type Metrics, createMetrics } from './metrics';
+import { type SiteFeature, createSiteFeature } from './site';
 
 export interface Gateway {
   readonly config: Config;
@@ -36,6 +38,8 @@ export interface Gateway {
   readonly access: AccessFeature;
   /** Alerts, escalation and the guard station's live stream. */
   readonly alerts: AlertsFeature;
+  /** The site plan and live device states for the guard station. */
+  readonly site: SiteFeature;
   /** HMAC key for credential look-ups and login memos (data/credential.key unless CREDENTIAL_KEY is set). */
   readonly credentialKey: string;
   /** Starts listening; returns the bound ports (useful when the config asked for port 0). */
@@ -50,7 +54,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const db = await openDb(databasePath(config));
   const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
-  const devices = deviceRepo(db.prisma);
+  const devices = deviceRepo(db);
   const bus = new Bus();
   const writer = createEventWriter(db.raw, {
     maxBatch: config.INGEST_BATCH_MAX,
@@ -139,7 +143,17 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
   const access = await createAccessFeature({ config, db, bus, broker: mqtt, writer, log, metrics, credentialKey: credentialKey.key });
   const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry });
-  const http = await buildHttp({ log, metrics, ready, asyncapi: asyncApiDocument, sessions, loginPerMinute: config.LOGIN_RATE_PER_MINUTE, routes: [access.routes, alerts.routes] });
+  const site = await createSiteFeature({ db, bus, isConnected: (id) => mqtt.isConnected(id), log });
+  const http = await buildHttp({
+    log,
+    metrics,
+    ready,
+    asyncapi: asyncApiDocument,
+    sessions,
+    loginPerMinute: config.LOGIN_RATE_PER_MINUTE,
+    // The UI's catch-all comes last: every API route is registered before it.
+    routes: [access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+  });
 
   // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MQTT_MAX_PACKET_BYTES + 8 });
@@ -165,6 +179,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     writer,
     access,
     alerts,
+    site,
     credentialKey: credentialKey.key,
     async listen() {
       const offline = await devices.markAllOffline();
@@ -190,6 +205,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
         await http.close();
         await access.close();
         await alerts.close();
+        site.close();
         const drained = await writer.drain(Math.max(0, deadline - Date.now()));
         await presenceWriter.drain(Math.max(0, deadline - Date.now()));
         if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');

@@ -1,5 +1,8 @@
+import { z } from 'zod';
 import { DeviceKind } from '../contracts';
-import type { PrismaClient } from './client';
+import type { Db } from './client';
+
+const AuthRow = z.object({ id: z.string(), kind: DeviceKind, enabled: z.union([z.literal(0), z.literal(1)]), secretHash: z.string(), authMemo: z.string().nullable() });
 
 export interface DeviceAuthRecord {
   id: string;
@@ -9,12 +12,16 @@ export interface DeviceAuthRecord {
   authMemo: string | null;
 }
 
-export function deviceRepo(prisma: PrismaClient) {
+export function deviceRepo({ prisma, raw }: Pick<Db, 'prisma' | 'raw'>) {
+  // Every MQTT login reads this row; after a gateway restart, every device at once. A prepared statement on the raw
+  // connection costs microseconds where a Prisma query costs about a millisecond of CPU.
+  const byId = raw.prepare('SELECT id, kind, enabled, secretHash, authMemo FROM Device WHERE id = ?');
   return {
     async findForAuth(id: string): Promise<DeviceAuthRecord | null> {
-      const row = await prisma.device.findUnique({ where: { id }, select: { id: true, kind: true, enabled: true, secretHash: true, authMemo: true } });
-      if (!row) return null;
-      return { ...row, kind: DeviceKind.parse(row.kind) };
+      const found: unknown = byId.get(id);
+      if (found === undefined) return null;
+      const row = AuthRow.parse(found);
+      return { ...row, enabled: row.enabled === 1 };
     },
     async setAuthMemo(id: string, secretHash: string, memo: string): Promise<void> {
       // Conditional on the hash it was computed for: a secret rotated meanwhile is not overwritten with a stale memo.
