@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -6,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -16,6 +17,12 @@ export default tseslint.config(
       // Only config/ reads the environment (STYLE.md).
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through gateway/src/config' }],
     },
+  },
+  {
+    // The guard station runs in the browser: its globals (window, document, EventSource, AudioContext) come from
+    // admin-ui/tsconfig.json's DOM lib, which typescript-eslint type-checks against; there is no process.env there.
+    files: ['admin-ui/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['gateway/src/config/**', 'prisma.config.ts', 'test/**', 'devices-sim/src/cli.ts', 'prisma/*.ts', 'scripts/**'],

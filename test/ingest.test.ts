@@ -184,3 +184,30 @@ describe('backpressure', () => {
     client.end(true);
   });
 });
+
+describe('clock drift and the Will', () => {
+  let t: TestGateway;
+  const health: DeviceHealth[] = [];
+  beforeAll(async () => {
+    t = await startGateway();
+    await addDevice(t.gw.db.prisma, ALARM);
+    t.gw.bus.on('device-health', (h) => health.push(h));
+  });
+  afterAll(() => t.close());
+
+  it('does not read an old Will timestamp as clock drift', async () => {
+    const { connectClient } = await import('./helpers/mqtt');
+    const composedLongAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const c = await connectClient(t.mqttUrl, {
+      clientId: ALARM.id,
+      username: ALARM.id,
+      password: ALARM.secret,
+      will: { topic: topicFor('presence', ALARM.id), payload: Buffer.from(JSON.stringify({ status: 'offline', ts: composedLongAgo })), qos: 1, retain: true },
+    });
+    const closed = closedBy(c);
+    c.stream.destroy();
+    await closed;
+    await expect.poll(() => t.gw.db.prisma.deviceEvent.count({ where: { deviceId: ALARM.id, channel: 'status' } })).toBe(1);
+    expect(health.filter((h) => h.type === 'clock_drift')).toEqual([]);
+  });
+});

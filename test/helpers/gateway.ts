@@ -26,7 +26,12 @@ export function freshDatabase(): { dir: string; dbFile: string } {
 }
 
 /** Boots the real gateway on port 0 against a real SQLite file. `env` overrides configuration like the environment would. */
-export async function startGateway(env: Record<string, string> = {}, existing?: { dir: string; dbFile: string }): Promise<TestGateway> {
+export async function startGateway(
+  env: Record<string, string> = {},
+  existing?: { dir: string; dbFile: string },
+  /** Runs after the gateway is built and before it listens (e.g. raise an alert no client could have seen yet). */
+  beforeListen?: (gw: Gateway) => Promise<void>,
+): Promise<TestGateway> {
   const { dir, dbFile } = existing ?? freshDatabase();
   const config = Object.freeze(
     ConfigSchema.parse({
@@ -41,6 +46,7 @@ export async function startGateway(env: Record<string, string> = {}, existing?: 
     }),
   );
   const gw = await buildGateway(config, createLogger({ level: config.LOG_LEVEL }));
+  await beforeListen?.(gw);
   const ports = await gw.listen();
   let closed = false;
   return {

@@ -155,6 +155,8 @@ export const ConfigSchema = z
     LIVE_MAX_CLIENTS: z.coerce.number().int().min(1).default(50),
     /** A client that missed more changes than this gets a fresh snapshot instead of the replay. */
     LIVE_REPLAY_MAX: z.coerce.number().int().min(1).default(10_000),
+    /** The built guard station (npm run build:ui), served at `/` when its index.html exists; empty: API only. */
+    UI_DIST_DIR: z.string().default('admin-ui/dist'),
   })
   .refine((c) => (c.TLS_CERT_FILE === undefined) === (c.TLS_KEY_FILE === undefined), {
     message: 'TLS_CERT_FILE and TLS_KEY_FILE must be given together',

@@ -1,0 +1,64 @@
+import type { z } from 'zod';
+import { Alert, AlertDetail, ResponseTimeReport } from '@linli/gateway/contracts/api/alerts';
+import { ErrorReply } from '@linli/gateway/contracts/api/auth';
+import { AccessEventList, DoorList, RemoteOpenReply } from '@linli/gateway/contracts/api/doors';
+import { ExpectedVisitors, PassView } from '@linli/gateway/contracts/api/passes';
+import { AccessLog, type AccessLogQuery, DeviceEventList, DeviceStates, SitePlan } from '@linli/gateway/contracts/api/site';
+import { session } from './session';
+
+/** A refusal the guard should read (409 someone was first, 400 a missing note): status, code and the gateway's details. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Every reply is parsed with the gateway's own contract: the UI never trusts a shape it did not check. */
+async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
+  const s = session.get();
+  const res = await fetch(path, {
+    method,
+    headers: { ...(s ? { authorization: `Bearer ${s.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  const json: unknown = text === '' ? null : JSON.parse(text);
+  if (res.status === 401) {
+    // The token expired or was revoked: back to the login screen.
+    session.set(null);
+  }
+  if (!res.ok) {
+    const e = ErrorReply.safeParse(json);
+    throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`, e.success ? e.data.details : undefined);
+  }
+  return schema.parse(json);
+}
+
+const qs = (q: Record<string, string | number | undefined>) => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));
+  const s = p.toString();
+  return s === '' ? '' : `?${s}`;
+};
+
+export const api = {
+  alert: (id: string) => call(AlertDetail, 'GET', `/api/v1/alerts/${encodeURIComponent(id)}`),
+  acknowledge: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/acknowledge`, note ? { note } : {}),
+  clear: (id: string, note: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/clear`, { note }),
+  onSite: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/on-site`, note ? { note } : {}),
+  responseTimes: (from: string, to: string) => call(ResponseTimeReport, 'GET', `/api/v1/alerts/report/response-times${qs({ from, to })}`),
+  site: () => call(SitePlan, 'GET', '/api/v1/site'),
+  deviceStates: () => call(DeviceStates, 'GET', '/api/v1/devices/states'),
+  deviceEvents: (id: string, limit = 15) => call(DeviceEventList, 'GET', `/api/v1/devices/${encodeURIComponent(id)}/events${qs({ limit })}`),
+  accessEvents: (deviceId: string, limit = 10) => call(AccessEventList, 'GET', `/api/v1/access-events${qs({ deviceId, limit })}`),
+  accessLog: (q: Partial<AccessLogQuery>) => call(AccessLog, 'GET', `/api/v1/access-log${qs({ ...q })}`),
+  doors: () => call(DoorList, 'GET', '/api/v1/doors'),
+  openDoor: (deviceId: string, reason: string) => call(RemoteOpenReply, 'POST', `/api/v1/doors/${encodeURIComponent(deviceId)}/open`, { reason }),
+  expectedVisitors: (date?: string) => call(ExpectedVisitors, 'GET', `/api/v1/visitors/expected${qs({ date })}`),
+  revokePass: (id: string) => call(PassView, 'POST', `/api/v1/passes/${encodeURIComponent(id)}/revoke`, {}),
+};

@@ -1,0 +1,181 @@
+import { useEffect } from 'preact/hooks';
+import { Dialogs, Toasts } from './components/Dialogs';
+import { LinkDownOverlay, LinkIndicator } from './components/LinkBanner';
+import { Takeover } from './components/Takeover';
+import { useNow } from './hooks';
+import { type MessageKey, useT } from './i18n';
+import { board, isEmergency, startBoard, stopBoard } from './live/board';
+import { type TextSize, type Theme, applyPrefs, prefs } from './prefs';
+import { Link, navigate, usePath } from './router';
+import { logout, session } from './session';
+import { siren } from './siren';
+import { useStore } from './store';
+import { acknowledge, dialog } from './ui-state';
+import { AccessLogView } from './views/AccessLog';
+import { Board, boardKeys } from './views/Board';
+import { Devices } from './views/Devices';
+import { Login } from './views/Login';
+import { SitePlanView } from './views/SitePlan';
+import { Stats } from './views/Stats';
+import { Visitors } from './views/Visitors';
+import { clock } from './format';
+
+const NAV: Array<{ path: string; label: MessageKey }> = [
+  { path: '/', label: 'nav.board' },
+  { path: '/map', label: 'nav.map' },
+  { path: '/log', label: 'nav.log' },
+  { path: '/visitors', label: 'nav.visitors' },
+  { path: '/devices', label: 'nav.devices' },
+  { path: '/stats', label: 'nav.stats' },
+];
+
+export function App() {
+  const s = useStore(session);
+  useEffect(() => {
+    if (!s) return;
+    startBoard(() => session.set(null));
+    return () => stopBoard();
+  }, [s?.token]);
+  // Re-evaluate the automatic theme every minute (night falls during a shift).
+  useEffect(() => {
+    const t = setInterval(() => applyPrefs(), 60_000);
+    return () => clearInterval(t);
+  }, []);
+  if (!s) return <Login />;
+  return <Shell />;
+}
+
+function Shell() {
+  const segs = usePath();
+  const page = segs[0] ?? '';
+  useGlobalKeys(page);
+  return (
+    <div class="shell">
+      <Header page={page} />
+      <main class="content">
+        {page === 'map' ? (
+          <SitePlanView focus={segs[1] ?? null} />
+        ) : page === 'log' ? (
+          <AccessLogView />
+        ) : page === 'visitors' ? (
+          <Visitors />
+        ) : page === 'devices' ? (
+          <Devices />
+        ) : page === 'stats' ? (
+          <Stats />
+        ) : (
+          <Board />
+        )}
+      </main>
+      <LinkDownOverlay />
+      <Takeover />
+      <Dialogs />
+      <Toasts />
+    </div>
+  );
+}
+
+function useGlobalKeys(page: string) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      // Any key is a user gesture: the siren may sound from now on.
+      siren.unlock();
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const d = dialog.get();
+      if (d) {
+        if (e.key === 'Escape') dialog.set(null);
+        return;
+      }
+      const target = e.target instanceof HTMLElement ? e.target : null;
+      if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
+      const alerts = board.get().alerts;
+      const emergency = alerts.find(isEmergency);
+      if (emergency) {
+        // The takeover covers everything: Enter or A acknowledges what it shows, N adds a note.
+        if (e.key === 'Enter' || e.key === 'a' || e.key === 'A') {
+          e.preventDefault();
+          void acknowledge(emergency);
+        } else if (e.key === 'n' || e.key === 'N') {
+          e.preventDefault();
+          dialog.set({ kind: 'ack', alert: emergency });
+        }
+        return;
+      }
+      if (e.key === '?') {
+        dialog.set({ kind: 'help' });
+        return;
+      }
+      const n = Number(e.key);
+      if (Number.isInteger(n) && n >= 1 && n <= NAV.length) {
+        navigate(NAV[n - 1]?.path ?? '/');
+        return;
+      }
+      if (page === '' && boardKeys(e, alerts)) e.preventDefault();
+    };
+    const onPointer = () => siren.unlock();
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('pointerdown', onPointer);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('pointerdown', onPointer);
+    };
+  }, [page]);
+}
+
+const THEMES: Theme[] = ['auto', 'dark', 'light'];
+const SIZES: TextSize[] = ['normal', 'large', 'xlarge'];
+const next = <T,>(list: T[], v: T): T => list[(list.indexOf(v) + 1) % list.length] ?? v;
+
+function Header({ page }: { page: string }) {
+  const t = useT();
+  const p = useStore(prefs);
+  const s = useStore(session);
+  const { alerts } = useStore(board);
+  const sound = useStore(siren.state);
+  const now = useNow(1_000);
+  const open = alerts.filter((a) => a.status === 'open').length;
+  return (
+    <header class="topbar">
+      <div class="brand">
+        <span class="brand-mark">{t('app.brand')}</span>
+        <span class="brand-title">{t('app.title')}</span>
+      </div>
+      <nav class="nav">
+        {NAV.map((n, i) => {
+          const active = (n.path === '/' ? '' : n.path.slice(1)) === page;
+          return (
+            <Link key={n.path} href={n.path} class={`nav-link ${active ? 'active' : ''}`} aria-current={active ? 'page' : undefined} data-nav={n.path}>
+              <kbd class="nav-key">{i + 1}</kbd>
+              {t(n.label)}
+              {n.path === '/' && open > 0 && <span class="badge">{open}</span>}
+            </Link>
+          );
+        })}
+      </nav>
+      <div class="topbar-right">
+        <LinkIndicator />
+        {sound.blocked && (
+          <button class="btn sound-blocked" onClick={() => siren.unlock()}>
+            {t('sound.blocked')}
+          </button>
+        )}
+        <span class="clock" aria-label="time">
+          {clock(now)}
+        </span>
+        <button class="btn btn-sm" onClick={() => prefs.set({ ...p, lang: p.lang === 'zh' ? 'en' : 'zh' })} data-action="lang">
+          {t('pref.language')}
+        </button>
+        <button class="btn btn-sm" onClick={() => prefs.set({ ...p, theme: next(THEMES, p.theme) })} title={t('pref.theme')} data-action="theme">
+          {t(`pref.theme.${p.theme}`)}
+        </button>
+        <button class="btn btn-sm" onClick={() => prefs.set({ ...p, size: next(SIZES, p.size) })} title={t('pref.size')} data-action="size">
+          {t('pref.size')}: {t(`pref.size.${p.size}`)}
+        </button>
+        <span class="user">{s?.user.displayName}</span>
+        <button class="btn btn-sm" onClick={logout}>
+          {t('user.logout')}
+        </button>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,77 @@
+import type { Alert } from '@linli/gateway/contracts/api/alerts';
+import { useT } from '../i18n';
+import { ago, clock, duration } from '../format';
+import { SeverityIcon } from './icons';
+
+export function TagChips({ tags }: { tags: Alert['tags'] }) {
+  const t = useT();
+  if (tags.length === 0) return null;
+  // The tags that raise urgency come first and stand out (DOMAIN.md: an elderly person living alone matters more).
+  const order = ['elderly_alone', 'disabled', 'elderly', 'empty_nest', 'hardship', 'party_member', 'rental', 'vacant'];
+  const sorted = [...tags].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return (
+    <span class="tags">
+      {sorted.map((tag) => (
+        <span key={tag} class={`tag tag-${tag}`}>
+          {t.e.tag[tag]}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export function Deadline({ alert, now }: { alert: Alert; now: number }) {
+  const t = useT();
+  if (!alert.nextDeadlineAt || !alert.deadlineKind) return null;
+  const left = (Date.parse(alert.nextDeadlineAt) - now) / 1000;
+  return (
+    <span class={`deadline ${left <= 0 ? 'overdue' : left < 30 ? 'soon' : ''}`}>
+      {left <= 0 ? t('alert.overdue') : t(alert.deadlineKind === 'ack' ? 'alert.deadline.ack' : 'alert.deadline.on_site', { left: duration(left) })}
+    </span>
+  );
+}
+
+export function AlertCard({ alert, selected, now, onSelect }: { alert: Alert; selected: boolean; now: number; onSelect: () => void }) {
+  const t = useT();
+  return (
+    <li
+      class={`alert-card sev-${alert.severity} st-${alert.status} ${selected ? 'selected' : ''}`}
+      data-alert-id={alert.id}
+      data-alert-type={alert.type}
+      data-status={alert.status}
+      data-severity={alert.severity}
+      aria-selected={selected}
+      role="option"
+      onClick={onSelect}
+    >
+      <div class="sev-band">
+        <SeverityIcon severity={alert.severity} />
+        <span class="sev-word">{t.e.severity[alert.severity]}</span>
+      </div>
+      <div class="card-main">
+        <div class="card-line1">
+          <span class="alert-type">{t.e.alertType[alert.type]}</span>
+          {alert.count > 1 && <span class="count">{t('alert.count', { n: alert.count })}</span>}
+          <TagChips tags={alert.tags} />
+        </div>
+        <div class="place">{alert.place.label}</div>
+        <div class="card-line3">
+          <span class="time" title={alert.lastAt}>
+            {clock(alert.lastAt)} · {ago(t, alert.lastAt, now)}
+          </span>
+          {alert.status === 'open' ? (
+            <span class="status-chip st-open">{t.e.status.open}</span>
+          ) : (
+            <span class="status-chip st-acknowledged">{t('alert.ackedBy', { who: alert.ackedBy ?? '' })}</span>
+          )}
+          {alert.latched && <span class="chip latched">{t('alert.latched')}</span>}
+          {alert.cancelRequestedAt && <span class="chip cancel">{t('alert.cancelRequested')}</span>}
+          {alert.escalationLevel > 0 && (
+            <span class="chip escalated">{t('alert.escalated', { target: t.e.escalation[alert.escalationTarget] ?? alert.escalationTarget })}</span>
+          )}
+          <Deadline alert={alert} now={now} />
+        </div>
+      </div>
+    </li>
+  );
+}

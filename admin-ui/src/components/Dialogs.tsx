@@ -1,0 +1,153 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, api } from '../api';
+import { type MessageKey, useT } from '../i18n';
+import { useStore } from '../store';
+import { acknowledge, clear, dialog, toast, toasts } from '../ui-state';
+
+const NOTE_PRESETS: MessageKey[] = ['preset.onTheWay', 'preset.called', 'preset.handled', 'preset.falseAlarm', 'preset.repair', 'preset.police'];
+const DOOR_PRESETS: MessageKey[] = ['door.preset.courier', 'door.preset.visitor', 'door.preset.card', 'door.preset.emergency'];
+
+/** A note with one-click phrases (digits pick one), Enter submits, Esc cancels: two keystrokes for a guard who knows. */
+function NoteForm(props: { title: string; label: string; presets: MessageKey[]; required: number; submit: (note: string) => Promise<boolean>; tooShort: string }) {
+  const t = useT();
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => input.current?.focus(), []);
+
+  const send = async (text: string) => {
+    const v = text.trim();
+    if (v.length < props.required) {
+      setError(props.tooShort);
+      input.current?.focus();
+      return;
+    }
+    setBusy(true);
+    const ok = await props.submit(v);
+    setBusy(false);
+    if (ok) dialog.set(null);
+  };
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') dialog.set(null);
+    // A digit in an empty field picks that phrase.
+    const n = Number(e.key);
+    if (note === '' && Number.isInteger(n) && n >= 1 && n <= props.presets.length) {
+      e.preventDefault();
+      const key = props.presets[n - 1];
+      if (key) setNote(t(key));
+    }
+  };
+  return (
+    <form
+      class="dialog"
+      role="dialog"
+      aria-modal="true"
+      aria-label={props.title}
+      onKeyDown={onKey}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send(note);
+      }}
+    >
+      <h2>{props.title}</h2>
+      <div class="presets">
+        {props.presets.map((key, i) => (
+          <button type="button" key={key} class="btn btn-lg preset" onClick={() => void send(t(key))}>
+            <kbd>{i + 1}</kbd> {t(key)}
+          </button>
+        ))}
+      </div>
+      <label class="field">
+        <span>{props.label}</span>
+        <input ref={input} class="input-lg" value={note} maxLength={200} onInput={(e) => setNote(e.currentTarget.value)} name="note" />
+      </label>
+      {error && <p class="error-text">{error}</p>}
+      <div class="dialog-actions">
+        <button type="button" class="btn btn-lg" onClick={() => dialog.set(null)}>
+          {t('dialog.cancel')} <kbd>Esc</kbd>
+        </button>
+        <button type="submit" class="btn btn-lg btn-primary" disabled={busy} data-action="submit">
+          {t('dialog.submit')} <kbd>Enter</kbd>
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function Dialogs() {
+  const t = useT();
+  const d = useStore(dialog);
+  if (!d) return null;
+  let body;
+  switch (d.kind) {
+    case 'ack':
+      body = <NoteForm title={t('dialog.ackTitle')} label={t('dialog.noteLabel')} presets={NOTE_PRESETS} required={0} tooShort="" submit={(note) => acknowledge(d.alert, note || undefined)} />;
+      break;
+    case 'clear':
+      body = (
+        <NoteForm
+          title={d.alert.latched ? t('dialog.resetTitle') : t('dialog.clearTitle')}
+          label={t('dialog.noteLabel')}
+          presets={NOTE_PRESETS}
+          required={1}
+          tooShort={t('dialog.noteRequired')}
+          submit={(note) => clear(d.alert, note)}
+        />
+      );
+      break;
+    case 'open-door':
+      body = (
+        <NoteForm
+          title={t('door.openTitle', { name: d.name })}
+          label={t('door.reason')}
+          presets={DOOR_PRESETS}
+          required={4}
+          tooShort={t('door.reasonShort')}
+          submit={async (reason) => {
+            try {
+              await api.openDoor(d.deviceId, reason);
+              toast(t('door.sent'));
+              return true;
+            } catch (err) {
+              toast(err instanceof ApiError && err.status === 409 ? t('door.offline') : t('alert.failed', { msg: err instanceof Error ? err.message : String(err) }), 'error');
+              return false;
+            }
+          }}
+        />
+      );
+      break;
+    case 'help':
+      body = (
+        <div class="dialog" role="dialog" aria-modal="true" aria-label={t('help.title')}>
+          <h2>{t('help.title')}</h2>
+          <p class="help-keys">{t('board.keys')}</p>
+          <p class="help-keys">1–6: {[t('nav.board'), t('nav.map'), t('nav.log'), t('nav.visitors'), t('nav.devices'), t('nav.stats')].join(' · ')}</p>
+          <div class="dialog-actions">
+            <button class="btn btn-lg btn-primary" autoFocus onClick={() => dialog.set(null)}>
+              {t('help.close')}
+            </button>
+          </div>
+        </div>
+      );
+      break;
+  }
+  return (
+    <div class="backdrop" onClick={(e) => e.target === e.currentTarget && dialog.set(null)}>
+      {body}
+    </div>
+  );
+}
+
+export function Toasts() {
+  const list = useStore(toasts);
+  return (
+    <div class="toasts" aria-live="assertive">
+      {list.map((x) => (
+        <div key={x.id} class={`toast toast-${x.tone}`}>
+          {x.text}
+        </div>
+      ))}
+    </div>
+  );
+}

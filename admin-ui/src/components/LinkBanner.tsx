@@ -1,0 +1,37 @@
+import { useNow } from '../hooks';
+import { useT } from '../i18n';
+import { board } from '../live/board';
+import { useStore } from '../store';
+
+/** The status in the header: always visible, green only when the live link is really up. */
+export function LinkIndicator() {
+  const t = useT();
+  const { link } = useStore(board);
+  const label = link.status === 'live' ? t('link.live') : link.status === 'down' ? t('link.down') : t('link.connecting');
+  return (
+    <div class={`link-indicator link-${link.status}`} data-testid="link-indicator" data-status={link.status} role="status" aria-live="polite">
+      <span class="link-dot" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+/** A link that is down covers the whole screen: alarms cannot arrive, and the guard must know it at a glance. */
+export function LinkDownOverlay() {
+  const t = useT();
+  const { link } = useStore(board);
+  const now = useNow(1_000);
+  if (link.status !== 'down') return null;
+  const sec = Math.max(0, Math.round((now - link.since) / 1000));
+  return (
+    <div class="link-down" role="alert" data-testid="link-down">
+      <div class="link-down-panel">
+        <div class="link-down-icon" aria-hidden="true">⚠</div>
+        <h1>{t('link.downTitle')}</h1>
+        <p class="link-down-body">{t('link.downBody')}</p>
+        <p class="link-down-since">{t('link.downSince', { sec, n: link.attempts })}</p>
+        <p class="link-down-advice">{t('link.downAdvice')}</p>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+import type { Alert } from '@linli/gateway/contracts/api/alerts';
+import type { LiveAlertChange } from '@linli/gateway/contracts/live';
+import { session } from '../session';
+import { siren } from '../siren';
+import { createStore } from '../store';
+import { AlertLink, type LinkState } from './link';
+
+export interface BoardState {
+  /** Not cleared, most urgent first. */
+  alerts: Alert[];
+  link: LinkState;
+  /** Whether the board holds data from the gateway yet (a snapshot or a resume has arrived). */
+  loaded: boolean;
+}
+
+export const board = createStore<BoardState>({ alerts: [], link: { status: 'connecting', since: Date.now(), attempts: 0, resumed: null }, loaded: false });
+
+const STATUS_ORDER = { open: 0, acknowledged: 1, cleared: 2 } as const;
+
+/**
+ * The board's order: what still needs someone first (open before acknowledged), then the gateway's priority
+ * (severity, raised for an elderly person living alone), then the newest.
+ */
+export function byUrgency(a: Alert, b: Alert): number {
+  return STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.priority - a.priority || Date.parse(b.lastAt) - Date.parse(a.lastAt);
+}
+
+/** An unacknowledged critical alert: takes over the screen and sounds the siren until acknowledged. */
+export const isEmergency = (a: Alert) => a.severity === 'critical' && a.status === 'open';
+
+function applyChange(alerts: Alert[], c: LiveAlertChange): Alert[] {
+  const rest = alerts.filter((a) => a.id !== c.alert.id);
+  if (c.alert.status !== 'cleared') rest.push(c.alert);
+  return rest.sort(byUrgency);
+}
+
+let link: AlertLink | null = null;
+
+export function startBoard(onUnauthorized: () => void): void {
+  if (link) return;
+  link = new AlertLink(
+    { token: () => session.get()?.token ?? null },
+    {
+      snapshot: (s) => board.set((b) => ({ ...b, alerts: [...s.alerts].sort(byUrgency), loaded: true })),
+      change: (c) => {
+        board.set((b) => ({ ...b, alerts: applyChange(b.alerts, c), loaded: true }));
+        if ((c.action === 'raised' || c.action === 'repeated') && c.alert.severity !== 'critical' && c.alert.severity !== 'warning') siren.chime();
+      },
+      status: (s) => board.set((b) => ({ ...b, link: s, loaded: b.loaded || s.status === 'live' })),
+      unauthorized: onUnauthorized,
+    },
+  );
+  link.start();
+}
+
+export function stopBoard(): void {
+  link?.stop();
+  link = null;
+  board.set((b) => ({ ...b, alerts: [], loaded: false, link: { status: 'connecting', since: Date.now(), attempts: 0, resumed: null } }));
+}
+
+/** After an action the gateway's answer is applied at once; the live frame that follows changes nothing more. */
+export function applyLocal(alert: Alert): void {
+  board.set((b) => {
+    const rest = b.alerts.filter((a) => a.id !== alert.id);
+    if (alert.status !== 'cleared') rest.push(alert);
+    return { ...b, alerts: rest.sort(byUrgency) };
+  });
+}
+
+board.subscribe((b) => {
+  siren.set(b.alerts.some(isEmergency));
+  document.documentElement.dataset.link = b.link.status;
+});

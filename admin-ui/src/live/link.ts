@@ -1,0 +1,175 @@
+import { LiveAlertChange, LiveHeartbeat, LiveHello, LiveSnapshot } from '@linli/gateway/contracts/live';
+
+export type LinkStatus = 'connecting' | 'live' | 'down';
+
+export interface LinkState {
+  status: LinkStatus;
+  /** When the current status began (ms since epoch). */
+  since: number;
+  /** Reconnect attempts since the link was last live. */
+  attempts: number;
+  /** Whether the last connection resumed from our last change id (false: a snapshot replaced the board). */
+  resumed: boolean | null;
+}
+
+export interface LinkHandlers {
+  snapshot(s: LiveSnapshot): void;
+  change(c: LiveAlertChange): void;
+  status(s: LinkState): void;
+  /** The token no longer works (expired, revoked): sign in again. */
+  unauthorized(): void;
+}
+
+export interface LinkOptions {
+  token: () => string | null;
+  /** Reconnect delays grow to this (ms). */
+  maxDelayMs?: number;
+}
+
+/**
+ * The guard station's live link (docs/alerts.md, "Live stream"): EventSource with `?ack=1`, a POST /live/ack on
+ * every heartbeat so the gateway can tell a dead screen, a watchdog that calls the link down after two heartbeat
+ * intervals of silence, and reconnects that resume from the last change id — so no alert is ever lost, and the
+ * guard sees at once when alerts could not reach the screen.
+ */
+export class AlertLink {
+  private es: EventSource | null = null;
+  private lastId: number | null = null;
+  private connectionId: string | null = null;
+  private heartbeatMs = 5_000;
+  private lastFrameAt = 0;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private retry: ReturnType<typeof setTimeout> | null = null;
+  private state: LinkState = { status: 'connecting', since: Date.now(), attempts: 0, resumed: null };
+  private stopped = true;
+
+  constructor(
+    private readonly opts: LinkOptions,
+    private readonly on: LinkHandlers,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.watchdog = setInterval(() => this.check(), 500);
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.es?.close();
+    this.es = null;
+    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.retry) clearTimeout(this.retry);
+    this.watchdog = null;
+    this.retry = null;
+  }
+
+  private setStatus(status: LinkStatus, patch: Partial<LinkState> = {}) {
+    const changed = status !== this.state.status;
+    this.state = { ...this.state, ...patch, status, since: changed ? Date.now() : this.state.since };
+    this.on.status(this.state);
+  }
+
+  private connect(): void {
+    const token = this.opts.token();
+    if (token === null) {
+      this.on.unauthorized();
+      return;
+    }
+    const url = new URL('/api/v1/live/alerts', location.origin);
+    url.searchParams.set('token', token);
+    url.searchParams.set('ack', '1');
+    if (this.lastId !== null) url.searchParams.set('lastEventId', String(this.lastId));
+    const es = new EventSource(url);
+    this.es = es;
+    this.lastFrameAt = Date.now();
+    const guard = (fn: (data: unknown) => void) => (ev: MessageEvent<string>) => {
+      if (this.es !== es) return;
+      this.lastFrameAt = Date.now();
+      try {
+        fn(JSON.parse(ev.data));
+      } catch (err) {
+        // A frame that does not match the contract means this screen cannot be trusted: start over.
+        console.error('live frame rejected', err);
+        this.fail();
+      }
+    };
+    es.addEventListener('hello', guard((d) => {
+      const hello = LiveHello.parse(d);
+      this.heartbeatMs = hello.heartbeatSec * 1000;
+      this.connectionId = hello.connectionId;
+      this.setStatus('live', { attempts: 0, resumed: hello.resumed });
+    }));
+    es.addEventListener('snapshot', guard((d) => {
+      const snap = LiveSnapshot.parse(d);
+      this.lastId = snap.lastId;
+      this.on.snapshot(snap);
+    }));
+    es.addEventListener('alert', guard((d) => {
+      const change = LiveAlertChange.parse(d);
+      this.lastId = change.id;
+      this.on.change(change);
+    }));
+    es.addEventListener('heartbeat', guard((d) => {
+      LiveHeartbeat.parse(d);
+      void this.ack();
+    }));
+    es.onerror = () => {
+      if (this.es === es) this.fail();
+    };
+  }
+
+  /** Tells the gateway this screen is still reading; a 404 means it already gave up on us. */
+  private async ack(): Promise<void> {
+    const token = this.opts.token();
+    if (!this.connectionId || !token) return;
+    try {
+      const res = await fetch('/api/v1/live/ack', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ connectionId: this.connectionId }),
+      });
+      if (res.status === 404) this.fail();
+      if (res.status === 401) this.on.unauthorized();
+    } catch {
+      // The watchdog notices a dead link by itself.
+    }
+  }
+
+  private check(): void {
+    if (this.stopped || this.es === null) return;
+    // Two heartbeat intervals without any frame: the link is dead even if the socket looks open (docs/alerts.md).
+    if (Date.now() - this.lastFrameAt > 2 * this.heartbeatMs + 500) this.fail();
+  }
+
+  private fail(): void {
+    this.es?.close();
+    this.es = null;
+    this.connectionId = null;
+    if (this.stopped) return;
+    const attempts = this.state.attempts + 1;
+    this.setStatus('down', { attempts });
+    // EventSource cannot show an HTTP status: ask once in a while whether the token still works.
+    if (attempts % 3 === 2) void this.checkAuth();
+    const delay = Math.min(this.opts.maxDelayMs ?? 5_000, 500 * 2 ** Math.min(attempts, 4));
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (this.stopped) return;
+      this.setStatus('down', { attempts });
+      this.connect();
+    }, delay);
+  }
+
+  private async checkAuth(): Promise<void> {
+    const token = this.opts.token();
+    if (!token) return;
+    try {
+      const res = await fetch('/api/v1/auth/me', { headers: { authorization: `Bearer ${token}` } });
+      if (res.status === 401) this.on.unauthorized();
+    } catch {
+      // Gateway unreachable: keep retrying.
+    }
+  }
+}

@@ -1,0 +1,8 @@
+import { render } from 'preact';
+import { App } from './app';
+import { applyPrefs } from './prefs';
+import './styles.css';
+
+applyPrefs();
+const root = document.getElementById('app');
+if (root) render(<App />, root);

@@ -1,0 +1,72 @@
+import type { Alert } from '@linli/gateway/contracts/api/alerts';
+import { ApiError, api } from './api';
+import { currentT } from './i18n';
+import { applyLocal } from './live/board';
+import { createStore } from './store';
+
+export interface Toast {
+  id: number;
+  text: string;
+  tone: 'ok' | 'error';
+}
+
+export const toasts = createStore<Toast[]>([]);
+let toastSeq = 0;
+
+export function toast(text: string, tone: Toast['tone'] = 'ok'): void {
+  const id = ++toastSeq;
+  toasts.set((l) => [...l, { id, text, tone }].slice(-4));
+  setTimeout(() => toasts.set((l) => l.filter((x) => x.id !== id)), tone === 'error' ? 8_000 : 4_000);
+}
+
+/** The one open dialog: a note for acknowledging, the outcome for a clear or reset, a reason for opening a door. */
+export type Dialog =
+  | { kind: 'ack'; alert: Alert }
+  | { kind: 'clear'; alert: Alert }
+  | { kind: 'open-door'; deviceId: string; name: string }
+  | { kind: 'help' };
+
+export const dialog = createStore<Dialog | null>(null);
+
+/** Selected alert on the board (by id: the alert object changes with every frame). */
+export const selected = createStore<string | null>(null);
+
+function failed(err: unknown): void {
+  const t = currentT();
+  if (err instanceof ApiError && err.status === 409) {
+    const who = typeof err.details === 'object' && err.details !== null && 'ackedBy' in err.details ? String(err.details.ackedBy) : '';
+    toast(who ? t('alert.conflict', { who }) : t('alert.failed', { msg: err.message }), 'error');
+    return;
+  }
+  toast(t('alert.failed', { msg: err instanceof Error ? err.message : String(err) }), 'error');
+}
+
+export async function acknowledge(alert: Alert, note?: string): Promise<boolean> {
+  try {
+    applyLocal(await api.acknowledge(alert.id, note));
+    return true;
+  } catch (err) {
+    failed(err);
+    return false;
+  }
+}
+
+export async function clear(alert: Alert, note: string): Promise<boolean> {
+  try {
+    applyLocal(await api.clear(alert.id, note));
+    return true;
+  } catch (err) {
+    failed(err);
+    return false;
+  }
+}
+
+export async function onSite(alert: Alert): Promise<boolean> {
+  try {
+    applyLocal(await api.onSite(alert.id));
+    return true;
+  } catch (err) {
+    failed(err);
+    return false;
+  }
+}

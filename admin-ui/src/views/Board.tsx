@@ -1,0 +1,193 @@
+import type { Alert } from '@linli/gateway/contracts/api/alerts';
+import { useEffect } from 'preact/hooks';
+import { api } from '../api';
+import { AlertCard, Deadline, TagChips } from '../components/AlertCard';
+import { SeverityIcon } from '../components/icons';
+import { clock, dateTime } from '../format';
+import { useLoad, useNow } from '../hooks';
+import { useT } from '../i18n';
+import { board } from '../live/board';
+import { navigate } from '../router';
+import { useStore } from '../store';
+import { acknowledge, dialog, onSite, selected } from '../ui-state';
+
+/** Keys that work on the board; the takeover and the dialogs handle their own. */
+export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
+  const current = alerts.find((a) => a.id === selected.get()) ?? alerts[0];
+  const idx = current ? alerts.indexOf(current) : -1;
+  switch (e.key) {
+    case 'ArrowDown':
+    case 'j': {
+      const next = alerts[Math.min(alerts.length - 1, idx + 1)];
+      if (next) selected.set(next.id);
+      return true;
+    }
+    case 'ArrowUp':
+    case 'k': {
+      const prev = alerts[Math.max(0, idx - 1)];
+      if (prev) selected.set(prev.id);
+      return true;
+    }
+    case 'a':
+    case 'A':
+    case 'Enter':
+      if (current?.status === 'open') void acknowledge(current);
+      return current !== undefined;
+    case 'n':
+    case 'N':
+      if (current?.status === 'open') dialog.set({ kind: 'ack', alert: current });
+      return current !== undefined;
+    case 'r':
+    case 'R':
+      if (current) dialog.set({ kind: 'clear', alert: current });
+      return current !== undefined;
+    case 's':
+    case 'S':
+      if (current && current.deadlineKind === 'on_site' && current.onSiteAt === null) void onSite(current);
+      return current !== undefined;
+    case 'm':
+    case 'M':
+      if (current) navigate(`/map${current.deviceId ? `/${encodeURIComponent(current.deviceId)}` : ''}`);
+      return current !== undefined;
+    default:
+      return false;
+  }
+}
+
+export function Board() {
+  const t = useT();
+  const { alerts, loaded } = useStore(board);
+  const sel = useStore(selected);
+  const now = useNow(1_000);
+  const current = alerts.find((a) => a.id === sel) ?? alerts[0] ?? null;
+
+  // Keep the selection on an alert that still exists.
+  useEffect(() => {
+    if (current && current.id !== sel) selected.set(current.id);
+  }, [current?.id, sel]);
+
+  const open = alerts.filter((a) => a.status === 'open').length;
+  return (
+    <div class="board">
+      <section class="board-list" aria-label={t('board.title')}>
+        <h1 class="view-title">
+          {t('board.title')} <span class="big-count" data-testid="open-count">{t('board.count', { n: alerts.length })}</span>
+          {open > 0 && <span class="open-count">{t.e.status.open} {open}</span>}
+        </h1>
+        {alerts.length === 0 ? (
+          <div class="empty">
+            <div class="empty-check" aria-hidden="true">✓</div>
+            <p class="empty-title">{loaded ? t('board.empty') : t('common.loading')}</p>
+            {loaded && <p>{t('board.emptyHint')}</p>}
+          </div>
+        ) : (
+          <ul class="alert-list" role="listbox">
+            {alerts.map((a) => (
+              <AlertCard key={a.id} alert={a} selected={a.id === current?.id} now={now} onSelect={() => selected.set(a.id)} />
+            ))}
+          </ul>
+        )}
+        <p class="keys-hint">{t('board.keys')}</p>
+      </section>
+      <section class="board-detail">{current ? <AlertDetailPane alert={current} now={now} /> : <p class="muted">{t('board.selectHint')}</p>}</section>
+    </div>
+  );
+}
+
+export function AlertActions({ alert, big = false }: { alert: Alert; big?: boolean }) {
+  const t = useT();
+  const cls = big ? 'btn btn-xl' : 'btn btn-lg';
+  return (
+    <div class="actions">
+      {alert.status === 'open' && (
+        <button class={`${cls} btn-primary`} data-action="ack" onClick={() => void acknowledge(alert)}>
+          {t('alert.ack')} <kbd>A</kbd>
+        </button>
+      )}
+      {alert.status === 'open' && (
+        <button class={cls} data-action="ack-note" onClick={() => dialog.set({ kind: 'ack', alert })}>
+          {t('alert.ackNote')} <kbd>N</kbd>
+        </button>
+      )}
+      <button class={`${cls} ${alert.status === 'acknowledged' ? 'btn-primary' : ''}`} data-action="clear" onClick={() => dialog.set({ kind: 'clear', alert })}>
+        {alert.latched ? t('alert.reset') : t('alert.clear')} <kbd>R</kbd>
+      </button>
+      {alert.deadlineKind === 'on_site' && alert.onSiteAt === null && (
+        <button class={cls} data-action="on-site" onClick={() => void onSite(alert)}>
+          {t('alert.onSite')} <kbd>S</kbd>
+        </button>
+      )}
+      <button class={cls} data-action="map" onClick={() => navigate(`/map${alert.deviceId ? `/${encodeURIComponent(alert.deviceId)}` : ''}`)}>
+        {t('alert.onMap')} <kbd>M</kbd>
+      </button>
+    </div>
+  );
+}
+
+function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
+  const t = useT();
+  const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt].join('|');
+  const [detail] = useLoad(() => api.alert(alert.id), key);
+  return (
+    <article class={`detail sev-${alert.severity}`} data-alert-id={alert.id}>
+      <header class="detail-head">
+        <SeverityIcon severity={alert.severity} size={56} />
+        <div>
+          <div class="detail-type">
+            {t.e.severity[alert.severity]} · {t.e.alertType[alert.type]}
+          </div>
+          <div class="detail-place">{alert.place.label}</div>
+          <TagChips tags={alert.tags} />
+        </div>
+      </header>
+      <dl class="facts">
+        <dt>{t('alert.raisedAt')}</dt>
+        <dd>{dateTime(alert.firstAt)}</dd>
+        <dt>{t('alert.lastAt')}</dt>
+        <dd>
+          {clock(alert.lastAt)} {alert.count > 1 && `(${t('alert.count', { n: alert.count })})`}
+        </dd>
+        <dt>{t('device.state')}</dt>
+        <dd>
+          {alert.status === 'open' ? t.e.status.open : t('alert.ackedBy', { who: alert.ackedBy ?? '' })} <Deadline alert={alert} now={now} />
+        </dd>
+        {alert.deviceId && (
+          <>
+            <dt>{t('alert.device')}</dt>
+            <dd>{alert.deviceId}</dd>
+          </>
+        )}
+        {alert.cancelRequestedAt && (
+          <>
+            <dt />
+            <dd class="warn-text">{t('alert.cancelRequested')}</dd>
+          </>
+        )}
+        {alert.ackNote && (
+          <>
+            <dt>{t('alert.note')}</dt>
+            <dd>{alert.ackNote}</dd>
+          </>
+        )}
+      </dl>
+      <AlertActions alert={alert} />
+      <h2 class="sub-title">{t('alert.history')}</h2>
+      {detail.state === 'ok' ? (
+        <ol class="history">
+          {[...detail.value.history].reverse().map((h) => (
+            <li key={h.id}>
+              <span class="h-time">{clock(h.at)}</span>
+              <span class="h-action">{t.e.action[h.action]}</span>
+              <span class="h-actor">{h.actor.startsWith('device:') ? t('alert.device') : h.actor === 'system' ? '' : h.actor}</span>
+              {h.note && <span class="h-note">{h.note}</span>}
+            </li>
+          ))}
+        </ol>
+      ) : detail.state === 'loading' ? (
+        <p class="muted">{t('common.loading')}</p>
+      ) : (
+        <p class="error-text">{t('common.error', { msg: detail.message })}</p>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import { registerSiteRoutes } from '../api/site';
+import type { Bus, IngestedEvent, Presence } from '../bus';
+import { catalogue } from '../contracts';
+import type { DeviceStateView } from '../contracts/api/site';
+import type { Db } from '../db/client';
+import { siteRepo } from '../db/site';
+import type { Logger } from '../log';
+import { type DeviceState, EMPTY_STATE, foldMessage } from './state';
+
+export interface SiteDeps {
+  db: Db;
+  bus: Bus;
+  /** Whether a device is connected to the broker right now (the truth for "online"). */
+  isConnected: (deviceId: string) => boolean;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface SiteFeature {
+  /** GET /api/v1/site, /api/v1/devices/states, /api/v1/devices/{id}/events, /api/v1/access-log. */
+  routes: (app: FastifyInstance) => Promise<void>;
+  states(): { version: number; devices: DeviceStateView[] };
+  close(): void;
+}
+
+/**
+ * The guard station's view of the compound: the site plan from the database, and every device's state (door open or
+ * closed, lamp lit, battery) kept in memory from the bus, started from the latest stored message of each device.
+ * Read-only: nothing here decides or alerts (access/ and alerts/ do).
+ */
+export async function createSiteFeature(deps: SiteDeps): Promise<SiteFeature> {
+  const log = deps.log.child({ module: 'site' });
+  const now = deps.now ?? (() => new Date());
+  const repo = siteRepo(deps.db.prisma, deps.db.raw);
+  const states = new Map<string, DeviceState>();
+  let version = 0;
+
+  for (const d of await repo.devicesSeen()) states.set(d.id, { ...EMPTY_STATE, lastSeenAt: d.lastSeenAt });
+  for (const m of repo.latestStates()) apply(m.deviceId, m);
+
+  function apply(deviceId: string, m: { channel: string; payload: unknown; receivedAt: Date }) {
+    const prev = states.get(deviceId) ?? EMPTY_STATE;
+    const next = foldMessage(prev, m);
+    if (next === prev) return;
+    states.set(deviceId, next);
+    version++;
+  }
+  const onEvent = (e: IngestedEvent) => apply(e.deviceId, { channel: catalogue[e.name].channel, payload: e.payload, receivedAt: e.receivedAt });
+  // Online comes from the broker when asked; a presence change still moves the version so clients redraw.
+  const onPresence = (p: Presence) => {
+    const prev = states.get(p.deviceId) ?? EMPTY_STATE;
+    states.set(p.deviceId, prev.lastSeenAt === null || prev.lastSeenAt < p.at ? { ...prev, lastSeenAt: p.at } : prev);
+    version++;
+  };
+  deps.bus.on('device-event', onEvent);
+  deps.bus.on('presence', onPresence);
+  log.info({ devices: states.size }, 'site ready');
+
+  const feature: SiteFeature = {
+    states() {
+      return {
+        version,
+        devices: [...states].map(([id, s]) => ({
+          id,
+          online: deps.isConnected(id),
+          lastSeenAt: s.lastSeenAt?.toISOString() ?? null,
+          door: s.door,
+          lamp: s.lamp,
+          batteryPercent: s.batteryPercent,
+        })),
+      };
+    },
+    routes: async (app) => registerSiteRoutes(app, { repo, states: () => feature.states(), now }),
+    close() {
+      deps.bus.off('device-event', onEvent);
+      deps.bus.off('presence', onPresence);
+    },
+  };
+  return feature;
+}

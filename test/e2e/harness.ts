@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { AcceleratedClock } from '../../devices-sim/src/clock';
+import { type AnyDevice, createDevice, mqttLinks } from '../../devices-sim/src/devices';
+import { openDb } from '../../gateway/src/db/client';
+import { type CommunityPlan, generateCommunity } from '../../gateway/src/db/seed/community';
+import { readSeedSecrets, type SeedSecrets } from '../../gateway/src/db/seed/secrets-file';
+import { seedDatabase } from '../../gateway/src/db/seed/seed';
+import { ensureUiBuilt } from '../../scripts/build-ui';
+import { freshDatabase, startGateway, type TestGateway } from '../helpers/gateway';
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** Browser tests need Debian's Chromium; on a developer machine without it they are skipped, in CI they must run. */
+export const skipBrowser = !existsSync(CHROMIUM) && !process.env.CI;
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const UI_DIST = join(ROOT, 'admin-ui', 'dist');
+export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+export const PASSWORDS = { guard1: 'night-shift-guard1', guard2: 'night-shift-guard2', admin: 'admin-pw-e2e-0001' };
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // launch() gives every run a fresh temporary profile (--user-data-dir) of its own. Without the background-networking
+    // flags Chromium keeps calling home, which here only floods refused connections.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+      // The siren must sound without a click, as it does after the guard's login click in real life.
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+/** A 1920×1080 guard-room screen, signed in as `user`, on the board. */
+export async function guardScreen(browser: Browser, baseUrl: string, user: keyof typeof PASSWORDS = 'guard1'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, baseURL: baseUrl, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', colorScheme: 'dark' });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[${user}] page error:`, err));
+  await page.goto('/');
+  // Night shift look, whatever hour the test runs at (the screenshots are of the night theme).
+  await page.evaluate(() => localStorage.setItem('linli.prefs', JSON.stringify({ lang: 'zh', theme: 'dark', size: 'large' })));
+  await page.reload();
+  await page.locator('input[name=username]').fill(user);
+  await page.locator('input[name=password]').fill(PASSWORDS[user]);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 10_000 });
+  return { context, page };
+}
+
+export interface SeededGateway {
+  t: TestGateway;
+  plan: CommunityPlan;
+  secrets: SeedSecrets;
+  db: { dir: string; dbFile: string };
+  env: Record<string, string>;
+  devices: Map<string, AnyDevice>;
+  clock: AcceleratedClock;
+  /** Connects seeded devices to the current gateway (by id). */
+  connect(ids: string[]): Promise<void>;
+  /** Closes every simulated device (before a restart, or at the end). */
+  disconnectAll(): Promise<void>;
+}
+
+/** The demo community (generateCommunity, the real seed) in a fresh database, and the gateway on it serving the UI. */
+export async function seededGateway(env: Record<string, string> = {}): Promise<SeededGateway> {
+  await ensureUiBuilt({ quiet: true });
+  const db = freshDatabase();
+  const credentialKey = randomBytes(48).toString('base64url');
+  const plan = generateCommunity({ scale: 1, seed: 1 });
+  const raw = await openDb(db.dbFile);
+  const report = await seedDatabase(raw, plan, { credentialKey, secretsFile: join(db.dir, 'device-secrets.json'), passwords: PASSWORDS });
+  await raw.close();
+  const secrets = readSeedSecrets(report.secretsFile);
+  const fullEnv = { CREDENTIAL_KEY: credentialKey, UI_DIST_DIR: UI_DIST, ...env };
+  const t = await startGateway(fullEnv, db);
+  const clock = new AcceleratedClock();
+  const devices = new Map<string, AnyDevice>();
+  const g: SeededGateway = {
+    t,
+    plan,
+    secrets,
+    db,
+    env: fullEnv,
+    devices,
+    clock,
+    async connect(ids) {
+      const link = mqttLinks({ url: g.t.mqttUrl });
+      await Promise.all(
+        ids.map(async (id) => {
+          const d = secrets.devices[id];
+          if (!d) throw new Error(`no seeded device ${id}`);
+          const dev = createDevice({ id, kind: d.kind, secret: d.secret, link, clock });
+          const r = await dev.start();
+          if (!r.ok) throw new Error(`device ${id} could not connect: ${JSON.stringify(r)}`);
+          devices.set(id, dev);
+        }),
+      );
+    },
+    async disconnectAll() {
+      // Gracefully: each says "offline" itself (a clean disconnect sends no stale Will).
+      await Promise.all([...devices.values()].map((d) => d.close()));
+      devices.clear();
+    },
+  };
+  return g;
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return join(SCREENSHOTS, name);
+}
