@@ -11,7 +11,7 @@ const PassStatus = z.enum(['active', 'revoked']);
 const DoorIds = z.array(z.string());
 
 /** Row → PassRecord; the allowed doors are a JSON array in one column. */
-export function toPass(p: Omit<PassRecord, 'allowedDoors' | 'status'> & { allowedDoors: string; status: string}): PassRecord {
+export function toPass(p: Omit<PassRecord, 'allowedDoors' | 'status'> & { allowedDoors: string; status: string }): PassRecord {
   return { ...p, allowedDoors: DoorIds.parse(JSON.parse(p.allowedDoors)), status: PassStatus.parse(p.status) };
 }
 
