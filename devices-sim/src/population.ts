@@ -1,9 +1,8 @@
-import type { CredentialType } from '@linli/gateway/contracts';
-import { type SeedSecrets, readSeedSecrets } from '../../gateway/src/db/seed/secrets-file';
+import { readFileSync } from 'node:fs';
+import { type CredentialType, SeedSecrets } from '@linli/gateway/contracts';
 import type { DeviceSpec } from './devices';
 
-export type { SeedSecrets } from '../../gateway/src/db/seed/secrets-file';
-export { SeedSecrets as SeedSecretsSchema } from '../../gateway/src/db/seed/secrets-file';
+export { SeedSecrets } from '@linli/gateway/contracts';
 
 /** A credential as a terminal sends it (AccessRequest.credential). */
 export interface DoorCredential {
@@ -33,7 +32,7 @@ export type LoadResult = { ok: true; secrets: SeedSecrets } | { ok: false; messa
 /** Reads and validates the secrets file; a missing or stale file is an expected outcome with a readable message. */
 export function loadSecrets(path: string): LoadResult {
   try {
-    return { ok: true, secrets: readSeedSecrets(path) };
+    return { ok: true, secrets: SeedSecrets.parse(JSON.parse(readFileSync(path, 'utf8'))) };
   } catch (err) {
     const code = err instanceof Error && 'code' in err ? err.code : undefined;
     if (code === 'ENOENT') return { ok: false, message: `no secrets file at ${path}; run \`npm run seed\` first (it writes data/device-secrets.json)` };

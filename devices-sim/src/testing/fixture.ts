@@ -1,5 +1,5 @@
 import type { DeviceKind, PlaceKind } from '@linli/gateway/contracts';
-import { type SeedSecrets, SeedSecretsSchema } from '../population';
+import { SeedSecrets } from '@linli/gateway/contracts';
 
 /**
  * A small community in the secrets-file format, following the seed's naming (door-bNN-uU, alarm-in-<label>, lamp-NNN),
@@ -39,7 +39,7 @@ export function fixtureSecrets(): SeedSecrets {
       }
     }
   }
-  return SeedSecretsSchema.parse({
+  return SeedSecrets.parse({
     version: 1,
     communityId: 'changqingfang',
     createdAt: '2025-03-01T00:00:00+08:00',

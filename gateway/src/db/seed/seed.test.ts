@@ -10,7 +10,8 @@ import { DeviceId } from '../../contracts/common';
 import { PlateRead } from '../../contracts/payloads';
 import { type Db, openDb } from '../client';
 import { type CommunityPlan, generateCommunity } from './community';
-import { readSeedSecrets, type SeedSecrets } from './secrets-file';
+import type { SeedSecrets } from '../../contracts/seed-secrets';
+import { readSeedSecrets } from './secrets-file';
 import { type SeedReport, seedDatabase } from './seed';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));

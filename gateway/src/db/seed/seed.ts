@@ -6,7 +6,7 @@ import { drawPin } from '../../auth/pin';
 import type { CredentialType, DeviceKind } from '../../contracts/common';
 import type { Db } from '../client';
 import type { CommunityPlan } from './community';
-import type { SeedSecrets } from './secrets-file';
+import type { SeedSecrets } from '../../contracts/seed-secrets';
 
 export interface SeedOptions {
   /** HMAC key for Credential.lookupHash; must be the gateway's (see credential-key.ts). */
