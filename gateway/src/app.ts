@@ -6,7 +6,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { type AccessFeature, createAccessFeature } from './access';
 import { type AlertsFeature, createAlertsFeature } from './alerts';
 import { buildHttp } from './api';
-import type { ReadyReport } from './api/health';
+import type { ReadyReport } from './contracts/api/ops';
 import { uiRoutes } from './api/ui';
 import { createDeviceAuth } from './auth/device-auth';
 import { createSessions } from './auth/sessions';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log';
 import { createMetrics } from '../metrics';
 import { buildHttp } from '.';
-import type { ReadyReport } from './health';
+import type { ReadyReport } from '../contracts/api/ops';
 
 describe('HTTP ops routes', () => {
   let ready: ReadyReport = { status: 'ready', checks: { database: 'ok', broker: 'ok', ingest: { state: 'ok', pending: 0 } } };

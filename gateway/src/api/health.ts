@@ -1,17 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ReadyReport } from '../contracts/api/ops';
 import type { Metrics } from '../metrics';
 
-export const ReadyReport = z.object({
-  status: z.enum(['ready', 'degraded']),
-  checks: z.object({
-    database: z.enum(['ok', 'failing']),
-    broker: z.enum(['ok', 'closed']),
-    ingest: z.object({ state: z.enum(['ok', 'backlogged', 'failing']), pending: z.number().int() }),
-  }),
-});
-export type ReadyReport = z.infer<typeof ReadyReport>;
 
 export function registerHealthRoutes(app: FastifyInstance, deps: { ready: () => ReadyReport; metrics: Metrics }) {
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -7,7 +7,8 @@ import type { Metrics } from '../metrics';
 import type { Sessions } from '../auth/sessions';
 import { registerAuth } from './auth';
 import { registerErrorHandler } from './errors';
-import { type ReadyReport, registerHealthRoutes } from './health';
+import type { ReadyReport } from '../contracts/api/ops';
+import { registerHealthRoutes } from './health';
 
 export interface HttpDeps {
   log: Logger;
