@@ -19,9 +19,10 @@ import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
 import { loadOrCreateCredentialKey } from './db/seed/credential-key';
 import { createPresenceWriter } from './db/presence';
+import { isoStored } from './db/time';
 import { sessionRepo } from './db/sessions';
 import { type EventWriter, createEventWriter } from './db/event-writer';
-import { createIngest, isoStored } from './ingest';
+import { createIngest } from './ingest';
 import type { Logger } from './log';
 import { type Metrics, createMetrics } from './metrics';
 import { type SiteFeature, createSiteFeature } from './site';
@@ -124,7 +125,6 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     log.child({ module: 'broker' }),
     metrics,
   );
-  const mqtt = broker;
 
   const ready = (): ReadyReport => {
     let database: 'ok' | 'failing' = 'ok';
@@ -135,15 +135,15 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     }
     const pending = writer.pending();
     const ingestState = writer.degraded() ? 'failing' : pending > config.INGEST_MAX_PENDING / 2 ? 'backlogged' : 'ok';
-    const brokerState = mqtt.aedes.closed ? 'closed' : 'ok';
+    const brokerState = broker.aedes.closed ? 'closed' : 'ok';
     const ok = database === 'ok' && brokerState === 'ok' && ingestState === 'ok';
     return { status: ok ? 'ready' : 'degraded', checks: { database, broker: brokerState, ingest: { state: ingestState, pending } } };
   };
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
-  const access = await createAccessFeature({ config, db, bus, broker: mqtt, writer, log, metrics, credentialKey: credentialKey.key });
+  const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
   const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry });
-  const site = await createSiteFeature({ db, bus, isConnected: (id) => mqtt.isConnected(id), log });
+  const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
   const http = await buildHttp({
     log,
     metrics,
@@ -163,7 +163,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      mqtt.handleStream(createWebSocketStream(ws), req.socket.remoteAddress ?? 'unknown', req);
+      broker.handleStream(createWebSocketStream(ws), req.socket.remoteAddress ?? 'unknown', req);
     });
   });
 
@@ -173,7 +173,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     config,
     db,
     bus,
-    broker: mqtt,
+    broker,
     http,
     metrics,
     writer,
@@ -184,10 +184,10 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     async listen() {
       const offline = await devices.markAllOffline();
       if (offline > 0) log.info({ devices: offline }, 'marked devices offline until they reconnect');
-      const mqttPort = await mqtt.listenTcp(config.MQTT_PORT, config.MQTT_HOST);
+      const mqttPort = await broker.listenTcp(config.MQTT_PORT, config.MQTT_HOST);
       let mqtts: number | undefined;
       if (config.TLS_CERT_FILE && config.TLS_KEY_FILE) {
-        mqtts = await mqtt.listenTls(config.MQTT_TLS_PORT, config.MQTT_HOST, {
+        mqtts = await broker.listenTls(config.MQTT_TLS_PORT, config.MQTT_HOST, {
           cert: readFileSync(config.TLS_CERT_FILE),
           key: readFileSync(config.TLS_KEY_FILE),
         });
@@ -200,7 +200,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     close() {
       closing ??= (async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
-        await mqtt.close();
+        await broker.close();
         for (const c of wss.clients) c.terminate();
         await http.close();
         await access.close();

@@ -3,7 +3,7 @@ import type { Principal } from '../contracts/api/auth';
 import type { AccessEventView } from '../contracts/api/doors';
 import { AccessReason } from '../contracts';
 import { AppError } from '../errors';
-import { isoStored } from '../ingest';
+import { isoStored } from '../db/time';
 import { type AccessContext, actorOf, notFound } from './context';
 import type { Engine } from './engine';
 

@@ -5,7 +5,7 @@ import type { CredentialType, OfflineLog } from '../contracts';
 import type { AccessWrite } from '../db/access';
 import type { EventWriter, WriteResult } from '../db/event-writer';
 import type { GroupCommit } from '../db/group-commit';
-import { isoStored } from '../ingest';
+import { isoStored } from '../db/time';
 import type { AccessContext } from './context';
 import { type Decision, decide } from './decide';
 import { PERIMETER } from './model';

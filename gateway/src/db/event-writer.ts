@@ -1,7 +1,6 @@
 import type { RawDb } from './client';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
 
-export { BackpressureError } from './group-commit';
 
 /** One device message as it is made durable. Times are ISO strings in the format Prisma reads back. */
 export interface EventRow {

@@ -4,6 +4,7 @@ import { catalogue } from '../contracts';
 import type { DeviceIdentity, IngestOutcome } from '../broker';
 import type { Bus, IngestedEvent } from '../bus';
 import type { EventWriter } from '../db/event-writer';
+import { isoStored } from '../db/time';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { decode } from './decode';
@@ -28,8 +29,6 @@ export interface IngestDeps {
   now?: () => Date;
 }
 
-/** Gateway time in the stored format (Prisma's ISO 8601 with an explicit offset). */
-export const isoStored = (d: Date) => d.toISOString().replace('Z', '+00:00');
 
 /**
  * topic → device and channel (done by the broker's ACL) → payload validation → durable write → typed event on the
