@@ -105,7 +105,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     const deviceTime = new Date(decoded.ts);
     // Only live messages say what the device's clock reads now: an offline presence is usually the MQTT Will, whose
     // payload (and ts) was composed when the device connected, maybe hours before the broker publishes it.
-    const live = name === 'heartbeat' || (decoded.payload !== null && typeof decoded.payload === 'object' && 'status' in decoded.payload && decoded.payload.status === 'online');
+    const live = name === 'heartbeat' || ('status' in decoded.payload && decoded.payload.status === 'online');
     if (live) checkClock(device, deviceTime, receivedAt);
     const write = writer.write({
       deviceId: device.id,
