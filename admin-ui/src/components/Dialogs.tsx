@@ -10,7 +10,14 @@ const DOOR_PRESETS: MessageKey[] = ['door.preset.courier', 'door.preset.visitor'
 /** A note with one-click phrases (digits pick one), Enter submits, Esc cancels: two keystrokes for a guard who knows. */
 function NoteForm(props: { title: string; label: string; presets: MessageKey[]; required: number; submit: (note: string) => Promise<boolean>; tooShort: string }) {
   const t = useT();
-  const [note, setNote] = useState('');
+  const [note, setNoteState] = useState('');
+  // Keys arrive faster than renders: "3" then Enter must submit the phrase "3" picked, so the handlers read the
+  // note from a ref that changes at once, not from the last render's state.
+  const current = useRef('');
+  const setNote = (v: string) => {
+    current.current = v;
+    setNoteState(v);
+  };
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -32,7 +39,7 @@ function NoteForm(props: { title: string; label: string; presets: MessageKey[]; 
     if (e.key === 'Escape') dialog.set(null);
     // A digit in an empty field picks that phrase.
     const n = Number(e.key);
-    if (note === '' && Number.isInteger(n) && n >= 1 && n <= props.presets.length) {
+    if (current.current === '' && Number.isInteger(n) && n >= 1 && n <= props.presets.length) {
       e.preventDefault();
       const key = props.presets[n - 1];
       if (key) setNote(t(key));
@@ -47,7 +54,7 @@ function NoteForm(props: { title: string; label: string; presets: MessageKey[]; 
       onKeyDown={onKey}
       onSubmit={(e) => {
         e.preventDefault();
-        void send(note);
+        void send(current.current);
       }}
     >
       <h2>{props.title}</h2>
