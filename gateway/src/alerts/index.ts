@@ -17,7 +17,7 @@ import { alertMetrics } from './metrics';
 import { type Notifier, outboxFor } from './notifier';
 import { createDispatcher } from './notifier/dispatcher';
 import { webhookNotifier } from './notifier/webhook';
-import { createPlaces } from './places';
+import { PINNED_PLACE_KINDS, createPlaces } from './places';
 import { createLifecycle } from './service';
 import { alertSettings } from './settings';
 import { AlertStore } from './store';
@@ -99,7 +99,8 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const unsubscribe = subscribeRules(bus, settings, { apply: lifecycle.apply, supervision, streetlights, welfare });
   await recoverAlarms();
   // The place of every alarm button is looked up now, not when it is pressed.
-  void places.warm(devices.filter((d) => d.kind === 'indoor_alarm' || d.kind === 'outdoor_alarm').map((d) => d.id)).catch((err: unknown) => log.warn({ err }, 'could not warm places'));
+  const placesFailed = (err: unknown) => log.warn({ err }, 'could not load the places of alarm buttons');
+  void places.warm(PINNED_PLACE_KINDS, placesFailed).catch(placesFailed);
 
   let escalating = false;
   const sweep = setInterval(() => {
@@ -151,6 +152,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       clearInterval(sweep);
       clearInterval(lampSweep);
       clearInterval(welfareSweep);
+      places.close();
       unsubscribe();
       lifecycle.flush();
       lifecycle.close();

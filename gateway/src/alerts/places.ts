@@ -1,7 +1,14 @@
 import { LRUCache } from 'lru-cache';
+import type { DeviceKind } from '../contracts';
 import type { AlertSourceRepo, PlaceInfo } from '../db/alert-sources';
 
-/** Place look-ups, cached: devices do not move often, and an alarm must not wait for three joins twice. */
+/** The kinds whose place is known before they are pressed: an alarm must not wait for three joins. */
+export const PINNED_PLACE_KINDS: readonly DeviceKind[] = ['indoor_alarm', 'outdoor_alarm'];
+
+/**
+ * Place look-ups, cached: devices do not move often. Alarm buttons are loaded in one bulk query at start and again
+ * before the entries lapse (so an admin's change shows within `ttlMs`); other devices are looked up on first need.
+ */
 export function createPlaces(sources: AlertSourceRepo, ttlMs = 300_000) {
   const cache = new LRUCache<string, { info: PlaceInfo | null }>({ max: 20_000, ttl: ttlMs });
   const cached = async (key: string, load: () => Promise<PlaceInfo | null>) => {
@@ -11,14 +18,28 @@ export function createPlaces(sources: AlertSourceRepo, ttlMs = 300_000) {
     cache.set(key, { info });
     return info;
   };
+  let refresher: NodeJS.Timeout | undefined;
   return {
     device: (deviceId: string) => cached(`d:${deviceId}`, () => sources.devicePlace(deviceId)),
     household: (householdId: string) => cached(`h:${householdId}`, () => sources.householdPlace(householdId)),
-    /** Warms the cache for devices whose alarms must be fast (called at start, not on the alarm's path). */
-    async warm(deviceIds: readonly string[]) {
-      for (const id of deviceIds) await this.device(id);
+    /**
+     * Loads the places of every device of `kinds` now, and again every half `ttlMs` until close(). One query per
+     * relation, whatever the number of devices: at start this runs while the whole compound reconnects.
+     */
+    async warm(kinds: readonly DeviceKind[], onError: (err: unknown) => void) {
+      const load = async () => {
+        for (const [id, info] of await sources.devicePlacesOfKinds(kinds)) cache.set(`d:${id}`, { info });
+      };
+      clearInterval(refresher);
+      refresher = setInterval(() => void load().catch(onError), ttlMs / 2);
+      refresher.unref();
+      await load();
+    },
+    close() {
+      clearInterval(refresher);
     },
   };
 }
 
-export type Places = ReturnType<typeof createPlaces>;
+/** What the alert engine's parts look up (the cache's upkeep stays with whoever created it). */
+export type Places = Pick<ReturnType<typeof createPlaces>, 'device' | 'household'>;

@@ -18,7 +18,6 @@ const places: Places = {
     longitude: 108.9286,
   }),
   household: async () => null,
-  warm: async () => undefined,
 };
 
 const press = (at: Date, over: Partial<RaiseDecision> = {}): Decision => ({

@@ -1,6 +1,7 @@
 import { DeviceKind, HouseholdTag, PlaceKind } from '../contracts';
 import type { AlertPlace } from '../contracts/api/alerts';
 import type { PrismaClient } from './client';
+import type { Prisma } from './generated/client';
 
 /** Where a device or household is, in words and on the site plan, with the household's tags (七彩图). */
 export interface PlaceInfo {
@@ -26,36 +27,48 @@ const tagsOf = (rows: { tag: string }[]) => rows.flatMap((t) => {
   return r.success ? [r.data] : [];
 });
 
+const householdInclude = { tags: true, unit: { include: { building: true } } } as const;
+const deviceInclude = { community: true, building: true, unit: { include: { building: true } }, household: { include: householdInclude } } as const;
+type DeviceWithPlace = Prisma.DeviceGetPayload<{ include: typeof deviceInclude }>;
+
+function placeOfDevice(d: DeviceWithPlace): PlaceInfo {
+  const placeKind = PlaceKind.safeParse(d.placeKind);
+  const kind = placeKind.success ? placeKind.data : null;
+  const building = d.household?.unit.building ?? d.unit?.building ?? d.building;
+  const unit = d.household?.unit ?? d.unit;
+  let label: string;
+  if (d.household && building && unit) label = `${building.name}${unit.number}单元${d.household.room}`;
+  else if (kind === 'unit_door' && building && unit) label = `${building.name}${unit.number}单元门`;
+  else if (kind === 'main_gate' || kind === 'vehicle_gate') label = PLACE_WORDS[kind];
+  else label = d.name || (kind ? PLACE_WORDS[kind] : d.id);
+  const deviceKind = DeviceKind.safeParse(d.kind);
+  return {
+    place: { label, kind, buildingId: building?.id ?? null, unitId: unit?.id ?? null, householdId: d.householdId, x: d.x, y: d.y },
+    tags: tagsOf(d.household?.tags ?? []),
+    householdId: d.householdId,
+    kind: deviceKind.success ? deviceKind.data : null,
+    latitude: d.community.latitude,
+    longitude: d.community.longitude,
+  };
+}
+
 /** Read-only look-ups the alert engine needs: places, devices to supervise, welfare subjects, stored alarm presses. */
 export function alertSourceRepo(prisma: PrismaClient) {
-  const householdInclude = { tags: true, unit: { include: { building: true } } } as const;
 
   return {
     /** '3号楼2单元501', '3号楼2单元门', '小区大门', or the device's own name for a point on the map. */
     async devicePlace(deviceId: string): Promise<PlaceInfo | null> {
-      const d = await prisma.device.findUnique({
-        where: { id: deviceId },
-        include: { community: true, building: true, unit: { include: { building: true } }, household: { include: householdInclude } },
-      });
-      if (!d) return null;
-      const placeKind = PlaceKind.safeParse(d.placeKind);
-      const kind = placeKind.success ? placeKind.data : null;
-      const building = d.household?.unit.building ?? d.unit?.building ?? d.building;
-      const unit = d.household?.unit ?? d.unit;
-      let label: string;
-      if (d.household && building && unit) label = `${building.name}${unit.number}单元${d.household.room}`;
-      else if (kind === 'unit_door' && building && unit) label = `${building.name}${unit.number}单元门`;
-      else if (kind === 'main_gate' || kind === 'vehicle_gate') label = PLACE_WORDS[kind];
-      else label = d.name || (kind ? PLACE_WORDS[kind] : d.id);
-      const deviceKind = DeviceKind.safeParse(d.kind);
-      return {
-        place: { label, kind, buildingId: building?.id ?? null, unitId: unit?.id ?? null, householdId: d.householdId, x: d.x, y: d.y },
-        tags: tagsOf(d.household?.tags ?? []),
-        householdId: d.householdId,
-        kind: deviceKind.success ? deviceKind.data : null,
-        latitude: d.community.latitude,
-        longitude: d.community.longitude,
-      };
+      const d = await prisma.device.findUnique({ where: { id: deviceId }, include: deviceInclude });
+      return d ? placeOfDevice(d) : null;
+    },
+
+    /**
+     * The places of every device of these kinds in one go (a handful of queries, not a handful per device): at start
+     * the alert engine warms its cache with all alarm buttons while the whole compound reconnects.
+     */
+    async devicePlacesOfKinds(kinds: readonly DeviceKind[]): Promise<Map<string, PlaceInfo>> {
+      const rows = await prisma.device.findMany({ where: { kind: { in: [...kinds] } }, include: deviceInclude });
+      return new Map(rows.map((d) => [d.id, placeOfDevice(d)]));
     },
 
     async householdPlace(householdId: string): Promise<PlaceInfo | null> {
