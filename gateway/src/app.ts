@@ -50,6 +50,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** How often the presence summary is logged (when anything changed). */
+const PRESENCE_SUMMARY_SEC = 10;
+
 /** Builds every part of the gateway and wires them; nothing listens until `listen()`. */
 export async function buildGateway(config: Config, log: Logger): Promise<Gateway> {
   const metrics = createMetrics();
@@ -107,9 +110,21 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     presenceWriter
       .write({ deviceId, online, at: isoStored(at) })
       .catch((err: unknown) => presenceLog.error({ err, deviceId }, 'could not store presence'));
-    presenceLog.info({ deviceId, online, cause }, online ? 'device online' : 'device offline');
+    // One line per device at debug; at info a summary (a restarted gateway sees the compound log in within seconds,
+    // and 10,000 synchronous log lines would cost the event loop as much as the logins themselves).
+    presenceLog.debug({ deviceId, online, cause }, online ? 'device online' : 'device offline');
+    if (online) presenceChanges.online++;
+    else presenceChanges.offline++;
     bus.emit('presence', { deviceId, kind, online, cause, at });
   };
+  const presenceChanges = { online: 0, offline: 0 };
+  const presenceSummary = setInterval(() => {
+    if (presenceChanges.online === 0 && presenceChanges.offline === 0) return;
+    presenceLog.info({ connected: broker.connectedCount(), cameOnline: presenceChanges.online, wentOffline: presenceChanges.offline, periodSec: PRESENCE_SUMMARY_SEC }, 'device presence changed');
+    presenceChanges.online = 0;
+    presenceChanges.offline = 0;
+  }, PRESENCE_SUMMARY_SEC * 1000);
+  presenceSummary.unref();
 
   const broker = await createBroker(
     {
@@ -208,6 +223,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       closing ??= (async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
         await broker.close();
+        clearInterval(presenceSummary);
         for (const c of wss.clients) c.terminate();
         await http.close();
         await access.close();

@@ -1,7 +1,7 @@
 // Shared plumbing for benchmarks: a migrated database with N devices, the real gateway as a child process, and a
 // bare Mosquitto for comparison. Benchmarks print numbers; they never assert on time (see docs/benchmarks.md).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,17 +16,25 @@ export interface BenchDevice {
   secret: string;
 }
 
-/** A fresh migrated database in a temp dir with `count` devices of the given kinds (round robin). */
-export async function benchDatabase(count: number, kinds: DeviceKind[]): Promise<{ dir: string; dbFile: string; devices: BenchDevice[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'linli-bench-'));
+const BENCH_SECRET = 'bench-device-secret-000000000001';
+
+/**
+ * A migrated database with `count` devices of the given kinds (round robin): fresh in a temp dir, or, with `reuseDir`,
+ * the one a previous run left there (with its login memos), so iterating on the reconnect path skips the KDF minutes.
+ */
+export async function benchDatabase(count: number, kinds: DeviceKind[], reuseDir?: string): Promise<{ dir: string; dbFile: string; devices: BenchDevice[] }> {
+  const dir = reuseDir ?? mkdtempSync(join(tmpdir(), 'linli-bench-'));
   const dbFile = join(dir, 'linli.db');
+  if (reuseDir !== undefined) {
+    mkdirSync(reuseDir, { recursive: true });
+    if (existsSync(dbFile)) return { dir, dbFile, devices: benchDevices(count, kinds) };
+  }
   const r = spawnSync('node_modules/.bin/prisma', ['migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: `file:${dbFile}` } });
   if (r.status !== 0) throw new Error(`migrate failed: ${r.stderr.toString()}`);
   // One secret for all bench devices: hashing 10,000 distinct argon2id secrets would dominate the set-up time.
   // Each device row still gets its own login memo on first connect, so the login path is the production one.
-  const secret = 'bench-device-secret-000000000001';
-  const secretHash = await hashSecret(secret);
-  const devices = Array.from({ length: count }, (_, i) => ({ id: `bench-${String(i).padStart(5, '0')}`, kind: kinds[i % kinds.length]!, secret }));
+  const secretHash = await hashSecret(BENCH_SECRET);
+  const devices = benchDevices(count, kinds);
   const db = await openDb(dbFile);
   await db.prisma.community.create({ data: { id: 'bench', name: 'bench', latitude: 34.2583, longitude: 108.9286 } });
   for (let i = 0; i < devices.length; i += 1000) {
@@ -38,6 +46,10 @@ export async function benchDatabase(count: number, kinds: DeviceKind[]): Promise
   return { dir, dbFile, devices };
 }
 
+function benchDevices(count: number, kinds: DeviceKind[]): BenchDevice[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `bench-${String(i).padStart(5, '0')}`, kind: kinds[i % kinds.length]!, secret: BENCH_SECRET }));
+}
+
 let built = false;
 
 /** The production build (`npm run build`, what `npm start` runs), not tsx: that is what a guard room runs. */
@@ -47,7 +59,9 @@ export function startBenchGateway(dbFile: string, env: Record<string, string> = 
     if (r.status !== 0) throw new Error('npm run build failed');
     built = true;
   }
-  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', ...env }, [process.execPath, 'dist/gateway.mjs']);
+  // BENCH_NODE_ARGS: extra flags for the gateway's node, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof to see where time goes.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', ...env }, [process.execPath, ...nodeArgs, 'dist/gateway.mjs']);
 }
 
 export async function stopGateway(gw: GatewayProcess): Promise<void> {
@@ -63,8 +77,8 @@ export function rssMb(pid: number): number {
 }
 
 /** A bare Mosquitto (Debian package `mosquitto`), no persistence, anonymous, on a free port. */
-export async function startMosquitto(): Promise<{ port: number; child: ChildProcess; stop: () => Promise<void> }> {
-  const port = await freePort();
+export async function startMosquitto(fixedPort?: number): Promise<{ port: number; child: ChildProcess; stop: () => Promise<void> }> {
+  const port = fixedPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'linli-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 100000\n`);

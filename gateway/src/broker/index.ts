@@ -24,6 +24,8 @@ export interface BrokerOptions {
   authFailWindowMs: number;
 }
 
+const LISTEN_BACKLOG = 8_192;
+
 // CONNACK return codes (MQTT 3.1.1 §3.2.2.3).
 const IDENTIFIER_REJECTED = 2;
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -229,7 +231,10 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      // After a gateway restart the whole compound reconnects within seconds. With Node's default backlog (511) the
+      // kernel drops SYNs the gateway has no time to accept yet, and each dropped device waits 1, 3, 7 s to retry;
+      // the kernel caps this at net.core.somaxconn (4096 on current Linux).
+      server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         resolve((server.address() as AddressInfo).port);
       });
