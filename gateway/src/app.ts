@@ -22,7 +22,6 @@ import { createPresenceWriter } from './db/presence';
 import { isoStored } from './db/time';
 import { sessionRepo } from './db/sessions';
 import { type EventWriter, createEventWriter } from './db/event-writer';
-import { startWriterThread } from './db/writer-thread';
 import { createIngest } from './ingest';
 import type { Logger } from './log';
 import { type Metrics, createMetrics } from './metrics';
@@ -61,11 +60,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
   const devices = deviceRepo(db);
   const bus = new Bus();
-  const writes = await startWriterThread(db.path, {
-    busyTimeoutMs: 250,
-    onExit: (err) => log.error({ err }, 'the database writer thread died; pending commits are retried on a new one'),
-  });
-  const writer = createEventWriter(writes, {
+  const writer = createEventWriter(db.raw, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
     maxPending: config.INGEST_MAX_PENDING,
@@ -102,9 +97,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   );
 
   const presenceLog = log.child({ module: 'presence' });
-  // Nobody waits for a presence row (the bus has the change at once), so it can wait for company: a reconnect storm's
-  // 10,000 logins become a few dozen commits instead of one every few milliseconds on the event loop.
-  const presenceWriter = createPresenceWriter(writes, { maxBatch: 5_000, maxDelayMs: 100, maxPending: 100_000 });
+  const presenceWriter = createPresenceWriter(db.raw, { maxBatch: 2_000, maxDelayMs: 5, maxPending: 100_000 });
   const setPresence = (deviceId: string, online: boolean, cause: string, kind: DeviceKind) => {
     const at = new Date();
     presenceWriter
@@ -163,7 +156,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   };
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
-  const access = await createAccessFeature({ config, db, bus, broker, writer, writes, log, metrics, credentialKey: credentialKey.key });
+  const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
   const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
   const http = await buildHttp({
@@ -232,7 +225,6 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
         const drained = await writer.drain(Math.max(0, deadline - Date.now()));
         await presenceWriter.drain(Math.max(0, deadline - Date.now()));
         if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
-        await writes.close();
         await db.close();
       })();
       return closing;

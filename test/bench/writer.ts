@@ -11,7 +11,6 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { openDb } from '../../gateway/src/db/client';
 import { createEventWriter } from '../../gateway/src/db/event-writer';
-import { startWriterThread } from '../../gateway/src/db/writer-thread';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '60000' }, batch: { type: 'string', default: '500' } }, allowPositionals: true });
 const N = Number(values.events);
@@ -67,9 +66,7 @@ await measure('Prisma $executeRawUnsafe multi-row INSERT', async (db) => {
   }
 });
 
-await measure('better-sqlite3 group commit on the writer thread (db/event-writer.ts)', async (db) => {
-  const thread = await startWriterThread(db.path, { busyTimeoutMs: 250 });
-  const writer = createEventWriter(thread, { maxBatch: BATCH, maxDelayMs: 2, maxPending: N + 1 });
+await measure('better-sqlite3 group commit (db/event-writer.ts)', async (db) => {
+  const writer = createEventWriter(db.raw, { maxBatch: BATCH, maxDelayMs: 2, maxPending: N + 1 });
   await Promise.all(Array.from({ length: N }, (_, i) => writer.write(row(i, 'w'))));
-  await thread.close();
 });

@@ -10,7 +10,6 @@ import type { Db } from '../db/client';
 import { credentialRepo } from '../db/credentials';
 import type { EventWriter } from '../db/event-writer';
 import { passRepo } from '../db/passes';
-import type { WriterThread } from '../db/writer-thread';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { AccessContext, AccessSettings } from './context';
@@ -29,8 +28,6 @@ export interface AccessDeps {
   broker: Pick<Broker, 'publishTo' | 'isConnected'>;
   /** The device-event writer: incidents are stored through it, like device health. */
   writer: EventWriter;
-  /** The writer thread: door decisions are group-committed there. */
-  writes: WriterThread;
   log: Logger;
   metrics: Metrics;
   credentialKey: string;
@@ -85,7 +82,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   };
   const syncer = createSyncer(base);
   const ctx: AccessContext = { ...base, changed: (ids) => syncer.changed(ids) };
-  const decisions = createAccessEventWriter(deps.writes, {
+  const decisions = createAccessEventWriter(db.path, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
     maxPending: config.INGEST_MAX_PENDING,
@@ -131,6 +128,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       syncer.close();
       const drained = await decisions.drain(config.SHUTDOWN_TIMEOUT_MS);
       if (!drained) log.error({ pending: decisions.pending() }, 'shutdown deadline passed with access events uncommitted');
+      decisions.close();
     },
   };
 }

@@ -1,10 +1,10 @@
+import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { DirectorySnapshot, PassRecord } from '../access/model';
 import { CredentialType, DeviceKind, PlaceKind } from '../contracts';
 import type { PrismaClient, RawDb } from './client';
 import type { WriteResult } from './event-writer';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
-import type { WriterThread } from './writer-thread';
 
 const CredentialStatus = z.enum(['active', 'suspended']);
 const PassStatus = z.enum(['active', 'revoked']);
@@ -107,12 +107,28 @@ export interface AccessWrite {
 }
 
 /**
- * Access events through group commit on the writer thread, like device events: thousands of decisions a second share
- * one transaction. (deviceId, requestId) is unique, so a decision uploaded twice (offline log resent, or decided both
- * online and offline) is stored once — and only a stored grant uses a pass entry (write-programs.ts has the SQL).
- * synchronous=FULL like every connection: a pass's used entries must survive a power cut, or a visitor could get an
- * extra entry. The reply to the door goes out before this commit; the access request behind it is already durable.
+ * Access events through group commit, like device events: thousands of decisions a second share one transaction.
+ * (deviceId, requestId) is unique, so a decision uploaded twice (offline log resent, or decided both online and
+ * offline) is stored once — and only a stored grant uses a pass entry.
+ *
+ * Its own connection (so a decision never waits for an ingest batch) runs synchronous=FULL like every other: a pass's
+ * used entries must survive a power cut, or a visitor could get an extra entry. The reply to the door goes out before
+ * this commit; the access request behind it is already durable.
  */
-export function createAccessEventWriter(thread: WriterThread, opts: GroupCommitOptions): GroupCommit<AccessWrite, WriteResult> {
-  return createGroupCommit((batch) => thread.run('access', batch), opts);
+export function createAccessEventWriter(path: string, opts: GroupCommitOptions): GroupCommit<AccessWrite, WriteResult> & { close(): void } {
+  const raw: RawDb = new Database(path);
+  for (const p of ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'busy_timeout = 0']) raw.pragma(p);
+  const insert = raw.prepare(
+    `INSERT OR IGNORE INTO AccessEvent (id, deviceId, requestId, at, receivedAt, direction, credentialType, decision, reason, residentId, passId, householdId, offline)
+     VALUES (@id, @deviceId, @requestId, @at, @receivedAt, @direction, @credentialType, @decision, @reason, @residentId, @passId, @householdId, @offline)`,
+  );
+  const countEntry = raw.prepare('UPDATE VisitorPass SET entriesUsed = entriesUsed + 1 WHERE id = ?');
+  const commit = raw.transaction((batch: AccessWrite[]) =>
+    batch.map((w): WriteResult => {
+      const stored = insert.run({ ...w.row, offline: w.row.offline ? 1 : 0 }).changes === 1;
+      if (stored && w.countEntry && w.row.passId !== null) countEntry.run(w.row.passId);
+      return stored ? 'stored' : 'duplicate';
+    }),
+  );
+  return { ...createGroupCommit(commit, opts), close: () => raw.close() };
 }

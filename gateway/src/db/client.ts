@@ -3,18 +3,16 @@ import { dirname } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
 import { PrismaClient } from './generated/client';
-import { PRAGMAS } from './pragmas';
 
 export type { PrismaClient };
 export type RawDb = Database.Database;
 
+/** Every connection, Prisma's and the ingest writer's, runs WAL with synchronous=FULL: a commit survives power loss. */
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'busy_timeout = 5000', 'foreign_keys = ON'];
 
 export interface Db {
   readonly prisma: PrismaClient;
-  /**
-   * A second, raw connection for hot reads (device logins) and the alert engine's small transactions; used only inside
-   * db/. The high-volume writes (events, presence, access decisions) go to the writer thread (writer-thread.ts).
-   */
+  /** A second, raw connection for the ingest hot path (group commit); used only inside db/. */
   readonly raw: RawDb;
   readonly path: string;
   close(): Promise<void>;
@@ -38,8 +36,8 @@ export async function openDb(path: string): Promise<Db> {
     throw new SchemaMissingError(path);
   }
   for (const p of PRAGMAS) raw.pragma(p);
-  // better-sqlite3 waits for a lock synchronously, freezing the event loop (and Prisma's own connection with it). This
-  // connection therefore never waits: its reads need no lock (WAL), and its writers retry SQLITE_BUSY with backoff.
+  // better-sqlite3 waits for a lock synchronously, freezing the event loop (and Prisma's own connection with it).
+  // The ingest writer therefore never waits: SQLITE_BUSY fails the batch at once and it retries with backoff.
   raw.pragma('busy_timeout = 0');
   return {
     prisma,

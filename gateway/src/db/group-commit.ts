@@ -32,50 +32,42 @@ interface Pending<T, R> {
 
 /**
  * Group commit: every item waits for its own COMMIT (WAL, synchronous=FULL), but concurrent items share one
- * transaction, so fsyncs are amortised. `commit` runs one transaction over the whole batch and returns one result per
- * item; it runs on the writer thread (db/writer-thread.ts), so while one batch is being made durable the event loop
- * keeps serving devices and the next batch gathers by itself. A failed commit (disk full, locked) is retried with
- * backoff; callers keep waiting, so nothing handed over is dropped and writing resumes by itself.
+ * transaction, so fsyncs are amortised. `commit` is a better-sqlite3 transaction over the whole batch returning one
+ * result per item. A failed commit (disk full, locked) is retried with backoff; callers keep waiting, so nothing
+ * handed over is dropped and writing resumes by itself.
  */
-export function createGroupCommit<T, R>(commit: (batch: T[]) => Promise<R[]>, opts: GroupCommitOptions): GroupCommit<T, R> {
+export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: GroupCommitOptions): GroupCommit<T, R> {
   let queue: Pending<T, R>[] = [];
   let timer: NodeJS.Timeout | null = null;
-  let inflight: Promise<void> | null = null;
+  let flushing = false;
   let failures = 0;
   let closed = false;
 
   function schedule(delay: number) {
-    if (timer || inflight) return;
+    if (timer || flushing) return;
     timer = setTimeout(flush, delay);
   }
 
-  /** Commits the next batch; while one commit is in flight, a second call returns that one. */
-  function flush(): Promise<void> {
-    if (timer) clearTimeout(timer);
+  function flush() {
     timer = null;
-    if (inflight) return inflight;
-    if (queue.length === 0) return Promise.resolve();
+    if (queue.length === 0) return;
+    flushing = true;
     const batch = queue.length <= opts.maxBatch ? queue : queue.slice(0, opts.maxBatch);
     queue = batch === queue ? [] : queue.slice(opts.maxBatch);
     const started = process.hrtime.bigint();
-    inflight = commit(batch.map((p) => p.item)).then(
-      (results) => {
-        failures = 0;
-        opts.onCommit?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
-        batch.forEach((p, i) => p.resolve(results[i] as R));
-      },
-      (err: unknown) => {
-        failures++;
-        opts.onError?.(err, failures);
-        // Put the batch back in front: nothing that was handed to us is dropped.
-        queue = batch.concat(queue);
-      },
-    );
-    return inflight.then(() => {
-      inflight = null;
-      // What arrived during the commit goes at once (it has waited already); after a failure, back off.
-      if (queue.length > 0 && !closed) schedule(failures > 0 ? Math.min(2_000, 25 * 2 ** Math.min(failures, 6)) : 0);
-    });
+    try {
+      const results = commit(batch.map((p) => p.item));
+      failures = 0;
+      opts.onCommit?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+      batch.forEach((p, i) => p.resolve(results[i] as R));
+    } catch (err) {
+      failures++;
+      opts.onError?.(err, failures);
+      // Put the batch back in front: nothing that was handed to us is dropped.
+      queue = batch.concat(queue);
+    }
+    flushing = false;
+    if (queue.length > 0) schedule(failures > 0 ? Math.min(2_000, 25 * 2 ** Math.min(failures, 6)) : 0);
   }
 
   return {
@@ -87,7 +79,7 @@ export function createGroupCommit<T, R>(commit: (batch: T[]) => Promise<R[]>, op
         if (queue.length >= opts.maxBatch && failures === 0) {
           if (timer) clearTimeout(timer);
           timer = null;
-          if (!inflight) setImmediate(() => void flush());
+          if (!flushing) setImmediate(flush);
         } else schedule(opts.maxDelayMs);
       });
     },
@@ -96,11 +88,13 @@ export function createGroupCommit<T, R>(commit: (batch: T[]) => Promise<R[]>, op
     async drain(timeoutMs: number): Promise<boolean> {
       closed = true;
       const deadline = Date.now() + timeoutMs;
-      while ((queue.length > 0 || inflight) && Date.now() < deadline) {
-        await flush();
-        if (queue.length > 0 && failures > 0) await new Promise((r) => setTimeout(r, 50));
+      while (queue.length > 0 && Date.now() < deadline) {
+        if (timer) clearTimeout(timer);
+        timer = null;
+        flush();
+        if (queue.length > 0) await new Promise((r) => setTimeout(r, 50));
       }
-      return queue.length === 0 && !inflight;
+      return queue.length === 0;
     },
   };
 }

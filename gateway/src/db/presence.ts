@@ -1,5 +1,5 @@
+import type { RawDb } from './client';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
-import type { WriterThread } from './writer-thread';
 
 export interface PresenceRow {
   deviceId: string;
@@ -9,9 +9,11 @@ export interface PresenceRow {
 }
 
 /**
- * Device presence through group commit on the writer thread: after a gateway restart thousands of devices log in
- * within seconds, and one update (one fsync) per login would serialise the whole reconnect storm behind the disk.
+ * Device presence through group commit: after a gateway restart thousands of devices log in within seconds, and one
+ * Prisma update (one fsync) per login would serialise the whole reconnect storm behind the disk.
  */
-export function createPresenceWriter(thread: WriterThread, opts: GroupCommitOptions): GroupCommit<PresenceRow, null> {
-  return createGroupCommit((batch) => thread.run('presence', batch), opts);
+export function createPresenceWriter(raw: RawDb, opts: GroupCommitOptions): GroupCommit<PresenceRow, void> {
+  const update = raw.prepare('UPDATE Device SET online = ?, lastSeenAt = ? WHERE id = ?');
+  const commit = raw.transaction((batch: PresenceRow[]) => batch.map((r) => void update.run(r.online ? 1 : 0, r.at, r.deviceId)));
+  return createGroupCommit(commit, opts);
 }
