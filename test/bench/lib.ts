@@ -59,7 +59,8 @@ export function startBenchGateway(dbFile: string, env: Record<string, string> = 
     if (r.status !== 0) throw new Error('npm run build failed');
     built = true;
   }
-  // BENCH_NODE_ARGS: extra flags for the gateway's node, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof to see where time goes.
+  // BENCH_NODE_ARGS: extra flags for the gateway's node, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof to see where time
+  // goes, or V8 heap flags to weigh memory against speed (docs/benchmarks.md).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', ...env }, [process.execPath, ...nodeArgs, 'dist/gateway.mjs']);
 }

@@ -41,7 +41,8 @@ export class PassbackMemory {
   private readonly last: LRUCache<string, { direction: 'in' | 'out'; at: number }>;
 
   constructor(private readonly resetMs: number) {
-    this.last = new LRUCache({ max: 200_000 });
+    // A 4,000-household compound has some 40,000 credentials; the cache preallocates its slots, so no more than that.
+    this.last = new LRUCache({ max: 50_000 });
   }
 
   lastDirection(holderKey: string | null, nowMs: number): 'in' | 'out' | null {

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Two copies of SQLite in one process corrupt the database (sqlite.org/howtocorrupt.html §2.2.1): POSIX locks belong
- * to the process, so a copy cannot see the other's locks, and the writer thread and Prisma's connection would both
- * believe they hold the WAL write lock. Prisma's driver adapter and the gateway must load the same better-sqlite3,
- * which the lock file ensures by keeping our version range within the adapter's (gateway/package.json).
+ * to the process, so a copy cannot see the other's locks: the group-commit connection and Prisma's (in an interactive
+ * transaction) could both believe they hold the WAL write lock. Prisma's driver adapter and the gateway must load the
+ * same better-sqlite3, which the lock file ensures by keeping our version range within the adapter's.
  */
 describe('one SQLite in the process', () => {
   it('resolves the same better-sqlite3 for the gateway and for Prisma’s driver adapter', () => {
