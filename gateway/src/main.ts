@@ -2,6 +2,7 @@ import { loadConfig } from './config';
 import { buildGateway } from './app';
 import { SchemaMissingError } from './db/client';
 import { createLogger } from './log';
+import { startHeapTrimmer } from './runtime/heap-trim';
 
 // EX_CONFIG from sysexits.h: a supervisor can tell a bad configuration from a crash.
 const EXIT_CONFIG = 78;
@@ -23,6 +24,19 @@ const gateway = await buildGateway(config, log).catch((err: unknown) => {
 });
 await gateway.listen();
 
+// The heap is the process's, so its upkeep lives here rather than in buildGateway (tests build several per process).
+const heapTrimmer = startHeapTrimmer(
+  // Quiet = the event loop idle 90 % of a 10 s window (10,000 held devices' keepalives use about 2 %).
+  { checkIntervalMs: 10_000, quietUtilization: 0.1, growthBytes: config.HEAP_TRIM_GROWTH_MB * 2 ** 20, minIntervalMs: 60_000 },
+  {
+    log: log.child({ module: 'heap' }),
+    onTrim: (r) => {
+      gateway.metrics.heapTrimPauseSeconds.observe(r.maxPauseMs / 1000);
+      gateway.metrics.heapTrimFreedBytes.inc(Math.max(0, r.beforeBytes - r.afterBytes));
+    },
+  },
+);
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -33,6 +47,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS + 1_000);
   force.unref();
+  heapTrimmer.stop();
   try {
     await gateway.close();
     log.info('stopped');

@@ -19,6 +19,7 @@ const { values } = parseArgs({
   options: {
     devices: { type: 'string', default: '10000' },
     batch: { type: 'string', default: '250' },
+    hold: { type: 'string', default: '60' },
     db: { type: 'string' },
     'no-mosquitto': { type: 'boolean', default: false },
   },
@@ -93,9 +94,20 @@ const firstT0 = performance.now();
 await startAll(sims);
 const firstAll = await allOnline(gw, sims, firstT0, 600_000);
 console.log(`first connection of all ${N}${values.db ? '' : ' (argon2id per device)'}: ${fmt(firstAll)} s`);
+// RSS while the devices are held: 3 s after the last CONNACK, then every 5 s for --hold seconds (the devices keep
+// their connections alive with PINGREQs; what settles is the heap V8 grew during the storm).
+const heldT0 = performance.now();
 await new Promise((r) => setTimeout(r, 3_000));
 const rssHeld = rssMb(gw.child.pid!);
-console.log(`gateway RSS with ${await connectedOnGateway(gw)} connections held: ${rssHeld} MB (${await heapReport(gw)})`);
+console.log(`gateway RSS with ${await connectedOnGateway(gw)} connections held, 3 s: ${rssHeld} MB (${await heapReport(gw)})`);
+let rssSettled = rssHeld;
+while (performance.now() - heldT0 < Number(values.hold) * 1000) {
+  await new Promise((r) => setTimeout(r, 5_000));
+  rssSettled = rssMb(gw.child.pid!);
+  console.log(`  held ${((performance.now() - heldT0) / 1000).toFixed(0)} s: RSS ${rssSettled} MB (${await heapReport(gw)}), ${await connectedOnGateway(gw)} connected`);
+}
+// What the gateway's heap upkeep did meanwhile (runtime/heap-trim.ts logs each trim).
+for (const line of gw.output().split('\n')) if (/"module":"heap"/.test(line)) console.log(`  gateway: ${line}`);
 
 // Restart: the devices notice, back off with jitter, and come back; their login memos make it an HMAC each.
 await stopGateway(gw);

@@ -62,7 +62,8 @@ export function startBenchGateway(dbFile: string, env: Record<string, string> = 
   // BENCH_NODE_ARGS: extra flags for the gateway's node, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof to see where time
   // goes, or V8 heap flags to weigh memory against speed (docs/benchmarks.md).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', ...env }, [process.execPath, ...nodeArgs, 'dist/gateway.mjs']);
+  // MALLOC_ARENA_MAX=2 as `npm start` sets it (docs/operations.md: glibc's per-thread arenas cost ~20 MB for nothing).
+  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', MALLOC_ARENA_MAX: '2', ...env }, [process.execPath, ...nodeArgs, 'dist/gateway.mjs']);
 }
 
 export async function stopGateway(gw: GatewayProcess): Promise<void> {

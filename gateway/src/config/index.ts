@@ -55,6 +55,11 @@ export const ConfigSchema = z
     /** HMAC key for credential look-up hashes (cards, PINs, pass codes). Generated into the data dir if unset. */
     CREDENTIAL_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     SHUTDOWN_TIMEOUT_MS: ms.default(10_000),
+    /**
+     * When the gateway is quiet and V8's committed heap has grown by this much since the last trim, one
+     * memory-reducing collection gives the slack back (runtime/heap-trim.ts). 0 leaves the heap to V8 alone.
+     */
+    HEAP_TRIM_GROWTH_MB: z.coerce.number().int().min(0).default(32),
     /** API tokens expire after this long (a guard's shift by default). */
     SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
     /** Login attempts per address and user name per minute before 429. */
