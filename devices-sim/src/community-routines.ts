@@ -1,5 +1,5 @@
 import type { DoorCredential, SimResident } from './population';
-import type { Random } from './random';
+import type { Random } from '@linli/gateway/random';
 import { HOUR, MINUTE, localHour } from './time';
 
 /**

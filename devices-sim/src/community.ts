@@ -5,7 +5,7 @@ import { AlarmButton, type AnyDevice, type DeviceRoster, FaceTerminal, type Rost
 import type { AccessOutcome } from './devices';
 import { type Log, silentLog } from './log';
 import { type Population, type SimResident, unitDoorOf } from './population';
-import type { Random } from './random';
+import type { Random } from '@linli/gateway/random';
 import { DAY, HOUR, duskDawn, formatTs, localMidnight } from './time';
 
 /** Real seconds between heartbeats: a third of the gateway's supervision window per kind, so one loss is tolerated. */

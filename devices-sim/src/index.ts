@@ -7,7 +7,7 @@ export { DEFAULT_MIX, type LoadDevice, type LoadOptions, type LoadReport, format
 export { runPaced } from './load/pacer';
 export { type Log, createLog, silentLog } from './log';
 export { type Population, type SeedSecrets, type SimResident, loadSecrets, populationOf } from './population';
-export { Random } from './random';
+export { Random } from '@linli/gateway/random';
 export { type Scenario, type ScenarioContext, type ScenarioResult, findScenario, resolveParams, runScenario, scenarios } from './scenarios';
 export { LatencyRecorder, type LatencySummary } from './stats';
 export { type World, type WorldOptions, createWorld } from './world';

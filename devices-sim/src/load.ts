@@ -3,7 +3,7 @@ import { type DeviceKind, channelsFor } from '@linli/gateway/contracts';
 import type { EventChannel, PublishOutcome } from './devices';
 import { BareSubscriber, type LoadConnection, bareConnection, deviceConnection } from './load/connections';
 import { runPaced } from './load/pacer';
-import { Random } from './random';
+import { Random } from '@linli/gateway/random';
 import { LatencyRecorder, type LatencySummary } from './stats';
 
 export interface LoadDevice {

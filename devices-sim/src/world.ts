@@ -2,7 +2,7 @@ import { AcceleratedClock, type Clock, ManualClock } from './clock';
 import { type BackoffPolicy, DeviceRoster, Recorder, mqttLinks } from './devices';
 import { type Log, silentLog } from './log';
 import type { Population } from './population';
-import { Random } from './random';
+import { Random } from '@linli/gateway/random';
 
 export interface WorldOptions {
   population: Population;

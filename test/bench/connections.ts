@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AcceleratedClock } from '../../devices-sim/src/clock';
 import { type AnyDevice, createDevice, mqttLinks } from '../../devices-sim/src/devices';
-import { Random } from '../../devices-sim/src/random';
+import { Random } from '../../gateway/src/random';
 import { type GatewayProcess } from '../helpers/process';
 import { type BenchDevice, benchDatabase, mosquittoAvailable, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
 

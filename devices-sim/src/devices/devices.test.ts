@@ -1,7 +1,7 @@
 import { type DeviceKind, type UpChannel, channelsFor, isUpChannel, parseTopic, schemaOf, topicFor } from '@linli/gateway/contracts';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock';
-import { Random } from '../random';
+import { Random } from '@linli/gateway/random';
 import { AlarmButton, FaceTerminal, Recorder, type SentRecord, Streetlight, VehicleGate, createDevice, publishSample } from './index';
 
 const START = Date.parse('2025-03-01T18:30:00+08:00');

@@ -1,6 +1,6 @@
 import type { DeviceKind, PlaceKind } from '@linli/gateway/contracts';
 import type { Clock } from '../clock';
-import type { Random } from '../random';
+import type { Random } from '@linli/gateway/random';
 import { LatencyRecorder } from '../stats';
 import { AlarmButton } from './alarm-button';
 import { FaceTerminal } from './face-terminal';

@@ -1,4 +1,4 @@
-import type { Random } from '../random';
+import type { Random } from '@linli/gateway/random';
 import type { EventChannel, Sent, SimDevice } from './sim-device';
 
 const PROVINCES = ['陕', '京', '豫', '甘', '川'];

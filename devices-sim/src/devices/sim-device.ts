@@ -14,7 +14,7 @@ import {
   topicFor,
 } from '@linli/gateway/contracts';
 import type { Clock } from '../clock';
-import { Random } from '../random';
+import { Random } from '@linli/gateway/random';
 import { LatencyRecorder } from '../stats';
 import { formatTs } from '../time';
 import { CredentialStore, type Received, validateInbound } from './inbound';

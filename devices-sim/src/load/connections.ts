@@ -1,7 +1,7 @@
 import { type DeviceKind, channelsFor } from '@linli/gateway/contracts';
 import { AcceleratedClock } from '../clock';
 import { type EventChannel, MqttLink, type PublishOutcome, createDevice, mqttLinks, publishSample } from '../devices';
-import type { Random } from '../random';
+import type { Random } from '@linli/gateway/random';
 import { LatencyRecorder } from '../stats';
 
 /** One load connection: something that can send its next message and say how that went. */

@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import type { DeviceRoster, DeviceSpec } from '../devices';
 import type { Log } from '../log';
 import type { Population } from '../population';
-import type { Random } from '../random';
+import type { Random } from '@linli/gateway/random';
 
 export interface ScenarioParam {
   description: string;

@@ -2,7 +2,7 @@ import type { CredentialType, DeviceKind, HouseholdTag, PlaceKind, Role } from '
 import { occupancy, wantsIndoorAlarm } from './households';
 import { flat, layoutSite, type Point, pointsAlong, type Road, unitDoor } from './layout';
 import { plate } from './names';
-import { mulberry32, type Rng } from './prng';
+import { Random } from '../../random';
 
 /**
  * The demo community as plain data: a pure function of (scale, seed), so the same arguments give the same compound
@@ -118,7 +118,7 @@ const CONSENT_FROM = Date.UTC(2024, 2, 1);
 const DAY_MS = 86_400_000;
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
-const hex6 = (rng: Rng): string => rng.int(0, 0xffffff).toString(16).padStart(6, '0');
+const hex6 = (rng: Random): string => rng.int(0, 0xffffff).toString(16).padStart(6, '0');
 
 export function generateCommunity(opts: CommunityOptions = {}): CommunityPlan {
   const scale = opts.scale ?? 1;
@@ -129,7 +129,7 @@ export function generateCommunity(opts: CommunityOptions = {}): CommunityPlan {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new RangeError(`seed must be an integer 0-4294967295, got ${seed}`);
   }
-  const rng = mulberry32(seed);
+  const rng = new Random(seed);
 
   const buildingCount = BUILDINGS_PER_SCALE * scale;
   const site = layoutSite(buildingCount, UNITS_PER_BUILDING);
@@ -219,7 +219,7 @@ export function generateCommunity(opts: CommunityOptions = {}): CommunityPlan {
 
 function addResidents(
   plan: CommunityPlan,
-  rng: Rng,
+  rng: Random,
   householdId: string,
   label: string,
   members: readonly { name: string; phone: string | null }[],

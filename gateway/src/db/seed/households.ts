@@ -1,6 +1,6 @@
 import type { HouseholdTag } from '../../contracts/common';
 import { type AgeGroup, mobile, personName, type Sex, surname } from './names';
-import type { Rng } from './prng';
+import type { Random } from '../../random';
 
 /**
  * Who lives in a flat. Shares follow the brief (of all households): vacant 5 %, elderly_alone 4 %, empty_nest 8 %,
@@ -34,7 +34,7 @@ export interface Occupancy {
   members: Member[];
 }
 
-export function occupancy(rng: Rng, phones: Set<string>): Occupancy {
+export function occupancy(rng: Random, phones: Set<string>): Occupancy {
   if (rng.chance(VACANT)) return { tags: ['vacant'], members: [] };
   const composition: Composition = rng.weighted(COMPOSITION);
   const tags: HouseholdTag[] = composition === 'family' ? [] : [composition];
@@ -45,7 +45,7 @@ export function occupancy(rng: Rng, phones: Set<string>): Occupancy {
   return { tags, members: members(rng, composition, phones) };
 }
 
-function members(rng: Rng, composition: Composition, phones: Set<string>): Member[] {
+function members(rng: Random, composition: Composition, phones: Set<string>): Member[] {
   const family = surname(rng);
   const people: [AgeGroup, Sex, string][] = [];
   const sex = (): Sex => (rng.chance(0.5) ? 'm' : 'f');
@@ -96,7 +96,7 @@ function members(rng: Rng, composition: Composition, phones: Set<string>): Membe
  * Indoor one-key alarms: every elderly_alone flat (DOMAIN.md: their alarms matter most), about half of the other
  * elderly and disabled households (smart elderly-care programmes fit them), a few others: ~20 % of all flats.
  */
-export function wantsIndoorAlarm(rng: Rng, tags: readonly HouseholdTag[]): boolean {
+export function wantsIndoorAlarm(rng: Random, tags: readonly HouseholdTag[]): boolean {
   if (tags.includes('vacant')) return false;
   if (tags.includes('elderly_alone')) return true;
   if (tags.some((t) => t === 'empty_nest' || t === 'elderly' || t === 'disabled')) return rng.chance(0.5);

@@ -1,4 +1,4 @@
-import type { Rng } from './prng';
+import type { Random } from '../../random';
 
 /**
  * Plausible Chinese personal data for the demo: names, mobile numbers, plates. Everything is invented; nothing here
@@ -34,11 +34,11 @@ const GIVEN: Record<AgeGroup, Record<Sex, readonly string[]>> = {
   },
 };
 
-export function surname(rng: Rng): string {
+export function surname(rng: Random): string {
   return rng.weighted(SURNAMES);
 }
 
-export function personName(rng: Rng, family: string, age: AgeGroup, sex: Sex): string {
+export function personName(rng: Random, family: string, age: AgeGroup, sex: Sex): string {
   return family + rng.pick(GIVEN[age][sex]);
 }
 
@@ -49,7 +49,7 @@ const MOBILE_PREFIXES = [
 ];
 
 /** A mobile number not yet in `taken`; each household's contact number must reach that household only. */
-export function mobile(rng: Rng, taken: Set<string>): string {
+export function mobile(rng: Random, taken: Set<string>): string {
   for (;;) {
     const n = rng.pick(MOBILE_PREFIXES) + String(rng.int(0, 99_999_999)).padStart(8, '0');
     if (!taken.has(n)) {
@@ -64,7 +64,7 @@ const PLATE_LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
 const PLATE_PREFIXES: readonly (readonly [string, number])[] = [['陕A', 85], ['陕D', 6], ['陕E', 4], ['陕C', 3], ['豫A', 2]];
 
 /** A plate not yet in `taken`, e.g. 陕A3K7Q2, or a new-energy 陕AD12345 (green plates, 8 characters). */
-export function plate(rng: Rng, taken: Set<string>): string {
+export function plate(rng: Random, taken: Set<string>): string {
   for (;;) {
     const prefix = rng.weighted(PLATE_PREFIXES);
     let body: string;

@@ -1,7 +1,9 @@
 /**
- * A seeded PRNG (mulberry32) for everything the simulator decides: who walks in when, which lamp fails. The same seed
- * gives the same day on every machine, so a bug report can say "community --seed 7" and mean one exact sequence.
- * Not for secrets and not for reconnect jitter (which must differ between devices and runs; see devices/backoff.ts).
+ * The one seeded PRNG (mulberry32), for the demo seed (db/seed: which households, names, plates) and for everything
+ * the simulator decides (devices-sim: who walks in when, which lamp fails). The same seed gives the same community
+ * and the same day on every machine, so tests, screenshots and bug reports can say "seed 7" and mean one exact
+ * sequence. Not for secrets (device secrets, cards and PINs come from node:crypto) and not for reconnect jitter
+ * (which must differ between devices and runs; see devices-sim/src/devices/backoff.ts).
  */
 export class Random {
   private state: number;

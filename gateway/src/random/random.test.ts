@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from './random';
+import { Random } from './index';
 
 describe('Random', () => {
   it('repeats its sequence for a seed', () => {
