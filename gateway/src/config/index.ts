@@ -56,8 +56,8 @@ export const ConfigSchema = z
     CREDENTIAL_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     SHUTDOWN_TIMEOUT_MS: ms.default(10_000),
     /**
-     * When the gateway is quiet and V8's committed heap has grown by this much since the last trim, one
-     * memory-reducing collection gives the slack back (runtime/heap-trim.ts). 0 leaves the heap to V8 alone.
+     * When the gateway is quiet and V8's committed heap has grown by this much since the last trim, memory-reducing
+     * collections give the slack back (runtime/heap-trim.ts). 0 leaves the heap to V8 alone.
      */
     HEAP_TRIM_GROWTH_MB: z.coerce.number().int().min(0).default(32),
     /** API tokens expire after this long (a guard's shift by default). */
