@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { type MessageKey, useT } from '../i18n';
 import { useStore } from '../store';
@@ -21,7 +21,9 @@ function NoteForm(props: { title: string; label: string; presets: MessageKey[]; 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
+  // Focus in the same task as the dialog appears (a layout effect, not an effect, which waits for a paint): while a
+  // dialog is open the board ignores keys, so a "3" typed right after R would otherwise go nowhere.
+  useLayoutEffect(() => input.current?.focus(), []);
 
   const send = async (text: string) => {
     const v = text.trim();
