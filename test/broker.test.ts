@@ -184,7 +184,7 @@ describe('offline queue', () => {
   });
   afterAll(() => t.close());
 
-  it('keeps at most the configured number of messages for an offline persistent session', async () => {
+  it('keeps the newest messages up to the configured number for an offline persistent session', async () => {
     const opts = { clientId: DOOR.id, username: DOOR.id, password: DOOR.secret, clean: false };
     const first = await connectClient(t.mqttUrl, opts);
     await first.subscribeAsync(topicFor('command', DOOR.id), { qos: 1 });
@@ -197,7 +197,9 @@ describe('offline queue', () => {
     again.on('message', (_t, p) => received.push(Command.parse(JSON.parse(p.toString())).commandId));
     await expect.poll(() => received.length).toBe(5);
     await new Promise((r) => setTimeout(r, 200));
-    expect(received).toEqual(['c-0', 'c-1', 'c-2', 'c-3', 'c-4']);
+    // A door wants the latest commands (a newer credential sync supersedes older ones): the oldest were dropped.
+    expect(received).toEqual(['c-7', 'c-8', 'c-9', 'c-10', 'c-11']);
+    expect(await (await fetch(`${t.httpUrl}/metrics`)).text()).toMatch(/linli_mqtt_offline_queue_dropped_total 7/);
     await again.endAsync();
   });
 });

@@ -129,6 +129,10 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       offlineQueueLimit: config.MQTT_OFFLINE_QUEUE_LIMIT,
       authFailLimit: config.AUTH_FAIL_LIMIT,
       authFailWindowMs: config.AUTH_FAIL_WINDOW_MS,
+      connectConcurrency: config.MQTT_CONNECT_CONCURRENCY,
+      connectQueueLimit: config.MQTT_CONNECT_QUEUE,
+      connectQueueWaitMs: config.MQTT_CONNECT_QUEUE_WAIT_MS,
+      presenceReconcileMs: config.MQTT_PRESENCE_RECONCILE_MS,
     },
     {
       authenticate: createDeviceAuth(devices, credentialKey.key),

@@ -8,6 +8,8 @@ import { DeviceId, type DownChannel, type PayloadOf, catalogue, topicFor } from 
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { type DeviceIdentity, decidePublish, decideSubscribe } from './acl';
+import { createAdmission } from './admission';
+import { createEmitter } from './emitter';
 import { guardStream } from './frame-guard';
 import { boundedPersistence } from './offline-queue';
 import type { BrokerPorts } from './ports';
@@ -22,17 +24,34 @@ export interface BrokerOptions {
   offlineQueueLimit: number;
   authFailLimit: number;
   authFailWindowMs: number;
+  /** Logins in progress at once; more wait in a queue of `connectQueueLimit` for up to `connectQueueWaitMs`. */
+  connectConcurrency: number;
+  connectQueueLimit: number;
+  connectQueueWaitMs: number;
+  /** How often presence is checked against the sockets the broker really holds. */
+  presenceReconcileMs: number;
 }
 
 const LISTEN_BACKLOG = 8_192;
+// U+0000, or what Node decodes ill-formed UTF-8 into.
+const MALFORMED_FILTER = /[\u0000\uFFFD]/;
+/** Messages the broker's emitter routes at once; more queue (broker/emitter.ts). */
+const EMITTER_CONCURRENCY = 200;
 
 // CONNACK return codes (MQTT 3.1.1 §3.2.2.3).
 const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
-function authError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
+function authError(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode });
+}
+
+/** The transport under a client is closed or closing. */
+function isGone(client: Client): boolean {
+  const conn = client.conn as Partial<Duplex>;
+  return conn.destroyed === true;
 }
 
 export interface Broker {
@@ -60,6 +79,16 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   });
 
   const addressOf = (client: Client) => addresses.get(client.conn) ?? 'unknown';
+  const emitter = createEmitter(EMITTER_CONCURRENCY, (route) => metrics.mqttEmitterMessages.inc({ route }));
+  metrics.probes.emitterQueued = emitter.queued;
+  const admission = createAdmission({ concurrency: opts.connectConcurrency, queueLimit: opts.connectQueueLimit, maxWaitMs: opts.connectQueueWaitMs });
+  metrics.probes.connectQueued = admission.waiting;
+  /** A login's admission slot, held from its secret check until the client is ready or gone. */
+  const slots = new WeakMap<Client, () => void>();
+  const releaseSlot = (client: Client) => {
+    slots.get(client)?.();
+    slots.delete(client);
+  };
 
   function recordFailure(address: string) {
     const entry = failures.get(address) ?? { count: 0 };
@@ -74,7 +103,8 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     // Aedes' default of 23 is MQTT 3.1's; our device ids are up to 63 characters.
     maxClientsIdLength: 63,
     // One stuck subscriber must not stall alarms: bounded fan-out concurrency and a short drain timeout.
-    concurrency: 200,
+    mq: emitter.mq,
+    concurrency: EMITTER_CONCURRENCY,
     drainTimeout: 5_000,
     heartbeatInterval: 60_000,
 
@@ -104,15 +134,20 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
       if (!id || id.startsWith('aedes_') || !DeviceId.safeParse(id).success) return fail(IDENTIFIER_REJECTED, 'bad_client_id');
       if (username === undefined || password === undefined) return fail(NOT_AUTHORIZED, 'anonymous');
       if (username !== id) return fail(BAD_USERNAME_OR_PASSWORD, 'username_mismatch');
-      ports.authenticate(id, password.toString('utf8')).then(
+      const secret = password.toString('utf8');
+      const verify = (secret: string) => ports.authenticate(id, secret).then(
         (result) => {
           if (!result.ok) {
+            releaseSlot(client);
             return fail(result.reason === 'bad_secret' ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED, result.reason);
           }
           const will = (client as Client & { _will?: { topic?: string } })._will;
           if (will?.topic !== undefined) {
             const verdict = decidePublish(result.device, will.topic, opts.maxTopicLevels);
-            if (verdict.ok !== true) return fail(NOT_AUTHORIZED, 'will_topic_refused');
+            if (verdict.ok !== true) {
+              releaseSlot(client);
+              return fail(NOT_AUTHORIZED, 'will_topic_refused');
+            }
           }
           if (live.has(id)) {
             // MQTT says the newer connection wins; a real device reconnecting over a half-open socket does this
@@ -125,10 +160,27 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
           done(null, true);
         },
         (err: unknown) => {
+          releaseSlot(client);
           log.error({ err, deviceId: id }, 'device authentication failed on an internal error');
           done(authError(NOT_AUTHORIZED, 'server error'), false);
         },
       );
+      admission.enter().then((admitted) => {
+        if (!admitted.ok) {
+          // Not the device's fault: no failed-login count, and the device retries after its back-off.
+          metrics.mqttConnectRefused.inc({ reason: admitted.reason });
+          log.debug({ deviceId: id, reason: admitted.reason }, 'login deferred: gateway busy');
+          return done(authError(SERVER_UNAVAILABLE, 'server busy'), false);
+        }
+        if (client.closed) return admitted.release();
+        slots.set(client, admitted.release);
+        // Released when the client is ready (below), when its socket closes first, or when the login fails.
+        client.conn.once('close', () => releaseSlot(client));
+        verify(secret);
+      }, (err: unknown) => {
+        log.error({ err, deviceId: id }, 'admission failed on an internal error');
+        done(authError(NOT_AUTHORIZED, 'server error'), false);
+      });
     },
 
     authorizePublish(client, packet, callback) {
@@ -162,6 +214,13 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
 
     authorizeSubscribe(client, sub, callback) {
       const device = identities.get(client);
+      if (MALFORMED_FILTER.test(sub.topic)) {
+        // MQTT 3.1.1 §1.5.3: a UTF-8 string with U+0000 or ill-formed UTF-8 (decoded as U+FFFD) is a protocol
+        // violation, and the server closes the connection — unlike a well-formed filter it merely refuses (below).
+        metrics.mqttAclDenied.inc({ op: 'subscribe', reason: 'malformed_filter' });
+        log.warn({ deviceId: device?.id }, 'subscription with a malformed filter: closing the connection');
+        return callback(new Error('malformed topic filter'), null);
+      }
       const verdict = device ? decideSubscribe(device, sub.topic, opts.maxTopicLevels) : ({ ok: false, reason: 'outside_namespace' } as const);
       if (!verdict.ok) {
         metrics.mqttAclDenied.inc({ op: 'subscribe', reason: verdict.reason });
@@ -181,14 +240,37 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   });
 
   aedes.on('clientReady', (client) => {
+    releaseSlot(client);
     const device = identities.get(client);
     if (!device) return;
+    // Aedes emits clientReady once the offline queue is flushed, which can be after the socket closed and after
+    // clientDisconnect was emitted for it. Presence follows the connection itself: a closed client is never online.
+    if (client.closed || isGone(client)) {
+      log.debug({ deviceId: device.id }, 'ready after its connection closed: not online');
+      return;
+    }
     const previous = live.get(device.id);
     live.set(device.id, client);
     if (client.clean) queue.reset(device.id);
     metrics.mqttConnections.set(live.size);
     if (!previous) ports.connected(device);
   });
+  // Belt and braces: whatever order the events came in, a device is online only while its client is the broker's
+  // registered, open client. Anything else found here is put right and counted.
+  const registered = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+  const reconcile = setInterval(() => {
+    for (const [id, client] of live) {
+      if (!client.closed && !isGone(client) && registered[id] === client) continue;
+      live.delete(id);
+      metrics.mqttConnections.set(live.size);
+      metrics.mqttPresenceCorrected.inc();
+      log.warn({ deviceId: id }, 'presence corrected: device had no open connection');
+      const device = identities.get(client);
+      if (device) ports.disconnected(device, 'closed');
+    }
+  }, opts.presenceReconcileMs);
+  reconcile.unref();
+
   aedes.on('keepaliveTimeout', (client) => {
     const device = identities.get(client);
     if (device) log.info({ deviceId: device.id }, 'keepalive expired');
@@ -261,6 +343,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     async close() {
       // Stop accepting first; the listeners' close callbacks fire only once Aedes has closed every client.
       const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+      clearInterval(reconcile);
       await new Promise<void>((r) => aedes.close(() => r()));
       for (const c of live.values()) c.conn.destroy();
       await Promise.all(closed);

@@ -1,54 +1,96 @@
+import { Readable } from 'node:stream';
 import memoryPersistence from 'aedes-persistence';
 
 interface Sub {
   clientId: string;
 }
-interface QueuePersistence {
-  outgoingEnqueueCombi(subs: Sub[], packet: unknown): Promise<void>;
-  outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>;
+interface Client {
+  id: string;
+}
+interface Queued {
+  brokerId?: string;
+  brokerCounter?: number;
+  messageId?: number;
+}
+interface OutgoingPersistence {
+  outgoingEnqueue(sub: Sub, packet: object): Promise<void>;
+  outgoingEnqueueCombi(subs: Sub[], packet: object): Promise<void>;
+  outgoingUpdate(client: Client, packet: Queued): Promise<void>;
+  outgoingClearMessageId(client: Client, packet: Queued): Promise<Queued | undefined>;
+  outgoingStream(client: Client): Readable;
 }
 
 /**
  * Aedes' memory persistence queues QoS 1 messages for a persistent-session client without limit, so a device that
- * never comes back grows the gateway's memory forever. This wraps it: each client keeps at most `limit`
- * outstanding messages; further ones are dropped and reported (a command for a long-gone door is stale anyway).
+ * never comes back grows the gateway's memory forever. This replaces its outgoing queue with one that keeps at most
+ * `limit` messages per client and, when full, drops the **oldest**: what the gateway sends a door is commands and
+ * credential-set syncs, and a newer sync supersedes every older one while an old command is the stalest thing in
+ * the queue. Each drop is reported.
+ * Same semantics as aedes-persistence's own queue otherwise (its `outgoingUpdate` matching by broker counter, then
+ * by message id), which Aedes' abstract persistence tests define.
  */
 export function boundedPersistence(limit: number, onDrop: (clientId: string) => void) {
   const persistence = memoryPersistence();
-  const p = persistence as unknown as QueuePersistence;
-  const outstanding = new Map<string, number>();
-  const enqueue = p.outgoingEnqueueCombi.bind(p);
-  const clear = p.outgoingClearMessageId.bind(p);
+  const p = persistence as unknown as OutgoingPersistence;
+  const queues = new Map<string, Queued[]>();
 
-  p.outgoingEnqueueCombi = (subs, packet) => {
-    const admitted = subs.filter((s) => {
-      const n = outstanding.get(s.clientId) ?? 0;
-      if (n >= limit) {
-        onDrop(s.clientId);
-        return false;
+  function enqueue(clientId: string, packet: object) {
+    let queue = queues.get(clientId);
+    if (!queue) queues.set(clientId, (queue = []));
+    if (queue.length >= limit) {
+      queue.shift();
+      onDrop(clientId);
+    }
+    // One packet object is enqueued for every subscriber; each queued copy gets its own message id later.
+    queue.push({ ...packet, messageId: undefined });
+  }
+
+  p.outgoingEnqueue = async (sub, packet) => enqueue(sub.clientId, packet);
+  p.outgoingEnqueueCombi = async (subs, packet) => {
+    for (const sub of subs) enqueue(sub.clientId, packet);
+  };
+  p.outgoingUpdate = async (client, packet) => {
+    const queue = queues.get(client.id) ?? [];
+    for (let i = 0; i < queue.length; i++) {
+      const queued = queue[i];
+      if (!queued) continue;
+      if (queued.brokerId === packet.brokerId) {
+        if (queued.brokerCounter === packet.brokerCounter) {
+          queued.messageId = packet.messageId;
+          return;
+        }
+      } else if (queued.messageId === packet.messageId) {
+        queue[i] = packet;
+        return;
       }
-      outstanding.set(s.clientId, n + 1);
-      return true;
-    });
-    return enqueue(admitted, packet);
+    }
+    // Dropped while it was on its way (the queue overflowed): Aedes reports this as a client error and goes on.
+    throw new Error('no such packet');
   };
   p.outgoingClearMessageId = async (client, packet) => {
-    const removed = await clear(client, packet);
-    if (removed) {
-      const n = (outstanding.get(client.id) ?? 1) - 1;
-      if (n <= 0) outstanding.delete(client.id);
-      else outstanding.set(client.id, n);
-    }
+    const queue = queues.get(client.id);
+    if (!queue) return undefined;
+    const i = queue.findIndex((q) => q.messageId === packet.messageId);
+    if (i < 0) return undefined;
+    const [removed] = queue.splice(i, 1);
+    if (queue.length === 0) queues.delete(client.id);
     return removed;
   };
+  // A copy, as Aedes expects: the queue changes while the stream is read.
+  p.outgoingStream = (client) => Readable.from([...(queues.get(client.id) ?? [])]);
+
   return {
     persistence,
     /** A clean session starts with an empty queue. */
     reset(clientId: string) {
-      outstanding.delete(clientId);
+      queues.delete(clientId);
     },
     outstanding(clientId: string) {
-      return outstanding.get(clientId) ?? 0;
+      return queues.get(clientId)?.length ?? 0;
+    },
+    /** The queued messages' topics, oldest first (for tests and diagnostics). */
+    topics(clientId: string) {
+      return (queues.get(clientId) ?? []).map((q) => (q as { topic?: string }).topic ?? '');
     },
   };
 }

@@ -47,8 +47,17 @@ export const ConfigSchema = z
     /** A socket that has not completed CONNECT by then is closed. */
     MQTT_CONNECT_TIMEOUT_MS: ms.default(5_000),
     MQTT_MAX_TOPIC_LEVELS: z.coerce.number().int().min(4).max(32).default(8),
-    /** QoS 1 messages kept for an offline persistent-session device; older ones are dropped and counted. */
+    /** QoS 1 messages kept for an offline persistent-session device; when full the oldest is dropped and counted. */
     MQTT_OFFLINE_QUEUE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(200),
+    /**
+     * Admission control for the reconnect storm after a restart (broker/admission.ts): logins in progress at once,
+     * how many more may wait, and for how long; beyond that a device gets CONNACK 3 (server unavailable) and retries.
+     */
+    MQTT_CONNECT_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(256),
+    MQTT_CONNECT_QUEUE: z.coerce.number().int().min(0).max(100_000).default(4_096),
+    MQTT_CONNECT_QUEUE_WAIT_MS: ms.default(15_000),
+    /** How often presence is checked against the connections the broker really holds. */
+    MQTT_PRESENCE_RECONCILE_MS: ms.default(30_000),
     /** Failed logins from one address within the window before that address is refused outright. */
     AUTH_FAIL_LIMIT: z.coerce.number().int().min(1).default(10),
     AUTH_FAIL_WINDOW_MS: ms.default(60_000),

@@ -5,8 +5,11 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'linli_' });
   const r = [registry];
+  /** Read at scrape time; the broker sets them when it starts. */
+  const probes = { emitterQueued: () => 0, connectQueued: () => 0 };
   return {
     registry,
+    probes,
     mqttConnections: new Gauge({ name: 'linli_mqtt_connections', help: 'Authenticated MQTT device connections', registers: r }),
     mqttAuthFailures: new Counter({ name: 'linli_mqtt_auth_failures_total', help: 'Refused MQTT logins by reason', labelNames: ['reason'], registers: r }),
     mqttThrottled: new Counter({ name: 'linli_mqtt_throttled_connections_total', help: 'Connections refused because their address failed to log in too often', registers: r }),
@@ -14,6 +17,11 @@ export function createMetrics() {
     mqttAclDenied: new Counter({ name: 'linli_mqtt_acl_denied_total', help: 'Publishes and subscriptions refused by topic ACL', labelNames: ['op', 'reason'], registers: r }),
     mqttOversized: new Counter({ name: 'linli_mqtt_oversized_packets_total', help: 'Connections closed for a packet over the size limit', registers: r }),
     mqttOfflineDropped: new Counter({ name: 'linli_mqtt_offline_queue_dropped_total', help: 'Messages not queued for an offline device whose queue was full', registers: r }),
+    mqttEmitterMessages: new Counter({ name: 'linli_mqtt_emitter_messages_total', help: "Messages through the broker's emitter: delivered to subscribers, or filtered (cluster notices nobody reads)", labelNames: ['route'], registers: r }),
+    mqttEmitterQueue: new Gauge({ name: 'linli_mqtt_emitter_queued', help: "Messages waiting for a free slot in the broker's emitter", registers: r, collect() { this.set(probes.emitterQueued()); } }),
+    mqttConnectQueue: new Gauge({ name: 'linli_mqtt_connect_queued', help: 'Logins waiting for an admission slot', registers: r, collect() { this.set(probes.connectQueued()); } }),
+    mqttConnectRefused: new Counter({ name: 'linli_mqtt_connect_refused_total', help: 'Logins answered CONNACK 3 (server unavailable) because the admission queue was full or the wait too long', labelNames: ['reason'], registers: r }),
+    mqttPresenceCorrected: new Counter({ name: 'linli_mqtt_presence_corrected_total', help: 'Devices found online without an open connection and set offline by the reconciliation', registers: r }),
     ingestAccepted: new Counter({ name: 'linli_ingest_events_total', help: 'Device events committed', labelNames: ['channel'], registers: r }),
     ingestDuplicates: new Counter({ name: 'linli_ingest_duplicates_total', help: 'Retransmitted events recognised and not stored again', registers: r }),
     ingestRejected: new Counter({ name: 'linli_ingest_rejected_total', help: 'Device messages refused, by device and reason', labelNames: ['deviceId', 'code'], registers: r }),
