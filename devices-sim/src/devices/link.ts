@@ -31,12 +31,15 @@ export interface LinkEvents {
   message: [topic: string, payload: Buffer];
   /** A reconnection is scheduled in `delayMs` (attempt counts from 0 after each successful connection). */
   reconnecting: [delayMs: number, attempt: number];
+  /** The gateway answered CONNACK 3 (server unavailable): it is shedding a storm; a retry follows after the back-off. */
+  busy: [];
 }
 
 export interface DeviceLink {
   readonly events: EventEmitter<LinkEvents>;
   readonly connected: boolean;
-  /** Resolves at the first CONNACK, or with why the first attempt failed (no retry: the caller decides). */
+  /** Resolves at the first accepting CONNACK, or with why the first attempt failed (no retry, the caller decides) —
+   *  except for CONNACK 3 (server unavailable), which is retried with back-off. */
   open(): Promise<ConnectOutcome>;
   /** QoS 1 resolves at PUBACK; latency is publish → PUBACK in real milliseconds. Never rejects. */
   publish(topic: string, payload: string | Buffer, opts: { qos: 0 | 1; retain: boolean }): Promise<PublishOutcome>;

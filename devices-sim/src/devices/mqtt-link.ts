@@ -14,6 +14,8 @@ import {
   backoffDelay,
 } from './link';
 
+const SERVER_UNAVAILABLE = 3;
+
 export interface MqttLinkOptions {
   url: string;
   backoff?: BackoffPolicy;
@@ -77,6 +79,8 @@ export class MqttLink implements DeviceLink {
     this.client = client;
     return new Promise((resolve) => {
       let settled = false;
+      // CONNACK 3 (server unavailable) is the gateway shedding a reconnect storm: come back after the back-off.
+      let busy = false;
       const fail = (reason: string, code?: number): void => {
         if (settled) return;
         settled = true;
@@ -86,9 +90,19 @@ export class MqttLink implements DeviceLink {
         resolve(code === undefined ? { ok: false, reason } : { ok: false, reason, code });
       };
       client.on('error', (err: Error & { code?: unknown }) => {
-        if (!settled) fail(err.message, typeof err.code === 'number' ? err.code : undefined);
+        if (settled) return;
+        if (err.code === SERVER_UNAVAILABLE && this.opts.reconnect !== false) {
+          busy = true;
+          return;
+        }
+        fail(err.message, typeof err.code === 'number' ? err.code : undefined);
       });
       client.on('close', () => {
+        if (!settled && busy) {
+          busy = false;
+          this.events.emit('busy');
+          return this.scheduleReconnect();
+        }
         if (!settled) return fail('connection closed before CONNACK');
         this.events.emit('close');
         this.scheduleReconnect();

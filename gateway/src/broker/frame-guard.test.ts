@@ -19,4 +19,11 @@ describe('FrameScanner', () => {
   it('requires CONNECT first', () => {
     expect(new FrameScanner(100).feed(Buffer.from([0x30, 0x00]))).toBe('not_connect_first');
   });
+  it('refuses a DISCONNECT or PINGREQ with a body or with flags set (so the Will is published, not dropped)', () => {
+    const connect = [0x10, 0x01, 0x00];
+    expect(new FrameScanner(100).feed(Buffer.from([...connect, 0xe0, 0x00]))).toBe('ok');
+    expect(new FrameScanner(100).feed(Buffer.from([...connect, 0xe0, 0x01, 0x00]))).toBe('malformed');
+    expect(new FrameScanner(100).feed(Buffer.from([...connect, 0xe2, 0x00]))).toBe('malformed');
+    expect(new FrameScanner(100).feed(Buffer.from([...connect, 0xc0, 0x01, 0x00]))).toBe('malformed');
+  });
 });

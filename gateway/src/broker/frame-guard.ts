@@ -7,6 +7,10 @@ import { Duplex } from 'node:stream';
  */
 export type FrameVerdict = 'ok' | 'too_large' | 'malformed' | 'not_connect_first';
 
+// Packet types (MQTT 3.1.1 §2.2.1).
+const PINGREQ = 12;
+const DISCONNECT = 14;
+
 export class FrameScanner {
   private state: 'type' | 'length' | 'body' = 'type';
   private length = 0;
@@ -14,6 +18,7 @@ export class FrameScanner {
   private lengthBytes = 0;
   private remaining = 0;
   private first = true;
+  private type = 0;
 
   constructor(private readonly maxPacketBytes: number) {}
 
@@ -25,6 +30,7 @@ export class FrameScanner {
           const b = chunk[i++] ?? 0;
           if (this.first && b >> 4 !== 1) return 'not_connect_first';
           this.first = false;
+          this.type = b;
           this.state = 'length';
           this.length = 0;
           this.multiplier = 1;
@@ -40,6 +46,11 @@ export class FrameScanner {
           if (b & 0x80) {
             if (this.lengthBytes === 4) return 'malformed';
           } else {
+            // PINGREQ and DISCONNECT are a type byte with flags 0 and nothing after it (MQTT 3.1.1 §3.12, §3.14).
+            // Aedes would take a DISCONNECT with a body as a clean one and drop the device's Will; a malformed
+            // packet must close the connection instead, and an unclean close publishes the Will.
+            const kind = this.type >> 4;
+            if ((kind === PINGREQ || kind === DISCONNECT) && ((this.type & 0x0f) !== 0 || this.length !== 0)) return 'malformed';
             this.remaining = this.length;
             this.state = this.remaining > 0 ? 'body' : 'type';
           }

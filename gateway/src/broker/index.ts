@@ -33,8 +33,8 @@ export interface BrokerOptions {
 }
 
 const LISTEN_BACKLOG = 8_192;
-// U+0000, or what Node decodes ill-formed UTF-8 into.
-const MALFORMED_FILTER = /[\u0000\uFFFD]/;
+// U+0000, or U+FFFD — what Node decodes ill-formed UTF-8 into.
+const isMalformedFilter = (filter: string) => filter.includes('\u0000') || filter.includes('\uFFFD');
 /** Messages the broker's emitter routes at once; more queue (broker/emitter.ts). */
 const EMITTER_CONCURRENCY = 200;
 
@@ -176,7 +176,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
         slots.set(client, admitted.release);
         // Released when the client is ready (below), when its socket closes first, or when the login fails.
         client.conn.once('close', () => releaseSlot(client));
-        verify(secret);
+        void verify(secret);
       }, (err: unknown) => {
         log.error({ err, deviceId: id }, 'admission failed on an internal error');
         done(authError(NOT_AUTHORIZED, 'server error'), false);
@@ -214,7 +214,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
 
     authorizeSubscribe(client, sub, callback) {
       const device = identities.get(client);
-      if (MALFORMED_FILTER.test(sub.topic)) {
+      if (isMalformedFilter(sub.topic)) {
         // MQTT 3.1.1 §1.5.3: a UTF-8 string with U+0000 or ill-formed UTF-8 (decoded as U+FFFD) is a protocol
         // violation, and the server closes the connection — unlike a well-formed filter it merely refuses (below).
         metrics.mqttAclDenied.inc({ op: 'subscribe', reason: 'malformed_filter' });
@@ -251,7 +251,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     }
     const previous = live.get(device.id);
     live.set(device.id, client);
-    if (client.clean) queue.reset(device.id);
+    queue.opened(device.id, client.clean);
     metrics.mqttConnections.set(live.size);
     if (!previous) ports.connected(device);
   });

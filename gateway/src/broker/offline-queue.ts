@@ -18,6 +18,8 @@ interface OutgoingPersistence {
   outgoingUpdate(client: Client, packet: Queued): Promise<void>;
   outgoingClearMessageId(client: Client, packet: Queued): Promise<Queued | undefined>;
   outgoingStream(client: Client): Readable;
+  /** Read by Aedes as patched (patches/aedes+1.2.0.patch) for CONNACK's session-present flag. */
+  hasSession(client: Client): boolean;
 }
 
 /**
@@ -33,6 +35,8 @@ export function boundedPersistence(limit: number, onDrop: (clientId: string) => 
   const persistence = memoryPersistence();
   const p = persistence as unknown as OutgoingPersistence;
   const queues = new Map<string, Queued[]>();
+  const sessions = new Set<string>();
+  p.hasSession = (client) => sessions.has(client.id);
 
   function enqueue(clientId: string, packet: object) {
     let queue = queues.get(clientId);
@@ -81,8 +85,10 @@ export function boundedPersistence(limit: number, onDrop: (clientId: string) => 
 
   return {
     persistence,
-    /** A clean session starts with an empty queue. */
-    reset(clientId: string) {
+    /** A client is ready: a persistent session now exists; a clean one ends any earlier session and its queue. */
+    opened(clientId: string, clean: boolean) {
+      if (!clean) return void sessions.add(clientId);
+      sessions.delete(clientId);
       queues.delete(clientId);
     },
     outstanding(clientId: string) {
