@@ -1,12 +1,16 @@
-// Connection benchmark (issue 3): N authenticated device connections held (gateway RSS), then the gateway is
-// restarted and we time how long until every device is online again. Devices are the simulator's, reconnecting with
-// full-jitter exponential backoff (base 500 ms, cap 5 s here, as device firmware would).
+// Connection benchmark (issues 3 and 20): N authenticated device connections held (gateway RSS), then the gateway is
+// restarted --restarts times and each time we time how long until every device is online again, with the peak RSS
+// of the storm, the logins the gateway deferred with CONNACK 3 (admission control) and what went through the broker's
+// emitter. Devices are the simulator's, reconnecting with full-jitter exponential backoff (base 500 ms, cap 5 s here,
+// as device firmware would). The bench fails loudly (exit 1, the gateway's last log lines) if the gateway dies.
 //
 // The same simulated devices then do the same against a bare Mosquitto (Debian package), restarted the same way: the
 // load generator shares the two cores with the broker, so that run shows how much of the time is the devices' own.
 //
-// Usage: npm run bench -- connections [--devices 10000] [--hold 60] [--db DIR] [--no-mosquitto]
-//   --db DIR  keep the bench database in DIR and reuse it on the next run (its login memos skip the first-login KDF)
+// Usage: npm run bench -- connections [--devices 10000] [--restarts 3] [--hold 60] [--cpu-hog] [--db DIR] [--no-mosquitto]
+//   --db DIR    keep the bench database in DIR and reuse it on the next run (its login memos skip the first-login KDF)
+//   --cpu-hog   a busy loop on one core beside the gateway for the whole run: the slow-machine case
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AcceleratedClock } from '../../devices-sim/src/clock';
@@ -21,18 +25,53 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '250' },
     /** Seconds to hold the devices after each storm while sampling the gateway's RSS. */
     hold: { type: 'string', default: '60' },
+    restarts: { type: 'string', default: '3' },
+    'cpu-hog': { type: 'boolean', default: false },
     db: { type: 'string' },
     'no-mosquitto': { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
 const N = Number(values.devices);
+const RESTARTS = Number(values.restarts);
 const BATCH = Number(values.batch);
 const KINDS = ['face_terminal', 'streetlight', 'indoor_alarm', 'outdoor_alarm', 'vehicle_gate'] as const;
 
+/** Gateways stopped on purpose; any other exit is a crash and ends the bench (exit 1) with its last log lines. */
+const stopping = new WeakSet<GatewayProcess>();
+function die(gw: GatewayProcess, why: string): never {
+  const tail = gw.output().trimEnd().split('\n').slice(-40).join('\n');
+  console.error(`\nBENCH FAILED: ${why}\n--- the gateway's last log lines ---\n${tail}\n---`);
+  process.exit(1);
+}
+function watch(gw: GatewayProcess): GatewayProcess {
+  void gw.exited.then((code) => {
+    if (!stopping.has(gw)) die(gw, `the gateway exited with code ${code} (signal ${gw.child.signalCode ?? 'none'})`);
+  });
+  return gw;
+}
+async function stop(gw: GatewayProcess): Promise<void> {
+  stopping.add(gw);
+  await stopGateway(gw);
+}
+
+async function scrape(gw: GatewayProcess): Promise<string> {
+  try {
+    return await (await fetch(`http://127.0.0.1:${gw.http}/metrics`)).text();
+  } catch (err) {
+    die(gw, `/metrics did not answer: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 async function gatewayMetric(gw: GatewayProcess, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${gw.http}/metrics`)).text();
+  const text = await scrape(gw);
   return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
+}
+/** The sum of a counter over its labels, or of one label value. */
+async function counterSum(gw: GatewayProcess, name: string, label?: string): Promise<number> {
+  const text = await scrape(gw);
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)`, 'gm'))) if (label === undefined || m[1]?.includes(label)) sum += Number(m[2]);
+  return sum;
 }
 const connectedOnGateway = (gw: GatewayProcess) => gatewayMetric(gw, 'linli_mqtt_connections');
 /** V8 heap in use and memory outside it (buffers, sockets' native parts are not even in this), in MB. */
@@ -60,9 +99,54 @@ async function waitForAll(count: () => Promise<number> | number, t0: number, tim
  * Every device has its CONNACK (counted on the devices' side: scraping /metrics 10 times a second would cost the
  * gateway a few per cent of its CPU in the middle of the storm), and the gateway agrees: all N are online there.
  */
-async function allOnline(gw: GatewayProcess, sims: AnyDevice[], t0: number, timeoutMs: number): Promise<number | null> {
-  if ((await waitForAll(() => sims.filter((s) => s.connected).length, t0, timeoutMs)) === null) return null;
-  return waitForAll(() => connectedOnGateway(gw), t0, timeoutMs);
+async function allOnline(gw: GatewayProcess, sims: AnyDevice[], t0: number, timeoutMs: number): Promise<number> {
+  const connected = () => sims.filter((s) => s.connected).length;
+  if ((await waitForAll(connected, t0, timeoutMs)) === null) die(gw, `only ${connected()} of ${N} devices connected after ${timeoutMs / 1000} s`);
+  const all = await waitForAll(() => connectedOnGateway(gw), t0, timeoutMs);
+  if (all === null) die(gw, `the gateway counts ${await connectedOnGateway(gw)} of ${N} connected after ${timeoutMs / 1000} s`);
+  return all;
+}
+
+/** Samples the gateway's RSS every 250 ms (from /proc: no request to the gateway) until stopped; the peak. */
+function peakRss(gw: GatewayProcess): () => number {
+  let peak = 0;
+  const timer = setInterval(() => {
+    const rss = rssMb(gw.child.pid!);
+    if (rss > peak) peak = rss;
+  }, 250);
+  return () => {
+    clearInterval(timer);
+    return peak;
+  };
+}
+
+interface Storm {
+  seconds: number;
+  peakRss: number;
+  deferred: number;
+  emitted: number;
+  filtered: number;
+}
+
+/** Restarts the gateway and waits until every device is back; what the storm cost. */
+async function storm(before: GatewayProcess, sims: AnyDevice[], env: Record<string, string>): Promise<{ gw: GatewayProcess; storm: Storm }> {
+  await stop(before);
+  const gw = watch(await startBenchGateway(dbFile, env));
+  const t0 = performance.now();
+  const peak = peakRss(gw);
+  const seconds = await allOnline(gw, sims, t0, 180_000);
+  // Wait 3 s for the tail of the storm (presence writes, subscriptions) before reading the peak and the counters.
+  await new Promise((r) => setTimeout(r, 3_000));
+  return {
+    gw,
+    storm: {
+      seconds,
+      peakRss: peak(),
+      deferred: await counterSum(gw, 'linli_mqtt_connect_refused_total'),
+      emitted: await counterSum(gw, 'linli_mqtt_emitter_messages_total', 'route="delivered"'),
+      filtered: await counterSum(gw, 'linli_mqtt_emitter_messages_total', 'route="filtered"'),
+    },
+  };
 }
 
 function simulate(devices: BenchDevice[], port: number): AnyDevice[] {
@@ -102,32 +186,41 @@ async function holdAndSample(gw: GatewayProcess, after: string): Promise<{ early
 
 const fmt = (s: number | null) => s?.toFixed(1) ?? '–';
 
-console.log(`connection benchmark: ${N} devices`);
+console.log(`connection benchmark: ${N} devices, ${RESTARTS} restarts${values['cpu-hog'] ? ', a CPU hog on one core beside it' : ''}`);
+// The slow-machine case: a busy loop that takes one of the two cores for the whole run.
+const hog = values['cpu-hog'] ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
+process.on('exit', () => hog?.kill('SIGKILL'));
 const prepT0 = performance.now();
 const { dir, dbFile, devices } = await benchDatabase(N, [...KINDS], values.db);
 console.log(`database with ${N} devices ready in ${((performance.now() - prepT0) / 1000).toFixed(1)} s`);
 
-let gw = await startBenchGateway(dbFile, SUPERVISION);
+let gw = watch(await startBenchGateway(dbFile, SUPERVISION));
 const ports = { HTTP_PORT: String(gw.http), MQTT_PORT: String(gw.mqtt) };
 let sims = simulate(devices, gw.mqtt);
 
 // First connection of every device: each login runs argon2id once (then the memo is stored on the device row).
 const firstT0 = performance.now();
+const firstPeak = peakRss(gw);
 await startAll(sims);
-const firstAll = await allOnline(gw, sims, firstT0, 600_000);
-console.log(`first connection of all ${N}${values.db ? '' : ' (argon2id per device)'}: ${fmt(firstAll)} s`);
+const firstAll = await allOnline(gw, sims, firstT0, 900_000);
+console.log(`first connection of all ${N}${values.db ? '' : ' (argon2id per device)'}: ${fmt(firstAll)} s, peak RSS ${firstPeak()} MB, deferred with CONNACK 3: ${await counterSum(gw, 'linli_mqtt_connect_refused_total')}`);
 const held = await holdAndSample(gw, 'first connection');
 
-// Restart: the devices notice, back off with jitter, and come back; their login memos make it an HMAC each.
-await stopGateway(gw);
-gw = await startBenchGateway(dbFile, { ...SUPERVISION, ...ports });
-const restartT0 = performance.now();
-const again = await allOnline(gw, sims, restartT0, 120_000);
-console.log(`after a restart, all ${N} online again in: ${fmt(again)} s`);
-const afterStorm = await holdAndSample(gw, 'reconnect storm');
+// Restarts: the devices notice, back off with jitter, and come back; their login memos make it an HMAC each.
+const storms: Storm[] = [];
+for (let i = 1; i <= RESTARTS; i++) {
+  const r = await storm(gw, sims, { ...SUPERVISION, ...ports });
+  gw = r.gw;
+  storms.push(r.storm);
+  const st = r.storm;
+  console.log(
+    `restart ${i}: all ${N} online again in ${fmt(st.seconds)} s, peak RSS ${st.peakRss} MB, ${st.deferred} logins deferred with CONNACK 3, emitter: ${st.emitted} messages routed, ${st.filtered} client notices filtered out`,
+  );
+}
+const afterStorm = await holdAndSample(gw, `reconnect storm ${RESTARTS}`);
 
 await Promise.all(sims.map((s) => s.close()));
-await stopGateway(gw);
+await stop(gw);
 if (values.db === undefined) rmSync(dir, { recursive: true, force: true });
 
 let mosq: { again: number | null; rss: number } | null = null;
@@ -153,6 +246,10 @@ if (!values['no-mosquitto'] && mosquittoAvailable()) {
   await m.stop();
 }
 
-console.log(`\n| devices | first connect (s) | RSS held, 3 s / after ${values.hold} s (MB) | all online after restart (s) | RSS after the storm, 3 s / after ${values.hold} s (MB) | Mosquitto: all online after restart (s) | Mosquitto RSS (MB) |`);
-console.log(`| ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
-console.log(`| ${N} | ${fmt(firstAll)} | ${held.early} / ${held.settled} | ${fmt(again)} | ${afterStorm.early} / ${afterStorm.settled} | ${fmt(mosq?.again ?? null)} | ${mosq?.rss ?? '–'} |`);
+console.log(`\n| devices | CPU hog | first connect (s) | RSS held, 3 s / after ${values.hold} s (MB) | storms: all online after restart (s) | storms: peak RSS (MB) | storms: deferred (CONNACK 3) | RSS after the last storm, 3 s / after ${values.hold} s (MB) | Mosquitto: all online after restart (s) | Mosquitto RSS (MB) |`);
+console.log(`| ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+const each = (f: (s: Storm) => number | string) => storms.map(f).join(' / ');
+console.log(
+  `| ${N} | ${values['cpu-hog'] ? 'yes' : 'no'} | ${fmt(firstAll)} | ${held.early} / ${held.settled} | ${each((x) => fmt(x.seconds))} | ${each((x) => x.peakRss)} | ${each((x) => x.deferred)} | ${afterStorm.early} / ${afterStorm.settled} | ${fmt(mosq?.again ?? null)} | ${mosq?.rss ?? '–'} |`,
+);
+hog?.kill('SIGKILL');

@@ -1,7 +1,7 @@
 // Shared plumbing for benchmarks: a migrated database with N devices, the real gateway as a child process, and a
 // bare Mosquitto for comparison. Benchmarks print numbers; they never assert on time (see docs/benchmarks.md).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +73,12 @@ export async function stopGateway(gw: GatewayProcess): Promise<void> {
 
 /** Resident set size of a process in MB, from /proc. */
 export function rssMb(pid: number): number {
-  const status = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return Number.NaN; // the process is gone
+  }
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
   return Math.round(kb / 1024);
 }

@@ -36,12 +36,20 @@ the gateway at \`/asyncapi.json\`. Both are generated from the same zod catalogu
 - **client id = username = device id** (3–63 characters of \`a-z 0-9 -\`); **password = the device secret**.
   A wrong secret gets CONNACK 4, an unknown or disabled device CONNACK 5, an empty or malformed client id CONNACK 2.
   Too many failed logins from one address and that address is disconnected without an answer for a while.
+- **CONNACK 3 (server unavailable) means "busy, come back later"**: right after a gateway restart the whole compound
+  reconnects at once, and the gateway admits logins at the pace it can take them. Retry with exponential back-off and
+  full jitter (e.g. uniform in [0, min(30 s, 0.5 s·2^attempt)]); it is not a failed login and never counts as one.
+- With a persistent session (clean session 0) CONNACK's session-present flag is 1 when the gateway still holds your
+  session (since its last restart), with or without subscriptions; when it is 0, subscribe again.
 - Set a retained **Will** on \`${TOPIC_PREFIX}/{deviceId}/status\` with \`{"status":"offline","ts":…}\` and publish
   \`{"status":"online","ts":…}\` there (retained) after connecting. The gateway records presence in its database; it
   keeps no retained copies (no other client may read a device's topics).
 - Publish only to your own **up** topics below and subscribe only to your own **down** topics, each by its exact name.
   Anything else (another device's topic, \`#\`, \`+\`, \`$SYS\`) is refused: a refused publish closes the connection, a
-  refused subscription gets SUBACK 0x80.
+  refused subscription gets SUBACK 0x80. A topic or filter holding U+0000 or ill-formed UTF-8 and a malformed packet
+  (e.g. a DISCONNECT with a body) are protocol violations: the connection is closed, and your Will is published.
+- While you are offline with a persistent session the gateway keeps your newest QoS 1 commands (200 by default);
+  when more arrive the oldest are dropped (a newer credential sync supersedes older ones).
 - The first packet must be CONNECT and arrive within the connect timeout (5 s); no packet may exceed the size limit
   (64 KiB by default); a message body over 8 KiB is refused with \`payload_too_large\`.
 
