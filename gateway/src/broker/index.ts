@@ -135,7 +135,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
       if (username === undefined || password === undefined) return fail(NOT_AUTHORIZED, 'anonymous');
       if (username !== id) return fail(BAD_USERNAME_OR_PASSWORD, 'username_mismatch');
       const secret = password.toString('utf8');
-      const verify = (secret: string) => ports.authenticate(id, secret).then(
+      const verify = () => ports.authenticate(id, secret).then(
         (result) => {
           if (!result.ok) {
             releaseSlot(client);
@@ -176,7 +176,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
         slots.set(client, admitted.release);
         // Released when the client is ready (below), when its socket closes first, or when the login fails.
         client.conn.once('close', () => releaseSlot(client));
-        void verify(secret);
+        void verify();
       }, (err: unknown) => {
         log.error({ err, deviceId: id }, 'admission failed on an internal error');
         done(authError(NOT_AUTHORIZED, 'server error'), false);
