@@ -11,7 +11,9 @@
 //   --db DIR    keep the bench database in DIR and reuse it on the next run (its login memos skip the first-login KDF)
 //   --cpu-hog   a busy loop on one core beside the gateway for the whole run: the slow-machine case
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AcceleratedClock } from '../../devices-sim/src/clock';
 import { type AnyDevice, createDevice, mqttLinks } from '../../devices-sim/src/devices';
@@ -40,8 +42,17 @@ const KINDS = ['face_terminal', 'streetlight', 'indoor_alarm', 'outdoor_alarm', 
 /** Gateways stopped on purpose; any other exit is a crash and ends the bench (exit 1) with its last log lines. */
 const stopping = new WeakSet<GatewayProcess>();
 function die(gw: GatewayProcess, why: string): never {
-  const tail = gw.output().trimEnd().split('\n').slice(-40).join('\n');
-  console.error(`\nBENCH FAILED: ${why}\n--- the gateway's last log lines ---\n${tail}\n---`);
+  const lines = gw.output().trimEnd().split('\n');
+  const file = join(tmpdir(), `linli-bench-gateway-${gw.child.pid}.log`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  // What the gateway complained about, by message, then its last lines.
+  const byMsg = new Map<string, number>();
+  for (const line of lines) {
+    const m = /"level":([4-6]0).*"msg":"([^"]*)"/.exec(line);
+    if (m) byMsg.set(`${m[1] === '40' ? 'warn' : 'error'}: ${m[2]}`, (byMsg.get(`${m[1] === '40' ? 'warn' : 'error'}: ${m[2]}`) ?? 0) + 1);
+  }
+  const summary = [...byMsg].map(([k, n]) => `  ${n} × ${k}`).join('\n');
+  console.error(`\nBENCH FAILED: ${why}\n--- warnings and errors ---\n${summary}\n--- the gateway's last log lines (all in ${file}) ---\n${lines.slice(-40).join('\n')}\n---`);
   process.exit(1);
 }
 function watch(gw: GatewayProcess): GatewayProcess {
@@ -124,6 +135,9 @@ interface Storm {
   seconds: number;
   peakRss: number;
   deferred: number;
+  /** Logins still holding an admission slot once all are online: should be 0. */
+  active: number;
+  corrected: number;
   emitted: number;
   filtered: number;
 }
@@ -143,6 +157,8 @@ async function storm(before: GatewayProcess, sims: AnyDevice[], env: Record<stri
       seconds,
       peakRss: peak(),
       deferred: await counterSum(gw, 'linli_mqtt_connect_refused_total'),
+      active: await gatewayMetric(gw, 'linli_mqtt_connect_active'),
+      corrected: await gatewayMetric(gw, 'linli_mqtt_presence_corrected_total'),
       emitted: await counterSum(gw, 'linli_mqtt_emitter_messages_total', 'route="delivered"'),
       filtered: await counterSum(gw, 'linli_mqtt_emitter_messages_total', 'route="filtered"'),
     },
@@ -214,7 +230,7 @@ for (let i = 1; i <= RESTARTS; i++) {
   storms.push(r.storm);
   const st = r.storm;
   console.log(
-    `restart ${i}: all ${N} online again in ${fmt(st.seconds)} s, peak RSS ${st.peakRss} MB, ${st.deferred} logins deferred with CONNACK 3, emitter: ${st.emitted} messages routed, ${st.filtered} client notices filtered out`,
+    `restart ${i}: all ${N} online again in ${fmt(st.seconds)} s, peak RSS ${st.peakRss} MB, ${st.deferred} logins deferred with CONNACK 3 (${st.active} still in progress), ${st.corrected} presence corrections, emitter: ${st.emitted} messages routed, ${st.filtered} client notices filtered out`,
   );
 }
 const afterStorm = await holdAndSample(gw, `reconnect storm ${RESTARTS}`);

@@ -83,6 +83,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   metrics.probes.emitterQueued = emitter.queued;
   const admission = createAdmission({ concurrency: opts.connectConcurrency, queueLimit: opts.connectQueueLimit, maxWaitMs: opts.connectQueueWaitMs });
   metrics.probes.connectQueued = admission.waiting;
+  metrics.probes.connectActive = admission.active;
   /** A login's admission slot, held from its secret check until the client is ready or gone. */
   const slots = new WeakMap<Client, () => void>();
   const releaseSlot = (client: Client) => {
@@ -255,12 +256,12 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     metrics.mqttConnections.set(live.size);
     if (!previous) ports.connected(device);
   });
-  // Belt and braces: whatever order the events came in, a device is online only while its client is the broker's
-  // registered, open client. Anything else found here is put right and counted.
-  const registered = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+  // Belt and braces: whatever order the events came in, a device is online only while its client is open. Anything
+  // else found here is put right and counted.
   const reconcile = setInterval(() => {
     for (const [id, client] of live) {
-      if (!client.closed && !isGone(client) && registered[id] === client) continue;
+      // Not Aedes' client table: a taken-over client that closes late unregisters its successor's entry there.
+      if (!client.closed && !isGone(client)) continue;
       live.delete(id);
       metrics.mqttConnections.set(live.size);
       metrics.mqttPresenceCorrected.inc();

@@ -6,7 +6,7 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'linli_' });
   const r = [registry];
   /** Read at scrape time; the broker sets them when it starts. */
-  const probes = { emitterQueued: () => 0, connectQueued: () => 0 };
+  const probes = { emitterQueued: () => 0, connectQueued: () => 0, connectActive: () => 0 };
   return {
     registry,
     probes,
@@ -20,6 +20,7 @@ export function createMetrics() {
     mqttEmitterMessages: new Counter({ name: 'linli_mqtt_emitter_messages_total', help: "Messages through the broker's emitter: delivered to subscribers, or filtered (cluster notices nobody reads)", labelNames: ['route'], registers: r }),
     mqttEmitterQueue: new Gauge({ name: 'linli_mqtt_emitter_queued', help: "Messages waiting for a free slot in the broker's emitter", registers: r, collect() { this.set(probes.emitterQueued()); } }),
     mqttConnectQueue: new Gauge({ name: 'linli_mqtt_connect_queued', help: 'Logins waiting for an admission slot', registers: r, collect() { this.set(probes.connectQueued()); } }),
+    mqttConnectActive: new Gauge({ name: 'linli_mqtt_connect_active', help: 'Logins in progress (holding an admission slot)', registers: r, collect() { this.set(probes.connectActive()); } }),
     mqttConnectRefused: new Counter({ name: 'linli_mqtt_connect_refused_total', help: 'Logins answered CONNACK 3 (server unavailable) because the admission queue was full or the wait too long', labelNames: ['reason'], registers: r }),
     mqttPresenceCorrected: new Counter({ name: 'linli_mqtt_presence_corrected_total', help: 'Devices found online without an open connection and set offline by the reconciliation', registers: r }),
     ingestAccepted: new Counter({ name: 'linli_ingest_events_total', help: 'Device events committed', labelNames: ['channel'], registers: r }),
