@@ -212,6 +212,7 @@ export const enEnums: EnumLabels = {
     low_battery: 'Low battery',
     invalid_payloads: 'Invalid device data',
     clock_drift: 'Device clock off',
+    event_id_reused: 'Device event counter went back',
     welfare_check: 'Elderly resident silent',
   },
   severity: { critical: 'Critical', major: 'Major', minor: 'Minor', warning: 'Notice' },

@@ -1,5 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { DeviceKind, PayloadOf, UpChannel } from '../contracts';
+import type { StoredHealth, StoredIncident } from '../contracts/stored';
+
+/** The alert outbox row written with the event (db/event-writer.ts); the alert engine marks it done. */
+interface Judged {
+  outboxId?: number | null;
+}
 
 /** A device message that has been validated and committed. */
 export type IngestedEvent = {
@@ -11,13 +17,11 @@ export type IngestedEvent = {
     payload: PayloadOf<N>;
     deviceTime: Date;
     receivedAt: Date;
-  };
+  } & Judged;
 }[UpChannel];
 
-/** Device health observations the alert engine turns into alerts (invalid payloads, clock drift). */
-export type DeviceHealth =
-  | { type: 'invalid_payloads'; deviceId: string; count: number; windowSec: number; at: Date }
-  | { type: 'clock_drift'; deviceId: string; driftSec: number; at: Date };
+/** Device health observations the alert engine turns into alerts (invalid payloads, clock drift, reused ids). */
+export type DeviceHealth = StoredHealth & Judged;
 
 export type Presence = { deviceId: string; kind: DeviceKind; online: boolean; cause: string; at: Date };
 
@@ -36,13 +40,7 @@ export type AccessDecision = {
 };
 
 /** Alert-worthy observations of door monitoring (access/); alerts/ turns them into alerts. Stored before emitted. */
-export type AccessIncident = {
-  type: 'forced_entry' | 'held_open' | 'repeated_denials' | 'blacklisted_credential';
-  deviceId: string;
-  at: Date;
-  /** Human-readable specifics (e.g. how long the door was open, how many denials). */
-  detail: Record<string, string | number | boolean | null>;
-};
+export type AccessIncident = StoredIncident & Judged;
 
 interface BusEvents {
   'device-event': [IngestedEvent];

@@ -87,6 +87,7 @@ export const TYPES: Record<AlertType, TypeSpec> = {
   low_battery: { category: 'maintenance', latched: false, onEnd: 'clear', onSite: false },
   invalid_payloads: { category: 'maintenance', latched: false, onEnd: 'clear', onSite: false },
   clock_drift: { category: 'maintenance', latched: false, onEnd: 'clear', onSite: false },
+  event_id_reused: { category: 'maintenance', latched: false, onEnd: 'record', onSite: false },
   welfare_check: { category: 'welfare', latched: false, onEnd: 'clear', onSite: false },
 };
 
