@@ -217,15 +217,20 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     close() {
       closing ??= (async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+        const left = () => Math.max(0, deadline - Date.now());
         await broker.close();
         clearInterval(presenceSummary);
         for (const c of wss.clients) c.terminate();
         await http.close();
+        // The order keeps every stored alarm judged: the ingest writer drains first (its events reach the bus, and
+        // door monitoring may still store an incident), then access, then the writer for good, then the alert
+        // engine works its outbox and stops. Whatever the deadline cuts off stays in the outbox for the next start.
+        let drained = await writer.drain(left(), true);
         await access.close();
+        drained = (await writer.drain(left())) && drained;
         await alerts.close();
         site.close();
-        const drained = await writer.drain(Math.max(0, deadline - Date.now()));
-        await presenceWriter.drain(Math.max(0, deadline - Date.now()));
+        await presenceWriter.drain(left());
         if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
         await db.close();
       })();

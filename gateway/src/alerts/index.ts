@@ -7,13 +7,14 @@ import type { PrismaClient, RawDb } from '../db/client';
 import { alertSourceRepo } from '../db/alert-sources';
 import { alertRepo } from '../db/alerts';
 import { notificationRepo } from '../db/notifications';
+import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
 import { liveRoutes } from '../live/routes';
 import type { Logger } from '../log';
-import { alarmRules } from '../rules/alarm';
 import { createActions } from './actions';
 import { subscribeRules } from './engine';
 import { alertMetrics } from './metrics';
+import { createOutboxSweep } from './outbox';
 import { type Notifier, outboxFor } from './notifier';
 import { createDispatcher } from './notifier/dispatcher';
 import { webhookNotifier } from './notifier/webhook';
@@ -43,10 +44,14 @@ export interface AlertsFeature {
   routes: (app: FastifyInstance) => Promise<void>;
   /** Resolves when every change queued so far is stored and published. */
   idle(): Promise<void>;
+  /** One pass over the alert outbox (what start and the timer do); resolves with the entries it judged. */
+  sweepOutbox(): Promise<number>;
   close(): Promise<void>;
 }
 
 const LAMP_SWEEP_MS = 30_000;
+/** Outbox entries per sweep page (docs/architecture.md: a backlog is worked in pages, new alarms go in between). */
+const OUTBOX_PAGE = 200;
 
 /**
  * Alerts at the guard station: the rules on the bus, the lifecycle with its history, escalation with stored
@@ -96,8 +101,17 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const devices = await sources.supervisedDevices();
   supervision.load(devices, store.all(), now().getTime());
   streetlights.load(store.all());
-  const unsubscribe = subscribeRules(bus, settings, { apply: lifecycle.apply, supervision, streetlights, welfare });
-  await recoverAlarms();
+  const outbox = outboxRepo(raw);
+  const orphans = outbox.dropOrphans();
+  if (orphans > 0) log.warn({ orphans }, 'alert outbox entries without their event row dropped');
+  const outboxSweep = createOutboxSweep({ outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
+  const unsubscribe = subscribeRules(bus, settings, { judge: lifecycle.judge, supervision, streetlights, welfare });
+  // Whatever a crash left unjudged, in the background: new events are judged on arrival meanwhile.
+  const backlog = outbox.size();
+  if (backlog > 0) log.warn({ backlog }, 'stored events not yet judged by the alert engine; judging them now');
+  const sweepFailed = (err: unknown) => log.error({ err }, 'alert outbox sweep failed');
+  void outboxSweep.sweep().catch(sweepFailed);
+  const outboxTimer = setInterval(() => void outboxSweep.sweep().catch(sweepFailed), config.ALERT_OUTBOX_SWEEP_MS);
   // The place of every alarm button is looked up now, not when it is pressed.
   const placesFailed = (err: unknown) => log.warn({ err }, 'could not load the places of alarm buttons');
   void places.warm(PINNED_PLACE_KINDS, placesFailed).catch(placesFailed);
@@ -121,24 +135,6 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   dispatcher.kick();
   log.info({ open: store.all().length, devices: devices.length, chain: settings.chain }, 'alerts ready');
 
-  /**
-   * An alarm press is committed before it is put on the bus; if the gateway died in between, the press is in the
-   * database but no alert shows it. Presses later than their device's last alarm occurrence are raised now.
-   */
-  async function recoverAlarms(): Promise<void> {
-    const presses = await sources.alarmPressesSince(new Date(now().getTime() - config.ALARM_RECOVERY_HOURS * 3_600_000));
-    if (presses.length === 0) return;
-    const latest = await repo.lastAlarmAt([...new Set(presses.map((p) => p.deviceId))]);
-    for (const p of presses) {
-      const seen = latest.get(p.deviceId);
-      if ((seen && seen.getTime() >= p.receivedAt.getTime()) || p.kind === null) continue;
-      log.warn({ deviceId: p.deviceId, eventId: p.eventId, receivedAt: p.receivedAt }, 'alarm press stored but never raised; raising it now');
-      for (const d of alarmRules({ deviceId: p.deviceId, kind: p.kind, name: 'alarmPress', payload: { eventId: p.eventId, ts: p.deviceTime.toISOString() }, deviceTime: p.deviceTime, receivedAt: p.receivedAt })) {
-        lifecycle.apply(d.kind === 'raise' ? { ...d, detail: { ...d.detail, recovered: true } } : d);
-      }
-    }
-  }
-
   return {
     async routes(app) {
       await alertRoutes({ repo, actions })(app);
@@ -148,7 +144,13 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       lifecycle.flush();
       return store.idle();
     },
+    sweepOutbox: () => outboxSweep.sweep(),
     async close() {
+      // Shutdown order (app.ts drained the ingest writer before this): the outbox, then the engine stops.
+      clearInterval(outboxTimer);
+      await outboxSweep.sweep().catch(sweepFailed);
+      lifecycle.flush();
+      await store.idle();
       clearInterval(sweep);
       clearInterval(lampSweep);
       clearInterval(welfareSweep);

@@ -150,8 +150,8 @@ export const ConfigSchema = z
       .pipe(z.array(AlertType)),
     /** How often deadlines, supervision and streetlights are checked. */
     ALERT_SWEEP_MS: ms.min(50).default(1_000),
-    /** On start, alarm presses stored this recently that never became an alert (a crash in between) are raised. */
-    ALARM_RECOVERY_HOURS: z.coerce.number().positive().default(24),
+    /** How often the alert outbox is swept for stored events not yet judged (at start too, with no time window). */
+    ALERT_OUTBOX_SWEEP_MS: ms.min(100).default(5_000),
     /** Live stream: a heartbeat frame this often; supervised clients (?ack=1) are dropped after this long without an ack. */
     LIVE_HEARTBEAT_SEC: z.coerce.number().positive().max(60).default(5),
     LIVE_ACK_TIMEOUT_SEC: z.coerce.number().positive().default(15),
