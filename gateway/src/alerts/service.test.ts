@@ -62,6 +62,28 @@ describe('alert lifecycle', () => {
     expect(repo.actions()).toEqual(['raised', 'repeated']);
   });
 
+  it('marks every outbox entry of a burst done with the writes that count it, and skips an entry already in flight', async () => {
+    // Presses arrive before the first one's alert is written: they fold into one write after the raise.
+    for (let i = 1; i <= 50; i++) lifecycle.judge([press(now())], i);
+    lifecycle.judge([press(now())], 7);
+    expect(lifecycle.inFlight(7)).toBe(true);
+    lifecycle.flush();
+    await store.idle();
+    expect(store.all()[0]).toMatchObject({ count: 50 });
+    expect(repo.actions()).toEqual(['raised', 'repeated']);
+    expect([...repo.done].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(lifecycle.inFlight(7)).toBe(false);
+  });
+
+  it('marks an entry done alone when its event changes no alert', async () => {
+    lifecycle.judge([], 100);
+    lifecycle.judge([{ kind: 'note', key: 'alarm_press:nobody', action: 'cancel_requested', actor: 'device:x', at: now(), note: '取消' }], 101);
+    lifecycle.flush();
+    await store.idle();
+    expect(repo.done).toEqual([100, 101]);
+    expect(repo.actions()).toEqual([]);
+  });
+
   it('writes the repeats of a flapping condition at most once per interval, folding the rest in', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-21T12:00:00Z'), toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     lifecycle.apply(press(now()));
