@@ -17,6 +17,7 @@ import type { DeviceKind } from './contracts';
 import { asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
+import { startDbHeartbeat } from './db/heartbeat';
 import { loadOrCreateCredentialKey } from './db/seed/credential-key';
 import { createPresenceWriter } from './db/presence';
 import { isoStored } from './db/time';
@@ -55,7 +56,18 @@ const PRESENCE_SUMMARY_SEC = 10;
 /** Builds every part of the gateway and wires them; nothing listens until `listen()`. */
 export async function buildGateway(config: Config, log: Logger): Promise<Gateway> {
   const metrics = createMetrics();
-  const db = await openDb(databasePath(config));
+  const db = await openDb(databasePath(config), { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc() });
+  let writable = true;
+  const heartbeat = startDbHeartbeat(db.raw, {
+    intervalMs: config.DB_HEARTBEAT_MS,
+    onResult: (h) => {
+      metrics.dbWriteOk.set(h.ok ? 1 : 0);
+      if (h.ok === writable) return;
+      writable = h.ok;
+      if (h.ok) log.info({ lastOkAt: h.lastOkAt }, 'database writable again');
+      else log.error({ reason: h.reason, lastOkAt: h.lastOkAt }, 'database cannot be written');
+    },
+  });
   const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
   const devices = deviceRepo(db);
@@ -144,17 +156,13 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   );
 
   const ready = (): ReadyReport => {
-    let database: 'ok' | 'failing' = 'ok';
-    try {
-      db.raw.prepare('SELECT 1').get();
-    } catch {
-      database = 'failing';
-    }
+    const write = heartbeat.health();
+    const database = write.ok ? 'ok' : 'degraded';
     const pending = writer.pending();
     const ingestState = writer.degraded() ? 'failing' : pending > config.INGEST_MAX_PENDING / 2 ? 'backlogged' : 'ok';
     const brokerState = broker.aedes.closed ? 'closed' : 'ok';
     const ok = database === 'ok' && brokerState === 'ok' && ingestState === 'ok';
-    return { status: ok ? 'ready' : 'degraded', checks: { database, broker: brokerState, ingest: { state: ingestState, pending } } };
+    return { status: ok ? 'ready' : 'degraded', checks: { database, databaseReason: write.reason, broker: brokerState, ingest: { state: ingestState, pending } } };
   };
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
@@ -231,6 +239,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
         await alerts.close();
         site.close();
         await presenceWriter.drain(left());
+        heartbeat.stop();
         if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
         await db.close();
       })();

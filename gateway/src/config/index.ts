@@ -150,6 +150,10 @@ export const ConfigSchema = z
       .pipe(z.array(AlertType)),
     /** How often deadlines, supervision and streetlights are checked. */
     ALERT_SWEEP_MS: ms.min(50).default(1_000),
+    /** Readiness: a heartbeat write this often; /readyz says the database is ok only while it commits. */
+    DB_HEARTBEAT_MS: ms.min(100).default(2_000),
+    /** A Prisma statement that finds the database locked retries asynchronously this long, then fails (HTTP: 503). */
+    DB_BUSY_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
     /** How often the alert outbox is swept for stored events not yet judged (at start too, with no time window). */
     ALERT_OUTBOX_SWEEP_MS: ms.min(100).default(5_000),
     /** Live stream: a heartbeat frame this often; supervised clients (?ack=1) are dropped after this long without an ack. */

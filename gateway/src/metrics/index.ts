@@ -17,6 +17,8 @@ export function createMetrics() {
     ingestAccepted: new Counter({ name: 'linli_ingest_events_total', help: 'Device events committed', labelNames: ['channel'], registers: r }),
     ingestDuplicates: new Counter({ name: 'linli_ingest_duplicates_total', help: 'Retransmitted events recognised and not stored again', registers: r }),
     ingestReusedIds: new Counter({ name: 'linli_ingest_reused_event_ids_total', help: 'Events whose id the device had used before with other content (stored under a derived id)', registers: r }),
+    dbWriteOk: new Gauge({ name: 'linli_db_write_ok', help: '1 while the heartbeat write commits, 0 while the database cannot be written (locked, disk full)', registers: r }),
+    dbBusyRetries: new Counter({ name: 'linli_db_busy_retries_total', help: 'Prisma statements that found the database locked and were retried asynchronously', registers: r }),
     ingestRejected: new Counter({ name: 'linli_ingest_rejected_total', help: 'Device messages refused, by device and reason', labelNames: ['deviceId', 'code'], registers: r }),
     ingestBatch: new Histogram({ name: 'linli_ingest_batch_size', help: 'Events per group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: r }),
     ingestCommitSeconds: new Histogram({ name: 'linli_ingest_commit_seconds', help: 'Group commit duration', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5], registers: r }),
