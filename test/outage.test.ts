@@ -3,10 +3,12 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmPress, topicFor } from '../gateway/src/contracts';
 import { ReadyReport } from '../gateway/src/contracts/api/ops';
-import { addPlacedDevice } from './helpers/alert-fixtures';
+import { LiveAlertChange, LiveStatus, LiveUnsaved } from '../gateway/src/contracts/live';
+import { addPlacedDevice, login } from './helpers/alert-fixtures';
 import { addUser } from './helpers/fixtures';
 import { type TestGateway, startGateway } from './helpers/gateway';
 import { connectClient } from './helpers/mqtt';
+import { SseClient } from './helpers/sse';
 
 const BUTTON = { id: 'alarm-outage', kind: 'indoor_alarm', secret: 'alarm-outage-secret', placeKind: 'household', householdId: 'hh-402' } as const;
 const OTHER = { id: 'alarm-outage-2', kind: 'outdoor_alarm', secret: 'alarm-outage-secret-2', placeKind: 'outdoor' } as const;
@@ -39,7 +41,10 @@ describe('a database locked by another process', () => {
     await t.close();
   });
 
-  it('keeps the event loop and MQTT answering, tells the truth on /readyz, answers HTTP writes 503, and stores the alarm once the lock is gone', async () => {
+  it('shows the alarm at once marked unsaved, keeps the event loop and MQTT answering, tells the truth on /readyz, answers HTTP writes 503, and stores and confirms the alarm once the lock is gone', async () => {
+    const guard = await login(t.httpUrl, 'guard-outage', 'guard-outage-pw');
+    const s = await SseClient.open(`${t.httpUrl}/api/v1/live/alerts`, { token: guard });
+    await s.next((f) => f.event === 'snapshot');
     const c = await connectClient(t.mqttUrl, { clientId: BUTTON.id, username: BUTTON.id, password: BUTTON.secret, keepalive: 1 });
     clients.push(c);
     const ready = async () => {
@@ -54,8 +59,15 @@ describe('a database locked by another process', () => {
     const lockedAt = Date.now();
     try {
       let acked = false;
+      const pressedAt = Date.now();
       const sent = c.publishAsync(topicFor('alarmPress', BUTTON.id), JSON.stringify(AlarmPress.parse({ eventId: 'outage-1', ts: new Date().toISOString() })), { qos: 1 }).then(() => (acked = true));
 
+      // The guard sees the alarm at once, marked unsaved (未保存 on the screen): INGEST_UNSAVED_AFTER_MS (300 ms) after
+      // the press; bounded loosely for a shared machine, the measured figure is in docs/benchmarks.md.
+      const unsaved = LiveUnsaved.parse((await s.next((f) => f.event === 'unsaved')).data);
+      const shownAfterMs = Date.now() - pressedAt;
+      expect(unsaved).toMatchObject({ state: 'unsaved', deviceId: BUTTON.id, eventId: 'outage-1', type: 'alarm_press', place: { label: '1号楼1单元hh-402' } });
+      expect(shownAfterMs).toBeLessThan(5_000);
       await expect.poll(ready, { timeout: 10_000, interval: 100 }).toMatchObject({ status: 503, body: { status: 'degraded', checks: { database: 'degraded', databaseReason: 'locked' } } });
       await expect(t.gw.metrics.dbWriteOk.get()).resolves.toMatchObject({ values: [{ value: 0 }] });
 
@@ -69,6 +81,8 @@ describe('a database locked by another process', () => {
       clients.push(other);
       await new Promise<void>((resolve) => c.on('packetreceive', (p) => p.cmd === 'pingresp' && resolve()));
 
+      // The banner: the live stream says the database cannot be written, and why.
+      expect(LiveStatus.parse((await s.next((f) => f.event === 'status' && LiveStatus.parse(f.data).database === 'degraded')).data).reason).toBe('locked');
       expect(acked).toBe(false);
       await new Promise((r) => setTimeout(r, Math.max(0, LOCK_MS - (Date.now() - lockedAt))));
       expect(acked).toBe(false);
@@ -83,6 +97,11 @@ describe('a database locked by another process', () => {
     // Loosely bounded on a shared machine; the precise figure is in docs/benchmarks.md (npm run bench -- outage).
     expect(lag.max()).toBeLessThan(500);
 
+    // Stored: confirmed on the live stream, then the alert itself, and the banner goes.
+    expect(LiveUnsaved.parse((await s.next((f) => f.event === 'unsaved' && LiveUnsaved.parse(f.data).state === 'saved')).data)).toMatchObject({ deviceId: BUTTON.id, eventId: 'outage-1' });
+    expect(LiveAlertChange.parse((await s.next((f) => f.event === 'alert')).data)).toMatchObject({ action: 'raised', alert: { type: 'alarm_press', deviceId: BUTTON.id } });
+    await s.next((f) => f.event === 'status' && LiveStatus.parse(f.data).database === 'ok');
+    await s.close();
     await expect.poll(ready, { timeout: 10_000, interval: 100 }).toMatchObject({ status: 200, body: { checks: { database: 'ok' } } });
     await t.gw.alerts.idle();
     await expect.poll(async () => {

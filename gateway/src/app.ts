@@ -57,6 +57,7 @@ const PRESENCE_SUMMARY_SEC = 10;
 export async function buildGateway(config: Config, log: Logger): Promise<Gateway> {
   const metrics = createMetrics();
   const db = await openDb(databasePath(config), { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc() });
+  const bus = new Bus();
   let writable = true;
   const heartbeat = startDbHeartbeat(db.raw, {
     intervalMs: config.DB_HEARTBEAT_MS,
@@ -64,6 +65,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       metrics.dbWriteOk.set(h.ok ? 1 : 0);
       if (h.ok === writable) return;
       writable = h.ok;
+      bus.emit('db-health', { ok: h.ok, reason: h.reason, at: new Date() });
       if (h.ok) log.info({ lastOkAt: h.lastOkAt }, 'database writable again');
       else log.error({ reason: h.reason, lastOkAt: h.lastOkAt }, 'database cannot be written');
     },
@@ -71,7 +73,6 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
   const devices = deviceRepo(db);
-  const bus = new Bus();
   const writer = createEventWriter(db.raw, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
@@ -95,6 +96,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       badPayloadWindowSec: config.BAD_PAYLOAD_WINDOW_SEC,
       qos0RatePerSec: config.QOS0_RATE_PER_SEC,
       qos0Burst: config.QOS0_BURST,
+      unsavedAfterMs: config.INGEST_UNSAVED_AFTER_MS,
     },
     {
       writer,
@@ -167,7 +169,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
-  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry });
+  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health() });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
   const http = await buildHttp({
     log,

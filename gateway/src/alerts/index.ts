@@ -7,6 +7,7 @@ import type { PrismaClient, RawDb } from '../db/client';
 import { alertSourceRepo } from '../db/alert-sources';
 import { alertRepo } from '../db/alerts';
 import { notificationRepo } from '../db/notifications';
+import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
 import { liveRoutes } from '../live/routes';
@@ -35,6 +36,8 @@ export interface AlertsFeatureDeps {
   log: Logger;
   registry: Registry;
   now?: () => Date;
+  /** Whether the database takes writes (db/heartbeat.ts), for the live stream's status frame. */
+  dbHealth?: () => WriteHealth;
   /** Replaces the webhook (tests, another channel). */
   notifier?: Notifier;
 }
@@ -106,6 +109,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   if (orphans > 0) log.warn({ orphans }, 'alert outbox entries without their event row dropped');
   const outboxSweep = createOutboxSweep({ outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
   const unsubscribe = subscribeRules(bus, settings, { judge: lifecycle.judge, supervision, streetlights, welfare });
+  const stopOutage = showOutage();
   // Whatever a crash left unjudged, in the background: new events are judged on arrival meanwhile.
   const backlog = outbox.size();
   if (backlog > 0) log.warn({ backlog }, 'stored events not yet judged by the alert engine; judging them now');
@@ -135,6 +139,35 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   dispatcher.kick();
   log.info({ open: store.all().length, devices: devices.length, chain: settings.chain }, 'alerts ready');
 
+  /**
+   * While the database cannot commit: the guard station sees alarms at once, marked unsaved, and a banner. Only
+   * places come from the database here, and they are cached (warmed for every alarm button) or read (WAL reads do
+   * not wait for a writer's lock).
+   */
+  function showOutage() {
+    const initial = deps.dbHealth?.();
+    if (initial) hub.status({ database: initial.ok ? 'ok' : 'degraded', reason: initial.reason, at: now().toISOString() });
+    const onHealth: Parameters<typeof bus.on<'db-health'>>[1] = (h) => hub.status({ database: h.ok ? 'ok' : 'degraded', reason: h.reason, at: h.at.toISOString() });
+    // One after another, so a press's "saved" never overtakes its "unsaved" while its place is looked up.
+    let shown: Promise<unknown> = Promise.resolve();
+    const onUnsaved: Parameters<typeof bus.on<'unsaved-alarm'>>[1] = (u) => {
+      shown = shown
+        .then(() => places.device(u.deviceId))
+        .catch(() => null)
+        .then((info) => {
+          const place = info?.place ?? { label: u.deviceId, kind: null, buildingId: null, unitId: null, householdId: null, x: null, y: null };
+          hub.unsaved({ state: u.state, deviceId: u.deviceId, eventId: u.eventId, type: 'alarm_press', place, tags: info?.tags ?? [], at: u.at.toISOString() });
+        })
+        .catch((err: unknown) => log.error({ err, deviceId: u.deviceId }, 'could not show an unsaved alarm'));
+    };
+    bus.on('db-health', onHealth);
+    bus.on('unsaved-alarm', onUnsaved);
+    return () => {
+      bus.off('db-health', onHealth);
+      bus.off('unsaved-alarm', onUnsaved);
+    };
+  }
+
   return {
     async routes(app) {
       await alertRoutes({ repo, actions })(app);
@@ -156,6 +189,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       clearInterval(welfareSweep);
       places.close();
       unsubscribe();
+      stopOutage();
       lifecycle.flush();
       lifecycle.close();
       await store.idle();

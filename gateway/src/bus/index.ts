@@ -42,7 +42,15 @@ export type AccessDecision = {
 /** Alert-worthy observations of door monitoring (access/); alerts/ turns them into alerts. Stored before emitted. */
 export type AccessIncident = StoredIncident & Judged;
 
+/** An alarm received while the database cannot commit (ingest/), then once it is stored. */
+export type UnsavedAlarm = { state: 'unsaved' | 'saved'; deviceId: string; eventId: string; at: Date };
+
+/** The database's write health changed (the heartbeat write, db/heartbeat.ts). */
+export type DbHealth = { ok: boolean; reason: string | null; at: Date };
+
 interface BusEvents {
+  'unsaved-alarm': [UnsavedAlarm];
+  'db-health': [DbHealth];
   'device-event': [IngestedEvent];
   'device-health': [DeviceHealth];
   presence: [Presence];

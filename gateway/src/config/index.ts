@@ -150,6 +150,8 @@ export const ConfigSchema = z
       .pipe(z.array(AlertType)),
     /** How often deadlines, supervision and streetlights are checked. */
     ALERT_SWEEP_MS: ms.min(50).default(1_000),
+    /** An alarm press not committed after this long is shown to the guard station at once, marked unsaved (未保存). */
+    INGEST_UNSAVED_AFTER_MS: ms.default(300),
     /** Readiness: a heartbeat write this often; /readyz says the database is ok only while it commits. */
     DB_HEARTBEAT_MS: ms.min(100).default(2_000),
     /** A Prisma statement that finds the database locked retries asynchronously this long, then fails (HTTP: 503). */

@@ -17,6 +17,8 @@ export interface IngestSettings {
   badPayloadWindowSec: number;
   qos0RatePerSec: number;
   qos0Burst: number;
+  /** An alarm press not committed after this long goes to the guard station anyway, marked unsaved. */
+  unsavedAfterMs: number;
 }
 
 export interface IngestDeps {
@@ -93,6 +95,27 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     persistHealth(`health:clock_drift:${receivedAt.getTime()}`, health);
   }
 
+  /**
+   * A one-key alarm must reach a guard even while the database cannot commit (locked, disk full): if its write has
+   * not committed in `unsavedAfterMs`, the alarm goes on the bus as unsaved (the guard station shows it, marked
+   * 未保存), and as saved once it is stored. The device gets no PUBACK before that, so it keeps resending it.
+   */
+  function announceIfUnsaved(deviceId: string, eventId: string, at: Date, write: Promise<WriteResult>) {
+    let announced = false;
+    const timer = setTimeout(() => {
+      announced = true;
+      log.warn({ deviceId, eventId }, 'alarm press not stored yet; shown to the guard station as unsaved');
+      bus.emit('unsaved-alarm', { state: 'unsaved', deviceId, eventId, at });
+    }, settings.unsavedAfterMs);
+    write.then(
+      () => {
+        clearTimeout(timer);
+        if (announced) bus.emit('unsaved-alarm', { state: 'saved', deviceId, eventId, at });
+      },
+      () => clearTimeout(timer),
+    );
+  }
+
   async function ingest(device: DeviceIdentity, name: UpChannel, topic: string, payload: Buffer, qos: number): Promise<IngestOutcome> {
     if (qos === 0 && !buckets.take(device.id, now().getTime())) {
       metrics.ingestRejected.inc({ deviceId: device.id, code: 'rate_limited' });
@@ -138,6 +161,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
       }
       bus.emit('device-event', { ...event, outboxId: result.outboxId });
     };
+    if (name === 'alarmPress' && qos > 0) announceIfUnsaved(device.id, decoded.eventId, receivedAt, write);
     if (qos === 0) {
       // At most once: nothing to acknowledge, so don't hold the device's stream for the commit.
       write.then(publish, (err: unknown) => log.warn({ err, deviceId: device.id }, 'QoS 0 event not stored'));
