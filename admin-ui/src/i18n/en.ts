@@ -220,6 +220,7 @@ export const enEnums: EnumLabels = {
     invalid_payloads: 'Invalid device data',
     clock_drift: 'Device clock off',
     event_id_reused: 'Device event counter went back',
+    press_storm: 'Alarm button pressed in a storm',
     welfare_check: 'Elderly resident silent',
   },
   severity: { critical: 'Critical', major: 'Major', minor: 'Minor', warning: 'Notice' },

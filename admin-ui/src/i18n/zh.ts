@@ -243,6 +243,7 @@ export const zhEnums: EnumLabels = {
     invalid_payloads: '设备数据异常',
     clock_drift: '设备时间不准',
     event_id_reused: '设备事件编号倒退',
+    press_storm: '报警按钮连续狂按',
     welfare_check: '独居老人久无动静',
   },
   severity: { critical: '紧急', major: '重要', minor: '一般', warning: '提示' },

@@ -69,10 +69,26 @@ describe('alert lifecycle', () => {
     expect(lifecycle.inFlight(7)).toBe(true);
     lifecycle.flush();
     await store.idle();
-    expect(store.all()[0]).toMatchObject({ count: 50 });
-    expect(repo.actions()).toEqual(['raised', 'repeated']);
+    const alarm = store.all().find((a) => a.type === 'alarm_press');
+    expect(alarm).toMatchObject({ count: 50 });
+    expect(repo.actions(alarm?.id)).toEqual(['raised', 'repeated']);
     expect([...repo.done].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(lifecycle.inFlight(7)).toBe(false);
+  });
+
+  it('raises a press storm once when a button presses faster than the storm rate, and still counts every press', async () => {
+    for (let i = 1; i <= 30; i++) lifecycle.judge([press(now())], i);
+    lifecycle.flush();
+    await store.idle();
+    for (let i = 31; i <= 60; i++) lifecycle.judge([press(now())], i);
+    lifecycle.flush();
+    await store.idle();
+    lifecycle.flush();
+    await store.idle();
+    const byType = Object.fromEntries(store.all().map((a) => [a.type, a]));
+    expect(byType.alarm_press).toMatchObject({ count: 60 });
+    expect(byType.press_storm).toMatchObject({ severity: 'major', count: 1, deviceId: 'a1' });
+    expect(repo.done).toHaveLength(60);
   });
 
   it('marks an entry done alone when its event changes no alert', async () => {

@@ -3,7 +3,7 @@ import type { Alert, Detail } from '../contracts/api/alerts';
 import type { OutboxRow } from '../db/alerts';
 import type { Logger } from '../log';
 import { escalationDue, firstDeadline } from '../rules/escalation';
-import { type AlertSettings, type Decision, type EndDecision, type NoteDecision, type RaiseDecision, TYPES, priorityOf } from '../rules/types';
+import { type AlertSettings, type Decision, type EndDecision, type NoteDecision, type RaiseDecision, TYPES, keyOf, priorityOf } from '../rules/types';
 import type { Places } from './places';
 import type { AlertStore } from './store';
 
@@ -24,6 +24,12 @@ const RETRIES = 5;
  * transaction per burst, and the alert writes would crowd out ingest. A new alert is never delayed.
  */
 export const REPEAT_MIN_INTERVAL_MS = 2_000;
+/**
+ * Presses of one alarm button per second, over a burst of at least STORM_MIN_PRESSES, that make the rate itself an
+ * alert (press_storm: a stuck or abused button; every press is still stored and counted on the alarm).
+ */
+export const STORM_PRESSES_PER_SEC = 5;
+export const STORM_MIN_PRESSES = 10;
 
 /**
  * Turns rule decisions into alert changes: a new alert, one more occurrence of an open one, the resident's cancel
@@ -35,7 +41,7 @@ export function createLifecycle(deps: LifecycleDeps) {
    * Occurrences of a key waiting to be folded into one write (a flood of repeats is one write, not hundreds), with
    * the alert outbox entries they judge. Each entry has exactly one write scheduled for it (`flushRepeats`).
    */
-  const repeats = new Map<string, { n: number; last: RaiseDecision; done: number[] }>();
+  const repeats = new Map<string, { n: number; first: Date; last: RaiseDecision; done: number[] }>();
   /** Keys with a raise queued but not yet written: an end or a cancel for them must wait its turn, not be dropped. */
   const raising = new Map<string, number>();
   /** When each open alert's repeats were last written (for REPEAT_MIN_INTERVAL_MS). */
@@ -104,10 +110,10 @@ export function createLifecycle(deps: LifecycleDeps) {
             r.done.push(...done);
             return;
           }
-          repeats.set(d.key, { n: 1, last: d, done: [...done] });
+          repeats.set(d.key, { n: 1, first: d.at, last: d, done: [...done] });
           const go = () => {
             delayed.delete(d.key);
-            let taken: { n: number; last: RaiseDecision; done: number[] } | undefined;
+            let taken: { n: number; first: Date; last: RaiseDecision; done: number[] } | undefined;
             const task = () =>
               store.run(async () => {
                 taken ??= repeats.get(d.key);
@@ -169,7 +175,8 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   /** Writes a burst of occurrences: one more count on the open alert, or a new alert if it was cleared meanwhile. */
-  async function flushRepeats(key: string, r: { n: number; last: RaiseDecision; done: number[] }): Promise<void> {
+  async function flushRepeats(key: string, r: { n: number; first: Date; last: RaiseDecision; done: number[] }): Promise<void> {
+    noteStorm(r);
     const open = store.byKey(key);
     if (!open) return raise(r.last, r.n, r.done);
     const after: Alert = { ...open, count: open.count + r.n, lastAt: r.last.at.toISOString(), detail: { ...open.detail, ...r.last.detail } };
@@ -177,12 +184,31 @@ export function createLifecycle(deps: LifecycleDeps) {
     await store.update(open, after, key, { action: 'repeated', actor: 'system', at: now(), note: null, detail: { occurrences: r.n }, source: r.last.source ?? null }, [], r.done);
   }
 
+  /** A burst of alarm presses faster than STORM_PRESSES_PER_SEC is itself an alert (once while it stays open). */
+  function noteStorm(r: { n: number; first: Date; last: RaiseDecision }) {
+    if (r.last.type !== 'alarm_press' || r.last.deviceId === null || r.n < STORM_MIN_PRESSES) return;
+    const sec = Math.max(1, (r.last.at.getTime() - r.first.getTime()) / 1000);
+    const rate = r.n / sec;
+    if (rate < STORM_PRESSES_PER_SEC) return;
+    apply({
+      kind: 'raise',
+      type: 'press_storm',
+      severity: 'major',
+      key: keyOf('press_storm', r.last.deviceId),
+      deviceId: r.last.deviceId,
+      householdId: null,
+      at: r.last.at,
+      detail: { presses: r.n, ratePerSec: Math.round(rate * 10) / 10 },
+      mode: 'state',
+    });
+  }
+
   async function raise(d: RaiseDecision, count: number, done: number[]): Promise<void> {
     const open = store.byKey(d.key);
     if (open) {
       // Opened between the decision and its turn (an alert loaded or raised by another path): count it there.
       if (d.mode === 'state') return store.markDone(done);
-      return flushRepeats(d.key, { n: count, last: d, done });
+      return flushRepeats(d.key, { n: count, first: d.at, last: d, done });
     }
     lastRepeatAt.delete(d.key);
     const info = d.deviceId !== null ? await places.device(d.deviceId) : d.householdId !== null ? await places.household(d.householdId) : null;

@@ -18,6 +18,7 @@ export const AlertType = z.enum([
   'invalid_payloads',
   'clock_drift',
   'event_id_reused',
+  'press_storm',
   'welfare_check',
 ]);
 export type AlertType = z.infer<typeof AlertType>;
