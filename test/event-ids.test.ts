@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { AlarmPress, topicFor } from '../gateway/src/contracts';
+import { AlarmPress, Presence, topicFor } from '../gateway/src/contracts';
 import { addPlacedDevice } from './helpers/alert-fixtures';
 import { type TestGateway, startGateway } from './helpers/gateway';
 import { connectClient } from './helpers/mqtt';
@@ -57,5 +57,16 @@ describe('event ids that repeat', () => {
     expect(await rows()).toHaveLength(2);
     expect(await alerts()).toEqual(expect.arrayContaining([{ type: 'alarm_press', count: 2 }]));
     expect(await t.gw.db.prisma.alertOutbox.count()).toBe(0);
+  });
+
+  it('stores an online status and a Will that share a timestamp (their ids are made from it) without calling it a counter reset', async () => {
+    const ts = '2026-12-01T10:00:00.000+08:00';
+    for (const status of ['online', 'offline'] as const) await c.publishAsync(topicFor('presence', BUTTON.id), JSON.stringify(Presence.parse({ status, ts })), { qos: 1 });
+    const presence = await t.gw.db.prisma.deviceEvent.findMany({ where: { deviceId: BUTTON.id, channel: 'status' }, orderBy: { seq: 'asc' } });
+    expect(presence.map((r) => r.reusedEventId)).toEqual([false, true]);
+    // A press after them goes through the same writer: once it is counted, anything they raised would be too.
+    await c.publishAsync(topic, JSON.stringify(AlarmPress.parse({ eventId: 'e-2', ts: new Date().toISOString() })), { qos: 1 });
+    await expect.poll(alerts, { timeout: 10_000 }).toEqual(expect.arrayContaining([{ type: 'alarm_press', count: 3 }]));
+    expect((await alerts()).filter((a) => a.type === 'event_id_reused')).toEqual([{ type: 'event_id_reused', count: 1 }]);
   });
 });

@@ -153,8 +153,10 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
         return;
       }
       metrics.ingestAccepted.inc({ channel: name });
-      if (result.status === 'reused') {
-        // Same id, other content: a new event (stored under a derived id), and a device whose counter went back.
+      // Same id, other content: a new event (stored under a derived id), and, when the id is the device's own, a
+      // device whose counter went back. (A presence's id is its timestamp: an online status and a Will composed in
+      // the same second share it without anything being wrong.)
+      if (result.status === 'reused' && decoded.ownId) {
         metrics.ingestReusedIds.inc();
         log.warn({ deviceId: device.id, eventId: decoded.eventId, storedAs: result.eventId }, 'device reused an event id with new content');
         persistHealth(`health:event_id_reused:${result.eventId}`, { type: 'event_id_reused', deviceId: device.id, eventId: decoded.eventId, at: receivedAt });
