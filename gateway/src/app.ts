@@ -17,6 +17,7 @@ import type { DeviceKind } from './contracts';
 import { asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
+import { startDbHeartbeat } from './db/heartbeat';
 import { loadOrCreateCredentialKey } from './db/seed/credential-key';
 import { createPresenceWriter } from './db/presence';
 import { isoStored } from './db/time';
@@ -55,11 +56,23 @@ const PRESENCE_SUMMARY_SEC = 10;
 /** Builds every part of the gateway and wires them; nothing listens until `listen()`. */
 export async function buildGateway(config: Config, log: Logger): Promise<Gateway> {
   const metrics = createMetrics();
-  const db = await openDb(databasePath(config));
+  const db = await openDb(databasePath(config), { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc() });
+  const bus = new Bus();
+  let writable = true;
+  const heartbeat = startDbHeartbeat(db.raw, {
+    intervalMs: config.DB_HEARTBEAT_MS,
+    onResult: (h) => {
+      metrics.dbWriteOk.set(h.ok ? 1 : 0);
+      if (h.ok === writable) return;
+      writable = h.ok;
+      bus.emit('db-health', { ok: h.ok, reason: h.reason, at: new Date() });
+      if (h.ok) log.info({ lastOkAt: h.lastOkAt }, 'database writable again');
+      else log.error({ reason: h.reason, lastOkAt: h.lastOkAt }, 'database cannot be written');
+    },
+  });
   const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
   const devices = deviceRepo(db);
-  const bus = new Bus();
   const writer = createEventWriter(db.raw, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
@@ -83,6 +96,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       badPayloadWindowSec: config.BAD_PAYLOAD_WINDOW_SEC,
       qos0RatePerSec: config.QOS0_RATE_PER_SEC,
       qos0Burst: config.QOS0_BURST,
+      unsavedAfterMs: config.INGEST_UNSAVED_AFTER_MS,
     },
     {
       writer,
@@ -148,22 +162,18 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   );
 
   const ready = (): ReadyReport => {
-    let database: 'ok' | 'failing' = 'ok';
-    try {
-      db.raw.prepare('SELECT 1').get();
-    } catch {
-      database = 'failing';
-    }
+    const write = heartbeat.health();
+    const database = write.ok ? 'ok' : 'degraded';
     const pending = writer.pending();
     const ingestState = writer.degraded() ? 'failing' : pending > config.INGEST_MAX_PENDING / 2 ? 'backlogged' : 'ok';
     const brokerState = broker.aedes.closed ? 'closed' : 'ok';
     const ok = database === 'ok' && brokerState === 'ok' && ingestState === 'ok';
-    return { status: ok ? 'ready' : 'degraded', checks: { database, broker: brokerState, ingest: { state: ingestState, pending } } };
+    return { status: ok ? 'ready' : 'degraded', checks: { database, databaseReason: write.reason, broker: brokerState, ingest: { state: ingestState, pending } } };
   };
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
-  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry });
+  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health() });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
   const http = await buildHttp({
     log,
@@ -221,15 +231,21 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     close() {
       closing ??= (async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+        const left = () => Math.max(0, deadline - Date.now());
         await broker.close();
         clearInterval(presenceSummary);
         for (const c of wss.clients) c.terminate();
         await http.close();
+        // The order keeps every stored alarm judged: the ingest writer drains first (its events reach the bus, and
+        // door monitoring may still store an incident), then access, then the writer for good, then the alert
+        // engine works its outbox and stops. Whatever the deadline cuts off stays in the outbox for the next start.
+        let drained = await writer.drain(left(), true);
         await access.close();
+        drained = (await writer.drain(left())) && drained;
         await alerts.close();
         site.close();
-        const drained = await writer.drain(Math.max(0, deadline - Date.now()));
-        await presenceWriter.drain(Math.max(0, deadline - Date.now()));
+        await presenceWriter.drain(left());
+        heartbeat.stop();
         if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
         await db.close();
       })();

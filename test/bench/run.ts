@@ -6,6 +6,7 @@ const BENCHES = {
   ingest: 'durable events/s and publish→PUBACK latency at saturation and fixed rates, vs a bare Mosquitto',
   connections: '10,000 authenticated connections held (gateway RSS), and time to all-online after a restart',
   alerts: 'alarm press → live-stream frame p50/p99, idle and while 10,000 other events/s are ingested',
+  outage: 'alarm presses every 100 ms through a 30 s database lock and 30 s of full disk: press → guard frame, event-loop lag, acknowledged-and-lost',
   access: 'access request → reply round trip (p50/p99) at fixed rates, decisions stored, on the seeded community',
 } as const;
 

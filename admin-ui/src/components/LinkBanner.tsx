@@ -16,6 +16,20 @@ export function LinkIndicator() {
   );
 }
 
+/** The gateway cannot store anything (database locked, disk full): alarms still arrive, marked 未保存. */
+export function DatabaseBanner() {
+  const t = useT();
+  const { database } = useStore(board);
+  if (database?.database !== 'degraded') return null;
+  const reason = database.reason === 'locked' || database.reason === 'disk_full' ? t(`db.reason.${database.reason}`) : `${t('db.reason.other')} (${database.reason ?? '?'})`;
+  return (
+    <div class="db-banner" role="alert" data-testid="db-banner" data-reason={database.reason ?? ''}>
+      <strong>⚠ {t('db.degradedTitle')}</strong>
+      <span>{t('db.degradedBody', { reason })}</span>
+    </div>
+  );
+}
+
 /** A link that is down covers the whole screen: alarms cannot arrive, and the guard must know it at a glance. */
 export function LinkDownOverlay() {
   const t = useT();

@@ -1,5 +1,5 @@
 import type { Alert } from '@linli/gateway/contracts/api/alerts';
-import type { LiveAlertChange } from '@linli/gateway/contracts/live';
+import type { LiveAlertChange, LiveStatus, LiveUnsaved } from '@linli/gateway/contracts/live';
 import { session } from '../session';
 import { siren } from '../siren';
 import { createStore } from '../store';
@@ -11,9 +11,20 @@ export interface BoardState {
   link: LinkState;
   /** Whether the board holds data from the gateway yet (a snapshot or a resume has arrived). */
   loaded: boolean;
+  /** Alarms received but not stored yet (database outage): shown marked 未保存 until the gateway says saved. */
+  unsaved: LiveUnsaved[];
+  /** The gateway's database status; degraded shows the banner. */
+  database: LiveStatus | null;
 }
 
-export const board = createStore<BoardState>({ alerts: [], link: { status: 'connecting', since: Date.now(), attempts: 0, resumed: null }, loaded: false });
+const initial = (): BoardState => ({ alerts: [], link: { status: 'connecting', since: Date.now(), attempts: 0, resumed: null }, loaded: false, unsaved: [], database: null });
+export const board = createStore<BoardState>(initial());
+
+function applyUnsaved(list: LiveUnsaved[], u: LiveUnsaved): LiveUnsaved[] {
+  // The device resends an unacknowledged press: one entry per press (device + event id).
+  const rest = list.filter((x) => x.deviceId !== u.deviceId || x.eventId !== u.eventId);
+  return u.state === 'unsaved' ? [u, ...rest] : rest;
+}
 
 const STATUS_ORDER = { open: 0, acknowledged: 1, cleared: 2 } as const;
 
@@ -47,6 +58,9 @@ export function startBoard(onUnauthorized: () => void): void {
         if ((c.action === 'raised' || c.action === 'repeated') && c.alert.severity !== 'critical' && c.alert.severity !== 'warning') siren.chime();
       },
       status: (s) => board.set((b) => ({ ...b, link: s, loaded: b.loaded || s.status === 'live' })),
+      connected: () => board.set((b) => ({ ...b, unsaved: [], database: null })),
+      unsaved: (u) => board.set((b) => ({ ...b, unsaved: applyUnsaved(b.unsaved, u) })),
+      database: (s) => board.set((b) => ({ ...b, database: s })),
       unauthorized: onUnauthorized,
     },
   );
@@ -56,7 +70,7 @@ export function startBoard(onUnauthorized: () => void): void {
 export function stopBoard(): void {
   link?.stop();
   link = null;
-  board.set((b) => ({ ...b, alerts: [], loaded: false, link: { status: 'connecting', since: Date.now(), attempts: 0, resumed: null } }));
+  board.set(() => initial());
 }
 
 /** After an action the gateway's answer is applied at once; the live frame that follows changes nothing more. */
@@ -69,6 +83,7 @@ export function applyLocal(alert: Alert): void {
 }
 
 board.subscribe((b) => {
-  siren.set(b.alerts.some(isEmergency));
+  // An alarm not yet stored is still an alarm: the siren sounds for it too.
+  siren.set(b.alerts.some(isEmergency) || b.unsaved.length > 0);
   document.documentElement.dataset.link = b.link.status;
 });

@@ -1,4 +1,4 @@
-import { LiveAlertChange, LiveHeartbeat, LiveHello, LiveSnapshot } from '@linli/gateway/contracts/live';
+import { LiveAlertChange, LiveHeartbeat, LiveHello, LiveSnapshot, LiveStatus, LiveUnsaved } from '@linli/gateway/contracts/live';
 
 export type LinkStatus = 'connecting' | 'live' | 'down';
 
@@ -16,6 +16,12 @@ export interface LinkHandlers {
   snapshot(s: LiveSnapshot): void;
   change(c: LiveAlertChange): void;
   status(s: LinkState): void;
+  /** A new connection: what the gateway sends after hello replaces unsaved alarms and status held so far. */
+  connected(): void;
+  /** An alarm the gateway could not store yet (or, state saved, has stored since). */
+  unsaved(u: LiveUnsaved): void;
+  /** Whether the gateway can store anything (the degraded banner). */
+  database(s: LiveStatus): void;
   /** The token no longer works (expired, revoked): sign in again. */
   unauthorized(): void;
 }
@@ -99,6 +105,7 @@ export class AlertLink {
       const hello = LiveHello.parse(d);
       this.heartbeatMs = hello.heartbeatSec * 1000;
       this.connectionId = hello.connectionId;
+      this.on.connected();
       this.setStatus('live', { attempts: 0, resumed: hello.resumed });
     }));
     es.addEventListener('snapshot', guard((d) => {
@@ -111,6 +118,8 @@ export class AlertLink {
       this.lastId = change.id;
       this.on.change(change);
     }));
+    es.addEventListener('unsaved', guard((d) => this.on.unsaved(LiveUnsaved.parse(d))));
+    es.addEventListener('status', guard((d) => this.on.database(LiveStatus.parse(d))));
     es.addEventListener('heartbeat', guard((d) => {
       LiveHeartbeat.parse(d);
       void this.ack();

@@ -1,7 +1,9 @@
 import type { Alert } from '@linli/gateway/contracts/api/alerts';
+import type { LiveUnsaved } from '@linli/gateway/contracts/live';
 import { useEffect } from 'preact/hooks';
 import { api } from '../api';
 import { AlertCard, Deadline, TagChips } from '../components/AlertCard';
+import { DatabaseBanner } from '../components/LinkBanner';
 import { SeverityIcon } from '../components/icons';
 import { clock, dateTime } from '../format';
 import { useLoad, useNow } from '../hooks';
@@ -56,7 +58,7 @@ export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
 
 export function Board() {
   const t = useT();
-  const { alerts, loaded } = useStore(board);
+  const { alerts, loaded, unsaved } = useStore(board);
   const sel = useStore(selected);
   const now = useNow(1_000);
   const current = alerts.find((a) => a.id === sel) ?? alerts[0] ?? null;
@@ -74,7 +76,15 @@ export function Board() {
           {t('board.title')} <span class="big-count" data-testid="open-count">{t('board.count', { n: alerts.length })}</span>
           {open > 0 && <span class="open-count">{t.e.status.open} {open}</span>}
         </h1>
-        {alerts.length === 0 ? (
+        <DatabaseBanner />
+        {unsaved.length > 0 && (
+          <ul class="alert-list unsaved-list" aria-label={t('alert.unsaved')}>
+            {unsaved.map((u) => (
+              <UnsavedCard key={`${u.deviceId}:${u.eventId}`} u={u} now={now} />
+            ))}
+          </ul>
+        )}
+        {alerts.length === 0 && unsaved.length === 0 ? (
           <div class="empty">
             <div class="empty-check" aria-hidden="true">✓</div>
             <p class="empty-title">{loaded ? t('board.empty') : t('common.loading')}</p>
@@ -91,6 +101,35 @@ export function Board() {
       </section>
       <section class="board-detail">{current ? <AlertDetailPane alert={current} now={now} /> : <p class="muted">{t('board.selectHint')}</p>}</section>
     </div>
+  );
+}
+
+/** An alarm the gateway received but could not store yet: as loud as any critical alarm, marked 未保存. */
+function UnsavedCard({ u, now }: { u: LiveUnsaved; now: number }) {
+  const t = useT();
+  return (
+    <li class="alert-card sev-critical st-open unsaved" data-unsaved-device={u.deviceId} data-event-id={u.eventId}>
+      <div class="sev-band">
+        <SeverityIcon severity="critical" />
+        <span class="sev-word">{t.e.severity.critical}</span>
+      </div>
+      <div class="card-main">
+        <div class="card-line1">
+          <span class="alert-type">{t.e.alertType[u.type]}</span>
+          <span class="unsaved-badge" data-testid="unsaved-badge">
+            {t('alert.unsaved')}
+          </span>
+          <TagChips tags={u.tags} />
+        </div>
+        <div class="place">{u.place.label}</div>
+        <div class="card-line3">
+          <span class="time" title={u.at}>
+            {clock(u.at)} · {Math.max(0, Math.round((now - Date.parse(u.at)) / 1000))}s
+          </span>
+          <span class="muted">{t('alert.unsavedHint')}</span>
+        </div>
+      </div>
+    </li>
   );
 }
 

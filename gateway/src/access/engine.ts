@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AccessIncident, IngestedEvent } from '../bus';
 import type { CredentialType, OfflineLog } from '../contracts';
-import type { AccessWrite } from '../db/access';
-import type { EventWriter, WriteResult } from '../db/event-writer';
+import type { AccessWrite, AccessWriteResult } from '../db/access';
+import type { EventWriter } from '../db/event-writer';
 import type { GroupCommit } from '../db/group-commit';
 import { isoStored } from '../db/time';
 import type { AccessContext } from './context';
@@ -31,7 +31,7 @@ interface Request {
  * decision uses only memory), every decision stored through group commit, and door monitoring turning door and
  * barrier reports into incidents. Incidents are stored (as gateway events) before they go on the bus.
  */
-export function createEngine(ctx: AccessContext, deps: { events: EventWriter; decisions: GroupCommit<AccessWrite, WriteResult>; registry: Registry }) {
+export function createEngine(ctx: AccessContext, deps: { events: EventWriter; decisions: GroupCommit<AccessWrite, AccessWriteResult>; registry: Registry }) {
   const { dir, settings, log } = ctx;
   const lockout = new KeypadLockout(settings.keypad);
   const passback = new PassbackMemory(settings.passbackResetMs);
@@ -57,7 +57,9 @@ export function createEngine(ctx: AccessContext, deps: { events: EventWriter; de
     deps.events
       .write({ deviceId, eventId: `incident:${draft.type}:${at.getTime()}:${++seq}`, channel: 'gateway/access-incident', payload: JSON.stringify(incident), deviceTime: ts, receivedAt: ts })
       .then(
-        () => ctx.bus.emit('access-incident', incident),
+        (r) => {
+          if (r.status !== 'duplicate') ctx.bus.emit('access-incident', { ...incident, outboxId: r.outboxId });
+        },
         (err: unknown) => log.error({ err, deviceId, type: draft.type }, 'could not store an access incident'),
       );
   }

@@ -7,13 +7,15 @@ import type { PrismaClient, RawDb } from '../db/client';
 import { alertSourceRepo } from '../db/alert-sources';
 import { alertRepo } from '../db/alerts';
 import { notificationRepo } from '../db/notifications';
+import type { WriteHealth } from '../db/heartbeat';
+import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
 import { liveRoutes } from '../live/routes';
 import type { Logger } from '../log';
-import { alarmRules } from '../rules/alarm';
 import { createActions } from './actions';
 import { subscribeRules } from './engine';
 import { alertMetrics } from './metrics';
+import { createOutboxSweep } from './outbox';
 import { type Notifier, outboxFor } from './notifier';
 import { createDispatcher } from './notifier/dispatcher';
 import { webhookNotifier } from './notifier/webhook';
@@ -34,6 +36,8 @@ export interface AlertsFeatureDeps {
   log: Logger;
   registry: Registry;
   now?: () => Date;
+  /** Whether the database takes writes (db/heartbeat.ts), for the live stream's status frame. */
+  dbHealth?: () => WriteHealth;
   /** Replaces the webhook (tests, another channel). */
   notifier?: Notifier;
 }
@@ -43,10 +47,14 @@ export interface AlertsFeature {
   routes: (app: FastifyInstance) => Promise<void>;
   /** Resolves when every change queued so far is stored and published. */
   idle(): Promise<void>;
+  /** One pass over the alert outbox (what start and the timer do); resolves with the entries it judged. */
+  sweepOutbox(): Promise<number>;
   close(): Promise<void>;
 }
 
 const LAMP_SWEEP_MS = 30_000;
+/** Outbox entries per sweep page (docs/architecture.md: a backlog is worked in pages, new alarms go in between). */
+const OUTBOX_PAGE = 200;
 
 /**
  * Alerts at the guard station: the rules on the bus, the lifecycle with its history, escalation with stored
@@ -96,8 +104,18 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const devices = await sources.supervisedDevices();
   supervision.load(devices, store.all(), now().getTime());
   streetlights.load(store.all());
-  const unsubscribe = subscribeRules(bus, settings, { apply: lifecycle.apply, supervision, streetlights, welfare });
-  await recoverAlarms();
+  const outbox = outboxRepo(raw);
+  const orphans = outbox.dropOrphans();
+  if (orphans > 0) log.warn({ orphans }, 'alert outbox entries without their event row dropped');
+  const outboxSweep = createOutboxSweep({ outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
+  const unsubscribe = subscribeRules(bus, settings, { judge: lifecycle.judge, supervision, streetlights, welfare });
+  const stopOutage = showOutage();
+  // Whatever a crash left unjudged, in the background: new events are judged on arrival meanwhile.
+  const backlog = outbox.size();
+  if (backlog > 0) log.warn({ backlog }, 'stored events not yet judged by the alert engine; judging them now');
+  const sweepFailed = (err: unknown) => log.error({ err }, 'alert outbox sweep failed');
+  void outboxSweep.sweep().catch(sweepFailed);
+  const outboxTimer = setInterval(() => void outboxSweep.sweep().catch(sweepFailed), config.ALERT_OUTBOX_SWEEP_MS);
   // The place of every alarm button is looked up now, not when it is pressed.
   const placesFailed = (err: unknown) => log.warn({ err }, 'could not load the places of alarm buttons');
   void places.warm(PINNED_PLACE_KINDS, placesFailed).catch(placesFailed);
@@ -122,21 +140,32 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   log.info({ open: store.all().length, devices: devices.length, chain: settings.chain }, 'alerts ready');
 
   /**
-   * An alarm press is committed before it is put on the bus; if the gateway died in between, the press is in the
-   * database but no alert shows it. Presses later than their device's last alarm occurrence are raised now.
+   * While the database cannot commit: the guard station sees alarms at once, marked unsaved, and a banner. Only
+   * places come from the database here, and they are cached (warmed for every alarm button) or read (WAL reads do
+   * not wait for a writer's lock).
    */
-  async function recoverAlarms(): Promise<void> {
-    const presses = await sources.alarmPressesSince(new Date(now().getTime() - config.ALARM_RECOVERY_HOURS * 3_600_000));
-    if (presses.length === 0) return;
-    const latest = await repo.lastAlarmAt([...new Set(presses.map((p) => p.deviceId))]);
-    for (const p of presses) {
-      const seen = latest.get(p.deviceId);
-      if ((seen && seen.getTime() >= p.receivedAt.getTime()) || p.kind === null) continue;
-      log.warn({ deviceId: p.deviceId, eventId: p.eventId, receivedAt: p.receivedAt }, 'alarm press stored but never raised; raising it now');
-      for (const d of alarmRules({ deviceId: p.deviceId, kind: p.kind, name: 'alarmPress', payload: { eventId: p.eventId, ts: p.deviceTime.toISOString() }, deviceTime: p.deviceTime, receivedAt: p.receivedAt })) {
-        lifecycle.apply(d.kind === 'raise' ? { ...d, detail: { ...d.detail, recovered: true } } : d);
-      }
-    }
+  function showOutage() {
+    const initial = deps.dbHealth?.();
+    if (initial) hub.status({ database: initial.ok ? 'ok' : 'degraded', reason: initial.reason, at: now().toISOString() });
+    const onHealth: Parameters<typeof bus.on<'db-health'>>[1] = (h) => hub.status({ database: h.ok ? 'ok' : 'degraded', reason: h.reason, at: h.at.toISOString() });
+    // One after another, so a press's "saved" never overtakes its "unsaved" while its place is looked up.
+    let shown: Promise<unknown> = Promise.resolve();
+    const onUnsaved: Parameters<typeof bus.on<'unsaved-alarm'>>[1] = (u) => {
+      shown = shown
+        .then(() => places.device(u.deviceId))
+        .catch(() => null)
+        .then((info) => {
+          const place = info?.place ?? { label: u.deviceId, kind: null, buildingId: null, unitId: null, householdId: null, x: null, y: null };
+          hub.unsaved({ state: u.state, deviceId: u.deviceId, eventId: u.eventId, type: 'alarm_press', place, tags: info?.tags ?? [], at: u.at.toISOString() });
+        })
+        .catch((err: unknown) => log.error({ err, deviceId: u.deviceId }, 'could not show an unsaved alarm'));
+    };
+    bus.on('db-health', onHealth);
+    bus.on('unsaved-alarm', onUnsaved);
+    return () => {
+      bus.off('db-health', onHealth);
+      bus.off('unsaved-alarm', onUnsaved);
+    };
   }
 
   return {
@@ -148,12 +177,19 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       lifecycle.flush();
       return store.idle();
     },
+    sweepOutbox: () => outboxSweep.sweep(),
     async close() {
+      // Shutdown order (app.ts drained the ingest writer before this): the outbox, then the engine stops.
+      clearInterval(outboxTimer);
+      await outboxSweep.sweep().catch(sweepFailed);
+      lifecycle.flush();
+      await store.idle();
       clearInterval(sweep);
       clearInterval(lampSweep);
       clearInterval(welfareSweep);
       places.close();
       unsubscribe();
+      stopOutage();
       lifecycle.flush();
       lifecycle.close();
       await store.idle();

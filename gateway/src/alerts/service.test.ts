@@ -62,6 +62,44 @@ describe('alert lifecycle', () => {
     expect(repo.actions()).toEqual(['raised', 'repeated']);
   });
 
+  it('marks every outbox entry of a burst done with the writes that count it, and skips an entry already in flight', async () => {
+    // Presses arrive before the first one's alert is written: they fold into one write after the raise.
+    for (let i = 1; i <= 50; i++) lifecycle.judge([press(now())], i);
+    lifecycle.judge([press(now())], 7);
+    expect(lifecycle.inFlight(7)).toBe(true);
+    lifecycle.flush();
+    await store.idle();
+    const alarm = store.all().find((a) => a.type === 'alarm_press');
+    expect(alarm).toMatchObject({ count: 50 });
+    expect(repo.actions(alarm?.id)).toEqual(['raised', 'repeated']);
+    expect([...repo.done].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(lifecycle.inFlight(7)).toBe(false);
+  });
+
+  it('raises a press storm once when a button presses faster than the storm rate, and still counts every press', async () => {
+    for (let i = 1; i <= 30; i++) lifecycle.judge([press(now())], i);
+    lifecycle.flush();
+    await store.idle();
+    for (let i = 31; i <= 60; i++) lifecycle.judge([press(now())], i);
+    lifecycle.flush();
+    await store.idle();
+    lifecycle.flush();
+    await store.idle();
+    const byType = Object.fromEntries(store.all().map((a) => [a.type, a]));
+    expect(byType.alarm_press).toMatchObject({ count: 60 });
+    expect(byType.press_storm).toMatchObject({ severity: 'major', count: 1, deviceId: 'a1' });
+    expect(repo.done).toHaveLength(60);
+  });
+
+  it('marks an entry done alone when its event changes no alert', async () => {
+    lifecycle.judge([], 100);
+    lifecycle.judge([{ kind: 'note', key: 'alarm_press:nobody', action: 'cancel_requested', actor: 'device:x', at: now(), note: '取消' }], 101);
+    lifecycle.flush();
+    await store.idle();
+    expect(repo.done).toEqual([100, 101]);
+    expect(repo.actions()).toEqual([]);
+  });
+
   it('writes the repeats of a flapping condition at most once per interval, folding the rest in', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-21T12:00:00Z'), toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     lifecycle.apply(press(now()));

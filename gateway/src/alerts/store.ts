@@ -3,7 +3,7 @@ import type { AlertRepo, ChangeInput, OutboxRow, StoredChange } from '../db/aler
 import type { Logger } from '../log';
 
 /** What the store needs from the database (db/alerts.ts; an in-memory fake in unit tests). */
-export type StoreRepo = Pick<AlertRepo, 'loadOpen' | 'lastHistoryId' | 'insert' | 'update' | 'byId'>;
+export type StoreRepo = Pick<AlertRepo, 'loadOpen' | 'lastHistoryId' | 'insert' | 'update' | 'byId' | 'outboxDone'>;
 
 /**
  * The alerts that are not cleared, held in memory and written through to the database, with every change made one
@@ -67,9 +67,9 @@ export class AlertStore {
     return [...this.open.values()];
   }
 
-  /** Writes a new alert (inside run()). */
-  async insert(alert: Alert, key: string, change: ChangeInput, outbox: readonly OutboxRow[] = []): Promise<StoredChange> {
-    const stored = await this.repo.insert(alert, key, change, outbox);
+  /** Writes a new alert (inside run()); `done`: the alert outbox entries it judges, marked in the same transaction. */
+  async insert(alert: Alert, key: string, change: ChangeInput, outbox: readonly OutboxRow[] = [], done: readonly number[] = []): Promise<StoredChange> {
+    const stored = await this.repo.insert(alert, key, change, outbox, done);
     this.commit(stored, key, outbox);
     return stored;
   }
@@ -78,8 +78,8 @@ export class AlertStore {
    * Writes a changed alert (inside run()), conditional on the stored row still being `before`: escalation after a
    * restart is idempotent because the level it starts from is part of the condition. null when the row moved on.
    */
-  async update(before: Alert, after: Alert, key: string, change: ChangeInput, outbox: readonly OutboxRow[] = []): Promise<StoredChange | null> {
-    const stored = await this.repo.update(after, key, change, { status: before.status, escalationLevel: before.escalationLevel }, outbox);
+  async update(before: Alert, after: Alert, key: string, change: ChangeInput, outbox: readonly OutboxRow[] = [], done: readonly number[] = []): Promise<StoredChange | null> {
+    const stored = await this.repo.update(after, key, change, { status: before.status, escalationLevel: before.escalationLevel }, outbox, done);
     if (!stored) {
       this.log.warn({ alertId: before.id, action: change.action }, 'alert changed underneath; reloading it');
       const fresh = await this.repo.byId(before.id);
@@ -89,6 +89,11 @@ export class AlertStore {
     }
     this.commit(stored, key, outbox);
     return stored;
+  }
+
+  /** Marks alert outbox entries judged that changed no alert (inside run()). */
+  async markDone(ids: readonly number[]): Promise<void> {
+    if (ids.length > 0) await this.repo.outboxDone(ids);
   }
 
   private commit(stored: StoredChange, key: string, outbox: readonly OutboxRow[]) {

@@ -8,6 +8,8 @@ export class MemoryRepo implements StoreRepo {
   readonly rows = new Map<string, { alert: Alert; dedupKey: string }>();
   readonly history: StoredChange[] = [];
   readonly outbox: OutboxRow[] = [];
+  /** Alert outbox entries marked done, in order. */
+  readonly done: number[] = [];
   /** Set to make the next conditional update find the row changed (another process got there first). */
   interfere = false;
 
@@ -20,12 +22,13 @@ export class MemoryRepo implements StoreRepo {
   async byId(id: string) {
     return this.rows.get(id) ?? null;
   }
-  async insert(a: Alert, dedupKey: string, c: ChangeInput, outbox: readonly OutboxRow[] = []) {
+  async insert(a: Alert, dedupKey: string, c: ChangeInput, outbox: readonly OutboxRow[] = [], done: readonly number[] = []) {
     this.rows.set(a.id, { alert: a, dedupKey });
     this.outbox.push(...outbox);
+    this.done.push(...done);
     return this.record(a, c);
   }
-  async update(a: Alert, dedupKey: string, c: ChangeInput, expect: { status: string; escalationLevel: number }, outbox: readonly OutboxRow[] = []) {
+  async update(a: Alert, dedupKey: string, c: ChangeInput, expect: { status: string; escalationLevel: number }, outbox: readonly OutboxRow[] = [], done: readonly number[] = []) {
     const row = this.rows.get(a.id);
     if (this.interfere) {
       this.interfere = false;
@@ -35,7 +38,11 @@ export class MemoryRepo implements StoreRepo {
     if (!row || row.alert.status !== expect.status || row.alert.escalationLevel !== expect.escalationLevel) return null;
     this.rows.set(a.id, { alert: a, dedupKey });
     this.outbox.push(...outbox);
+    this.done.push(...done);
     return this.record(a, c);
+  }
+  async outboxDone(ids: readonly number[]) {
+    this.done.push(...ids);
   }
   actions(alertId?: string) {
     return this.history.filter((h) => alertId === undefined || h.alertId === alertId).map((h) => h.action);

@@ -5,7 +5,7 @@ import { buildHttp } from '.';
 import type { ReadyReport } from '../contracts/api/ops';
 
 describe('HTTP ops routes', () => {
-  let ready: ReadyReport = { status: 'ready', checks: { database: 'ok', broker: 'ok', ingest: { state: 'ok', pending: 0 } } };
+  let ready: ReadyReport = { status: 'ready', checks: { database: 'ok', databaseReason: null, broker: 'ok', ingest: { state: 'ok', pending: 0 } } };
   const sessions = { login: async () => ({ ok: false as const, reason: 'bad_credentials' as const }), resolve: async () => null, logout: async () => undefined };
   const app = buildHttp({ log: createLogger({ level: 'silent' }), metrics: createMetrics(), ready: () => ready, asyncapi: () => ({ asyncapi: '3.0.0' }), sessions, loginPerMinute: 5 });
   beforeAll(async () => (await app).ready());
@@ -16,10 +16,10 @@ describe('HTTP ops routes', () => {
     expect(r.json()).toEqual({ status: 'ok' });
   });
   it('answers /readyz with 503 and the failing check when degraded', async () => {
-    ready = { status: 'degraded', checks: { database: 'failing', broker: 'ok', ingest: { state: 'failing', pending: 12 } } };
+    ready = { status: 'degraded', checks: { database: 'degraded', databaseReason: 'locked', broker: 'ok', ingest: { state: 'failing', pending: 12 } } };
     const r = await (await app).inject('/readyz');
     expect(r.statusCode).toBe(503);
-    expect(r.json()).toMatchObject({ checks: { database: 'failing' } });
+    expect(r.json()).toMatchObject({ checks: { database: 'degraded', databaseReason: 'locked' } });
   });
   it('serves Prometheus metrics', async () => {
     const r = await (await app).inject('/metrics');

@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isDatabaseBusy } from '../db/client';
 import { AppError } from '../errors';
+
+/** Seconds a client is asked to wait when the database stayed locked through the bounded wait. */
+const BUSY_RETRY_AFTER_SEC = 2;
 
 /**
  * The one HTTP error handler: AppError codes map to their status, validation to 400 with the issues, everything
@@ -18,6 +22,11 @@ export function registerErrorHandler(app: FastifyInstance) {
     if (err instanceof AppError) {
       if (err.status >= 500) req.log.error({ err }, err.message);
       return reply.code(err.status).send({ error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+    }
+    if (isDatabaseBusy(err)) {
+      // The lock outlasted the bounded asynchronous wait (db/non-blocking.ts): nothing was written; try again.
+      req.log.warn({ url: req.url, method: req.method }, 'database locked; answered 503');
+      return reply.code(503).header('retry-after', String(BUSY_RETRY_AFTER_SEC)).send({ error: 'DATABASE_BUSY', message: 'the database is busy; retry shortly' });
     }
     if (err.statusCode === 429) {
       return reply.code(429).send({ error: 'RATE_LIMITED', message: err.message });

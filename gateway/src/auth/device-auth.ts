@@ -23,7 +23,9 @@ export function createDeviceAuth(repo: DeviceRepo, memoKey: string) {
     const stored = row.authMemo ? Buffer.from(row.authMemo, 'base64url') : null;
     if (!stored || stored.length !== memo.length || !timingSafeEqual(stored, memo)) {
       if (!(await verifySecret(row.secretHash, secret))) return { ok: false, reason: 'bad_secret' };
-      await repo.setAuthMemo(row.id, row.secretHash, memo.toString('base64url'));
+      // The memo only saves the next login a KDF run: the login does not wait for it, and a database that cannot be
+      // written (locked, disk full) must not keep a device with the right secret from connecting and raising alarms.
+      void repo.setAuthMemo(row.id, row.secretHash, memo.toString('base64url')).catch(() => undefined);
     }
     return { ok: true, device: { id: row.id, kind: row.kind } };
   };

@@ -1,5 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { DeviceKind, PayloadOf, UpChannel } from '../contracts';
+import type { StoredHealth, StoredIncident } from '../contracts/stored';
+
+/** The alert outbox row written with the event (db/event-writer.ts); the alert engine marks it done. */
+interface Judged {
+  outboxId?: number | null;
+}
 
 /** A device message that has been validated and committed. */
 export type IngestedEvent = {
@@ -11,13 +17,11 @@ export type IngestedEvent = {
     payload: PayloadOf<N>;
     deviceTime: Date;
     receivedAt: Date;
-  };
+  } & Judged;
 }[UpChannel];
 
-/** Device health observations the alert engine turns into alerts (invalid payloads, clock drift). */
-export type DeviceHealth =
-  | { type: 'invalid_payloads'; deviceId: string; count: number; windowSec: number; at: Date }
-  | { type: 'clock_drift'; deviceId: string; driftSec: number; at: Date };
+/** Device health observations the alert engine turns into alerts (invalid payloads, clock drift, reused ids). */
+export type DeviceHealth = StoredHealth & Judged;
 
 export type Presence = { deviceId: string; kind: DeviceKind; online: boolean; cause: string; at: Date };
 
@@ -36,15 +40,17 @@ export type AccessDecision = {
 };
 
 /** Alert-worthy observations of door monitoring (access/); alerts/ turns them into alerts. Stored before emitted. */
-export type AccessIncident = {
-  type: 'forced_entry' | 'held_open' | 'repeated_denials' | 'blacklisted_credential';
-  deviceId: string;
-  at: Date;
-  /** Human-readable specifics (e.g. how long the door was open, how many denials). */
-  detail: Record<string, string | number | boolean | null>;
-};
+export type AccessIncident = StoredIncident & Judged;
+
+/** An alarm received while the database cannot commit (ingest/), then once it is stored. */
+export type UnsavedAlarm = { state: 'unsaved' | 'saved'; deviceId: string; eventId: string; at: Date };
+
+/** The database's write health changed (the heartbeat write, db/heartbeat.ts). */
+export type DbHealth = { ok: boolean; reason: string | null; at: Date };
 
 interface BusEvents {
+  'unsaved-alarm': [UnsavedAlarm];
+  'db-health': [DbHealth];
   'device-event': [IngestedEvent];
   'device-health': [DeviceHealth];
   presence: [Presence];

@@ -159,8 +159,14 @@ export const ConfigSchema = z
       .pipe(z.array(AlertType)),
     /** How often deadlines, supervision and streetlights are checked. */
     ALERT_SWEEP_MS: ms.min(50).default(1_000),
-    /** On start, alarm presses stored this recently that never became an alert (a crash in between) are raised. */
-    ALARM_RECOVERY_HOURS: z.coerce.number().positive().default(24),
+    /** An alarm press not committed after this long is shown to the guard station at once, marked unsaved (未保存). */
+    INGEST_UNSAVED_AFTER_MS: ms.default(300),
+    /** Readiness: a heartbeat write this often; /readyz says the database is ok only while it commits. */
+    DB_HEARTBEAT_MS: ms.min(100).default(2_000),
+    /** A Prisma statement that finds the database locked retries asynchronously this long, then fails (HTTP: 503). */
+    DB_BUSY_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
+    /** How often the alert outbox is swept for stored events not yet judged (at start too, with no time window). */
+    ALERT_OUTBOX_SWEEP_MS: ms.min(100).default(5_000),
     /** Live stream: a heartbeat frame this often; supervised clients (?ack=1) are dropped after this long without an ack. */
     LIVE_HEARTBEAT_SEC: z.coerce.number().positive().max(60).default(5),
     LIVE_ACK_TIMEOUT_SEC: z.coerce.number().positive().default(15),

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { Alert, AlertAction } from './api/alerts';
+import { Alert, AlertAction, AlertPlace } from './api/alerts';
+import { HouseholdTag } from './common';
 
 /**
  * The guard station's live stream: Server-Sent Events at GET /api/v1/live/alerts. Every frame's `data:` is one of
  * these, named by the SSE `event:` field. Change frames carry `id:` = the AlertHistory row id, an ordered change
  * log, so a client that reconnects with `Last-Event-ID` gets exactly the changes it missed.
  */
-export const LIVE_EVENTS = ['hello', 'snapshot', 'alert', 'heartbeat'] as const;
+export const LIVE_EVENTS = ['hello', 'snapshot', 'alert', 'heartbeat', 'unsaved', 'status'] as const;
 export type LiveEventName = (typeof LIVE_EVENTS)[number];
 
 /** First frame of every connection. */
@@ -39,6 +40,31 @@ export const LiveAlertChange = z.object({
   alert: Alert,
 });
 export type LiveAlertChange = z.infer<typeof LiveAlertChange>;
+
+/**
+ * An alarm the gateway received but could not store yet (the database is locked or full): shown at once, marked
+ * 未保存, and not acknowledged to the device, which keeps resending it. `saved` follows when it is stored; the alert
+ * frames that follow are the confirmed record. No `id:` (these frames are not part of the change log).
+ */
+export const LiveUnsaved = z.object({
+  state: z.enum(['unsaved', 'saved']),
+  deviceId: z.string(),
+  eventId: z.string(),
+  type: z.literal('alarm_press'),
+  place: AlertPlace,
+  tags: z.array(HouseholdTag),
+  at: z.iso.datetime({ offset: true }),
+});
+export type LiveUnsaved = z.infer<typeof LiveUnsaved>;
+
+/** Whether the gateway can store anything: sent after hello and on every change (the guard station's banner). */
+export const LiveStatus = z.object({
+  database: z.enum(['ok', 'degraded']),
+  /** locked, disk_full, readonly, io_error or SQLite's error code; null when ok. */
+  reason: z.string().nullable(),
+  at: z.iso.datetime({ offset: true }),
+});
+export type LiveStatus = z.infer<typeof LiveStatus>;
 
 export const LiveHeartbeat = z.object({
   at: z.iso.datetime({ offset: true }),

@@ -57,7 +57,9 @@ the gateway at \`/asyncapi.json\`. Both are generated from the same zod catalogu
 - Every event carries an \`eventId\` you generate (unique per device, stable across retransmissions) and \`ts\`, your
   clock's ISO 8601 time with offset. The gateway also records when it received the event.
 - **A QoS 1 PUBACK means the event is committed to the gateway's database.** Keep an event until its PUBACK and
-  resend it (same \`eventId\`) after a reconnect: the gateway stores it exactly once.
+  resend it (same \`eventId\`) after a reconnect: the gateway stores it exactly once. An \`eventId\` you used before
+  with *other* content (your counter restarted) is stored as a new event, and the guard station is told that your
+  counter went backwards: keep ids unique across reboots.
 - If the gateway's database is unavailable, PUBACKs stop until it is back; keep your messages and retry.
 - A message that fails validation is **not** stored and does **not** disconnect you: the gateway answers on your
   \`errors\` topic with which topic, which fields and why. Keep sending bad messages and the guard station is told.

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { DirectorySnapshot, PassRecord } from '../access/model';
 import { CredentialType, DeviceKind, PlaceKind } from '../contracts';
 import type { PrismaClient, RawDb } from './client';
-import type { WriteResult } from './event-writer';
+/** stored, or a retransmission of a decision already recorded. */
+export type AccessWriteResult = 'stored' | 'duplicate';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
 
 const CredentialStatus = z.enum(['active', 'suspended']);
@@ -115,7 +116,7 @@ export interface AccessWrite {
  * used entries must survive a power cut, or a visitor could get an extra entry. The reply to the door goes out before
  * this commit; the access request behind it is already durable.
  */
-export function createAccessEventWriter(path: string, opts: GroupCommitOptions): GroupCommit<AccessWrite, WriteResult> & { close(): void } {
+export function createAccessEventWriter(path: string, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
   const raw: RawDb = new Database(path);
   for (const p of ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'busy_timeout = 0']) raw.pragma(p);
   const insert = raw.prepare(
@@ -124,7 +125,7 @@ export function createAccessEventWriter(path: string, opts: GroupCommitOptions):
   );
   const countEntry = raw.prepare('UPDATE VisitorPass SET entriesUsed = entriesUsed + 1 WHERE id = ?');
   const commit = raw.transaction((batch: AccessWrite[]) =>
-    batch.map((w): WriteResult => {
+    batch.map((w): AccessWriteResult => {
       const stored = insert.run({ ...w.row, offline: w.row.offline ? 1 : 0 }).changes === 1;
       if (stored && w.countEntry && w.row.passId !== null) countEntry.run(w.row.passId);
       return stored ? 'stored' : 'duplicate';

@@ -106,17 +106,6 @@ export function alertSourceRepo(prisma: PrismaClient) {
       const byId = new Map(last.map((l) => [l.householdId, l._max.at]));
       return households.map((h) => ({ householdId: h.id, watchedSince: h.createdAt, lastActivityAt: byId.get(h.id) ?? null }));
     },
-
-    /** Alarm presses stored since `since` (to find any that a crash kept from becoming an alert). */
-    async alarmPressesSince(since: Date): Promise<Array<{ deviceId: string; eventId: string; deviceTime: Date; receivedAt: Date; kind: DeviceKind | null }>> {
-      const rows = await prisma.deviceEvent.findMany({ where: { channel: 'alarm/press', receivedAt: { gte: since } }, orderBy: { seq: 'asc' }, take: 10_000 });
-      if (rows.length === 0) return [];
-      const kinds = new Map((await prisma.device.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.deviceId))] } }, select: { id: true, kind: true } })).map((d) => [d.id, d.kind]));
-      return rows.map((r) => {
-        const k = DeviceKind.safeParse(kinds.get(r.deviceId));
-        return { deviceId: r.deviceId, eventId: r.eventId, deviceTime: r.deviceTime, receivedAt: r.receivedAt, kind: k.success ? k.data : null };
-      });
-    },
   };
 }
 

@@ -69,32 +69,41 @@ export function alertWrites(raw: RawDb) {
   const updateAlert = raw.prepare(`UPDATE Alert SET ${COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id AND status = @expectStatus AND escalationLevel = @expectLevel`);
   const insertHistory = raw.prepare('INSERT INTO AlertHistory (alertId, at, action, actor, note, detail, snapshot, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const insertAudit = raw.prepare('INSERT INTO AuditLog (at, actor, action, entity, entityId, detail) VALUES (?, ?, ?, ?, ?, ?)');
+  const markDone = raw.prepare('DELETE FROM AlertOutbox WHERE id = ?');
   const insertDelivery = raw.prepare("INSERT INTO NotificationDelivery (id, alertId, level, target, body, status, attempts, nextTryAt, createdAt) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)");
 
-  const rest = (a: Alert, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[]): number => {
+  const rest = (a: Alert, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]): number => {
     const at = stored(h.at.toISOString());
+    // The alert outbox entries this change judged are done in the same transaction (exactly once, across crashes).
+    for (const id of done) markDone.run(id);
     const id = Number(insertHistory.run(a.id, at, h.action, h.actor, h.note, h.detail, JSON.stringify(a), h.source).lastInsertRowid);
     insertAudit.run(at, h.actor, `alert.${h.action}`, 'Alert', a.id, audit);
     for (const o of outbox) insertDelivery.run(o.id, a.id, o.level, o.target, o.body, at, at);
     return id;
   };
 
-  const insertTx = raw.transaction((a: Alert, dedupKey: string, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[]) => {
+  const insertTx = raw.transaction((a: Alert, dedupKey: string, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]) => {
     insertAlert.run({ ...params(a), dedupKey });
-    return rest(a, h, audit, outbox);
+    return rest(a, h, audit, outbox, done);
   });
-  const updateTx = raw.transaction((a: Alert, expect: { status: string; escalationLevel: number }, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[]) => {
+  const updateTx = raw.transaction((a: Alert, expect: { status: string; escalationLevel: number }, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]) => {
     const r = updateAlert.run({ ...params(a), expectStatus: expect.status, expectLevel: expect.escalationLevel });
     if (r.changes !== 1) return null;
-    return rest(a, h, audit, outbox);
+    return rest(a, h, audit, outbox, done);
+  });
+  const doneTx = raw.transaction((ids: readonly number[]) => {
+    for (const id of ids) markDone.run(id);
   });
 
   return {
     /** Returns the history row id. */
-    insert: (a: Alert, dedupKey: string, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[]) => retryBusy(() => insertTx(a, dedupKey, h, audit, outbox)),
+    insert: (a: Alert, dedupKey: string, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]) =>
+      retryBusy(() => insertTx(a, dedupKey, h, audit, outbox, done)),
     /** Returns the history row id, or null when the stored row no longer matches `expect` (nothing written). */
-    update: (a: Alert, expect: { status: string; escalationLevel: number }, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[]) =>
-      retryBusy(() => updateTx(a, expect, h, audit, outbox)),
+    update: (a: Alert, expect: { status: string; escalationLevel: number }, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]) =>
+      retryBusy(() => updateTx(a, expect, h, audit, outbox, done)),
+    /** Alert outbox entries judged without changing any alert (a repeat of a state already open, a stray cancel). */
+    done: (ids: readonly number[]) => retryBusy(() => doneTx(ids)),
   };
 }
 

@@ -116,8 +116,8 @@ export function alertRepo(prisma: PrismaClient, raw: RawDb, chain: readonly stri
     },
 
     /** A new alert, its first history row, the audit entry and its outbox, in one transaction. */
-    async insert(a: Alert, dedupKey: string, c: ChangeInput, outbox: readonly OutboxRow[] = []): Promise<StoredChange> {
-      const id = await writes.insert(a, dedupKey, historyOf(c), auditOf(a, c), outbox);
+    async insert(a: Alert, dedupKey: string, c: ChangeInput, outbox: readonly OutboxRow[] = [], done: readonly number[] = []): Promise<StoredChange> {
+      const id = await writes.insert(a, dedupKey, historyOf(c), auditOf(a, c), outbox, done);
       return stored(id, a, c);
     },
 
@@ -125,9 +125,21 @@ export function alertRepo(prisma: PrismaClient, raw: RawDb, chain: readonly stri
      * Writes the alert's new state with its history row, only if the stored row still has `expect` (the state the
      * caller computed from). null: someone else changed it first; nothing was written.
      */
-    async update(a: Alert, _dedupKey: string, c: ChangeInput, expect: { status: string; escalationLevel: number }, outbox: readonly OutboxRow[] = []): Promise<StoredChange | null> {
-      const id = await writes.update(a, expect, historyOf(c), auditOf(a, c), outbox);
+    async update(
+      a: Alert,
+      _dedupKey: string,
+      c: ChangeInput,
+      expect: { status: string; escalationLevel: number },
+      outbox: readonly OutboxRow[] = [],
+      done: readonly number[] = [],
+    ): Promise<StoredChange | null> {
+      const id = await writes.update(a, expect, historyOf(c), auditOf(a, c), outbox, done);
       return id === null ? null : stored(id, a, c);
+    },
+
+    /** Marks alert outbox entries judged that changed no alert. */
+    async outboxDone(ids: readonly number[]): Promise<void> {
+      if (ids.length > 0) await writes.done(ids);
     },
 
     /** Changes after `afterId`, oldest first, each with the alert as it was right after the change. */
@@ -158,20 +170,6 @@ export function alertRepo(prisma: PrismaClient, raw: RawDb, chain: readonly stri
     async byId(id: string): Promise<AlertRecord | null> {
       const r = await prisma.alert.findUnique({ where: { id } });
       return r ? { alert: toAlert(r), dedupKey: r.dedupKey } : null;
-    },
-
-    /** Which of these device-event sources already changed an alert (a restart must not raise them twice). */
-    async recordedSources(sources: string[]): Promise<Set<string>> {
-      if (sources.length === 0) return new Set();
-      const rows = await prisma.alertHistory.findMany({ where: { source: { in: sources } }, select: { source: true } });
-      return new Set(rows.flatMap((r) => (r.source === null ? [] : [r.source])));
-    },
-
-    /** Latest occurrence of a one-key alarm per device: a stored press later than it never became an alert. */
-    async lastAlarmAt(deviceIds: string[]): Promise<Map<string, Date>> {
-      if (deviceIds.length === 0) return new Map();
-      const rows = await prisma.alert.groupBy({ by: ['deviceId'], where: { type: 'alarm_press', deviceId: { in: deviceIds } }, _max: { lastAt: true } });
-      return new Map(rows.flatMap((r) => (r.deviceId !== null && r._max.lastAt !== null ? [[r.deviceId, r._max.lastAt] as const] : [])));
     },
 
     /** For the response-time report. */

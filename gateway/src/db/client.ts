@@ -3,12 +3,32 @@ import { dirname } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
 import { PrismaClient } from './generated/client';
+import { isBusyError, nonBlocking } from './non-blocking';
 
 export type { PrismaClient };
 export type RawDb = Database.Database;
 
-/** Every connection, Prisma's and the ingest writer's, runs WAL with synchronous=FULL: a commit survives power loss. */
-const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'busy_timeout = 5000', 'foreign_keys = ON'];
+/**
+ * Every connection, Prisma's and the ingest writer's, runs WAL with synchronous=FULL: a commit survives power loss.
+ * None waits for a lock (busy_timeout=0): better-sqlite3 would wait synchronously and freeze the event loop, MQTT
+ * included. The raw connection's writers retry with backoff (db/group-commit.ts, db/alert-writes.ts); Prisma's
+ * statements retry asynchronously for a bounded time (db/non-blocking.ts), then fail as `isDatabaseBusy`.
+ */
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'busy_timeout = 0', 'foreign_keys = ON'];
+
+/** The bound on Prisma's asynchronous lock retries unless openDb is told otherwise. */
+export const DEFAULT_BUSY_WAIT_MS = 2_000;
+
+/** A Prisma error caused by a database lock that outlasted the bounded wait (HTTP answers 503 with Retry-After). */
+export function isDatabaseBusy(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if (isBusyError(err)) return true;
+  // The raw connection's writers (alert changes) give up with better-sqlite3's own SqliteError.
+  if ('code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED')) return true;
+  // PrismaClientKnownRequestError P1008 carries the driver adapter's error in meta.
+  const meta: unknown = 'meta' in err ? err.meta : undefined;
+  return typeof meta === 'object' && meta !== null && 'driverAdapterError' in meta && isBusyError(meta.driverAdapterError);
+}
 
 export interface Db {
   readonly prisma: PrismaClient;
@@ -25,9 +45,10 @@ export class SchemaMissingError extends Error {
   }
 }
 
-export async function openDb(path: string): Promise<Db> {
+export async function openDb(path: string, opts: { busyWaitMs?: number; onBusy?: () => void } = {}): Promise<Db> {
   mkdirSync(dirname(path), { recursive: true });
-  const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${path}` }) });
+  const adapter = nonBlocking(new PrismaBetterSQLite3({ url: `file:${path}` }), { maxWaitMs: opts.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS, ...(opts.onBusy ? { onBusy: opts.onBusy } : {}) });
+  const prisma = new PrismaClient({ adapter });
   for (const p of PRAGMAS) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
   const raw = new Database(path);
   if (!raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get()) {
@@ -36,9 +57,6 @@ export async function openDb(path: string): Promise<Db> {
     throw new SchemaMissingError(path);
   }
   for (const p of PRAGMAS) raw.pragma(p);
-  // better-sqlite3 waits for a lock synchronously, freezing the event loop (and Prisma's own connection with it).
-  // The ingest writer therefore never waits: SQLITE_BUSY fails the batch at once and it retries with backoff.
-  raw.pragma('busy_timeout = 0');
   return {
     prisma,
     raw,

@@ -21,8 +21,11 @@ export interface GroupCommit<T, R> {
   pending(): number;
   /** True while commits keep failing (reported by /readyz as degraded); one busy retry is not degraded. */
   degraded(): boolean;
-  /** Commits whatever is queued (shutdown): in-flight writes finish before the database closes. */
-  drain(timeoutMs: number): Promise<boolean>;
+  /**
+   * Commits whatever is queued (shutdown): in-flight writes finish before the database closes. Refuses new writes
+   * from then on, unless `keepOpen` (events committed now may still cause writes, e.g. an access incident).
+   */
+  drain(timeoutMs: number, keepOpen?: boolean): Promise<boolean>;
 }
 
 interface Pending<T, R> {
@@ -85,8 +88,8 @@ export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: Group
     },
     pending: () => queue.length,
     degraded: () => failures >= 3,
-    async drain(timeoutMs: number): Promise<boolean> {
-      closed = true;
+    async drain(timeoutMs: number, keepOpen = false): Promise<boolean> {
+      closed = !keepOpen;
       const deadline = Date.now() + timeoutMs;
       while (queue.length > 0 && Date.now() < deadline) {
         if (timer) clearTimeout(timer);

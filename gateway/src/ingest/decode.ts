@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { type DeviceError, type PayloadOf, type UpChannel, catalogue, schemaOf } from '../contracts';
 
 export type Decoded<N extends UpChannel> =
-  | { ok: true; payload: PayloadOf<N>; eventId: string; ts: string }
+  /** ownId: the device sent the event id (presence has none; its id is made from the channel and timestamp). */
+  | { ok: true; payload: PayloadOf<N>; eventId: string; ownId: boolean; ts: string }
   | { ok: false; code: DeviceError['code']; message: string; issues?: DeviceError['issues'] };
 
 function issuesOf(err: z.ZodError): NonNullable<DeviceError['issues']> {
@@ -27,5 +28,5 @@ export function decode<N extends UpChannel>(name: N, payload: Buffer, maxBytes: 
   const data = parsed.data;
   // Presence carries no event id: its timestamp identifies it (a retained copy sent again is the same event).
   const eventId = data.eventId ?? `${name}:${data.ts}`;
-  return { ok: true, payload: data, eventId, ts: data.ts };
+  return { ok: true, payload: data, eventId, ownId: data.eventId !== undefined, ts: data.ts };
 }

@@ -2,8 +2,8 @@ import { LRUCache } from 'lru-cache';
 import type { DeviceError, UpChannel } from '../contracts';
 import { catalogue } from '../contracts';
 import type { DeviceIdentity, IngestOutcome } from '../broker';
-import type { Bus, IngestedEvent } from '../bus';
-import type { EventWriter } from '../db/event-writer';
+import type { Bus, DeviceHealth, IngestedEvent } from '../bus';
+import type { EventWriter, WriteResult } from '../db/event-writer';
 import { isoStored } from '../db/time';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -17,6 +17,8 @@ export interface IngestSettings {
   badPayloadWindowSec: number;
   qos0RatePerSec: number;
   qos0Burst: number;
+  /** An alarm press not committed after this long goes to the guard station anyway, marked unsaved. */
+  unsavedAfterMs: number;
 }
 
 export interface IngestDeps {
@@ -64,17 +66,24 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
       entry.raisedAt = t;
       const health = { type: 'invalid_payloads', deviceId, count: entry.times.length, windowSec: settings.badPayloadWindowSec, at } as const;
       log.warn(health, 'device keeps sending invalid payloads');
-      persistHealth(deviceId, `health:invalid_payloads:${t}`, health, at);
-      bus.emit('device-health', health);
+      persistHealth(`health:invalid_payloads:${t}`, health);
     }
   }
 
-  /** Health observations are stored like device events, so none is lost before the alert engine sees it. */
-  function persistHealth(deviceId: string, eventId: string, body: object, at: Date) {
-    const ts = isoStored(at);
+  /**
+   * Health observations are stored like device events, with their alert outbox row, and go on the bus once
+   * committed: none is lost before the alert engine has judged it.
+   */
+  function persistHealth(eventId: string, health: DeviceHealth) {
+    const ts = isoStored(health.at);
     writer
-      .write({ deviceId, eventId, channel: 'gateway/health', payload: JSON.stringify(body), deviceTime: ts, receivedAt: ts })
-      .catch((err: unknown) => log.error({ err, deviceId }, 'could not store a device health event'));
+      .write({ deviceId: health.deviceId, eventId, channel: 'gateway/health', payload: JSON.stringify(health), deviceTime: ts, receivedAt: ts })
+      .then(
+        (r) => {
+          if (r.status !== 'duplicate') bus.emit('device-health', { ...health, outboxId: r.outboxId });
+        },
+        (err: unknown) => log.error({ err, deviceId: health.deviceId }, 'could not store a device health event'),
+      );
   }
 
   function checkClock(device: DeviceIdentity, deviceTime: Date, receivedAt: Date) {
@@ -83,8 +92,28 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     driftFlagged.set(device.id, true);
     const health = { type: 'clock_drift', deviceId: device.id, driftSec, at: receivedAt } as const;
     log.warn(health, 'device clock drifts beyond tolerance');
-    persistHealth(device.id, `health:clock_drift:${receivedAt.getTime()}`, health, receivedAt);
-    bus.emit('device-health', health);
+    persistHealth(`health:clock_drift:${receivedAt.getTime()}`, health);
+  }
+
+  /**
+   * A one-key alarm must reach a guard even while the database cannot commit (locked, disk full): if its write has
+   * not committed in `unsavedAfterMs`, the alarm goes on the bus as unsaved (the guard station shows it, marked
+   * 未保存), and as saved once it is stored. The device gets no PUBACK before that, so it keeps resending it.
+   */
+  function announceIfUnsaved(deviceId: string, eventId: string, at: Date, write: Promise<WriteResult>) {
+    let announced = false;
+    const timer = setTimeout(() => {
+      announced = true;
+      log.warn({ deviceId, eventId }, 'alarm press not stored yet; shown to the guard station as unsaved');
+      bus.emit('unsaved-alarm', { state: 'unsaved', deviceId, eventId, at });
+    }, settings.unsavedAfterMs);
+    write.then(
+      () => {
+        clearTimeout(timer);
+        if (announced) bus.emit('unsaved-alarm', { state: 'saved', deviceId, eventId, at });
+      },
+      () => clearTimeout(timer),
+    );
   }
 
   async function ingest(device: DeviceIdentity, name: UpChannel, topic: string, payload: Buffer, qos: number): Promise<IngestOutcome> {
@@ -118,14 +147,23 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     // TypeScript cannot tie `name` to `decoded.payload` for a generic channel; decode() validated the pair.
     // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
     const event = { deviceId: device.id, kind: device.kind, name, payload: decoded.payload, deviceTime, receivedAt } as IngestedEvent;
-    const publish = (result: 'stored' | 'duplicate') => {
-      if (result === 'duplicate') {
+    const publish = (result: WriteResult) => {
+      if (result.status === 'duplicate') {
         metrics.ingestDuplicates.inc();
         return;
       }
       metrics.ingestAccepted.inc({ channel: name });
-      bus.emit('device-event', event);
+      // Same id, other content: a new event (stored under a derived id), and, when the id is the device's own, a
+      // device whose counter went back. (A presence's id is its timestamp: an online status and a Will composed in
+      // the same second share it without anything being wrong.)
+      if (result.status === 'reused' && decoded.ownId) {
+        metrics.ingestReusedIds.inc();
+        log.warn({ deviceId: device.id, eventId: decoded.eventId, storedAs: result.eventId }, 'device reused an event id with new content');
+        persistHealth(`health:event_id_reused:${result.eventId}`, { type: 'event_id_reused', deviceId: device.id, eventId: decoded.eventId, at: receivedAt });
+      }
+      bus.emit('device-event', { ...event, outboxId: result.outboxId });
     };
+    if (name === 'alarmPress' && qos > 0) announceIfUnsaved(device.id, decoded.eventId, receivedAt, write);
     if (qos === 0) {
       // At most once: nothing to acknowledge, so don't hold the device's stream for the commit.
       write.then(publish, (err: unknown) => log.warn({ err, deviceId: device.id }, 'QoS 0 event not stored'));

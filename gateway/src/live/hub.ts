@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Alert } from '../contracts/api/alerts';
-import { LiveAlertChange, type LiveEventName, LiveHeartbeat, LiveHello, LiveSnapshot } from '../contracts/live';
+import { LiveAlertChange, type LiveEventName, LiveHeartbeat, LiveHello, LiveSnapshot, LiveStatus, LiveUnsaved } from '../contracts/live';
 import type { StoredChange } from '../db/alerts';
 import type { Logger } from '../log';
 
@@ -47,6 +47,9 @@ export function frame(event: LiveEventName, data: unknown, id?: number): string 
 export class LiveHub {
   private readonly clients = new Map<string, Client>();
   private timer: NodeJS.Timeout | null = null;
+  /** Alarms shown unsaved and not stored yet (a screen that connects meanwhile gets them after hello). */
+  private readonly unsavedAlarms = new Map<string, string>();
+  private statusFrame: string | null = null;
 
   constructor(
     private readonly opts: HubOptions,
@@ -80,7 +83,7 @@ export class LiveHub {
       serverTime: this.deps.now().toISOString(),
     });
     // retry: how long EventSource waits before reconnecting after a drop.
-    res.write(`retry: 2000\n${frame('hello', hello)}`);
+    res.write(`retry: 2000\n${frame('hello', hello)}${this.statusFrame ?? ''}${[...this.unsavedAlarms.values()].join('')}`);
     return { client, upto: lastId, alerts };
   }
 
@@ -109,6 +112,31 @@ export class LiveHub {
       c.heldBytes += f.length;
       if (c.heldBytes + c.res.writableLength > this.opts.maxBufferBytes) this.drop(c, 'slow');
     }
+  }
+
+  /** The database's write health (the guard station's banner): remembered for screens that connect later. */
+  status(s: LiveStatus): void {
+    this.statusFrame = frame('status', LiveStatus.parse(s));
+    this.broadcast(this.statusFrame);
+  }
+
+  /** An alarm not stored yet (state unsaved), or stored since (saved). Outside the change log: no id. */
+  unsaved(u: LiveUnsaved): void {
+    const f = frame('unsaved', LiveUnsaved.parse(u));
+    const key = `${u.deviceId}\0${u.eventId}`;
+    if (u.state === 'unsaved') {
+      // Bounded: the device's resends of one press share a key; a storm of distinct unsaved presses keeps the latest.
+      if (this.unsavedAlarms.size >= 1_000 && !this.unsavedAlarms.has(key)) {
+        const oldest = this.unsavedAlarms.keys().next();
+        if (!oldest.done) this.unsavedAlarms.delete(oldest.value);
+      }
+      this.unsavedAlarms.set(key, f);
+    } else this.unsavedAlarms.delete(key);
+    this.broadcast(f);
+  }
+
+  private broadcast(f: string): void {
+    for (const c of this.clients.values()) this.write(c, f);
   }
 
   /** A supervised client (`?ack=1`) proves it is still reading. */

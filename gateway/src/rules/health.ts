@@ -32,6 +32,21 @@ export function healthRule(h: DeviceHealth): Decision[] {
           mode: 'state',
         },
       ];
+    case 'event_id_reused':
+      // The counter went backwards (a reset after a reboot): each occurrence is counted on one open alert.
+      return [
+        {
+          kind: 'raise',
+          type: 'event_id_reused',
+          severity: 'warning',
+          key: keyOf('event_id_reused', h.deviceId),
+          deviceId: h.deviceId,
+          householdId: null,
+          at: h.at,
+          detail: { eventId: h.eventId },
+          mode: 'event',
+        },
+      ];
   }
 }
 

@@ -87,6 +87,9 @@ export const TYPES: Record<AlertType, TypeSpec> = {
   low_battery: { category: 'maintenance', latched: false, onEnd: 'clear', onSite: false },
   invalid_payloads: { category: 'maintenance', latched: false, onEnd: 'clear', onSite: false },
   clock_drift: { category: 'maintenance', latched: false, onEnd: 'clear', onSite: false },
+  event_id_reused: { category: 'maintenance', latched: false, onEnd: 'record', onSite: false },
+  // An alarm button pressing many times a second: stuck, broken or played with. Someone must go and look.
+  press_storm: { category: 'maintenance', latched: false, onEnd: 'record', onSite: true },
   welfare_check: { category: 'welfare', latched: false, onEnd: 'clear', onSite: false },
 };
 

@@ -17,6 +17,8 @@ export const AlertType = z.enum([
   'low_battery',
   'invalid_payloads',
   'clock_drift',
+  'event_id_reused',
+  'press_storm',
   'welfare_check',
 ]);
 export type AlertType = z.infer<typeof AlertType>;
