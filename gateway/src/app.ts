@@ -167,7 +167,11 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     ready,
     asyncapi: asyncApiDocument,
     sessions,
-    loginPerMinute: config.LOGIN_RATE_PER_MINUTE,
+    loginLimits: {
+      perAddressAndName: config.LOGIN_RATE_PER_MINUTE,
+      perAddress: config.LOGIN_RATE_PER_ADDRESS_PER_MINUTE,
+      perName: config.LOGIN_RATE_PER_NAME_PER_MINUTE,
+    },
     // The UI's catch-all comes last: every API route is registered before it.
     routes: [access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });

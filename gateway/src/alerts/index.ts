@@ -9,6 +9,7 @@ import { alertRepo } from '../db/alerts';
 import { notificationRepo } from '../db/notifications';
 import { LiveHub } from '../live/hub';
 import { liveRoutes } from '../live/routes';
+import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import { alarmRules } from '../rules/alarm';
 import { createActions } from './actions';
@@ -71,6 +72,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       onDrop: (reason) => metrics.liveDropped.inc({ reason }),
     },
   );
+  const tickets = new StreamTickets({ ttlMs: config.LIVE_TICKET_TTL_SEC * 1000, max: 10_000 });
   const store: AlertStore = new AlertStore(repo, log, (change, outbox) => {
     hub.publish(change);
     metrics.changes.inc({ action: change.action, type: change.alert.type });
@@ -142,7 +144,11 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   return {
     async routes(app) {
       await alertRoutes({ repo, actions })(app);
-      await liveRoutes({ hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS })(app);
+      await liveRoutes({
+        hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS,
+        maxPerUser: config.LIVE_MAX_CLIENTS_PER_USER,
+        tickets,
+      })(app);
     },
     idle: () => {
       lifecycle.flush();

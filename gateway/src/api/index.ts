@@ -5,7 +5,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Sessions } from '../auth/sessions';
-import { registerAuth } from './auth';
+import { type LoginLimits, registerAuth } from './auth';
 import { registerErrorHandler } from './errors';
 import type { ReadyReport } from '../contracts/api/ops';
 import { registerHealthRoutes } from './health';
@@ -16,7 +16,7 @@ export interface HttpDeps {
   ready: () => ReadyReport;
   asyncapi: () => object;
   sessions: Sessions;
-  loginPerMinute: number;
+  loginLimits: LoginLimits;
   /** Feature routes (access, alerts, live, …) registered after auth, so they can use requireRole. */
   routes?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
@@ -54,7 +54,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, deps);
-  await registerAuth(app, deps.sessions, { loginPerMinute: deps.loginPerMinute });
+  await registerAuth(app, deps.sessions, deps.loginLimits);
   for (const register of deps.routes ?? []) await register(app);
   app.get('/asyncapi.json', { schema: { tags: ['ops'], summary: 'AsyncAPI 3 document of MQTT protocol v1' } }, async () => deps.asyncapi());
   return app;

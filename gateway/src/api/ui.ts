@@ -46,7 +46,7 @@ export function uiRoutes(dir: string, log: Logger) {
 
 /**
  * The app loads only its own files and talks only to this gateway. `no-referrer`: the live stream's URL carries
- * the token (EventSource cannot send headers), so no URL may leak through a Referer.
+ * a single-use ticket (EventSource cannot send headers); spent or not, no URL needs to leak through a Referer.
  */
 const SECURITY_HEADERS = {
   'content-security-policy':

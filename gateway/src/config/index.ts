@@ -64,6 +64,10 @@ export const ConfigSchema = z
     SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
     /** Login attempts per address and user name per minute before 429. */
     LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(5),
+    /** Login attempts per address per minute, any user names (unknown ones included), before 429. */
+    LOGIN_RATE_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    /** Login attempts per user name per minute from all addresses together before 429. */
+    LOGIN_RATE_PER_NAME_PER_MINUTE: z.coerce.number().int().min(1).default(20),
     /** A device message body larger than this is refused with payload_too_large (the MQTT packet limit is above). */
     INGEST_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1024 * 1024).default(8 * 1024),
     /** Group commit: at most this many events per transaction, started at most this long after the first arrives. */
@@ -158,6 +162,10 @@ export const ConfigSchema = z
     /** Bytes waiting for one slow client before it is dropped (it reconnects and resumes from Last-Event-ID). */
     LIVE_CLIENT_MAX_BUFFER_KB: z.coerce.number().int().min(16).default(1_024),
     LIVE_MAX_CLIENTS: z.coerce.number().int().min(1).default(50),
+    /** Streams one user may hold at once; their newest replaces their oldest (one token cannot take every slot). */
+    LIVE_MAX_CLIENTS_PER_USER: z.coerce.number().int().min(1).default(3),
+    /** A live-stream ticket (POST /api/v1/live/ticket) must be used within this long, and works once. */
+    LIVE_TICKET_TTL_SEC: z.coerce.number().int().min(1).max(300).default(30),
     /** A client that missed more changes than this gets a fresh snapshot instead of the replay. */
     LIVE_REPLAY_MAX: z.coerce.number().int().min(1).default(10_000),
     /** The built guard station (npm run build:ui), served at `/` when its index.html exists; empty: API only. */
