@@ -17,6 +17,8 @@ import type { DeviceKind } from './contracts';
 import { asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
+import { runDataMigrations } from './db/data-migrations';
+import { looseDirectory } from './db/files';
 import { loadOrCreateCredentialKey } from './db/seed/credential-key';
 import { createPresenceWriter } from './db/presence';
 import { isoStored } from './db/time';
@@ -58,6 +60,8 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const db = await openDb(databasePath(config));
   const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
+  if (looseDirectory(dirname(db.path))) log.warn({ dir: dirname(db.path) }, 'the data directory is open to group or others: chmod 700 it');
+  for (const m of runDataMigrations(db.raw, credentialKey.key)) log.info({ migration: m.name, rows: m.rows }, 'data migration applied');
   const devices = deviceRepo(db);
   const bus = new Bus();
   const writer = createEventWriter(db.raw, {
@@ -83,6 +87,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       badPayloadWindowSec: config.BAD_PAYLOAD_WINDOW_SEC,
       qos0RatePerSec: config.QOS0_RATE_PER_SEC,
       qos0Burst: config.QOS0_BURST,
+      credentialKey: credentialKey.key,
     },
     {
       writer,

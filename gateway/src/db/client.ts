@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, tightenDatabaseFiles } from './files';
 import { PrismaClient } from './generated/client';
 
 export type { PrismaClient };
@@ -26,7 +26,8 @@ export class SchemaMissingError extends Error {
 }
 
 export async function openDb(path: string): Promise<Db> {
-  mkdirSync(dirname(path), { recursive: true });
+  ensurePrivateDir(dirname(path));
+  tightenDatabaseFiles(path);
   const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${path}` }) });
   for (const p of PRAGMAS) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
   const raw = new Database(path);
