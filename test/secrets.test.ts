@@ -1,9 +1,12 @@
+import { chmodSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcceleratedClock } from '../devices-sim/src/clock';
 import { FaceTerminal, mqttLinks } from '../devices-sim/src/devices';
 import { lookupHash } from '../gateway/src/auth/hash';
+import { SchemaMissingError, openDb } from '../gateway/src/db/client';
 import { CredentialEnrolled } from '../gateway/src/contracts/api/credentials';
 import { PassCreated } from '../gateway/src/contracts/api/passes';
 import { LiveTicketReply } from '../gateway/src/contracts/live';
@@ -164,6 +167,26 @@ describe('secrets never reach a log line or a row in clear', () => {
   });
 });
 
+describe('files at rest', () => {
+  it('keeps the database, its WAL and the key owner-only, and creates the data directory owner-only', async () => {
+    const existing = freshDatabase();
+    chmodSync(existing.dbFile, 0o644);
+    const t = await startGateway({}, existing);
+    try {
+      const mode = (p: string) => statSync(p).mode & 0o777;
+      expect(mode(t.dbFile)).toBe(0o600);
+      expect(mode(`${t.dbFile}-wal`)).toBe(0o600);
+      expect(mode(join(t.dir, 'credential.key'))).toBe(0o600);
+      const fresh = join(t.dir, 'new-data', 'linli.db');
+      await expect(openDb(fresh)).rejects.toThrow(SchemaMissingError);
+      expect(mode(dirname(fresh))).toBe(0o700);
+    } finally {
+      await t.close();
+      rmSync(existing.dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('data migration of stored access requests', () => {
   it('rewrites rows stored with clear credential values once, at start, keeping their hash', async () => {
     const existing = freshDatabase();
@@ -190,6 +213,7 @@ describe('data migration of stored access requests', () => {
       expect(await t.gw.db.prisma.dataMigration.findMany()).toEqual([expect.objectContaining({ name: 'access-request-credential-hash' })]);
     } finally {
       await t.close();
+      rmSync(existing.dir, { recursive: true, force: true });
     }
   });
 });
