@@ -13,6 +13,7 @@ import { createSessions } from './auth/sessions';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
+import { addressMatcher } from './config/addresses';
 import type { DeviceKind } from './contracts';
 import { asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
@@ -172,6 +173,22 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     ready,
     asyncapi: asyncApiDocument,
     sessions,
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    trustedProxies: config.HTTP_TRUSTED_PROXIES,
+    server: {
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+      idleTimeoutMs: config.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.HTTP_KEEPALIVE_TIMEOUT_MS,
+      maxHeaderBytes: config.HTTP_MAX_HEADER_BYTES,
+      maxConnections: config.HTTP_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: config.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+      isTrustedProxy: addressMatcher(config.HTTP_TRUSTED_PROXIES),
+      ...(config.HTTP_TLS_CERT_FILE && config.HTTP_TLS_KEY_FILE
+        ? { tls: { cert: readFileSync(config.HTTP_TLS_CERT_FILE), key: readFileSync(config.HTTP_TLS_KEY_FILE) } }
+        : {}),
+      onRefused: (reason) => metrics.httpConnectionsRefused.inc({ reason }),
+    },
     loginLimits: {
       perAddressAndName: config.LOGIN_RATE_PER_MINUTE,
       perAddress: config.LOGIN_RATE_PER_ADDRESS_PER_MINUTE,

@@ -9,6 +9,7 @@ import { type LoginLimits, registerAuth } from './auth';
 import { registerErrorHandler } from './errors';
 import type { ReadyReport } from '../contracts/api/ops';
 import { registerHealthRoutes } from './health';
+import { type HttpServerLimits, httpServerFactory } from './server';
 
 export interface HttpDeps {
   log: Logger;
@@ -17,6 +18,11 @@ export interface HttpDeps {
   asyncapi: () => object;
   sessions: Sessions;
   loginLimits: LoginLimits;
+  /** Socket bounds and optional TLS (api/server.ts). */
+  server: HttpServerLimits;
+  bodyLimit: number;
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); empty: none. */
+  trustedProxies: readonly string[];
   /** Feature routes (access, alerts, live, …) registered after auth, so they can use requireRole. */
   routes?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
@@ -26,10 +32,12 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = deps.log.child({ module: 'http' });
   const app = Fastify({
     loggerInstance,
-    bodyLimit: 64 * 1024,
+    bodyLimit: deps.bodyLimit,
+    serverFactory: httpServerFactory(deps.server),
     // A guard-room box under a reconnect storm can be slow to start; Fastify's 10 s default then aborts the start.
     pluginTimeout: 120_000,
-    trustProxy: false,
+    // req.ip is then the client's address as the trusted proxy reports it (throttles, logs).
+    trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertType } from '../contracts/api/alerts';
+import { AddressList } from './addresses';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().positive();
@@ -34,6 +35,25 @@ export const ConfigSchema = z
       .default('file:./data/linli.db'),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: port.default(8080),
+    /** HTTPS instead of HTTP when both files are given (PEM). */
+    HTTP_TLS_CERT_FILE: z.string().optional(),
+    HTTP_TLS_KEY_FILE: z.string().optional(),
+    /**
+     * Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR blocks). Empty: the socket's
+     * address is the client's. Throttles, logs and audit then see the real client behind the proxy.
+     */
+    HTTP_TRUSTED_PROXIES: AddressList,
+    /** The whole request (headers and body) must arrive within this long; a slow trickle is cut off. */
+    HTTP_REQUEST_TIMEOUT_MS: ms.default(30_000),
+    HTTP_HEADERS_TIMEOUT_MS: ms.default(10_000),
+    /** A socket silent both ways this long is closed (longer than LIVE_HEARTBEAT_SEC: the live stream stays open). */
+    HTTP_IDLE_TIMEOUT_MS: ms.default(60_000),
+    HTTP_KEEPALIVE_TIMEOUT_MS: ms.default(5_000),
+    HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+    HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+    /** Open HTTP connections in total and from one address (trusted proxies exempt) before new ones are closed. */
+    HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(2_048),
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(128),
     MQTT_HOST: z.string().default('0.0.0.0'),
     MQTT_PORT: port.default(1883),
     /** MQTT over TLS is enabled when both files are given. */
@@ -174,6 +194,14 @@ export const ConfigSchema = z
   .refine((c) => (c.TLS_CERT_FILE === undefined) === (c.TLS_KEY_FILE === undefined), {
     message: 'TLS_CERT_FILE and TLS_KEY_FILE must be given together',
     path: ['TLS_CERT_FILE'],
+  })
+  .refine((c) => (c.HTTP_TLS_CERT_FILE === undefined) === (c.HTTP_TLS_KEY_FILE === undefined), {
+    message: 'HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE must be given together',
+    path: ['HTTP_TLS_CERT_FILE'],
+  })
+  .refine((c) => c.HTTP_IDLE_TIMEOUT_MS > c.LIVE_HEARTBEAT_SEC * 1000, {
+    message: 'HTTP_IDLE_TIMEOUT_MS must be longer than LIVE_HEARTBEAT_SEC, or quiet live streams are cut',
+    path: ['HTTP_IDLE_TIMEOUT_MS'],
   })
   .refine((c) => !c.ALERT_DISABLED_TYPES.includes('alarm_press'), {
     message: 'the one-key alarm (alarm_press) can never be disabled (GB 50394)',
