@@ -134,7 +134,9 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       maxTopicLevels: config.MQTT_MAX_TOPIC_LEVELS,
       offlineQueueLimit: config.MQTT_OFFLINE_QUEUE_LIMIT,
       authFailLimit: config.AUTH_FAIL_LIMIT,
+      authFailAddressLimit: config.AUTH_FAIL_ADDRESS_LIMIT,
       authFailWindowMs: config.AUTH_FAIL_WINDOW_MS,
+      maxKeepaliveSec: config.MQTT_MAX_KEEPALIVE_SEC,
     },
     {
       authenticate: createDeviceAuth(devices, credentialKey.key),

@@ -3,12 +3,12 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { LRUCache } from 'lru-cache';
 import { DeviceId, type DownChannel, type PayloadOf, catalogue, topicFor } from '../contracts';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { type DeviceIdentity, decidePublish, decideSubscribe } from './acl';
 import { guardStream } from './frame-guard';
+import { LoginThrottle } from './login-throttle';
 import { boundedPersistence } from './offline-queue';
 import type { BrokerPorts } from './ports';
 
@@ -21,7 +21,10 @@ export interface BrokerOptions {
   maxTopicLevels: number;
   offlineQueueLimit: number;
   authFailLimit: number;
+  authFailAddressLimit: number;
   authFailWindowMs: number;
+  /** CONNECTs asking for no keepalive or a longer one are refused (a half-open socket is found within 1.5× this). */
+  maxKeepaliveSec: number;
 }
 
 const LISTEN_BACKLOG = 8_192;
@@ -53,19 +56,13 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   const identities = new WeakMap<Client, DeviceIdentity>();
   const addresses = new WeakMap<object, string>();
   const live = new Map<string, Client>();
-  const failures = new LRUCache<string, { count: number }>({ max: 20_000, ttl: opts.authFailWindowMs });
+  const throttle = new LoginThrottle({ perClientLimit: opts.authFailLimit, perAddressLimit: opts.authFailAddressLimit, windowMs: opts.authFailWindowMs });
   const queue = boundedPersistence(opts.offlineQueueLimit, (clientId) => {
     metrics.mqttOfflineDropped.inc();
     log.warn({ deviceId: clientId }, 'offline queue full, message dropped');
   });
 
   const addressOf = (client: Client) => addresses.get(client.conn) ?? 'unknown';
-
-  function recordFailure(address: string) {
-    const entry = failures.get(address) ?? { count: 0 };
-    entry.count++;
-    failures.set(address, entry, { noUpdateTTL: entry.count > 1 });
-  }
 
   const aedes = await Aedes.createBroker({
     persistence: queue.persistence,
@@ -77,13 +74,14 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     concurrency: 200,
     drainTimeout: 5_000,
     heartbeatInterval: 60_000,
+    keepaliveLimit: opts.maxKeepaliveSec,
 
-    preConnect(client, _packet, callback) {
+    preConnect(client, packet, callback) {
       const address = addressOf(client);
-      const entry = failures.get(address);
-      if (entry && entry.count >= opts.authFailLimit) {
+      const verdict = throttle.check(address, packet.clientId);
+      if (verdict.refused) {
         metrics.mqttThrottled.inc();
-        log.warn({ address }, 'connection refused: too many failed logins from this address');
+        log.warn({ address, clientId: packet.clientId, scope: verdict.scope }, 'connection refused: too many failed logins');
         // An Error, or Aedes leaves the socket open.
         callback(new Error('too many failed logins'), false);
         return;
@@ -94,7 +92,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     authenticate(client, username, password, done) {
       const address = addressOf(client);
       const fail = (code: 2 | 4 | 5, reason: string) => {
-        recordFailure(address);
+        throttle.failed(address, id);
         metrics.mqttAuthFailures.inc({ reason });
         log.warn({ clientId: client.id, address, reason }, 'mqtt login refused');
         done(authError(code, reason), false);
@@ -120,7 +118,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
             metrics.mqttDuplicateIds.inc({ deviceId: id });
             log.warn({ deviceId: id, address }, 'device id already connected: possible cloned device, taking over');
           }
-          failures.delete(address);
+          throttle.succeeded(address, id);
           identities.set(client, result.device);
           done(null, true);
         },

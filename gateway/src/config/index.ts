@@ -69,8 +69,14 @@ export const ConfigSchema = z
     MQTT_MAX_TOPIC_LEVELS: z.coerce.number().int().min(4).max(32).default(8),
     /** QoS 1 messages kept for an offline persistent-session device; older ones are dropped and counted. */
     MQTT_OFFLINE_QUEUE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(200),
-    /** Failed logins from one address within the window before that address is refused outright. */
+    /**
+     * Failed MQTT logins of one client id from one address within the window before that pair is refused (other
+     * devices behind the same NAT or load balancer are not affected), and from one address over all client ids.
+     */
     AUTH_FAIL_LIMIT: z.coerce.number().int().min(1).default(10),
+    AUTH_FAIL_ADDRESS_LIMIT: z.coerce.number().int().min(1).default(100),
+    /** CONNECT with keepalive 0 or above this is refused: a dead device's socket is found within 1.5× this. */
+    MQTT_MAX_KEEPALIVE_SEC: z.coerce.number().int().min(10).max(65_535).default(900),
     AUTH_FAIL_WINDOW_MS: ms.default(60_000),
     /** HMAC key for credential look-up hashes (cards, PINs, pass codes). Generated into the data dir if unset. */
     CREDENTIAL_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
