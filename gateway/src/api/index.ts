@@ -42,6 +42,11 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  // API replies carry tokens, PINs, pass codes and personal data: no browser or proxy cache may keep one. Routes
+  // that need another policy (the live stream) set their own.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/api/')) void reply.header('cache-control', 'no-store');
+  });
 
   await app.register(swagger, {
     openapi: {
