@@ -176,6 +176,8 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     asyncapi: asyncApiDocument,
     sessions,
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    docs: config.DOCS_ENABLED,
+    metricsAccess: { public: config.METRICS_PUBLIC, ...(config.METRICS_TOKEN !== undefined ? { token: config.METRICS_TOKEN } : {}) },
     trustedProxies: config.HTTP_TRUSTED_PROXIES,
     server: {
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,

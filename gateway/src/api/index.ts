@@ -8,7 +8,8 @@ import type { Sessions } from '../auth/sessions';
 import { type LoginLimits, registerAuth } from './auth';
 import { registerErrorHandler } from './errors';
 import type { ReadyReport } from '../contracts/api/ops';
-import { registerHealthRoutes } from './health';
+import { registerSecurityHeaders } from './headers';
+import { type MetricsAccess, registerHealthRoutes } from './health';
 import { type HttpServerLimits, httpServerFactory } from './server';
 
 export interface HttpDeps {
@@ -23,6 +24,9 @@ export interface HttpDeps {
   bodyLimit: number;
   /** Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); empty: none. */
   trustedProxies: readonly string[];
+  metricsAccess: MetricsAccess;
+  /** Swagger UI at /docs. */
+  docs: boolean;
   /** Feature routes (access, alerts, live, …) registered after auth, so they can use requireRole. */
   routes?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
@@ -42,6 +46,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  await registerSecurityHeaders(app, { tls: deps.server.tls !== undefined });
   // API replies carry tokens, PINs, pass codes and personal data: no browser or proxy cache may keep one. Routes
   // that need another policy (the live stream) set their own.
   app.addHook('onRequest', async (req, reply) => {
@@ -64,7 +69,7 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (deps.docs) await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, deps);
   await registerAuth(app, deps.sessions, deps.loginLimits);

@@ -194,6 +194,14 @@ export const ConfigSchema = z
     LIVE_TICKET_TTL_SEC: z.coerce.number().int().min(1).max(300).default(30),
     /** A client that missed more changes than this gets a fresh snapshot instead of the replay. */
     LIVE_REPLAY_MAX: z.coerce.number().int().min(1).default(10_000),
+    /** Swagger UI at /docs and the OpenAPI document at /docs/json (the API's shape, no data). */
+    DOCS_ENABLED: z.stringbool().default(true),
+    /**
+     * /metrics: served to callers on this host (loopback, not through a proxy), to admins, and to a scraper sending
+     * `Authorization: Bearer <METRICS_TOKEN>`; METRICS_PUBLIC=true serves it to anyone (device ids are in its labels).
+     */
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+    METRICS_PUBLIC: z.stringbool().default(false),
     /** The built guard station (npm run build:ui), served at `/` when its index.html exists; empty: API only. */
     UI_DIST_DIR: z.string().default('admin-ui/dist'),
   })
