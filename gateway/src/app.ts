@@ -13,7 +13,7 @@ import { createSessions } from './auth/sessions';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
-import { addressMatcher } from './config/addresses';
+import { addressMatcher, forwardedClient } from './config/addresses';
 import type { DeviceKind } from './contracts';
 import { asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
@@ -137,6 +137,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       authFailAddressLimit: config.AUTH_FAIL_ADDRESS_LIMIT,
       authFailWindowMs: config.AUTH_FAIL_WINDOW_MS,
       maxKeepaliveSec: config.MQTT_MAX_KEEPALIVE_SEC,
+      isTrustedProxy: addressMatcher(config.MQTT_TRUSTED_PROXIES),
     },
     {
       authenticate: createDeviceAuth(devices, credentialKey.key),
@@ -202,6 +203,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     routes: [access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
 
+  const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);
   // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MQTT_MAX_PACKET_BYTES + 8 });
   http.server.on('upgrade', (req, socket, head) => {
@@ -210,7 +212,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      broker.handleStream(createWebSocketStream(ws), req.socket.remoteAddress ?? 'unknown', req);
+      broker.handleStream(createWebSocketStream(ws), forwardedClient(req.socket.remoteAddress ?? 'unknown', req.headers['x-forwarded-for'], httpProxy), req);
     });
   });
 

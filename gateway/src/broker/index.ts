@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics';
 import { type DeviceIdentity, decidePublish, decideSubscribe } from './acl';
 import { guardStream } from './frame-guard';
 import { LoginThrottle } from './login-throttle';
+import { takeProxyHeader } from './proxy-protocol';
 import { boundedPersistence } from './offline-queue';
 import type { BrokerPorts } from './ports';
 
@@ -25,6 +26,8 @@ export interface BrokerOptions {
   authFailWindowMs: number;
   /** CONNECTs asking for no keepalive or a longer one are refused (a half-open socket is found within 1.5× this). */
   maxKeepaliveSec: number;
+  /** Load balancers whose connections start with a PROXY header (plain TCP listener); nobody else's are read so. */
+  isTrustedProxy: (address: string) => boolean;
 }
 
 const LISTEN_BACKLOG = 8_192;
@@ -225,6 +228,22 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     handleStream(socket, socket.remoteAddress ?? 'unknown');
   }
 
+  /** The plain TCP listener: behind a trusted load balancer the device's address comes in a PROXY header. */
+  function onTcpSocket(socket: Socket) {
+    const peer = socket.remoteAddress ?? 'unknown';
+    if (!opts.isTrustedProxy(peer)) return onSocket(socket);
+    socket.setNoDelay(true);
+    takeProxyHeader(socket, opts.connectTimeoutMs, (outcome) => {
+      if (!outcome.ok) {
+        log.warn({ address: peer, reason: outcome.reason }, 'connection from a trusted proxy without a valid PROXY header');
+        socket.destroy();
+        return;
+      }
+      handleStream(socket, outcome.address ?? peer);
+      if (outcome.rest.length > 0) socket.push(outcome.rest);
+    });
+  }
+
   function listen(server: TcpServer | TlsServer, port: number, host: string): Promise<number> {
     servers.push(server);
     return new Promise((resolve, reject) => {
@@ -242,7 +261,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   return {
     aedes,
     handleStream,
-    listenTcp: (port, host) => listen(createTcpServer(onSocket), port, host),
+    listenTcp: (port, host) => listen(createTcpServer(onTcpSocket), port, host),
     listenTls: (port, host, tls) => listen(createTlsServer({ cert: tls.cert, key: tls.key }, onSocket), port, host),
     async publishTo(deviceId, name, payload) {
       const spec = catalogue[name];

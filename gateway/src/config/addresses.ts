@@ -35,3 +35,19 @@ export function addressMatcher(list: readonly string[]): (address: string) => bo
     return family !== 0 && block.check(plain, family === 6 ? 'ipv6' : 'ipv4');
   };
 }
+
+/**
+ * The client's address for a request that may have come through trusted proxies: X-Forwarded-For read from the
+ * right, skipping trusted hops, as Fastify's trustProxy does for HTTP routes (used for MQTT over WebSocket, which
+ * upgrades before Fastify sees the request).
+ */
+export function forwardedClient(peer: string, forwardedFor: string | string[] | undefined, isTrusted: (address: string) => boolean): string {
+  if (!isTrusted(peer) || forwardedFor === undefined) return peer;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((s) => s.trim()).filter((s) => isIP(s) !== 0);
+  let client = peer;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    client = hops[i] ?? client;
+    if (!isTrusted(client)) break;
+  }
+  return client;
+}

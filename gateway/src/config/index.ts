@@ -56,6 +56,11 @@ export const ConfigSchema = z
     HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(128),
     MQTT_HOST: z.string().default('0.0.0.0'),
     MQTT_PORT: port.default(1883),
+    /**
+     * TCP load balancers (comma-separated addresses or CIDR blocks) whose connections to MQTT_PORT start with a PROXY
+     * protocol v1/v2 header carrying the device's real address; required from them, never read from anyone else.
+     */
+    MQTT_TRUSTED_PROXIES: AddressList,
     /** MQTT over TLS is enabled when both files are given. */
     MQTT_TLS_PORT: port.default(8883),
     TLS_CERT_FILE: z.string().optional(),
