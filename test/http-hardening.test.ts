@@ -1,5 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +96,32 @@ describe('HTTP hardening', () => {
       expect((await rawGet(off.ports.http, '/docs/json')).status).toBe(404);
     } finally {
       await off.close();
+    }
+  });
+
+  it('serves HTTPS when HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE are given, with HSTS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'linli-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    const tls = await startGateway({ HTTP_TLS_CERT_FILE: cert, HTTP_TLS_KEY_FILE: key });
+    try {
+      const reply = await new Promise<{ status: number; hsts: unknown; body: string }>((resolve, reject) => {
+        const req = httpsRequest({ host: '127.0.0.1', port: tls.ports.http, path: '/healthz', ca: readFileSync(cert), servername: '127.0.0.1', checkServerIdentity: () => undefined }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, hsts: res.headers['strict-transport-security'], body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(reply).toMatchObject({ status: 200, body: '{"status":"ok"}' });
+      expect(reply.hsts).toMatch(/max-age=\d+/);
+      // Plain HTTP on the same port gets no answer.
+      await expect(fetch(`http://127.0.0.1:${tls.ports.http}/healthz`)).rejects.toThrow();
+    } finally {
+      await tls.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
