@@ -1,5 +1,5 @@
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { Server as TlsServer } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics';
 import { type DeviceIdentity, decidePublish, decideSubscribe } from './acl';
 import { guardStream } from './frame-guard';
 import { LoginThrottle } from './login-throttle';
-import { takeProxyHeader } from './proxy-protocol';
+import { proxiedTlsServer, takeProxyHeader } from './proxy-protocol';
 import { boundedPersistence } from './offline-queue';
 import type { BrokerPorts } from './ports';
 
@@ -26,7 +26,7 @@ export interface BrokerOptions {
   authFailWindowMs: number;
   /** CONNECTs asking for no keepalive or a longer one are refused (a half-open socket is found within 1.5× this). */
   maxKeepaliveSec: number;
-  /** Load balancers whose connections start with a PROXY header (plain TCP listener); nobody else's are read so. */
+  /** Load balancers whose connections start with a PROXY header (TCP and TLS listeners); nobody else's are read so. */
   isTrustedProxy: (address: string) => boolean;
 }
 
@@ -262,7 +262,20 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     aedes,
     handleStream,
     listenTcp: (port, host) => listen(createTcpServer(onTcpSocket), port, host),
-    listenTls: (port, host, tls) => listen(createTlsServer({ cert: tls.cert, key: tls.key }, onSocket), port, host),
+    listenTls: (port, host, tls) => listen(
+      proxiedTlsServer({
+        ...tls,
+        isTrustedProxy: opts.isTrustedProxy,
+        headerTimeoutMs: opts.connectTimeoutMs,
+        accept: (socket, address) => {
+          socket.setNoDelay(true);
+          handleStream(socket, address);
+        },
+        refuse: (peer, reason) => log.warn({ address: peer, reason }, 'connection from a trusted proxy without a valid PROXY header'),
+      }),
+      port,
+      host,
+    ),
     async publishTo(deviceId, name, payload) {
       const spec = catalogue[name];
       const body = spec.payload.parse(payload);

@@ -1,5 +1,6 @@
-import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { type Server as NetServer, createServer as createNetServer, isIP } from 'node:net';
+import { Duplex } from 'node:stream';
+import { TLSSocket, createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { Command, IPv4ProxyAddress, IPv6ProxyAddress, INETProtocol, V1ProxyProtocol, V2ProxyProtocol } from 'proxy-protocol-js';
 
 /**
@@ -98,4 +99,52 @@ export function takeProxyHeader(stream: Duplex, timeoutMs: number, done: (outcom
     return true;
   };
   stream.once('close', () => finish({ ok: false, reason: 'closed before a PROXY header' }));
+}
+
+export interface ProxiedTlsOptions {
+  cert: Buffer;
+  key: Buffer;
+  isTrustedProxy: (address: string) => boolean;
+  headerTimeoutMs: number;
+  /** A TLS connection ready for MQTT, with the device's address (the balancer's header, or the socket's own). */
+  accept: (socket: TLSSocket, address: string) => void;
+  refuse: (peer: string, reason: string) => void;
+}
+
+/**
+ * The MQTT-over-TLS listener when load balancers pass TLS through: the PROXY header comes before the TLS handshake,
+ * so it is taken off the TCP socket first and TLS runs over what follows. Connections from anyone else go to an
+ * ordinary TLS server, exactly as without trusted proxies.
+ */
+export function proxiedTlsServer(opts: ProxiedTlsOptions): NetServer {
+  const direct = createTlsServer({ cert: opts.cert, key: opts.key }, (s) => opts.accept(s, s.remoteAddress ?? 'unknown'));
+  direct.on('tlsClientError', (_err, s) => s.destroy());
+  const secureContext = createSecureContext({ cert: opts.cert, key: opts.key });
+  return createNetServer((socket) => {
+    const peer = socket.remoteAddress ?? 'unknown';
+    if (!opts.isTrustedProxy(peer)) {
+      direct.emit('connection', socket);
+      return;
+    }
+    takeProxyHeader(socket, opts.headerTimeoutMs, (outcome) => {
+      if (!outcome.ok) {
+        opts.refuse(peer, outcome.reason);
+        socket.destroy();
+        return;
+      }
+      if (outcome.rest.length > 0) socket.unshift(outcome.rest);
+      // Through a JS stream (not the socket's handle), so the bytes read with the header are not lost to TLS.
+      const tls = new TLSSocket(Duplex.from({ readable: socket, writable: socket }), { isServer: true, secureContext });
+      const timer = setTimeout(() => tls.destroy(), opts.headerTimeoutMs);
+      tls.once('secure', () => {
+        clearTimeout(timer);
+        opts.accept(tls, outcome.address ?? peer);
+      });
+      tls.once('error', () => {
+        clearTimeout(timer);
+        socket.destroy();
+      });
+      tls.once('close', () => socket.destroy());
+    });
+  });
 }
