@@ -22,7 +22,8 @@ const LAMP = { id: 'lamp-001', kind: 'streetlight', secret: 'lamp-secret-0001' }
  * 'closed'.
  */
 function loginFrom(localAddress: string, port: number, opts: IClientOptions, tls = false): Promise<number | 'closed'> {
-  const stream = () => (tls ? tlsConnect({ host: '127.0.0.1', port, localAddress, rejectUnauthorized: false }) : connect({ host: '127.0.0.1', port, localAddress }));
+  const tcp = () => connect({ host: '127.0.0.1', port, localAddress });
+  const stream = () => (tls ? tlsConnect({ socket: tcp(), rejectUnauthorized: false }) : tcp());
   const client = new mqtt.MqttClient(stream, { reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4, ...opts });
   return new Promise((resolve) => {
     client.once('connect', () => {

@@ -6,6 +6,7 @@ import { LiveAckBody, LiveAlertChange, LiveQuery, LiveTicketReply } from '../con
 import type { StoredChange } from '../db/alerts';
 import { AppError } from '../errors';
 import { principalOf, requireRole } from '../api/auth';
+import { perUser } from '../api/limits';
 import { type LiveHub, frame } from './hub';
 import type { StreamTickets } from './tickets';
 
@@ -40,6 +41,8 @@ export function liveRoutes(deps: LiveRouteDeps) {
 
     r.post('/api/v1/live/ticket', {
       preHandler: requireRole('guard', 'admin'),
+      // Tickets are held in a bounded table: one user minting them in a loop must not push out other guards' tickets.
+      config: perUser(120, 60_000),
       schema: {
         tags: ['live'],
         summary: 'A single-use ticket for one live stream (EventSource cannot send the Authorization header)',
