@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlarmButton, mqttLinks } from '../devices-sim/src/devices';
 import { AcceleratedClock } from '../devices-sim/src/clock';
 import { Alert, AlertDetail, AlertList, ResponseTimeReport } from '../gateway/src/contracts/api/alerts';
-import { LiveAlertChange, LiveHello, LiveSnapshot } from '../gateway/src/contracts/live';
+import { LiveAlertChange, LiveHello, LiveSnapshot, LiveTicketReply } from '../gateway/src/contracts/live';
 import { addPlacedDevice, api, login, tagHousehold } from './helpers/alert-fixtures';
 import { addUser } from './helpers/fixtures';
 import { type TestGateway, startGateway } from './helpers/gateway';
@@ -186,15 +186,24 @@ describe('alerts at the guard station', () => {
     expect((await api(t.httpUrl, guard, 'POST', '/api/v1/live/ack', { connectionId: 'nope' })).status).toBe(404);
   });
 
-  it('lets only guards and admins in; a query token works on the stream only', async () => {
+  it('lets only guards and admins in; a token in the URL never works, a single-use ticket opens one stream', async () => {
     await expect(SseClient.open(`${t.httpUrl}${live}`)).rejects.toMatchObject({ status: 401 });
     const resident = await login(t.httpUrl, 'r-501', 'resident-pw-1');
     await expect(SseClient.open(`${t.httpUrl}${live}`, { token: resident })).rejects.toMatchObject({ status: 403 });
     expect((await api(t.httpUrl, resident, 'GET', '/api/v1/alerts')).status).toBe(403);
-    const viaQuery = await SseClient.open(`${t.httpUrl}${live}?token=${guard}`);
-    streams.push(viaQuery);
-    await viaQuery.next((f) => f.event === 'snapshot');
+    expect((await api(t.httpUrl, resident, 'POST', '/api/v1/live/ticket')).status).toBe(403);
+    await expect(SseClient.open(`${t.httpUrl}${live}?token=${guard}`)).rejects.toMatchObject({ status: 401 });
     expect((await api(t.httpUrl, null, 'GET', `/api/v1/alerts?token=${guard}`)).status).toBe(401);
+
+    const issued = await fetch(`${t.httpUrl}/api/v1/live/ticket`, { method: 'POST', headers: { authorization: `Bearer ${guard}` } });
+    expect(issued.status).toBe(200);
+    expect(issued.headers.get('cache-control')).toBe('no-store');
+    const { ticket } = LiveTicketReply.parse(await issued.json());
+    const viaTicket = await SseClient.open(`${t.httpUrl}${live}?ticket=${ticket}`);
+    streams.push(viaTicket);
+    await viaTicket.next((f) => f.event === 'snapshot');
+    // Used up: the same URL, copied from a log or a browser history, opens nothing.
+    await expect(SseClient.open(`${t.httpUrl}${live}?ticket=${ticket}`)).rejects.toMatchObject({ status: 401 });
   });
 
   it('shows residents their own household\'s alarms and whether they were answered', async () => {

@@ -163,16 +163,51 @@ describe('embedded broker', () => {
 describe('login throttling', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startGateway({ AUTH_FAIL_LIMIT: '3', AUTH_FAIL_WINDOW_MS: '60000' });
+    t = await startGateway({ AUTH_FAIL_LIMIT: '3', AUTH_FAIL_ADDRESS_LIMIT: '8', AUTH_FAIL_WINDOW_MS: '60000' });
+    await addDevice(t.gw.db.prisma, DOOR);
+    await addDevice(t.gw.db.prisma, LAMP);
+  });
+  afterAll(() => t.close());
+
+  it('refuses a device id that kept failing, even with the right secret, while its neighbour behind the same NAT logs in', async () => {
+    for (let i = 0; i < 3; i++) expect(await refusal(t.mqttUrl, { clientId: DOOR.id, username: DOOR.id, password: 'bad' })).toBe(4);
+    expect(await refusal(t.mqttUrl, { clientId: DOOR.id, username: DOOR.id, password: DOOR.secret })).toBe('closed');
+    // Same address (127.0.0.1), another device: unaffected by its misconfigured neighbour.
+    const good = await connectClient(t.mqttUrl, { clientId: LAMP.id, username: LAMP.id, password: LAMP.secret });
+    expect(good.connected).toBe(true);
+    await good.endAsync();
+    const metrics = await (await fetch(`${t.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/linli_mqtt_throttled_connections_total [1-9]/);
+  });
+
+  it('refuses the whole address past its ceiling, and good logins in between do not reset it', async () => {
+    // 3 failures above; 5 more across other ids, with a good login after each but the last, reach the ceiling of 8.
+    const guess = (i: number) => refusal(t.mqttUrl, { clientId: `door-guess-${i}`, username: `door-guess-${i}`, password: 'bad' });
+    for (let i = 0; i < 4; i++) {
+      expect(await guess(i)).toBe(5);
+      const good = await connectClient(t.mqttUrl, { clientId: LAMP.id, username: LAMP.id, password: LAMP.secret });
+      await good.endAsync();
+    }
+    expect(await guess(4)).toBe(5);
+    expect(await refusal(t.mqttUrl, { clientId: LAMP.id, username: LAMP.id, password: LAMP.secret })).toBe('closed');
+  });
+});
+
+describe('keepalive bound', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startGateway({ MQTT_MAX_KEEPALIVE_SEC: '120' });
     await addDevice(t.gw.db.prisma, DOOR);
   });
   afterAll(() => t.close());
 
-  it('drops connections from an address after repeated failed logins, even with the right secret', async () => {
-    for (let i = 0; i < 3; i++) expect(await refusal(t.mqttUrl, { clientId: DOOR.id, username: DOOR.id, password: 'bad' })).toBe(4);
-    expect(await refusal(t.mqttUrl, { clientId: DOOR.id, username: DOOR.id, password: DOOR.secret })).toBe('closed');
-    const metrics = await (await fetch(`${t.httpUrl}/metrics`)).text();
-    expect(metrics).toMatch(/linli_mqtt_throttled_connections_total [1-9]/);
+  it('refuses a CONNECT without keepalive or with one above the bound, and accepts one within it', async () => {
+    const as = (keepalive: number) => ({ clientId: DOOR.id, username: DOOR.id, password: DOOR.secret, keepalive });
+    expect(await refusal(t.mqttUrl, as(0))).not.toBe(0);
+    expect(await refusal(t.mqttUrl, as(121))).not.toBe(0);
+    const ok = await connectClient(t.mqttUrl, as(120));
+    expect(ok.connected).toBe(true);
+    await ok.endAsync();
   });
 });
 

@@ -13,11 +13,14 @@ import { createSessions } from './auth/sessions';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
+import { addressMatcher, forwardedClient } from './config/addresses';
 import type { DeviceKind } from './contracts';
 import { asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
 import { startDbHeartbeat } from './db/heartbeat';
+import { runDataMigrations } from './db/data-migrations';
+import { looseDirectory } from './db/files';
 import { loadOrCreateCredentialKey } from './db/seed/credential-key';
 import { createPresenceWriter } from './db/presence';
 import { isoStored } from './db/time';
@@ -72,6 +75,8 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   });
   const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
+  if (looseDirectory(dirname(db.path))) log.warn({ dir: dirname(db.path) }, 'the data directory is open to group or others: chmod 700 it');
+  for (const m of runDataMigrations(db.raw, credentialKey.key)) log.info({ migration: m.name, rows: m.rows }, 'data migration applied');
   const devices = deviceRepo(db);
   const writer = createEventWriter(db.raw, {
     maxBatch: config.INGEST_BATCH_MAX,
@@ -97,6 +102,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       qos0RatePerSec: config.QOS0_RATE_PER_SEC,
       qos0Burst: config.QOS0_BURST,
       unsavedAfterMs: config.INGEST_UNSAVED_AFTER_MS,
+      credentialKey: credentialKey.key,
     },
     {
       writer,
@@ -142,11 +148,14 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       maxTopicLevels: config.MQTT_MAX_TOPIC_LEVELS,
       offlineQueueLimit: config.MQTT_OFFLINE_QUEUE_LIMIT,
       authFailLimit: config.AUTH_FAIL_LIMIT,
+      authFailAddressLimit: config.AUTH_FAIL_ADDRESS_LIMIT,
       authFailWindowMs: config.AUTH_FAIL_WINDOW_MS,
       connectConcurrency: config.MQTT_CONNECT_CONCURRENCY,
       connectQueueLimit: config.MQTT_CONNECT_QUEUE,
       connectQueueWaitMs: config.MQTT_CONNECT_QUEUE_WAIT_MS,
       presenceReconcileMs: config.MQTT_PRESENCE_RECONCILE_MS,
+      maxKeepaliveSec: config.MQTT_MAX_KEEPALIVE_SEC,
+      isTrustedProxy: addressMatcher(config.MQTT_TRUSTED_PROXIES),
     },
     {
       authenticate: createDeviceAuth(devices, credentialKey.key),
@@ -181,11 +190,34 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     ready,
     asyncapi: asyncApiDocument,
     sessions,
-    loginPerMinute: config.LOGIN_RATE_PER_MINUTE,
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    docs: config.DOCS_ENABLED,
+    metricsAccess: { public: config.METRICS_PUBLIC, ...(config.METRICS_TOKEN !== undefined ? { token: config.METRICS_TOKEN } : {}) },
+    trustedProxies: config.HTTP_TRUSTED_PROXIES,
+    server: {
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+      idleTimeoutMs: config.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.HTTP_KEEPALIVE_TIMEOUT_MS,
+      maxHeaderBytes: config.HTTP_MAX_HEADER_BYTES,
+      maxConnections: config.HTTP_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: config.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+      isTrustedProxy: addressMatcher(config.HTTP_TRUSTED_PROXIES),
+      ...(config.HTTP_TLS_CERT_FILE && config.HTTP_TLS_KEY_FILE
+        ? { tls: { cert: readFileSync(config.HTTP_TLS_CERT_FILE), key: readFileSync(config.HTTP_TLS_KEY_FILE) } }
+        : {}),
+      onRefused: (reason) => metrics.httpConnectionsRefused.inc({ reason }),
+    },
+    loginLimits: {
+      perAddressAndName: config.LOGIN_RATE_PER_MINUTE,
+      perAddress: config.LOGIN_RATE_PER_ADDRESS_PER_MINUTE,
+      perName: config.LOGIN_RATE_PER_NAME_PER_MINUTE,
+    },
     // The UI's catch-all comes last: every API route is registered before it.
     routes: [access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
 
+  const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);
   // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MQTT_MAX_PACKET_BYTES + 8 });
   http.server.on('upgrade', (req, socket, head) => {
@@ -194,7 +226,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      broker.handleStream(createWebSocketStream(ws), req.socket.remoteAddress ?? 'unknown', req);
+      broker.handleStream(createWebSocketStream(ws), forwardedClient(req.socket.remoteAddress ?? 'unknown', req.headers['x-forwarded-for'], httpProxy), req);
     });
   });
 

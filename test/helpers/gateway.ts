@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { type Gateway, buildGateway } from '../../gateway/src/app';
 import { ConfigSchema } from '../../gateway/src/config';
@@ -31,6 +32,8 @@ export async function startGateway(
   existing?: { dir: string; dbFile: string },
   /** Runs after the gateway is built and before it listens (e.g. raise an alert no client could have seen yet). */
   beforeListen?: (gw: Gateway) => Promise<void>,
+  /** Where log lines go (e.g. a test that reads the log); pino's stdout otherwise. */
+  logDestination?: DestinationStream,
 ): Promise<TestGateway> {
   const { dir, dbFile } = existing ?? freshDatabase();
   const config = Object.freeze(
@@ -45,7 +48,7 @@ export async function startGateway(
       ...env,
     }),
   );
-  const gw = await buildGateway(config, createLogger({ level: config.LOG_LEVEL }));
+  const gw = await buildGateway(config, createLogger({ level: config.LOG_LEVEL, ...(logDestination ? { destination: logDestination } : {}) }));
   await beforeListen?.(gw);
   const ports = await gw.listen();
   let closed = false;

@@ -1,4 +1,4 @@
-import { LiveAlertChange, LiveHeartbeat, LiveHello, LiveSnapshot, LiveStatus, LiveUnsaved } from '@linli/gateway/contracts/live';
+import { LiveAlertChange, LiveHeartbeat, LiveHello, LiveSnapshot, LiveStatus, LiveTicketReply, LiveUnsaved } from '@linli/gateway/contracts/live';
 
 export type LinkStatus = 'connecting' | 'live' | 'down';
 
@@ -33,7 +33,8 @@ export interface LinkOptions {
 }
 
 /**
- * The guard station's live link (docs/alerts.md, "Live stream"): EventSource with `?ack=1`, a POST /live/ack on
+ * The guard station's live link (docs/alerts.md, "Live stream"): EventSource with `?ack=1` and a single-use
+ * `?ticket=` fetched just before (the bearer token never goes into a URL), a POST /live/ack on
  * every heartbeat so the gateway can tell a dead screen, a watchdog that calls the link down after two heartbeat
  * intervals of silence, and reconnects that resume from the last change id — so no alert is ever lost, and the
  * guard sees at once when alerts could not reach the screen.
@@ -58,7 +59,7 @@ export class AlertLink {
     if (!this.stopped) return;
     this.stopped = false;
     this.watchdog = setInterval(() => this.check(), 500);
-    this.connect();
+    void this.connect();
   }
 
   stop(): void {
@@ -77,14 +78,29 @@ export class AlertLink {
     this.on.status(this.state);
   }
 
-  private connect(): void {
+  /** Each (re)connection needs a fresh ticket: EventSource's own retry would reuse a spent one and get a 401. */
+  private async connect(): Promise<void> {
     const token = this.opts.token();
     if (token === null) {
       this.on.unauthorized();
       return;
     }
+    let ticket: string;
+    try {
+      const res = await fetch('/api/v1/live/ticket', { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+      if (res.status === 401) {
+        this.on.unauthorized();
+        return;
+      }
+      if (!res.ok) throw new Error(`ticket: HTTP ${res.status}`);
+      ticket = LiveTicketReply.parse(await res.json()).ticket;
+    } catch {
+      this.fail();
+      return;
+    }
+    if (this.stopped || this.es !== null) return;
     const url = new URL('/api/v1/live/alerts', location.origin);
-    url.searchParams.set('token', token);
+    url.searchParams.set('ticket', ticket);
     url.searchParams.set('ack', '1');
     if (this.lastId !== null) url.searchParams.set('lastEventId', String(this.lastId));
     const es = new EventSource(url);
@@ -125,6 +141,7 @@ export class AlertLink {
       void this.ack();
     }));
     es.onerror = () => {
+      // Never let EventSource retry by itself: its retry would present the spent ticket again.
       if (this.es === es) this.fail();
     };
   }
@@ -167,7 +184,7 @@ export class AlertLink {
       this.retry = null;
       if (this.stopped) return;
       this.setStatus('down', { attempts });
-      this.connect();
+      void this.connect();
     }, delay);
   }
 

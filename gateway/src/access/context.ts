@@ -17,6 +17,8 @@ export interface AccessSettings extends DecideSettings, MonitorSettings {
   passbackResetMs: number;
   passMaxValidityMs: number;
   passMaxAdvanceMs: number;
+  /** Passes one user may create per hour; requests refused as invalid do not count. */
+  passesPerHour: number;
   /** The community's UTC offset in minutes (Asia/Shanghai: +480): "today" for the guard's visitor list. */
   utcOffsetMin: number;
 }

@@ -56,6 +56,7 @@ export function accessSettings(c: Config): AccessSettings {
     passbackResetMs: c.ACCESS_ANTI_PASSBACK_RESET_MIN * 60_000,
     passMaxValidityMs: c.PASS_MAX_VALIDITY_HOURS * 3_600_000,
     passMaxAdvanceMs: c.PASS_MAX_ADVANCE_DAYS * 86_400_000,
+    passesPerHour: c.PASS_CREATE_PER_HOUR,
     utcOffsetMin: 8 * 60, // Asia/Shanghai has no daylight saving time
   };
 }
@@ -113,7 +114,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   ticker.unref();
   pruner.unref();
 
-  const limits = { perMinute: config.ACCESS_API_RATE_PER_MINUTE, passesPerHour: config.PASS_CREATE_PER_HOUR };
+  const limits = { perMinute: config.ACCESS_API_RATE_PER_MINUTE };
   return {
     async routes(app) {
       registerPassRoutes(app, passes, limits);

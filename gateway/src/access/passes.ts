@@ -17,6 +17,25 @@ const invalid = (path: string, message: string) => new AppError('VALIDATION', me
 /** Visitor passes: what residents do from their phones, and the guard's list of expected visitors. */
 export function passService(ctx: AccessContext) {
   const { dir, repos } = ctx;
+  /** Creations under way per user: two at once cannot both take the last slot of the quota. */
+  const creating = new Map<string, number>();
+
+  /** Hourly quota on passes actually created (a refused request costs nothing here: it has its own per-minute limit). */
+  async function withinQuota<T>(userId: string, now: Date, create: () => Promise<T>): Promise<T> {
+    const pending = creating.get(userId) ?? 0;
+    creating.set(userId, pending + 1);
+    try {
+      const created = await repos.passes.createdSince(userId, new Date(now.getTime() - 3_600_000));
+      if (created + pending >= ctx.settings.passesPerHour) {
+        throw new AppError('RATE_LIMITED', `at most ${ctx.settings.passesPerHour} visitor passes an hour`);
+      }
+      return await create();
+    } finally {
+      const left = (creating.get(userId) ?? 1) - 1;
+      if (left <= 0) creating.delete(userId);
+      else creating.set(userId, left);
+    }
+  }
 
   function stateOf(p: PassRecord, nowMs: number): PassState {
     if (p.status === 'revoked') return 'revoked';
@@ -77,32 +96,34 @@ export function passService(ctx: AccessContext) {
       const now = ctx.now();
       const window = checkWindow(body, now);
       const allowedDoors = checkDoors(householdId, body);
-      let code = newPassCode();
-      // 10 digits and a few hundred live passes: a collision is rare, but the code must identify one pass.
-      while (dir.passByCodeHash(lookupHash(ctx.keys.credentialKey, 'pass', code))) code = newPassCode();
-      const pass: PassRecord = {
-        id: `pass-${randomBytes(9).toString('base64url')}`,
-        householdId,
-        createdBy: p.userId,
-        visitorName: body.visitorName,
-        phoneMasked: body.phone === undefined ? null : maskPhone(body.phone),
-        plate: body.plate ?? null,
-        ...window,
-        allowedDoors,
-        maxEntries: body.maxEntries ?? allowedDoors.length,
-        entriesUsed: 0,
-        codeHash: lookupHash(ctx.keys.credentialKey, 'pass', code),
-        status: 'active',
-        createdAt: now,
-        revokedAt: null,
-      };
-      await repos.passes.create(pass, { actor: actorOf(p), action: 'pass.create', entity: 'VisitorPass', entityId: pass.id, detail: { allowedDoors, validUntil: pass.validUntil.toISOString(), maxEntries: pass.maxEntries } });
-      dir.putPass(pass);
-      ctx.changed(allowedDoors);
-      const payload = qrPayload(ctx.keys.qrSigningKey, code);
-      const image = await QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
-      ctx.log.info({ passId: pass.id, householdId, doors: allowedDoors.length }, 'visitor pass created');
-      return { ...view(pass), code, qr: { payload, image } };
+      return withinQuota(p.userId, now, async () => {
+        let code = newPassCode();
+        // 10 digits and a few hundred live passes: a collision is rare, but the code must identify one pass.
+        while (dir.passByCodeHash(lookupHash(ctx.keys.credentialKey, 'pass', code))) code = newPassCode();
+        const pass: PassRecord = {
+          id: `pass-${randomBytes(9).toString('base64url')}`,
+          householdId,
+          createdBy: p.userId,
+          visitorName: body.visitorName,
+          phoneMasked: body.phone === undefined ? null : maskPhone(body.phone),
+          plate: body.plate ?? null,
+          ...window,
+          allowedDoors,
+          maxEntries: body.maxEntries ?? allowedDoors.length,
+          entriesUsed: 0,
+          codeHash: lookupHash(ctx.keys.credentialKey, 'pass', code),
+          status: 'active',
+          createdAt: now,
+          revokedAt: null,
+        };
+        await repos.passes.create(pass, { actor: actorOf(p), action: 'pass.create', entity: 'VisitorPass', entityId: pass.id, detail: { allowedDoors, validUntil: pass.validUntil.toISOString(), maxEntries: pass.maxEntries } });
+        dir.putPass(pass);
+        ctx.changed(allowedDoors);
+        const payload = qrPayload(ctx.keys.qrSigningKey, code);
+        const image = await QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
+        ctx.log.info({ passId: pass.id, householdId, doors: allowedDoors.length }, 'visitor pass created');
+        return { ...view(pass), code, qr: { payload, image } };
+      });
     },
 
     async list(p: Principal, scope: 'current' | 'all'): Promise<PassView[]> {

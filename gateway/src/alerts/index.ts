@@ -11,6 +11,7 @@ import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
 import { liveRoutes } from '../live/routes';
+import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import { createActions } from './actions';
 import { subscribeRules } from './engine';
@@ -79,6 +80,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       onDrop: (reason) => metrics.liveDropped.inc({ reason }),
     },
   );
+  const tickets = new StreamTickets({ ttlMs: config.LIVE_TICKET_TTL_SEC * 1000, max: 10_000 });
   const store: AlertStore = new AlertStore(repo, log, (change, outbox) => {
     hub.publish(change);
     metrics.changes.inc({ action: change.action, type: change.alert.type });
@@ -171,7 +173,11 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   return {
     async routes(app) {
       await alertRoutes({ repo, actions })(app);
-      await liveRoutes({ hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS })(app);
+      await liveRoutes({
+        hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS,
+        maxPerUser: config.LIVE_MAX_CLIENTS_PER_USER,
+        tickets,
+      })(app);
     },
     idle: () => {
       lifecycle.flush();

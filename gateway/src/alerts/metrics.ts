@@ -9,7 +9,7 @@ export function alertMetrics(registry: Registry) {
     outboxRecovered: new Counter({ name: 'linli_alert_outbox_swept_total', help: 'Outbox entries judged by a sweep rather than on arrival (a crash, a failed alert write)', registers }),
     open: new Gauge({ name: 'linli_alerts_open', help: 'Alerts not cleared', registers }),
     liveClients: new Gauge({ name: 'linli_live_clients', help: 'Connected live-stream clients (guard screens)', registers }),
-    liveDropped: new Counter({ name: 'linli_live_dropped_total', help: 'Live clients dropped, by reason (slow reader, no ack)', labelNames: ['reason'], registers }),
+    liveDropped: new Counter({ name: 'linli_live_dropped_total', help: 'Live clients dropped, by reason (slow reader, no ack, replaced by the same user)', labelNames: ['reason'], registers }),
   };
 }
 

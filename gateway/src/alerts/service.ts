@@ -302,7 +302,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         const stored = await store.update(a, after, found.key, { action: 'escalated', actor: 'system', at: t, note: step.reason, detail }, deps.outboxFor(after, step.toLevel, 'escalated', step.reason));
         if (stored) {
           n++;
-          log.error({ alertId: a.id, type: a.type, place: a.place.label, level: step.toLevel, target: step.target, reason: step.reason }, 'alert escalated');
+          log.error({ alertId: a.id, type: a.type, place: a.place.label, escalationLevel: step.toLevel, target: step.target, reason: step.reason }, 'alert escalated');
         }
       }
       return n;

@@ -6,8 +6,14 @@ import type { ReadyReport } from '../contracts/api/ops';
 
 describe('HTTP ops routes', () => {
   let ready: ReadyReport = { status: 'ready', checks: { database: 'ok', databaseReason: null, broker: 'ok', ingest: { state: 'ok', pending: 0 } } };
-  const sessions = { login: async () => ({ ok: false as const, reason: 'bad_credentials' as const }), resolve: async () => null, logout: async () => undefined };
-  const app = buildHttp({ log: createLogger({ level: 'silent' }), metrics: createMetrics(), ready: () => ready, asyncapi: () => ({ asyncapi: '3.0.0' }), sessions, loginPerMinute: 5 });
+  const sessions = { login: async () => ({ ok: false as const, reason: 'bad_credentials' as const, knownUser: false }), resolve: async () => null, logout: async () => undefined };
+  const app = buildHttp({ log: createLogger({ level: 'silent' }), metrics: createMetrics(), ready: () => ready, asyncapi: () => ({ asyncapi: '3.0.0' }), sessions, loginLimits: { perAddressAndName: 5, perAddress: 30, perName: 20 },
+    bodyLimit: 65_536,
+    docs: true,
+    metricsAccess: { public: false },
+    trustedProxies: [],
+    server: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, maxHeaderBytes: 16_384, maxConnections: 100, maxConnectionsPerAddress: 100, isTrustedProxy: () => false },
+  });
   beforeAll(async () => (await app).ready());
   afterAll(async () => (await app).close());
 

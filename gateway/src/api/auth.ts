@@ -6,6 +6,7 @@ import type { Role } from '../contracts';
 import { ErrorReply, LoginBody, LoginReply, Principal } from '../contracts/api/auth';
 import type { Sessions } from '../auth/sessions';
 import { AppError } from '../errors';
+import { fingerprint } from '../log';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,33 +21,53 @@ function bearer(req: FastifyRequest): string | null {
 }
 
 /**
- * Resolves the caller on every request and exposes `requireRole` for routes. Routes that a browser's EventSource
- * must reach (it cannot set headers) may opt in to a `?token=` query parameter with `allowQueryToken`.
+ * Resolves the caller on every request and exposes `requireRole` for routes. Only the Authorization header carries
+ * a token: a token in a URL reaches access logs, proxies and browser history (the live stream uses single-use
+ * tickets instead, live/tickets.ts).
  */
-export async function registerAuth(app: FastifyInstance, sessions: Sessions, opts: { loginPerMinute: number }) {
+export interface LoginLimits {
+  /** Attempts per address and user name per minute (one person mistyping). */
+  perAddressAndName: number;
+  /** Attempts per address per minute, whatever the names (spraying names, unknown ones included). */
+  perAddress: number;
+  /** Attempts per user name per minute, whatever the address (one account guessed from many addresses). */
+  perName: number;
+}
+
+export async function registerAuth(app: FastifyInstance, sessions: Sessions, limits: LoginLimits) {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
-    const q = req.routeOptions.config.allowQueryToken ? z.object({ token: z.string() }).safeParse(req.query) : null;
-    const token = bearer(req) ?? (q?.success ? q.data.token : null);
+    const token = bearer(req);
     req.principal = token ? await sessions.resolve(token) : null;
   });
 
   await app.register(rateLimit, { global: false });
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const nameOf = (req: FastifyRequest) => {
+    const parsed = LoginBody.safeParse(req.body);
+    return parsed.success ? parsed.data.username.toLowerCase() : '';
+  };
+  // After body parsing, so the keys can include the user name. Each limiter has its own counters.
+  const byName = [
+    app.createRateLimit({ max: limits.perAddressAndName, timeWindow: 60_000, keyGenerator: (req) => `login|${req.ip}|${nameOf(req)}` }),
+    app.createRateLimit({ max: limits.perName, timeWindow: 60_000, keyGenerator: (req) => `login-name|${nameOf(req)}` }),
+  ];
 
   r.post('/api/v1/auth/login', {
     config: {
-      // Per address and user name: guessing one account's password is slowed without locking out a whole guard room.
-      rateLimit: {
-        // After body parsing, so the key can include the user name.
-        hook: 'preHandler',
-        max: opts.loginPerMinute,
-        timeWindow: 60_000,
-        keyGenerator: (req: FastifyRequest) => {
-          const parsed = LoginBody.safeParse(req.body);
-          return `${req.ip}|${parsed.success ? parsed.data.username : ''}`;
-        },
-      },
+      // Per address before the body is even parsed: an address spraying names (known or not) pays no KDF beyond this.
+      rateLimit: { hook: 'onRequest', max: limits.perAddress, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => `login-addr|${req.ip}` },
+    },
+    preHandler: async (req, reply) => {
+      for (const limit of byName) {
+        const verdict = await limit(req);
+        // isAllowed means "on the allow list"; isExceeded is the verdict.
+        if (!verdict.isAllowed && verdict.isExceeded) {
+          req.log.warn({ address: req.ip, limit: verdict.max }, 'login throttled');
+          void reply.header('retry-after', Math.ceil(verdict.ttl / 1000));
+          throw new AppError('RATE_LIMITED', 'too many login attempts; wait a minute');
+        }
+      }
     },
     schema: {
       tags: ['auth'],
@@ -54,10 +75,14 @@ export async function registerAuth(app: FastifyInstance, sessions: Sessions, opt
       body: LoginBody,
       response: { 200: LoginReply, 401: ErrorReply, 429: ErrorReply },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
+    // The reply carries a token: no cache anywhere may keep it, whatever the outcome.
+    void reply.header('cache-control', 'no-store');
     const result = await sessions.login(req.body.username, req.body.password);
     if (!result.ok) {
-      req.log.warn({ username: req.body.username, reason: result.reason }, 'login refused');
+      // An unknown name may be a password typed into the wrong field: log only a fingerprint of it.
+      const username = result.knownUser ? req.body.username : fingerprint(req.body.username);
+      req.log.warn({ username, reason: result.reason }, 'login refused');
       throw new AppError('UNAUTHENTICATED', 'wrong user name or password');
     }
     req.log.info({ userId: result.reply.user.userId, role: result.reply.user.role }, 'login');
@@ -91,10 +116,4 @@ export function requireRole(...roles: Role[]) {
 export function principalOf(req: FastifyRequest): Principal {
   if (!req.principal) throw new AppError('UNAUTHENTICATED', 'log in first');
   return req.principal;
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    allowQueryToken?: boolean;
-  }
 }

@@ -5,10 +5,12 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Sessions } from '../auth/sessions';
-import { registerAuth } from './auth';
+import { type LoginLimits, registerAuth } from './auth';
 import { registerErrorHandler } from './errors';
 import type { ReadyReport } from '../contracts/api/ops';
-import { registerHealthRoutes } from './health';
+import { registerSecurityHeaders } from './headers';
+import { type MetricsAccess, registerHealthRoutes } from './health';
+import { type HttpServerLimits, httpServerFactory } from './server';
 
 export interface HttpDeps {
   log: Logger;
@@ -16,7 +18,15 @@ export interface HttpDeps {
   ready: () => ReadyReport;
   asyncapi: () => object;
   sessions: Sessions;
-  loginPerMinute: number;
+  loginLimits: LoginLimits;
+  /** Socket bounds and optional TLS (api/server.ts). */
+  server: HttpServerLimits;
+  bodyLimit: number;
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); empty: none. */
+  trustedProxies: readonly string[];
+  metricsAccess: MetricsAccess;
+  /** Swagger UI at /docs. */
+  docs: boolean;
   /** Feature routes (access, alerts, live, …) registered after auth, so they can use requireRole. */
   routes?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
@@ -26,14 +36,22 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = deps.log.child({ module: 'http' });
   const app = Fastify({
     loggerInstance,
-    bodyLimit: 64 * 1024,
+    bodyLimit: deps.bodyLimit,
+    serverFactory: httpServerFactory(deps.server),
     // A guard-room box under a reconnect storm can be slow to start; Fastify's 10 s default then aborts the start.
     pluginTimeout: 120_000,
-    trustProxy: false,
+    // req.ip is then the client's address as the trusted proxy reports it (throttles, logs).
+    trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  await registerSecurityHeaders(app, { tls: deps.server.tls !== undefined });
+  // API replies carry tokens, PINs, pass codes and personal data: no browser or proxy cache may keep one. Routes
+  // that need another policy (the live stream) set their own.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/api/')) void reply.header('cache-control', 'no-store');
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -51,10 +69,10 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (deps.docs) await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, deps);
-  await registerAuth(app, deps.sessions, { loginPerMinute: deps.loginPerMinute });
+  await registerAuth(app, deps.sessions, deps.loginLimits);
   for (const register of deps.routes ?? []) await register(app);
   app.get('/asyncapi.json', { schema: { tags: ['ops'], summary: 'AsyncAPI 3 document of MQTT protocol v1' } }, async () => deps.asyncapi());
   return app;

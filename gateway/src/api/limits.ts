@@ -3,8 +3,6 @@ import type { FastifyRequest } from 'fastify';
 export interface AccessLimits {
   /** Requests per user per minute on the access routes. */
   perMinute: number;
-  /** Visitor passes one user may create per hour. */
-  passesPerHour: number;
 }
 
 /**

@@ -16,7 +16,8 @@ export function registerPassRoutes(app: FastifyInstance, passes: PassService, li
 
   r.post('/api/v1/passes', {
     preHandler: requireRole('resident'),
-    config: perUser(limits.passesPerHour, 3_600_000, 'preHandler'),
+    // Any request, valid or not, counts against the per-minute limit; the hourly quota counts created passes (passes.ts).
+    config: minute,
     schema: {
       tags: ['passes'],
       summary: 'Invite a visitor: returns the keypad code and a signed QR code, once',

@@ -10,6 +10,15 @@ import type { Logger } from '../log';
  * priority (a more specific route always wins over `/*`); an unknown path under /api/ stays a JSON 404; any other
  * path without a file is the single-page app's own route and gets index.html.
  */
+/** Whether a path names a regular file; any odd path (too long, through a file, NUL) is simply not one. */
+function isFile(abs: string): boolean {
+  try {
+    return statSync(abs, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
+}
+
 export function uiRoutes(dir: string, log: Logger) {
   return async (app: FastifyInstance) => {
     if (dir === '') return;
@@ -20,7 +29,8 @@ export function uiRoutes(dir: string, log: Logger) {
     }
     await app.register(fastifyStatic, { root, serve: false });
 
-    const page = { 'cache-control': 'no-cache', ...SECURITY_HEADERS };
+    // Security headers (CSP, nosniff, no Referer) come from api/headers.ts for every reply.
+    const page = { 'cache-control': 'no-cache' };
     app.get('/*', { schema: { hide: true } }, async (req, reply) => {
       const path = req.url.split('?')[0] ?? '/';
       if (path === '/api' || path.startsWith('/api/')) throw new AppError('NOT_FOUND', `no route GET ${path}`);
@@ -30,11 +40,13 @@ export function uiRoutes(dir: string, log: Logger) {
       } catch {
         throw new AppError('NOT_FOUND', 'no such file');
       }
+      // A NUL cannot be in a file name (the file system API throws on it): /index.html%00.js is simply not a file.
+      if (rel.includes('\0')) throw new AppError('NOT_FOUND', 'no such file');
       const abs = resolve(root, rel);
-      if (rel !== '' && abs.startsWith(root + sep) && statSync(abs, { throwIfNoEntry: false })?.isFile()) {
+      if (rel !== '' && abs.startsWith(root + sep) && isFile(abs)) {
         // Vite names built assets by their content hash: they never change under one name.
         const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-        return reply.headers({ 'cache-control': cache, 'x-content-type-options': 'nosniff' }).sendFile(rel, { cacheControl: false, dotfiles: 'deny' });
+        return reply.header('cache-control', cache).sendFile(rel, { cacheControl: false, dotfiles: 'deny' });
       }
       // A missing file (/favicon.ico, a stale asset) is a 404, not the app.
       if (/\.[a-z0-9]{1,8}$/i.test(rel)) throw new AppError('NOT_FOUND', 'no such file');
@@ -43,14 +55,3 @@ export function uiRoutes(dir: string, log: Logger) {
     log.info({ root }, 'serving the guard station UI at /');
   };
 }
-
-/**
- * The app loads only its own files and talks only to this gateway. `no-referrer`: the live stream's URL carries
- * the token (EventSource cannot send headers), so no URL may leak through a Referer.
- */
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-};

@@ -3,7 +3,8 @@ import type { LoginReply, Principal } from '../contracts/api/auth';
 import type { SessionRepo } from '../db/sessions';
 import { hashSecret, verifySecret } from './hash';
 
-export type LoginResult = { ok: true; reply: LoginReply } | { ok: false; reason: 'bad_credentials' | 'disabled' };
+/** `knownUser`: whether the name exists (only then may it be logged: an unknown name may be a mistyped password). */
+export type LoginResult = { ok: true; reply: LoginReply } | { ok: false; reason: 'bad_credentials' | 'disabled'; knownUser: boolean };
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
 
@@ -20,8 +21,8 @@ export function createSessions(repo: SessionRepo, ttlMs: number, now: () => Date
     async login(username: string, password: string): Promise<LoginResult> {
       const user = await repo.userByName(username);
       const ok = await verifySecret(user?.passwordHash ?? (await dummy()), password);
-      if (!user || !ok) return { ok: false, reason: 'bad_credentials' };
-      if (user.disabled) return { ok: false, reason: 'disabled' };
+      if (!user || !ok) return { ok: false, reason: 'bad_credentials', knownUser: user !== null };
+      if (user.disabled) return { ok: false, reason: 'disabled', knownUser: true };
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(now().getTime() + ttlMs);
       await repo.create(tokenHash(token), user.userId, user.role, expiresAt);

@@ -1,9 +1,8 @@
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { Server as TlsServer } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { LRUCache } from 'lru-cache';
 import { DeviceId, type DownChannel, type PayloadOf, catalogue, topicFor } from '../contracts';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -11,6 +10,8 @@ import { type DeviceIdentity, decidePublish, decideSubscribe } from './acl';
 import { createAdmission } from './admission';
 import { createEmitter } from './emitter';
 import { guardStream } from './frame-guard';
+import { LoginThrottle } from './login-throttle';
+import { proxiedTlsServer, takeProxyHeader } from './proxy-protocol';
 import { boundedPersistence } from './offline-queue';
 import type { BrokerPorts } from './ports';
 
@@ -23,6 +24,7 @@ export interface BrokerOptions {
   maxTopicLevels: number;
   offlineQueueLimit: number;
   authFailLimit: number;
+  authFailAddressLimit: number;
   authFailWindowMs: number;
   /** Logins in progress at once; more wait in a queue of `connectQueueLimit` for up to `connectQueueWaitMs`. */
   connectConcurrency: number;
@@ -30,6 +32,10 @@ export interface BrokerOptions {
   connectQueueWaitMs: number;
   /** How often presence is checked against the sockets the broker really holds. */
   presenceReconcileMs: number;
+  /** CONNECTs asking for no keepalive or a longer one are refused (a half-open socket is found within 1.5× this). */
+  maxKeepaliveSec: number;
+  /** Load balancers whose connections start with a PROXY header (TCP and TLS listeners); nobody else's are read so. */
+  isTrustedProxy: (address: string) => boolean;
 }
 
 const LISTEN_BACKLOG = 8_192;
@@ -72,7 +78,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   const identities = new WeakMap<Client, DeviceIdentity>();
   const addresses = new WeakMap<object, string>();
   const live = new Map<string, Client>();
-  const failures = new LRUCache<string, { count: number }>({ max: 20_000, ttl: opts.authFailWindowMs });
+  const throttle = new LoginThrottle({ perClientLimit: opts.authFailLimit, perAddressLimit: opts.authFailAddressLimit, windowMs: opts.authFailWindowMs });
   const queue = boundedPersistence(opts.offlineQueueLimit, (clientId) => {
     metrics.mqttOfflineDropped.inc();
     log.warn({ deviceId: clientId }, 'offline queue full, message dropped');
@@ -91,12 +97,6 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     slots.delete(client);
   };
 
-  function recordFailure(address: string) {
-    const entry = failures.get(address) ?? { count: 0 };
-    entry.count++;
-    failures.set(address, entry, { noUpdateTTL: entry.count > 1 });
-  }
-
   const aedes = await Aedes.createBroker({
     persistence: queue.persistence,
     connectTimeout: opts.connectTimeoutMs,
@@ -108,13 +108,14 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     concurrency: EMITTER_CONCURRENCY,
     drainTimeout: 5_000,
     heartbeatInterval: 60_000,
+    keepaliveLimit: opts.maxKeepaliveSec,
 
-    preConnect(client, _packet, callback) {
+    preConnect(client, packet, callback) {
       const address = addressOf(client);
-      const entry = failures.get(address);
-      if (entry && entry.count >= opts.authFailLimit) {
+      const verdict = throttle.check(address, packet.clientId);
+      if (verdict.refused) {
         metrics.mqttThrottled.inc();
-        log.warn({ address }, 'connection refused: too many failed logins from this address');
+        log.warn({ address, clientId: packet.clientId, scope: verdict.scope }, 'connection refused: too many failed logins');
         // An Error, or Aedes leaves the socket open.
         callback(new Error('too many failed logins'), false);
         return;
@@ -125,7 +126,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     authenticate(client, username, password, done) {
       const address = addressOf(client);
       const fail = (code: 2 | 4 | 5, reason: string) => {
-        recordFailure(address);
+        throttle.failed(address, id);
         metrics.mqttAuthFailures.inc({ reason });
         log.warn({ clientId: client.id, address, reason }, 'mqtt login refused');
         done(authError(code, reason), false);
@@ -156,7 +157,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
             metrics.mqttDuplicateIds.inc({ deviceId: id });
             log.warn({ deviceId: id, address }, 'device id already connected: possible cloned device, taking over');
           }
-          failures.delete(address);
+          throttle.succeeded(address, id);
           identities.set(client, result.device);
           done(null, true);
         },
@@ -310,6 +311,22 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     handleStream(socket, socket.remoteAddress ?? 'unknown');
   }
 
+  /** The plain TCP listener: behind a trusted load balancer the device's address comes in a PROXY header. */
+  function onTcpSocket(socket: Socket) {
+    const peer = socket.remoteAddress ?? 'unknown';
+    if (!opts.isTrustedProxy(peer)) return onSocket(socket);
+    socket.setNoDelay(true);
+    takeProxyHeader(socket, opts.connectTimeoutMs, (outcome) => {
+      if (!outcome.ok) {
+        log.warn({ address: peer, reason: outcome.reason }, 'connection from a trusted proxy without a valid PROXY header');
+        socket.destroy();
+        return;
+      }
+      handleStream(socket, outcome.address ?? peer);
+      if (outcome.rest.length > 0) socket.push(outcome.rest);
+    });
+  }
+
   function listen(server: TcpServer | TlsServer, port: number, host: string): Promise<number> {
     servers.push(server);
     return new Promise((resolve, reject) => {
@@ -327,8 +344,21 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   return {
     aedes,
     handleStream,
-    listenTcp: (port, host) => listen(createTcpServer(onSocket), port, host),
-    listenTls: (port, host, tls) => listen(createTlsServer({ cert: tls.cert, key: tls.key }, onSocket), port, host),
+    listenTcp: (port, host) => listen(createTcpServer(onTcpSocket), port, host),
+    listenTls: (port, host, tls) => listen(
+      proxiedTlsServer({
+        ...tls,
+        isTrustedProxy: opts.isTrustedProxy,
+        headerTimeoutMs: opts.connectTimeoutMs,
+        accept: (socket, address) => {
+          socket.setNoDelay(true);
+          handleStream(socket, address);
+        },
+        refuse: (peer, reason) => log.warn({ address: peer, reason }, 'connection from a trusted proxy without a valid PROXY header'),
+      }),
+      port,
+      host,
+    ),
     async publishTo(deviceId, name, payload) {
       const spec = catalogue[name];
       const body = spec.payload.parse(payload);

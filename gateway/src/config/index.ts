@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertType } from '../contracts/api/alerts';
+import { AddressList } from './addresses';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().positive();
@@ -34,8 +35,32 @@ export const ConfigSchema = z
       .default('file:./data/linli.db'),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: port.default(8080),
+    /** HTTPS instead of HTTP when both files are given (PEM). */
+    HTTP_TLS_CERT_FILE: z.string().optional(),
+    HTTP_TLS_KEY_FILE: z.string().optional(),
+    /**
+     * Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR blocks). Empty: the socket's
+     * address is the client's. Throttles, logs and audit then see the real client behind the proxy.
+     */
+    HTTP_TRUSTED_PROXIES: AddressList,
+    /** The whole request (headers and body) must arrive within this long; a slow trickle is cut off. */
+    HTTP_REQUEST_TIMEOUT_MS: ms.default(30_000),
+    HTTP_HEADERS_TIMEOUT_MS: ms.default(10_000),
+    /** A socket silent both ways this long is closed (longer than LIVE_HEARTBEAT_SEC: the live stream stays open). */
+    HTTP_IDLE_TIMEOUT_MS: ms.default(60_000),
+    HTTP_KEEPALIVE_TIMEOUT_MS: ms.default(5_000),
+    HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+    HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+    /** Open HTTP connections in total and from one address (trusted proxies exempt) before new ones are closed. */
+    HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(2_048),
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(128),
     MQTT_HOST: z.string().default('0.0.0.0'),
     MQTT_PORT: port.default(1883),
+    /**
+     * TCP load balancers (comma-separated addresses or CIDR blocks) whose connections to MQTT_PORT start with a PROXY
+     * protocol v1/v2 header carrying the device's real address; required from them, never read from anyone else.
+     */
+    MQTT_TRUSTED_PROXIES: AddressList,
     /** MQTT over TLS is enabled when both files are given. */
     MQTT_TLS_PORT: port.default(8883),
     TLS_CERT_FILE: z.string().optional(),
@@ -58,8 +83,14 @@ export const ConfigSchema = z
     MQTT_CONNECT_QUEUE_WAIT_MS: ms.default(15_000),
     /** How often presence is checked against the connections the broker really holds. */
     MQTT_PRESENCE_RECONCILE_MS: ms.default(30_000),
-    /** Failed logins from one address within the window before that address is refused outright. */
+    /**
+     * Failed MQTT logins of one client id from one address within the window before that pair is refused (other
+     * devices behind the same NAT or load balancer are not affected), and from one address over all client ids.
+     */
     AUTH_FAIL_LIMIT: z.coerce.number().int().min(1).default(10),
+    AUTH_FAIL_ADDRESS_LIMIT: z.coerce.number().int().min(1).default(100),
+    /** CONNECT with keepalive 0 or above this is refused: a dead device's socket is found within 1.5× this. */
+    MQTT_MAX_KEEPALIVE_SEC: z.coerce.number().int().min(10).max(65_535).default(900),
     AUTH_FAIL_WINDOW_MS: ms.default(60_000),
     /** HMAC key for credential look-up hashes (cards, PINs, pass codes). Generated into the data dir if unset. */
     CREDENTIAL_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -73,6 +104,10 @@ export const ConfigSchema = z
     SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
     /** Login attempts per address and user name per minute before 429. */
     LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(5),
+    /** Login attempts per address per minute, any user names (unknown ones included), before 429. */
+    LOGIN_RATE_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    /** Login attempts per user name per minute from all addresses together before 429. */
+    LOGIN_RATE_PER_NAME_PER_MINUTE: z.coerce.number().int().min(1).default(20),
     /** A device message body larger than this is refused with payload_too_large (the MQTT packet limit is above). */
     INGEST_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1024 * 1024).default(8 * 1024),
     /** Group commit: at most this many events per transaction, started at most this long after the first arrives. */
@@ -173,14 +208,34 @@ export const ConfigSchema = z
     /** Bytes waiting for one slow client before it is dropped (it reconnects and resumes from Last-Event-ID). */
     LIVE_CLIENT_MAX_BUFFER_KB: z.coerce.number().int().min(16).default(1_024),
     LIVE_MAX_CLIENTS: z.coerce.number().int().min(1).default(50),
+    /** Streams one user may hold at once; their newest replaces their oldest (one token cannot take every slot). */
+    LIVE_MAX_CLIENTS_PER_USER: z.coerce.number().int().min(1).default(3),
+    /** A live-stream ticket (POST /api/v1/live/ticket) must be used within this long, and works once. */
+    LIVE_TICKET_TTL_SEC: z.coerce.number().int().min(1).max(300).default(30),
     /** A client that missed more changes than this gets a fresh snapshot instead of the replay. */
     LIVE_REPLAY_MAX: z.coerce.number().int().min(1).default(10_000),
+    /** Swagger UI at /docs and the OpenAPI document at /docs/json (the API's shape, no data). */
+    DOCS_ENABLED: z.stringbool().default(true),
+    /**
+     * /metrics: served to callers on this host (loopback, not through a proxy), to admins, and to a scraper sending
+     * `Authorization: Bearer <METRICS_TOKEN>`; METRICS_PUBLIC=true serves it to anyone (device ids are in its labels).
+     */
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+    METRICS_PUBLIC: z.stringbool().default(false),
     /** The built guard station (npm run build:ui), served at `/` when its index.html exists; empty: API only. */
     UI_DIST_DIR: z.string().default('admin-ui/dist'),
   })
   .refine((c) => (c.TLS_CERT_FILE === undefined) === (c.TLS_KEY_FILE === undefined), {
     message: 'TLS_CERT_FILE and TLS_KEY_FILE must be given together',
     path: ['TLS_CERT_FILE'],
+  })
+  .refine((c) => (c.HTTP_TLS_CERT_FILE === undefined) === (c.HTTP_TLS_KEY_FILE === undefined), {
+    message: 'HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE must be given together',
+    path: ['HTTP_TLS_CERT_FILE'],
+  })
+  .refine((c) => c.HTTP_IDLE_TIMEOUT_MS > c.LIVE_HEARTBEAT_SEC * 1000, {
+    message: 'HTTP_IDLE_TIMEOUT_MS must be longer than LIVE_HEARTBEAT_SEC, or quiet live streams are cut',
+    path: ['HTTP_IDLE_TIMEOUT_MS'],
   })
   .refine((c) => !c.ALERT_DISABLED_TYPES.includes('alarm_press'), {
     message: 'the one-key alarm (alarm_press) can never be disabled (GB 50394)',

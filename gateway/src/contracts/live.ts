@@ -76,9 +76,19 @@ export type LiveHeartbeat = z.infer<typeof LiveHeartbeat>;
 export const LiveAckBody = z.object({ connectionId: z.string().min(1).max(64) }).strict();
 export type LiveAckBody = z.infer<typeof LiveAckBody>;
 
+/** POST /api/v1/live/ticket: opens one stream, within seconds, once. */
+export const LiveTicketReply = z.object({
+  ticket: z.string(),
+  expiresAt: z.iso.datetime(),
+});
+export type LiveTicketReply = z.infer<typeof LiveTicketReply>;
+
 export const LiveQuery = z.object({
-  /** For EventSource, which cannot set headers (the route accepts ?token=). */
-  token: z.string().optional(),
+  /**
+   * For EventSource, which cannot set headers: a single-use ticket from POST /api/v1/live/ticket. A bearer token is
+   * never accepted in a URL (URLs reach logs and proxies).
+   */
+  ticket: z.string().min(1).max(128).optional(),
   /** `1`: the server drops this client unless it acknowledges heartbeats (the guard UI does). */
   ack: z.enum(['0', '1']).optional(),
   /** Alternative to the Last-Event-ID header (for clients that cannot set it). */

@@ -35,7 +35,10 @@ the gateway at \`/asyncapi.json\`. Both are generated from the same zod catalogu
   HTTP port).
 - **client id = username = device id** (3–63 characters of \`a-z 0-9 -\`); **password = the device secret**.
   A wrong secret gets CONNACK 4, an unknown or disabled device CONNACK 5, an empty or malformed client id CONNACK 2.
-  Too many failed logins from one address and that address is disconnected without an answer for a while.
+  Too many failed logins of one device id from one address, and that id is disconnected from there without an
+  answer for a while (other devices at the address are not affected); far more from one address, and the whole
+  address is.
+- **Keepalive** between 1 and 900 s (the default bound): keepalive 0 or a longer one is refused.
 - **CONNACK 3 (server unavailable) means "busy, come back later"**: right after a gateway restart the whole compound
   reconnects at once, and the gateway admits logins at the pace it can take them. Retry with exponential back-off and
   full jitter (e.g. uniform in [0, min(30 s, 0.5 s·2^attempt)]); it is not a failed login and never counts as one.

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, tightenDatabaseFiles } from './files';
 import { PrismaClient } from './generated/client';
 import { isBusyError, nonBlocking } from './non-blocking';
 
@@ -46,7 +46,8 @@ export class SchemaMissingError extends Error {
 }
 
 export async function openDb(path: string, opts: { busyWaitMs?: number; onBusy?: () => void } = {}): Promise<Db> {
-  mkdirSync(dirname(path), { recursive: true });
+  ensurePrivateDir(dirname(path));
+  tightenDatabaseFiles(path);
   const adapter = nonBlocking(new PrismaBetterSQLite3({ url: `file:${path}` }), { maxWaitMs: opts.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS, ...(opts.onBusy ? { onBusy: opts.onBusy } : {}) });
   const prisma = new PrismaClient({ adapter });
   for (const p of PRAGMAS) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);

@@ -13,6 +13,11 @@ export function passRepo(prisma: PrismaClient) {
       ]);
     },
 
+    /** Passes this user created since `since` (the hourly quota counts created passes only). */
+    createdSince(userId: string, since: Date): Promise<number> {
+      return prisma.visitorPass.count({ where: { createdBy: userId, createdAt: { gte: since } } });
+    },
+
     async find(id: string): Promise<PassRecord | null> {
       const row = await prisma.visitorPass.findUnique({ where: { id } });
       return row ? toPass(row) : null;

@@ -4,6 +4,7 @@ import { catalogue } from '../contracts';
 import type { DeviceIdentity, IngestOutcome } from '../broker';
 import type { Bus, DeviceHealth, IngestedEvent } from '../bus';
 import type { EventWriter, WriteResult } from '../db/event-writer';
+import { storedAccessRequest } from '../db/event-scrub';
 import { isoStored } from '../db/time';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -19,6 +20,8 @@ export interface IngestSettings {
   qos0Burst: number;
   /** An alarm press not committed after this long goes to the guard station anyway, marked unsaved. */
   unsavedAfterMs: number;
+  /** HMAC key of credential look-ups: access requests are stored with the value's hash instead of the value. */
+  credentialKey: string;
 }
 
 export interface IngestDeps {
@@ -136,17 +139,18 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     // payload (and ts) was composed when the device connected, maybe hours before the broker publishes it.
     const live = name === 'heartbeat' || ('status' in decoded.payload && decoded.payload.status === 'online');
     if (live) checkClock(device, deviceTime, receivedAt);
+    // TypeScript cannot tie `name` to `decoded.payload` for a generic channel; decode() validated the pair.
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
+    const event = { deviceId: device.id, kind: device.kind, name, payload: decoded.payload, deviceTime, receivedAt } as IngestedEvent;
     const write = writer.write({
       deviceId: device.id,
       eventId: decoded.eventId,
       channel: catalogue[name].channel,
-      payload: payload.toString('utf8'),
+      // A credential's value never reaches a row in clear: it is stored as its keyed look-up hash (db/event-scrub.ts).
+      payload: event.name === 'accessRequest' ? storedAccessRequest(settings.credentialKey, event.payload) : payload.toString('utf8'),
       deviceTime: isoStored(deviceTime),
       receivedAt: isoStored(receivedAt),
     });
-    // TypeScript cannot tie `name` to `decoded.payload` for a generic channel; decode() validated the pair.
-    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
-    const event = { deviceId: device.id, kind: device.kind, name, payload: decoded.payload, deviceTime, receivedAt } as IngestedEvent;
     const publish = (result: WriteResult) => {
       if (result.status === 'duplicate') {
         metrics.ingestDuplicates.inc();

@@ -19,7 +19,7 @@ export interface HubDeps {
   lastId: () => number;
   /** The alerts not cleared, as of lastId() (both are updated in the same tick by the store). */
   openAlerts: () => Alert[];
-  onDrop?: (reason: 'slow' | 'no_ack') => void;
+  onDrop?: (reason: 'slow' | 'no_ack' | 'replaced') => void;
 }
 
 interface Client {
@@ -137,6 +137,21 @@ export class LiveHub {
 
   private broadcast(f: string): void {
     for (const c of this.clients.values()) this.write(c, f);
+  }
+
+  /**
+   * Ends `user`'s oldest streams until at most `keep` remain; returns how many were ended. Map order is insertion
+   * order, so the first ones found are the oldest.
+   */
+  evictOldestOf(user: string, keep: number): number {
+    const mine = [...this.clients.values()].filter((c) => c.user === user);
+    const excess = mine.slice(0, Math.max(0, mine.length - Math.max(0, keep)));
+    for (const c of excess) {
+      this.clients.delete(c.id);
+      this.deps.onDrop?.('replaced');
+      c.res.end();
+    }
+    return excess.length;
   }
 
   /** A supervised client (`?ack=1`) proves it is still reading. */

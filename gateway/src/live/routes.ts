@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorReply } from '../contracts/api/auth';
-import { LiveAckBody, LiveAlertChange, LiveQuery } from '../contracts/live';
+import { LiveAckBody, LiveAlertChange, LiveQuery, LiveTicketReply } from '../contracts/live';
 import type { StoredChange } from '../db/alerts';
 import { AppError } from '../errors';
 import { principalOf, requireRole } from '../api/auth';
+import { perUser } from '../api/limits';
 import { type LiveHub, frame } from './hub';
+import type { StreamTickets } from './tickets';
 
 export interface LiveRouteDeps {
   hub: LiveHub;
@@ -14,6 +16,9 @@ export interface LiveRouteDeps {
   changesSince: (afterId: number, limit: number) => Promise<StoredChange[]>;
   replayMax: number;
   maxClients: number;
+  /** Streams one user may hold; their newest replaces their oldest (a guard reopening a screen is never refused). */
+  maxPerUser: number;
+  tickets: StreamTickets;
 }
 
 const PAGE = 500;
@@ -34,21 +39,46 @@ export function liveRoutes(deps: LiveRouteDeps) {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const { hub } = deps;
 
-    r.get('/api/v1/live/alerts', {
-      // EventSource cannot set an Authorization header; ?token= is accepted on this route only.
-      config: { allowQueryToken: true },
+    r.post('/api/v1/live/ticket', {
       preHandler: requireRole('guard', 'admin'),
+      // Tickets are held in a bounded table: one user minting them in a loop must not push out other guards' tickets.
+      config: perUser(120, 60_000),
+      schema: {
+        tags: ['live'],
+        summary: 'A single-use ticket for one live stream (EventSource cannot send the Authorization header)',
+        description: 'Open GET /api/v1/live/alerts?ticket=… within the ticket\'s lifetime; it works once.',
+        security: [{ bearer: [] }],
+        response: { 200: LiveTicketReply, 401: ErrorReply, 403: ErrorReply },
+      },
+    }, async (req, reply) => {
+      const { ticket, expiresAt } = deps.tickets.issue(principalOf(req));
+      void reply.header('cache-control', 'no-store');
+      return { ticket, expiresAt: expiresAt.toISOString() };
+    });
+
+    r.get('/api/v1/live/alerts', {
+      preHandler: [
+        async (req) => {
+          // A ticket stands in for the bearer token on this route only, and is used up by this request.
+          if (req.principal === null && req.query.ticket !== undefined) req.principal = deps.tickets.redeem(req.query.ticket);
+        },
+        requireRole('guard', 'admin'),
+      ],
       schema: {
         tags: ['live'],
         summary: 'Live alert stream (text/event-stream): hello, snapshot, alert changes, heartbeats',
-        description: 'Frames are the LiveHello, LiveSnapshot, LiveAlertChange and LiveHeartbeat contracts. Resume with Last-Event-ID.',
+        description: 'Frames are the LiveHello, LiveSnapshot, LiveAlertChange and LiveHeartbeat contracts. Resume with Last-Event-ID. ' +
+          'Authenticate with the Authorization header, or with ?ticket= from POST /api/v1/live/ticket.',
         security: [{ bearer: [] }],
         querystring: LiveQuery,
         response: { 401: ErrorReply, 403: ErrorReply, 503: ErrorReply },
       },
     }, async (req, reply) => {
-      if (hub.size >= deps.maxClients) throw new AppError('NOT_READY', `at most ${deps.maxClients} live clients`);
       const user = principalOf(req).username;
+      // The user's own oldest streams make room first; only then does the total cap refuse anybody.
+      const replaced = hub.evictOldestOf(user, deps.maxPerUser - 1);
+      if (replaced > 0) req.log.info({ user, replaced }, 'live stream replaced by the same user\'s newer one');
+      if (hub.size >= deps.maxClients) throw new AppError('NOT_READY', `at most ${deps.maxClients} live clients`);
       const last = lastEventId(req.headers['last-event-id'], req.query.lastEventId);
       const newest = deps.lastId();
       // Too far behind, or from another database: start over from a snapshot rather than replay without bound.

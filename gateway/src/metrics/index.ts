@@ -13,6 +13,7 @@ export function createMetrics() {
     mqttConnections: new Gauge({ name: 'linli_mqtt_connections', help: 'Authenticated MQTT device connections', registers: r }),
     mqttAuthFailures: new Counter({ name: 'linli_mqtt_auth_failures_total', help: 'Refused MQTT logins by reason', labelNames: ['reason'], registers: r }),
     mqttThrottled: new Counter({ name: 'linli_mqtt_throttled_connections_total', help: 'Connections refused because their address failed to log in too often', registers: r }),
+    httpConnectionsRefused: new Counter({ name: 'linli_http_connections_refused_total', help: 'HTTP connections closed at once: too many from one address, or in total', labelNames: ['reason'], registers: r }),
     mqttDuplicateIds: new Counter({ name: 'linli_mqtt_duplicate_client_total', help: 'Second connection with an already-connected device id (possible cloned device)', labelNames: ['deviceId'], registers: r }),
     mqttAclDenied: new Counter({ name: 'linli_mqtt_acl_denied_total', help: 'Publishes and subscriptions refused by topic ACL', labelNames: ['op', 'reason'], registers: r }),
     mqttOversized: new Counter({ name: 'linli_mqtt_oversized_packets_total', help: 'Connections closed for a packet over the size limit', registers: r }),

@@ -50,18 +50,18 @@ export function createDispatcher(opts: DispatcherOptions, deps: DispatcherDeps) 
     const level = opts.chain[d.level] ?? `level_${d.level}`;
     if (outcome.ok) {
       await repo.delivered(d.id, now());
-      log.info({ deliveryId: d.id, alertId: d.alertId, level, attempts: n }, 'notification delivered');
+      log.info({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n }, 'notification delivered');
       await deps.record(d.alertId, true, `已通知${level}`, { deliveryId: d.id, level: d.level, attempts: n, status: outcome.status });
       return;
     }
     if (outcome.retryable && n < opts.maxAttempts) {
       const wait = backoff(n);
       await repo.retryLater(d.id, outcome.error, new Date(now().getTime() + wait));
-      log.warn({ deliveryId: d.id, alertId: d.alertId, level, attempts: n, error: outcome.error, retryInMs: wait }, 'notification failed; will retry');
+      log.warn({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n, error: outcome.error, retryInMs: wait }, 'notification failed; will retry');
       return;
     }
     await repo.failed(d.id, outcome.error);
-    log.error({ deliveryId: d.id, alertId: d.alertId, level, attempts: n, error: outcome.error }, 'notification failed for good; tell the level by phone');
+    log.error({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n, error: outcome.error }, 'notification failed for good; tell the level by phone');
     await deps.record(d.alertId, false, `通知${level}失败：${outcome.error}`, { deliveryId: d.id, level: d.level, attempts: n, error: outcome.error });
   }
 

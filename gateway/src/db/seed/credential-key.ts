@@ -28,7 +28,7 @@ export function loadOrCreateCredentialKey(dataDir: string, fromEnv?: string): Cr
   const existing = readKey(path);
   if (existing !== null) return { key: existing, source: 'file', path };
 
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(48).toString('base64url');
   // Write a private temp file, then link it into place: the key file appears complete or not at all, and if the
   // gateway and the seed race, exactly one key wins and both use it.

@@ -85,7 +85,7 @@ export async function seedDatabase(db: Pick<Db, 'prisma'>, plan: CommunityPlan, 
     ),
     credentials: values.list,
   };
-  mkdirSync(dirname(opts.secretsFile), { recursive: true });
+  mkdirSync(dirname(opts.secretsFile), { recursive: true, mode: 0o700 });
   const staged = `${opts.secretsFile}.${process.pid}.tmp`;
   writePrivate(staged, `${JSON.stringify(secrets, null, 2)}\n`);
 

@@ -1,0 +1,25 @@
+import type { RawDb } from './client';
+import { rewriteStoredAccessRequests } from './event-scrub';
+import { isoStored } from './time';
+
+/**
+ * Rewrites of stored data that SQL alone cannot do (they need the credential key), run by the gateway at start
+ * in order, each once: its completion is a row in DataMigration (prisma/migrations/20261201210000_data_migrations).
+ */
+const MIGRATIONS: ReadonlyArray<{ name: string; run: (raw: RawDb, key: string) => number }> = [
+  { name: 'access-request-credential-hash', run: rewriteStoredAccessRequests },
+];
+
+/** Runs the pending data migrations; returns what each changed (rows), for the log. */
+export function runDataMigrations(raw: RawDb, credentialKey: string, now: () => Date = () => new Date()): Array<{ name: string; rows: number }> {
+  const done = raw.prepare('SELECT 1 FROM DataMigration WHERE name = ?');
+  const record = raw.prepare('INSERT OR IGNORE INTO DataMigration (name, appliedAt) VALUES (?, ?)');
+  const applied: Array<{ name: string; rows: number }> = [];
+  for (const m of MIGRATIONS) {
+    if (done.get(m.name)) continue;
+    const rows = m.run(raw, credentialKey);
+    record.run(m.name, isoStored(now()));
+    applied.push({ name: m.name, rows });
+  }
+  return applied;
+}
