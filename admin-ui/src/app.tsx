@@ -94,10 +94,15 @@ function useGlobalKeys(page: string) {
         // The takeover covers everything: Enter or A acknowledges what it shows, N adds a note.
         if (e.key === 'Enter' || e.key === 'a' || e.key === 'A') {
           e.preventDefault();
-          void acknowledge(emergency);
+          void acknowledge(emergency, undefined, 'takeover');
         } else if (e.key === 'n' || e.key === 'N') {
           e.preventDefault();
-          dialog.set({ kind: 'ack', alert: emergency });
+          dialog.set({ kind: 'ack', alert: emergency, from: 'takeover' });
+        } else if (e.key === 'r' || e.key === 'R') {
+          // R while the takeover still shows (the acknowledgement is on its way, or the guard resets at once):
+          // the reset dialog for the very alert on screen, never the card selected before. Digits do nothing here.
+          e.preventDefault();
+          dialog.set({ kind: 'clear', alert: emergency });
         }
         return;
       }

@@ -1,14 +1,50 @@
+import type { Alert } from '@linli/gateway/contracts/api/alerts';
+import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { type MessageKey, useT } from '../i18n';
+import { board } from '../live/board';
 import { useStore } from '../store';
-import { acknowledge, clear, dialog, toast, toasts } from '../ui-state';
+import { acknowledge, clear, dialog, lastShown, toast, toasts } from '../ui-state';
+import { TagChips } from './AlertCard';
+import { SeverityIcon } from './icons';
+
+/**
+ * What a dialog acts on, in large type: severity, type and place. If the guard just acknowledged a different alert
+ * from the full-screen takeover, the dialog says so, naming the one just seen, so a reset never lands unnoticed on
+ * another household.
+ */
+function DialogSubject({ alert }: { alert: Alert }) {
+  const t = useT();
+  const shownId = useStore(lastShown);
+  const { alerts } = useStore(board);
+  const shown = shownId !== null && shownId !== alert.id ? alerts.find((a) => a.id === shownId) : undefined;
+  return (
+    <div class={`dialog-subject sev-${alert.severity}`} data-alert-id={alert.id}>
+      <div class="dialog-subject-head">
+        <SeverityIcon severity={alert.severity} size={44} />
+        <span class="dialog-subject-type">
+          {t.e.severity[alert.severity]} · {t.e.alertType[alert.type]}
+        </span>
+      </div>
+      <div class="dialog-subject-place" data-testid="dialog-place">
+        {alert.place.label}
+      </div>
+      <TagChips tags={alert.tags} />
+      {shown && (
+        <p class="dialog-other" role="alert" data-testid="dialog-other">
+          {t('dialog.notJustShown', { place: shown.place.label, type: t.e.alertType[shown.type] })}
+        </p>
+      )}
+    </div>
+  );
+}
 
 const NOTE_PRESETS: MessageKey[] = ['preset.onTheWay', 'preset.called', 'preset.handled', 'preset.falseAlarm', 'preset.repair', 'preset.police'];
 const DOOR_PRESETS: MessageKey[] = ['door.preset.courier', 'door.preset.visitor', 'door.preset.card', 'door.preset.emergency'];
 
 /** A note with one-click phrases (digits pick one), Enter submits, Esc cancels: two keystrokes for a guard who knows. */
-function NoteForm(props: { title: string; label: string; presets: MessageKey[]; required: number; submit: (note: string) => Promise<boolean>; tooShort: string }) {
+function NoteForm(props: { subject?: ComponentChildren; title: string; label: string; presets: MessageKey[]; required: number; submit: (note: string) => Promise<boolean>; tooShort: string }) {
   const t = useT();
   const [note, setNoteState] = useState('');
   // Keys arrive faster than renders: "3" then Enter must submit the phrase "3" picked, so the handlers read the
@@ -60,6 +96,7 @@ function NoteForm(props: { title: string; label: string; presets: MessageKey[]; 
       }}
     >
       <h2>{props.title}</h2>
+      {props.subject}
       <div class="presets">
         {props.presets.map((key, i) => (
           <button type="button" key={key} class="btn btn-lg preset" onClick={() => void send(t(key))}>
@@ -91,11 +128,12 @@ export function Dialogs() {
   let body;
   switch (d.kind) {
     case 'ack':
-      body = <NoteForm title={t('dialog.ackTitle')} label={t('dialog.noteLabel')} presets={NOTE_PRESETS} required={0} tooShort="" submit={(note) => acknowledge(d.alert, note || undefined)} />;
+      body = <NoteForm subject={<DialogSubject alert={d.alert} />} title={t('dialog.ackTitle')} label={t('dialog.noteLabel')} presets={NOTE_PRESETS} required={0} tooShort="" submit={(note) => acknowledge(d.alert, note || undefined, d.from ?? 'board')} />;
       break;
     case 'clear':
       body = (
         <NoteForm
+          subject={<DialogSubject alert={d.alert} />}
           title={d.alert.latched ? t('dialog.resetTitle') : t('dialog.clearTitle')}
           label={t('dialog.noteLabel')}
           presets={NOTE_PRESETS}

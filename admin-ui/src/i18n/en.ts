@@ -74,6 +74,7 @@ export const en: Record<MessageKey, string> = {
   'dialog.clearTitle': 'Clear the alarm: what happened?',
   'dialog.resetTitle': 'Reset the one-key alarm: what happened?',
   'dialog.ackTitle': 'Acknowledge with a note',
+  'dialog.notJustShown': 'Careful: this is not the emergency you just acknowledged ({type} · {place})',
   'dialog.noteRequired': 'Please say what happened',
   'preset.falseAlarm': 'False alarm, checked',
   'preset.handled': 'Handled on site',

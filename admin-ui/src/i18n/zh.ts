@@ -77,6 +77,7 @@ export const zh = {
   'dialog.clearTitle': '解除报警：写明处理结果',
   'dialog.resetTitle': '复位一键报警：写明处理结果',
   'dialog.ackTitle': '确认报警并备注',
+  'dialog.notJustShown': '注意：这不是刚才确认的紧急报警（{type} · {place}）',
   'dialog.noteRequired': '请写明处理结果',
   'preset.falseAlarm': '误报，已核实',
   'preset.handled': '已到场处理完毕',

@@ -1,0 +1,113 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlarmButton, Streetlight } from '../../devices-sim/src/devices';
+import { type SeededGateway, guardScreen, launchBrowser, screenshotPath, seededGateway, skipBrowser } from './harness';
+
+/**
+ * "R resets the wrong alarm" (issue 13): with another alert selected on the board, an emergency takes over, the guard
+ * acknowledges it with Enter and types R 3 Enter straight on. The reset must land on the alert just shown — never on
+ * the card selected before the takeover — and the dialog must name its place before anything is sent. Five rounds on
+ * the keyboard (as the report had them: 5 of 5 went wrong), then the same by touch.
+ */
+describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
+  let g: SeededGateway;
+  let browser: Browser;
+  let page: Page;
+  let householdAlarm: string;
+  const posts = ['alarm-out-02', 'alarm-out-03', 'alarm-out-04', 'alarm-out-05', 'alarm-out-06', 'alarm-out-07'];
+
+  const alertOf = (deviceId: string) => g.t.gw.db.prisma.alert.findFirst({ where: { deviceId }, orderBy: { firstAt: 'desc' } });
+
+  beforeAll(async () => {
+    g = await seededGateway({ LIVE_HEARTBEAT_SEC: '1', ALERT_DISABLED_TYPES: 'light_not_lit,light_lit_in_daylight' });
+    const alarm = g.plan.devices.find((d) => d.kind === 'indoor_alarm' && d.householdId !== null);
+    if (!alarm) throw new Error('the seed has no indoor alarm');
+    householdAlarm = alarm.id;
+    await g.connect([householdAlarm, 'lamp-007', ...posts]);
+    browser = await launchBrowser();
+    ({ page } = await guardScreen(browser, g.t.httpUrl, 'guard1'));
+    // Two alerts a wrong reset could hit: another household's one-key alarm (acknowledged, latched) and a lamp fault.
+    await (g.devices.get(householdAlarm) as AlarmButton).press();
+    await page.locator('.takeover').waitFor();
+    await page.locator('[data-action=takeover-ack]').click();
+    await page.locator('.takeover').waitFor({ state: 'detached' });
+    await (g.devices.get('lamp-007') as Streetlight).fail('lamp_failure');
+    await page.locator('.alert-card[data-alert-type=light_fault]').waitFor();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await g?.disconnectAll();
+    g?.clock.stop();
+    await g?.t.close();
+  });
+
+  async function distractorsUntouched(): Promise<void> {
+    expect((await alertOf(householdAlarm))?.status).toBe('acknowledged');
+    expect((await alertOf('lamp-007'))?.status).toBe('open');
+  }
+
+  for (const [round, post] of posts.slice(0, 5).entries()) {
+    it(`round ${round + 1}: Enter then R 3 Enter resets the alarm just shown (${post})`, async () => {
+      // The guard was looking at another card when the alarm came.
+      const distractor = round % 2 === 0 ? `[data-alert-type=alarm_press][data-status=acknowledged]` : `[data-alert-type=light_fault]`;
+      await page.locator(`.alert-card${distractor}`).click();
+      await (g.devices.get(post) as AlarmButton).press();
+      const takeover = page.locator('.takeover');
+      await takeover.waitFor();
+      const place = await page.locator('.takeover-place').textContent();
+      expect(place).toBe(g.plan.devices.find((d) => d.id === post)?.name);
+
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('r');
+      // The reset dialog names the place the takeover showed, in large type, before anything is sent.
+      await expect.poll(() => page.locator('[data-testid=dialog-place]').textContent()).toBe(place);
+      await page.keyboard.press('3'); // 已到场处理完毕
+      await page.keyboard.press('Enter');
+      await page.locator('form.dialog').waitFor({ state: 'detached' });
+
+      await expect.poll(async () => (await alertOf(post))?.status, { timeout: 5_000 }).toBe('cleared');
+      const cleared = await alertOf(post);
+      expect(cleared?.clearNote).toBe('已到场处理完毕');
+      expect(cleared?.ackedBy).toBe('guard1');
+      await distractorsUntouched();
+      // The board shows no card of it any more, and the selection is on something that exists.
+      await page.locator(`.alert-card[data-alert-id="${cleared?.id}"]`).waitFor({ state: 'detached' });
+    });
+  }
+
+  it('by touch: the acknowledged takeover is the selected card, and its reset button acts on it', async () => {
+    const post = posts[5] ?? '';
+    await page.locator('.alert-card[data-alert-type=light_fault]').click();
+    await (g.devices.get(post) as AlarmButton).press();
+    await page.locator('.takeover').waitFor();
+    const place = await page.locator('.takeover-place').textContent();
+    await page.locator('[data-action=takeover-ack]').click();
+    await page.locator('.takeover').waitFor({ state: 'detached' });
+    const id = (await alertOf(post))?.id;
+    await page.locator(`.alert-card.selected[data-alert-id="${id}"]`).waitFor();
+    expect(await page.locator('.detail-place').textContent()).toBe(place);
+    await page.locator('.board-detail [data-action=clear]').click();
+    expect(await page.locator('[data-testid=dialog-place]').textContent()).toBe(place);
+    await page.screenshot({ path: screenshotPath('reset-dialog.png') });
+    await page.locator('form.dialog .preset', { hasText: '已到场处理完毕' }).click();
+    await expect.poll(async () => (await alertOf(post))?.status, { timeout: 5_000 }).toBe('cleared');
+    await distractorsUntouched();
+  });
+
+  it('a dialog for another alert than the one just acknowledged says which one was just shown', async () => {
+    // The guard acknowledged the takeover, then deliberately picked the lamp fault: the dialog names both.
+    await (g.devices.get(posts[0] ?? '') as AlarmButton).press();
+    await page.locator('.takeover').waitFor();
+    const place = (await page.locator('.takeover-place').textContent()) ?? '';
+    await page.keyboard.press('Enter');
+    await page.locator('.takeover').waitFor({ state: 'detached' });
+    await page.locator('.alert-card[data-alert-type=light_fault]').click();
+    await page.keyboard.press('r');
+    await page.locator('[data-testid=dialog-other]').waitFor();
+    expect(await page.locator('[data-testid=dialog-other]').textContent()).toContain(place);
+    expect(await page.locator('[data-testid=dialog-place]').textContent()).toBe('路灯 007');
+    await page.keyboard.press('Escape');
+    await page.locator('form.dialog').waitFor({ state: 'detached' });
+    await distractorsUntouched();
+  });
+});
