@@ -4,7 +4,7 @@ import { ErrorReply } from '@linli/gateway/contracts/api/auth';
 import { AccessEventList, DoorList, RemoteOpenReply } from '@linli/gateway/contracts/api/doors';
 import { ExpectedVisitors, PassView } from '@linli/gateway/contracts/api/passes';
 import { AccessLog, type AccessLogQuery, DeviceEventList, DeviceStates, SitePlan } from '@linli/gateway/contracts/api/site';
-import { session } from './session';
+import { endSession, session } from './session';
 
 /** A refusal the guard should read (409 someone was first, 400 a missing note): status, code and the gateway's details. */
 export class ApiError extends Error {
@@ -29,8 +29,8 @@ async function call<S extends z.ZodType>(schema: S, method: string, path: string
   const text = await res.text();
   const json: unknown = text === '' ? null : JSON.parse(text);
   if (res.status === 401) {
-    // The token expired or was revoked: back to the login screen.
-    session.set(null);
+    // The token expired or was revoked: the board stays, with a sign-in box over it.
+    endSession();
   }
   if (!res.ok) {
     const e = ErrorReply.safeParse(json);

@@ -10,6 +10,7 @@ import type { ReadyReport } from './contracts/api/ops';
 import { uiRoutes } from './api/ui';
 import { createDeviceAuth } from './auth/device-auth';
 import { createSessions } from './auth/sessions';
+import { registerRenew } from './api/renew';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
@@ -157,7 +158,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     return { status: ok ? 'ready' : 'degraded', checks: { database, broker: brokerState, ingest: { state: ingestState, pending } } };
   };
 
-  const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
+  const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
   const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
@@ -169,7 +170,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     sessions,
     loginPerMinute: config.LOGIN_RATE_PER_MINUTE,
     // The UI's catch-all comes last: every API route is registered before it.
-    routes: [access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [(app) => registerRenew(app, sessions), access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
 
   // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.

@@ -53,10 +53,16 @@ export function startBoard(onUnauthorized: () => void): void {
   link.start();
 }
 
-export function stopBoard(): void {
+/**
+ * Stops the live link. After a logout the board empties; after a sign-in that ended by itself (`keep`) what was on
+ * screen stays — the takeover and the siren included — and the link counts as down, so its tone sounds and the
+ * screen says no new alarm can arrive until someone signs in.
+ */
+export function stopBoard(keep = false): void {
   link?.stop();
   link = null;
-  board.set((b) => ({ ...b, alerts: [], loaded: false, link: { status: 'connecting', since: Date.now(), attempts: 0, resumed: null } }));
+  if (keep) board.set((b) => ({ ...b, link: { status: 'down', since: Date.now(), attempts: 0, resumed: null } }));
+  else board.set((b) => ({ ...b, alerts: [], loaded: false, link: { status: 'connecting', since: Date.now(), attempts: 0, resumed: null } }));
 }
 
 /** After an action the gateway's answer is applied at once; the live frame that follows changes nothing more. */
@@ -70,5 +76,6 @@ export function applyLocal(alert: Alert): void {
 
 board.subscribe((b) => {
   siren.set(b.alerts.some(isEmergency));
+  siren.setLinkDown(b.link.status === 'down');
   document.documentElement.dataset.link = b.link.status;
 });
