@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { Alert, AlertDetail, ResponseTimeReport } from '@linli/gateway/contracts/api/alerts';
 import { ErrorReply } from '@linli/gateway/contracts/api/auth';
+import { EscalationChain } from '@linli/gateway/contracts/api/escalation';
 import { AccessEventList, DoorList, RemoteOpenReply } from '@linli/gateway/contracts/api/doors';
 import { ExpectedVisitors, PassView } from '@linli/gateway/contracts/api/passes';
 import { AccessLog, type AccessLogQuery, DeviceEventList, DeviceStates, SitePlan } from '@linli/gateway/contracts/api/site';
@@ -51,6 +52,7 @@ export const api = {
   acknowledge: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/acknowledge`, note ? { note } : {}),
   clear: (id: string, note: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/clear`, { note }),
   onSite: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/on-site`, note ? { note } : {}),
+  escalationChain: () => call(EscalationChain, 'GET', '/api/v1/alerts/escalation-chain'),
   responseTimes: (from: string, to: string) => call(ResponseTimeReport, 'GET', `/api/v1/alerts/report/response-times${qs({ from, to })}`),
   site: () => call(SitePlan, 'GET', '/api/v1/site'),
   deviceStates: () => call(DeviceStates, 'GET', '/api/v1/devices/states'),

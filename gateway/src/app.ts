@@ -11,6 +11,7 @@ import { uiRoutes } from './api/ui';
 import { createDeviceAuth } from './auth/device-auth';
 import { createSessions } from './auth/sessions';
 import { registerRenew } from './api/renew';
+import { registerEscalationChain } from './api/escalation-chain';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
@@ -170,7 +171,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     sessions,
     loginPerMinute: config.LOGIN_RATE_PER_MINUTE,
     // The UI's catch-all comes last: every API route is registered before it.
-    routes: [(app) => registerRenew(app, sessions), access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
 
   // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.

@@ -34,6 +34,8 @@ describe.skipIf(skipBrowser)('the guard station never goes silent', () => {
   it('the login click unlocks the sound: no enable-sound bar', async () => {
     await expect.poll(() => root('sound')).toBe('unlocked');
     expect(await page.locator('[data-testid=sound-bar]').count()).toBe(0);
+    // The default chain has no notification channel: a maintenance warning on the board says escalations reach nobody.
+    expect(await page.locator('[data-testid=chain-warning]').textContent()).toContain('无人被通知');
   });
 
   it('renews the sign-in while the board is open, up to the shift maximum, and warns before it ends', async () => {

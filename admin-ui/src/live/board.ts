@@ -4,6 +4,7 @@ import { session } from '../session';
 import { siren } from '../siren';
 import { createStore } from '../store';
 import { AlertLink, type LinkState } from './link';
+import { loadChain, outcomes, refreshOutcome } from './notify';
 
 export interface BoardState {
   /** Not cleared, most urgent first. */
@@ -38,12 +39,20 @@ let link: AlertLink | null = null;
 
 export function startBoard(onUnauthorized: () => void): void {
   if (link) return;
+  const chainLoaded = loadChain();
   link = new AlertLink(
     { token: () => session.get()?.token ?? null },
     {
-      snapshot: (s) => board.set((b) => ({ ...b, alerts: [...s.alerts].sort(byUrgency), loaded: true })),
+      snapshot: (s) => {
+        board.set((b) => ({ ...b, alerts: [...s.alerts].sort(byUrgency), loaded: true }));
+        // Who was told, per escalation step, for every alert on the board (most need no request: no channel).
+        outcomes.set({});
+        void chainLoaded.then(() => Promise.all(s.alerts.map(refreshOutcome)));
+      },
       change: (c) => {
         board.set((b) => ({ ...b, alerts: applyChange(b.alerts, c), loaded: true }));
+        if (c.alert.status === 'cleared') outcomes.set(({ [c.alert.id]: _gone, ...rest }) => rest);
+        else if (c.action === 'raised' || c.action === 'escalated' || c.action === 'notified' || c.action === 'notification_failed') void chainLoaded.then(() => refreshOutcome(c.alert));
         if ((c.action === 'raised' || c.action === 'repeated') && c.alert.severity !== 'critical' && c.alert.severity !== 'warning') siren.chime();
       },
       status: (s) => board.set((b) => ({ ...b, link: s, loaded: b.loaded || s.status === 'live' })),

@@ -1,12 +1,13 @@
 import type { Alert } from '@linli/gateway/contracts/api/alerts';
 import { useEffect } from 'preact/hooks';
 import { api } from '../api';
-import { AlertCard, Deadline, TagChips } from '../components/AlertCard';
+import { AlertCard, Deadline, TagChips, levelName } from '../components/AlertCard';
 import { SeverityIcon } from '../components/icons';
 import { clock, dateTime } from '../format';
 import { useLoad, useNow } from '../hooks';
 import { useT } from '../i18n';
 import { board } from '../live/board';
+import { chain, outcomes, stepOutcomes } from '../live/notify';
 import { navigate } from '../router';
 import { useStore } from '../store';
 import { acknowledge, dialog, onSite, selected } from '../ui-state';
@@ -67,9 +68,15 @@ export function Board() {
   }, [current?.id, sel]);
 
   const open = alerts.filter((a) => a.status === 'open').length;
+  const c = useStore(chain);
   return (
     <div class="board">
       <section class="board-list" aria-label={t('board.title')}>
+        {c && !c.working && (
+          <p class="chain-warning" role="status" data-testid="chain-warning">
+            {t('notify.chainBroken')}
+          </p>
+        )}
         <h1 class="view-title">
           {t('board.title')} <span class="big-count" data-testid="open-count">{t('board.count', { n: alerts.length })}</span>
           {open > 0 && <span class="open-count">{t.e.status.open} {open}</span>}
@@ -126,8 +133,12 @@ export function AlertActions({ alert, big = false }: { alert: Alert; big?: boole
 
 function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
   const t = useT();
-  const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt].join('|');
+  const told = useStore(outcomes)[alert.id];
+  const c = useStore(chain);
+  const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt, JSON.stringify(told ?? null)].join('|');
   const [detail] = useLoad(() => api.alert(alert.id), key);
+  const steps = detail.state === 'ok' && c ? stepOutcomes(alert, detail.value.history, c) : null;
+  const showSteps = steps !== null && c !== null && (alert.escalationLevel > 0 || c.levels[0]?.channel !== null);
   return (
     <article class={`detail sev-${alert.severity}`} data-alert-id={alert.id}>
       <header class="detail-head">
@@ -171,6 +182,20 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
         )}
       </dl>
       <AlertActions alert={alert} />
+      {showSteps && (
+        <>
+          <h2 class="sub-title">{t('notify.title')}</h2>
+          <ol class="notify-steps" data-testid="notify-steps">
+            {Object.entries(steps).map(([level, o]) => (
+              <li key={level} class={`notify-step notify-${o}`} data-level={level} data-notify={o}>
+                <span class="notify-level">{levelName(t, c.levels[Number(level)]?.name ?? level)}</span>
+                {/* Level 0 without a channel is this screen itself: it was shown, not "nobody told". */}
+                <span class="notify-outcome">{level === '0' && o === 'no_channel' ? t('notify.screen') : t(`notify.${o}`)}</span>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
       <h2 class="sub-title">{t('alert.history')}</h2>
       {detail.state === 'ok' ? (
         <ol class="history">
