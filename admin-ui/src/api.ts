@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { Alert, AlertDetail, ResponseTimeReport } from '@linli/gateway/contracts/api/alerts';
 import { ErrorReply } from '@linli/gateway/contracts/api/auth';
 import { EscalationChain } from '@linli/gateway/contracts/api/escalation';
+import { type CallOutcome, HouseholdContacts, RevealReply } from '@linli/gateway/contracts/api/contacts';
 import { AccessEventList, DoorList, RemoteOpenReply } from '@linli/gateway/contracts/api/doors';
 import { ExpectedVisitors, PassView } from '@linli/gateway/contracts/api/passes';
 import { AccessLog, type AccessLogQuery, DeviceEventList, DeviceStates, SitePlan } from '@linli/gateway/contracts/api/site';
@@ -52,6 +53,10 @@ export const api = {
   acknowledge: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/acknowledge`, note ? { note } : {}),
   clear: (id: string, note: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/clear`, { note }),
   onSite: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/on-site`, note ? { note } : {}),
+  contacts: (householdId: string) => call(HouseholdContacts, 'GET', `/api/v1/households/${encodeURIComponent(householdId)}/contacts`),
+  revealPhone: (householdId: string, contactId: string, alertId?: string) =>
+    call(RevealReply, 'POST', `/api/v1/households/${encodeURIComponent(householdId)}/contacts/${encodeURIComponent(contactId)}/phone`, alertId ? { alertId } : {}),
+  recordCall: (alertId: string, contactId: string, outcome: CallOutcome) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(alertId)}/call`, { contactId, outcome }),
   escalationChain: () => call(EscalationChain, 'GET', '/api/v1/alerts/escalation-chain'),
   responseTimes: (from: string, to: string) => call(ResponseTimeReport, 'GET', `/api/v1/alerts/report/response-times${qs({ from, to })}`),
   site: () => call(SitePlan, 'GET', '/api/v1/site'),

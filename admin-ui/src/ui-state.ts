@@ -23,6 +23,7 @@ export function toast(text: string, tone: Toast['tone'] = 'ok'): void {
 export type Dialog =
   | { kind: 'ack'; alert: Alert; from?: 'takeover' }
   | { kind: 'clear'; alert: Alert }
+  | { kind: 'call'; alert: Alert }
   | { kind: 'open-door'; deviceId: string; name: string }
   | { kind: 'help' };
 

@@ -110,4 +110,36 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     await page.locator('form.dialog').waitFor({ state: 'detached' });
     await distractorsUntouched();
   });
+
+  it('reaches the household: contacts masked, a number shown on demand (audited) as a tel: link, the outcome in two keys', async () => {
+    const alert = await alertOf(householdAlarm);
+    await page.locator(`.alert-card[data-alert-id="${alert?.id}"]`).click();
+    await page.keyboard.press('c');
+    const box = page.locator('[data-testid=call-dialog]');
+    await box.waitFor();
+    expect(await box.locator('[data-testid=dialog-place]').textContent()).toBe(JSON.parse(alert?.place ?? '{}').label);
+    const residents = await g.t.gw.db.prisma.resident.findMany({ where: { householdId: alert?.householdId ?? '' } });
+    const withPhone = residents.find((r) => r.phone);
+    if (!withPhone?.phone) throw new Error('the seeded household has no phone number');
+    // Masked until asked for: neither the full name nor the full number is on screen.
+    const masked = (await box.textContent()) ?? '';
+    expect(masked).not.toContain(withPhone.phone);
+    expect(masked).not.toContain(withPhone.name);
+    await box.locator(`[data-contact="${withPhone.id}"] [data-action=reveal]`).click();
+    const tel = box.locator('[data-testid=tel-link]');
+    await tel.waitFor();
+    expect(await tel.getAttribute('href')).toBe(`tel:${withPhone.phone}`);
+    const audit = await g.t.gw.db.prisma.auditLog.findMany({ where: { action: 'contact_phone_revealed', entityId: withPhone.id } });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.actor).toBe('guard1');
+    expect(JSON.parse(audit[0]?.detail ?? '{}')).toEqual({ householdId: alert?.householdId, alertId: alert?.id });
+    await page.screenshot({ path: screenshotPath('call-household.png') });
+    await page.keyboard.press('1'); // 已接通，平安
+    await box.waitFor({ state: 'detached' });
+    const rows = await g.t.gw.db.prisma.alertHistory.findMany({ where: { alertId: alert?.id, action: 'call_recorded' } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.actor).toBe('guard1');
+    expect(JSON.parse(rows[0]?.detail ?? '{}')).toEqual({ contactId: withPhone.id, outcome: 'reached_safe' });
+    await page.locator('.history .h-note', { hasText: '已接通，平安' }).waitFor();
+  });
 });

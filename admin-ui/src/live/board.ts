@@ -37,6 +37,12 @@ function applyChange(alerts: Alert[], c: LiveAlertChange): Alert[] {
 
 let link: AlertLink | null = null;
 
+/**
+ * The id of the last change seen per alert. A change that leaves the alert itself as it was (a note-only row: a
+ * notification's outcome, a call to the household) still moves it, so the detail pane reloads the history.
+ */
+export const lastChange = createStore<Record<string, number>>({});
+
 export function startBoard(onUnauthorized: () => void): void {
   if (link) return;
   const chainLoaded = loadChain();
@@ -51,6 +57,7 @@ export function startBoard(onUnauthorized: () => void): void {
       },
       change: (c) => {
         board.set((b) => ({ ...b, alerts: applyChange(b.alerts, c), loaded: true }));
+        lastChange.set((m) => ({ ...m, [c.alert.id]: c.id }));
         if (c.alert.status === 'cleared') outcomes.set(({ [c.alert.id]: _gone, ...rest }) => rest);
         else if (c.action === 'raised' || c.action === 'escalated' || c.action === 'notified' || c.action === 'notification_failed') void chainLoaded.then(() => refreshOutcome(c.alert));
         if ((c.action === 'raised' || c.action === 'repeated') && c.alert.severity !== 'critical' && c.alert.severity !== 'warning') siren.chime();

@@ -5,8 +5,8 @@ import { AlertCard, Deadline, TagChips, levelName } from '../components/AlertCar
 import { SeverityIcon } from '../components/icons';
 import { clock, dateTime } from '../format';
 import { useLoad, useNow } from '../hooks';
-import { useT } from '../i18n';
-import { board } from '../live/board';
+import { type MessageKey, useT } from '../i18n';
+import { board, lastChange } from '../live/board';
 import { chain, outcomes, stepOutcomes } from '../live/notify';
 import { navigate } from '../router';
 import { useStore } from '../store';
@@ -41,6 +41,10 @@ export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
     case 'r':
     case 'R':
       if (current) dialog.set({ kind: 'clear', alert: current });
+      return current !== undefined;
+    case 'c':
+    case 'C':
+      if (current?.householdId) dialog.set({ kind: 'call', alert: current });
       return current !== undefined;
     case 's':
     case 'S':
@@ -119,6 +123,11 @@ export function AlertActions({ alert, big = false }: { alert: Alert; big?: boole
       <button class={`${cls} ${alert.status === 'acknowledged' ? 'btn-primary' : ''}`} data-action="clear" onClick={() => dialog.set({ kind: 'clear', alert })}>
         {alert.latched ? t('alert.reset') : t('alert.clear')} <kbd>R</kbd>
       </button>
+      {alert.householdId && (
+        <button class={cls} data-action="call" onClick={() => dialog.set({ kind: 'call', alert })}>
+          {t('call.button')} <kbd>C</kbd>
+        </button>
+      )}
       {alert.deadlineKind === 'on_site' && alert.onSiteAt === null && (
         <button class={cls} data-action="on-site" onClick={() => void onSite(alert)}>
           {t('alert.onSite')} <kbd>S</kbd>
@@ -134,8 +143,9 @@ export function AlertActions({ alert, big = false }: { alert: Alert; big?: boole
 function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
   const t = useT();
   const told = useStore(outcomes)[alert.id];
+  const rev = useStore(lastChange)[alert.id] ?? 0;
   const c = useStore(chain);
-  const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt, JSON.stringify(told ?? null)].join('|');
+  const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt, rev, JSON.stringify(told ?? null)].join('|');
   const [detail] = useLoad(() => api.alert(alert.id), key);
   const steps = detail.state === 'ok' && c ? stepOutcomes(alert, detail.value.history, c) : null;
   const showSteps = steps !== null && c !== null && (alert.escalationLevel > 0 || c.levels[0]?.channel !== null);
@@ -204,7 +214,7 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
               <span class="h-time">{clock(h.at)}</span>
               <span class="h-action">{t.e.action[h.action]}</span>
               <span class="h-actor">{h.actor.startsWith('device:') ? t('alert.device') : h.actor === 'system' ? '' : h.actor}</span>
-              {h.note && <span class="h-note">{h.note}</span>}
+              {h.action === 'call_recorded' && h.note ? <span class="h-note">{t(`call.${h.note}` as MessageKey)}</span> : h.note && <span class="h-note">{h.note}</span>}
             </li>
           ))}
         </ol>
