@@ -5,7 +5,8 @@ import { AlertCard, Deadline, TagChips, levelName } from '../components/AlertCar
 import { SeverityIcon } from '../components/icons';
 import { clock, dateTime } from '../format';
 import { useLoad, useNow } from '../hooks';
-import { type MessageKey, useT } from '../i18n';
+import { useT } from '../i18n';
+import { noteText } from '../notes';
 import { board, lastChange } from '../live/board';
 import { chain, outcomes, stepOutcomes } from '../live/notify';
 import { navigate } from '../router';
@@ -214,7 +215,7 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
               <span class="h-time">{clock(h.at)}</span>
               <span class="h-action">{t.e.action[h.action]}</span>
               <span class="h-actor">{h.actor.startsWith('device:') ? t('alert.device') : h.actor === 'system' ? '' : h.actor}</span>
-              {h.action === 'call_recorded' && h.note ? <span class="h-note">{t(`call.${h.note}` as MessageKey)}</span> : h.note && <span class="h-note">{h.note}</span>}
+              {h.note !== null && <span class="h-note">{noteText(t, h, c)}</span>}
             </li>
           ))}
         </ol>
