@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmButton, Streetlight } from '../../devices-sim/src/devices';
-import { type SeededGateway, guardScreen, launchBrowser, screenshotPath, seededGateway, skipBrowser } from './harness';
+import { type SeededGateway, guardScreen, launchBrowser, screenshotPath, screenshotSizes, seededGateway, skipBrowser } from './harness';
 
 /**
  * "R resets the wrong alarm" (issue 13): with another alert selected on the board, an emergency takes over, the guard
@@ -142,4 +142,45 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     expect(JSON.parse(rows[0]?.detail ?? '{}')).toEqual({ contactId: withPhone.id, outcome: 'reached_safe' });
     await page.locator('.history .h-note', { hasText: '已接通，平安' }).waitFor();
   });
+
+  it('on a 1024×768 tablet every button of the board, its dialogs and the device panel is on screen without scrolling', async () => {
+    await page.setViewportSize({ width: 1024, height: 768 });
+    const inside = async (selector: string) => {
+      const boxes = await page.locator(selector).evaluateAll((els) =>
+        els.filter((e) => (e as HTMLElement).offsetParent !== null).map((e) => {
+          const r = e.getBoundingClientRect();
+          return { text: (e.textContent ?? '').trim(), left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+        }),
+      );
+      expect(boxes.length, selector).toBeGreaterThan(0);
+      for (const b of boxes) {
+        expect(b.left, `${selector} ${b.text}`).toBeGreaterThanOrEqual(0);
+        expect(b.top, `${selector} ${b.text}`).toBeGreaterThanOrEqual(0);
+        expect(b.right, `${selector} ${b.text}`).toBeLessThanOrEqual(1024);
+        expect(b.bottom, `${selector} ${b.text}`).toBeLessThanOrEqual(768);
+      }
+      expect(await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0)).toBe(0);
+    };
+    const alert = await alertOf(householdAlarm);
+    await page.locator(`.alert-card[data-alert-id="${alert?.id}"]`).click();
+    await inside('.topbar button, .topbar a');
+    await inside('.board-detail .actions button');
+    await screenshotSizes(page, 'tablet-board');
+    await page.keyboard.press('r');
+    await page.locator('form.dialog').waitFor();
+    await inside('form.dialog button');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('c');
+    await page.locator('[data-testid=call-dialog] [data-action=reveal]').first().waitFor();
+    await inside('[data-testid=call-dialog] button');
+    await page.keyboard.press('Escape');
+    await page.locator('[data-nav="/map"]').click();
+    await page.locator('[data-device="door-b01-u1"]').click();
+    await page.locator('.side-panel h2').first().waitFor();
+    await inside('.side-panel button');
+    await screenshotSizes(page, 'tablet-map');
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.locator('[data-nav="/"]').click();
+  });
 });
+

@@ -130,6 +130,7 @@ export const en: Record<MessageKey, string> = {
   'map.legend': 'Legend',
   'map.doorClosed': 'Door closed',
   'map.doorOpen': 'Door open',
+  'map.unknown': 'Door state not known yet (online)',
   'map.offline': 'Offline',
   'map.lampOn': 'Lamp on',
   'map.lampOff': 'Lamp off',

@@ -133,6 +133,7 @@ export const zh = {
   'map.legend': '图例',
   'map.doorClosed': '门已关',
   'map.doorOpen': '门已开',
+  'map.unknown': '门状态未知（在线，尚未报告）',
   'map.offline': '离线',
   'map.lampOn': '路灯亮',
   'map.lampOff': '路灯灭',

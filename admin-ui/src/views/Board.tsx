@@ -158,7 +158,10 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
           <div class="detail-type">
             {t.e.severity[alert.severity]} · {t.e.alertType[alert.type]}
           </div>
-          <div class="detail-place">{alert.place.label}</div>
+          {/* The device's id is for technicians: a tooltip, not text on the guard's screen. */}
+          <div class="detail-place" title={alert.deviceId ?? undefined}>
+            {alert.place.label}
+          </div>
           <TagChips tags={alert.tags} />
         </div>
       </header>
@@ -173,12 +176,6 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
         <dd>
           {alert.status === 'open' ? t.e.status.open : t('alert.ackedBy', { who: alert.ackedBy ?? '' })} <Deadline alert={alert} now={now} />
         </dd>
-        {alert.deviceId && (
-          <>
-            <dt>{t('alert.device')}</dt>
-            <dd>{alert.deviceId}</dd>
-          </>
-        )}
         {alert.cancelRequestedAt && (
           <>
             <dt />
