@@ -47,7 +47,8 @@ export function niceDuration(v: number): Scale {
 function Axes({ labels, scale, format, barBand }: { labels: string[]; scale: Scale; format: (v: number) => string; barBand: number }) {
   const { ticks, max } = scale;
   const y = (v: number) => PAD.top + (H - PAD.top - PAD.bottom) * (1 - v / max);
-  const every = Math.ceil(labels.length / 15);
+  // Day labels in words (11月19日) are wide: at most eight of them on an axis.
+  const every = Math.ceil(labels.length / 8);
   return (
     <g>
       {ticks.map((v) => (
