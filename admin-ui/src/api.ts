@@ -4,7 +4,7 @@ import { ErrorReply } from '@linli/gateway/contracts/api/auth';
 import { EscalationChain } from '@linli/gateway/contracts/api/escalation';
 import { type CallOutcome, HouseholdContacts, RevealReply } from '@linli/gateway/contracts/api/contacts';
 import { AccessEventList, DoorList, RemoteOpenReply } from '@linli/gateway/contracts/api/doors';
-import { ExpectedVisitors, PassView } from '@linli/gateway/contracts/api/passes';
+import { ExpectedVisitors, PassCreated, PassView, type WalkInBody } from '@linli/gateway/contracts/api/passes';
 import { AccessLog, type AccessLogQuery, DeviceEventList, DeviceStates, SitePlan } from '@linli/gateway/contracts/api/site';
 import { endSession, session } from './session';
 
@@ -67,5 +67,6 @@ export const api = {
   doors: () => call(DoorList, 'GET', '/api/v1/doors'),
   openDoor: (deviceId: string, reason: string) => call(RemoteOpenReply, 'POST', `/api/v1/doors/${encodeURIComponent(deviceId)}/open`, { reason }),
   expectedVisitors: (date?: string) => call(ExpectedVisitors, 'GET', `/api/v1/visitors/expected${qs({ date })}`),
+  walkIn: (body: WalkInBody) => call(PassCreated, 'POST', '/api/v1/visitors/walk-in', body),
   revokePass: (id: string) => call(PassView, 'POST', `/api/v1/passes/${encodeURIComponent(id)}/revoke`, {}),
 };
