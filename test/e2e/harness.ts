@@ -106,7 +106,9 @@ export async function seededGateway(env: Record<string, string> = {}): Promise<S
     devices,
     clock,
     async connect(ids) {
-      const link = mqttLinks({ url: g.t.mqttUrl });
+      // A generous CONNACK bound: ~120 devices log in at once (a password hash each) on two cores shared with other
+      // browser tests; 10 s was not always enough ("connack timeout" in CI-like load). It is a bound, not a wait.
+      const link = mqttLinks({ url: g.t.mqttUrl, connectTimeoutMs: 60_000 });
       await Promise.all(
         ids.map(async (id) => {
           const d = secrets.devices[id];
