@@ -83,7 +83,7 @@ describe('alert conditions', () => {
       residentId: 'res-lonely', householdId: 'hh-lonely', passId: null, offline: false, at: new Date(),
     });
     const ended = change(await frame('welfare_check', 'cleared', 'hh-lonely'));
-    expect(ended.note).toContain('有门禁通行记录');
+    expect(ended.note).toBe('household_activity');
   });
 
   it('judges a streetlight by the sun at the community\'s coordinates', async () => {

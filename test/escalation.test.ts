@@ -60,7 +60,7 @@ describe('escalation and notifications', () => {
     expect(verify('another-secret-another-secret-000', { timestamp: call!.headers['x-linli-timestamp'] as string, signature: call!.headers['x-linli-signature'] as string }, body, Math.floor(Date.now() / 1000))).toBe(false);
     const n = AlertNotification.parse(JSON.parse(body));
     expect(n).toMatchObject({ event: 'alert.escalated', level: 1, levelName: 'grid_worker', alert: { id, type: 'alarm_press', escalationLevel: 1, escalationTarget: 'grid_worker' } });
-    expect(n.reason).toContain('1秒内无人确认');
+    expect(n.reason).toBe('escalated_no_ack');
     expect(call!.headers['x-linli-delivery']).toBe(n.deliveryId);
 
     await expect.poll(async () => (await detail(id)).history.map((h) => h.action)).toEqual(expect.arrayContaining(['raised', 'escalated', 'notified']));
@@ -95,7 +95,7 @@ describe('escalation and notifications', () => {
     // Acknowledging does not stop the on-site clock: somebody has to be there.
     const a = await t.gw.db.prisma.alert.findFirstOrThrow({ where: { deviceId: 'lamp-esc-1', type: 'light_fault' } });
     expect(Alert.parse((await api(t.httpUrl, guard, 'POST', `/api/v1/alerts/${a.id}/acknowledge`, {})).body).deadlineKind).toBe('on_site');
-    await expect.poll(async () => (await detail(a.id)).history.find((h) => h.action === 'escalated'), { timeout: 5_000 }).toMatchObject({ note: expect.stringContaining('五分钟到场规则'), detail: { waitedFor: 'on_site', toLevel: 1 } });
+    await expect.poll(async () => (await detail(a.id)).history.find((h) => h.action === 'escalated'), { timeout: 5_000 }).toMatchObject({ note: 'escalated_no_on_site', detail: { waitedFor: 'on_site', toLevel: 1 } });
   });
 
   it('stops the on-site deadline when a worker confirms being there', async () => {

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import { Alert, AlertDetail, ResponseTimeReport } from '@linli/gateway/contracts/api/alerts';
 import { ErrorReply } from '@linli/gateway/contracts/api/auth';
+import { EscalationChain } from '@linli/gateway/contracts/api/escalation';
+import { type CallOutcome, HouseholdContacts, RevealReply } from '@linli/gateway/contracts/api/contacts';
 import { AccessEventList, DoorList, RemoteOpenReply } from '@linli/gateway/contracts/api/doors';
-import { ExpectedVisitors, PassView } from '@linli/gateway/contracts/api/passes';
+import { ExpectedVisitors, PassCreated, PassView, type WalkInBody } from '@linli/gateway/contracts/api/passes';
 import { AccessLog, type AccessLogQuery, DeviceEventList, DeviceStates, SitePlan } from '@linli/gateway/contracts/api/site';
-import { session } from './session';
+import { endSession, session } from './session';
 
 /** A refusal the guard should read (409 someone was first, 400 a missing note): status, code and the gateway's details. */
 export class ApiError extends Error {
@@ -29,8 +31,8 @@ async function call<S extends z.ZodType>(schema: S, method: string, path: string
   const text = await res.text();
   const json: unknown = text === '' ? null : JSON.parse(text);
   if (res.status === 401) {
-    // The token expired or was revoked: back to the login screen.
-    session.set(null);
+    // The token expired or was revoked: the board stays, with a sign-in box over it.
+    endSession();
   }
   if (!res.ok) {
     const e = ErrorReply.safeParse(json);
@@ -51,6 +53,11 @@ export const api = {
   acknowledge: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/acknowledge`, note ? { note } : {}),
   clear: (id: string, note: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/clear`, { note }),
   onSite: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/on-site`, note ? { note } : {}),
+  contacts: (householdId: string) => call(HouseholdContacts, 'GET', `/api/v1/households/${encodeURIComponent(householdId)}/contacts`),
+  revealPhone: (householdId: string, contactId: string, alertId?: string) =>
+    call(RevealReply, 'POST', `/api/v1/households/${encodeURIComponent(householdId)}/contacts/${encodeURIComponent(contactId)}/phone`, alertId ? { alertId } : {}),
+  recordCall: (alertId: string, contactId: string, outcome: CallOutcome) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(alertId)}/call`, { contactId, outcome }),
+  escalationChain: () => call(EscalationChain, 'GET', '/api/v1/alerts/escalation-chain'),
   responseTimes: (from: string, to: string) => call(ResponseTimeReport, 'GET', `/api/v1/alerts/report/response-times${qs({ from, to })}`),
   site: () => call(SitePlan, 'GET', '/api/v1/site'),
   deviceStates: () => call(DeviceStates, 'GET', '/api/v1/devices/states'),
@@ -60,5 +67,6 @@ export const api = {
   doors: () => call(DoorList, 'GET', '/api/v1/doors'),
   openDoor: (deviceId: string, reason: string) => call(RemoteOpenReply, 'POST', `/api/v1/doors/${encodeURIComponent(deviceId)}/open`, { reason }),
   expectedVisitors: (date?: string) => call(ExpectedVisitors, 'GET', `/api/v1/visitors/expected${qs({ date })}`),
+  walkIn: (body: WalkInBody) => call(PassCreated, 'POST', '/api/v1/visitors/walk-in', body),
   revokePass: (id: string) => call(PassView, 'POST', `/api/v1/passes/${encodeURIComponent(id)}/revoke`, {}),
 };

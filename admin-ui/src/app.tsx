@@ -1,13 +1,13 @@
 import { useEffect } from 'preact/hooks';
 import { Dialogs, Toasts } from './components/Dialogs';
-import { LinkDownOverlay, LinkIndicator } from './components/LinkBanner';
+import { ExpiryWarning, LinkDownOverlay, LinkIndicator } from './components/LinkBanner';
 import { Takeover } from './components/Takeover';
 import { useNow } from './hooks';
 import { type MessageKey, useT } from './i18n';
 import { board, isEmergency, startBoard, stopBoard } from './live/board';
 import { type TextSize, type Theme, applyPrefs, prefs } from './prefs';
 import { Link, navigate, usePath } from './router';
-import { logout, session } from './session';
+import { endSession, ended, expiryWatch, logout, reloginAsked, session, startRenewal } from './session';
 import { siren } from './siren';
 import { useStore } from './store';
 import { acknowledge, dialog } from './ui-state';
@@ -31,18 +31,35 @@ const NAV: Array<{ path: string; label: MessageKey }> = [
 
 export function App() {
   const s = useStore(session);
+  const gone = useStore(ended);
+  const asked = useStore(reloginAsked);
   useEffect(() => {
     if (!s) return;
-    startBoard(() => session.set(null));
-    return () => stopBoard();
+    startBoard(endSession);
+    const stopRenewal = startRenewal();
+    const stopWatch = expiryWatch();
+    return () => {
+      stopRenewal();
+      stopWatch();
+      stopBoard(ended.get());
+    };
   }, [s?.token]);
   // Re-evaluate the automatic theme every minute (night falls during a shift).
   useEffect(() => {
     const t = setInterval(() => applyPrefs(), 60_000);
     return () => clearInterval(t);
   }, []);
-  if (!s) return <Login />;
-  return <Shell />;
+  if (!s && !gone) return <Login />;
+  return (
+    <>
+      <Shell />
+      {(!s || asked) && (
+        <div class="relogin" data-testid="relogin">
+          <Login overlay />
+        </div>
+      )}
+    </>
+  );
 }
 
 function Shell() {
@@ -51,6 +68,7 @@ function Shell() {
   useGlobalKeys(page);
   return (
     <div class="shell">
+      <SoundBar />
       <Header page={page} />
       <main class="content">
         {page === 'map' ? (
@@ -69,6 +87,7 @@ function Shell() {
       </main>
       <LinkDownOverlay />
       <Takeover />
+      <ExpiryWarning />
       <Dialogs />
       <Toasts />
     </div>
@@ -94,10 +113,15 @@ function useGlobalKeys(page: string) {
         // The takeover covers everything: Enter or A acknowledges what it shows, N adds a note.
         if (e.key === 'Enter' || e.key === 'a' || e.key === 'A') {
           e.preventDefault();
-          void acknowledge(emergency);
+          void acknowledge(emergency, undefined, 'takeover');
         } else if (e.key === 'n' || e.key === 'N') {
           e.preventDefault();
-          dialog.set({ kind: 'ack', alert: emergency });
+          dialog.set({ kind: 'ack', alert: emergency, from: 'takeover' });
+        } else if (e.key === 'r' || e.key === 'R') {
+          // R while the takeover still shows (the acknowledgement is on its way, or the guard resets at once):
+          // the reset dialog for the very alert on screen, never the card selected before. Digits do nothing here.
+          e.preventDefault();
+          dialog.set({ kind: 'clear', alert: emergency });
         }
         return;
       }
@@ -122,6 +146,21 @@ function useGlobalKeys(page: string) {
   }, [page]);
 }
 
+/**
+ * Until the browser allows sound (a page reloaded at night has had no click yet), a bar across the top of the screen,
+ * over the takeover and every overlay, asks for one click: a siren that cannot play must never go unnoticed.
+ */
+function SoundBar() {
+  const t = useT();
+  const sound = useStore(siren.state);
+  if (sound.unlocked) return null;
+  return (
+    <button class="sound-bar" data-testid="sound-bar" onClick={() => siren.unlock()}>
+      {t('sound.enable')}
+    </button>
+  );
+}
+
 const THEMES: Theme[] = ['auto', 'dark', 'light'];
 const SIZES: TextSize[] = ['normal', 'large', 'xlarge'];
 const next = <T,>(list: T[], v: T): T => list[(list.indexOf(v) + 1) % list.length] ?? v;
@@ -131,7 +170,6 @@ function Header({ page }: { page: string }) {
   const p = useStore(prefs);
   const s = useStore(session);
   const { alerts } = useStore(board);
-  const sound = useStore(siren.state);
   const now = useNow(1_000);
   const open = alerts.filter((a) => a.status === 'open').length;
   return (
@@ -154,11 +192,6 @@ function Header({ page }: { page: string }) {
       </nav>
       <div class="topbar-right">
         <LinkIndicator />
-        {sound.blocked && (
-          <button class="btn sound-blocked" onClick={() => siren.unlock()}>
-            {t('sound.blocked')}
-          </button>
-        )}
         <span class="clock" aria-label="time">
           {clock(now)}
         </span>

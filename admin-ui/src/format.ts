@@ -1,14 +1,34 @@
 import type { Translate } from './i18n';
+import { prefs } from './prefs';
 
 /** The community's clock (Asia/Shanghai, no daylight saving), whatever the browser's zone. */
 const TZ = 'Asia/Shanghai';
 
 const timeFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: TZ, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-const dateTimeFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: TZ, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+const partsFmt = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function parts(d: Date): { month: number; day: number; hm: string } {
+  const p = Object.fromEntries(partsFmt.formatToParts(d).map((x) => [x.type, x.value]));
+  return { month: Number(p.month), day: Number(p.day), hm: `${p.hour ?? '00'}:${p.minute ?? '00'}` };
+}
+
+/**
+ * A day in words, never "12/02" (which day? which order?): 12月2日 in Chinese, Dec 2 in English, community time.
+ * `day` is a YYYY-MM-DD community day or an instant.
+ */
+export function dayLabel(day: string | number | Date, lang = prefs.get().lang): string {
+  const { month, day: d } = typeof day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(day) ? { month: Number(day.slice(5, 7)), day: Number(day.slice(8, 10)) } : parts(new Date(day));
+  return lang === 'zh' ? `${month}月${d}日` : `${MONTHS[month - 1] ?? month} ${d}`;
+}
 const dayFmt = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' });
 
 export const clock = (iso: string | number | Date) => timeFmt.format(new Date(iso));
-export const dateTime = (iso: string | number | Date) => dateTimeFmt.format(new Date(iso));
+/** 12月2日 02:50 (Dec 2 02:50): date in words and the time, community time. */
+export function dateTime(iso: string | number | Date, lang = prefs.get().lang): string {
+  const d = new Date(iso);
+  return `${dayLabel(d, lang)} ${parts(d).hm}`;
+}
 /** YYYY-MM-DD in community time. */
 export const localDay = (d: Date = new Date()) => dayFmt.format(d);
 

@@ -1,4 +1,4 @@
-import { LoginReply, type Principal } from '@linli/gateway/contracts/api/auth';
+import { LoginReply, type Principal, RenewReply } from '@linli/gateway/contracts/api/auth';
 import { createStore } from './store';
 
 export interface Session {
@@ -29,6 +29,83 @@ session.subscribe((s) => {
   else sessionStorage.removeItem(KEY);
 });
 
+/**
+ * The sign-in ended by itself (expired, revoked, the shift's maximum reached) rather than by the logout button. The
+ * board then stays on screen with a sign-in box over it, and the link counts as down (its tone sounds) until a guard
+ * signs in again — never a bare login form that hides the alarms and goes quiet.
+ */
+export const ended = createStore<boolean>(false);
+
+/** The latest this sign-in can be renewed to (from the gateway's renew answer; null until the first one). */
+export const hardExpiry = createStore<string | null>(null);
+
+/** The guard asked to sign in again before the sign-in ends (the expiry warning's button). */
+export const reloginAsked = createStore<boolean>(false);
+
+export function endSession(): void {
+  if (!session.get()) return;
+  ended.set(true);
+  session.set(null);
+}
+
+/** Renew no more often than this, and at least this often (ms). */
+const RENEW_MIN_MS = 5_000;
+const RENEW_MAX_MS = 5 * 60_000;
+let renewTimer: ReturnType<typeof setTimeout> | null = null;
+
+async function renewOnce(): Promise<void> {
+  const s = session.get();
+  if (!s) return;
+  let res: Response;
+  try {
+    res = await fetch('/api/v1/auth/renew', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } });
+  } catch {
+    return; // gateway unreachable: the live link says so; try again at the next turn
+  }
+  if (session.get()?.token !== s.token) return;
+  if (res.status === 401) {
+    endSession();
+    return;
+  }
+  if (!res.ok) return;
+  const r = RenewReply.safeParse(await res.json());
+  if (!r.success) return;
+  hardExpiry.set(r.data.hardExpiresAt);
+  if (r.data.expiresAt !== s.expiresAt) session.set({ ...s, expiresAt: r.data.expiresAt });
+}
+
+/**
+ * While the guard station is open it is in use: the sign-in is renewed (sliding expiry) at a third of the time it
+ * has left, between 5 s and 5 min, until the gateway's per-shift maximum. Independent of the live stream's own
+ * authentication.
+ */
+export function startRenewal(): () => void {
+  let stopped = false;
+  const turn = async () => {
+    await renewOnce();
+    if (stopped) return;
+    const s = session.get();
+    if (!s) return;
+    const left = Date.parse(s.expiresAt) - Date.now();
+    renewTimer = setTimeout(() => void turn(), Math.min(RENEW_MAX_MS, Math.max(RENEW_MIN_MS, left / 3)));
+  };
+  void turn();
+  return () => {
+    stopped = true;
+    if (renewTimer) clearTimeout(renewTimer);
+    renewTimer = null;
+  };
+}
+
+/** Ends the sign-in on this screen when its expiry passes (the gateway would refuse it from then on). */
+export function expiryWatch(): () => void {
+  const t = setInterval(() => {
+    const s = session.get();
+    if (s && Date.parse(s.expiresAt) <= Date.now()) endSession();
+  }, 1_000);
+  return () => clearInterval(t);
+}
+
 export type LoginOutcome = { ok: true } | { ok: false; reason: 'wrong' | 'busy' | 'network' | 'not_staff' };
 
 export async function login(username: string, password: string): Promise<LoginOutcome> {
@@ -43,6 +120,9 @@ export async function login(username: string, password: string): Promise<LoginOu
   if (!res.ok) return { ok: false, reason: 'network' };
   const reply = LoginReply.parse(await res.json());
   if (reply.user.role === 'resident') return { ok: false, reason: 'not_staff' };
+  hardExpiry.set(null);
+  ended.set(false);
+  reloginAsked.set(false);
   session.set(reply);
   return { ok: true };
 }
@@ -50,5 +130,6 @@ export async function login(username: string, password: string): Promise<LoginOu
 export function logout(): void {
   const s = session.get();
   if (s) void fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } }).catch(() => undefined);
+  ended.set(false);
   session.set(null);
 }

@@ -9,6 +9,12 @@ export interface SirenState {
   blocked: boolean;
   /** Completed two-tone cycles since it started: proof that it repeats. */
   cycles: number;
+  /** The browser allows sound (the audio context runs). Until then a bar over everything asks for one click. */
+  unlocked: boolean;
+  /** The live link is down: a low three-beep tone, unlike the siren, repeats until it is back. */
+  linkTone: boolean;
+  /** Link-down tones played (proof that it sounds). */
+  linkBeeps: number;
 }
 
 declare global {
@@ -19,6 +25,9 @@ declare global {
 }
 
 const CYCLE_MS = 2_000;
+/** The dead-link tone: three low beeps every four seconds, nothing like the siren's hi-lo. */
+const LINK_TONE_MS = 4_000;
+const LINK_TONE_HZ = 392;
 /** Hi-lo like a Chinese police siren, loud in the mid range where older ears hear best. */
 const TONES = [960, 770] as const;
 
@@ -28,7 +37,8 @@ const TONES = [960, 770] as const;
  * click or key) unlocks it; until then the screen says the sound is off.
  */
 class Siren {
-  readonly state = createStore<SirenState>({ wanted: false, playing: false, blocked: false, cycles: 0 });
+  readonly state = createStore<SirenState>({ wanted: false, playing: false, blocked: false, cycles: 0, unlocked: false, linkTone: false, linkBeeps: 0 });
+  private linkTimer: ReturnType<typeof setInterval> | null = null;
   private ctx: AudioContext | null = null;
   private osc: OscillatorNode | null = null;
   private gain: GainNode | null = null;
@@ -36,6 +46,48 @@ class Siren {
   private startedAt: number | null = null;
 
   constructor() {
+    // Created at once (suspended until a gesture where the browser asks for one), so the screen knows from the start
+    // whether sound is possible, not only when the first alarm finds out.
+    this.context();
+    this.publish();
+  }
+
+  /**
+   * The live link is down (or up again): while down, a low beep-beep-beep every four seconds. A guard who hears it
+   * knows alarms cannot arrive, even with the screen out of sight.
+   */
+  setLinkDown(down: boolean): void {
+    if (down === this.state.get().linkTone) return;
+    this.state.set((s) => ({ ...s, linkTone: down }));
+    if (this.linkTimer) clearInterval(this.linkTimer);
+    this.linkTimer = null;
+    if (down) {
+      this.beeps();
+      this.linkTimer = setInterval(() => this.beeps(), LINK_TONE_MS);
+    }
+    this.publish();
+  }
+
+  private beeps(): void {
+    const ctx = this.ctx;
+    if (!ctx || ctx.state !== 'running') {
+      if (ctx) void ctx.resume().catch(() => undefined);
+      return;
+    }
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.type = 'triangle';
+    osc.frequency.value = LINK_TONE_HZ;
+    gain.gain.value = 0;
+    const t0 = ctx.currentTime + 0.02;
+    for (let i = 0; i < 3; i++) {
+      gain.gain.setValueAtTime(0.35, t0 + i * 0.35);
+      gain.gain.setValueAtTime(0, t0 + i * 0.35 + 0.2);
+    }
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(t0);
+    osc.stop(t0 + 1.1);
+    this.state.set((s) => ({ ...s, linkBeeps: s.linkBeeps + 1 }));
     this.publish();
   }
 
@@ -141,7 +193,11 @@ class Siren {
     const playing = s.playing && running;
     document.documentElement.dataset.siren = playing ? 'playing' : s.wanted ? 'blocked' : 'off';
     document.documentElement.dataset.sirenCycles = String(s.cycles);
-    window.__linliSiren = { ...s, playing, blocked: s.wanted && !playing, startedAt: this.startedAt };
+    document.documentElement.dataset.sound = running ? 'unlocked' : 'locked';
+    document.documentElement.dataset.linkTone = s.linkTone ? (running ? 'playing' : 'blocked') : 'off';
+    document.documentElement.dataset.linkBeeps = String(s.linkBeeps);
+    if (s.unlocked !== running) this.state.set((x) => ({ ...x, unlocked: running }));
+    window.__linliSiren = { ...this.state.get(), playing, blocked: s.wanted && !playing, startedAt: this.startedAt };
   }
 }
 

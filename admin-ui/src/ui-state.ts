@@ -21,8 +21,9 @@ export function toast(text: string, tone: Toast['tone'] = 'ok'): void {
 
 /** The one open dialog: a note for acknowledging, the outcome for a clear or reset, a reason for opening a door. */
 export type Dialog =
-  | { kind: 'ack'; alert: Alert }
+  | { kind: 'ack'; alert: Alert; from?: 'takeover' }
   | { kind: 'clear'; alert: Alert }
+  | { kind: 'call'; alert: Alert }
   | { kind: 'open-door'; deviceId: string; name: string }
   | { kind: 'help' };
 
@@ -30,6 +31,12 @@ export const dialog = createStore<Dialog | null>(null);
 
 /** Selected alert on the board (by id: the alert object changes with every frame). */
 export const selected = createStore<string | null>(null);
+
+/**
+ * The last alert the guard acknowledged from the full-screen takeover: what they just saw. The board selects it, so
+ * the next key (R, N, M) acts on it; a dialog for any other alert says so in words.
+ */
+export const lastShown = createStore<string | null>(null);
 
 function failed(err: unknown): void {
   const t = currentT();
@@ -41,7 +48,10 @@ function failed(err: unknown): void {
   toast(t('alert.failed', { msg: err instanceof Error ? err.message : String(err) }), 'error');
 }
 
-export async function acknowledge(alert: Alert, note?: string): Promise<boolean> {
+export async function acknowledge(alert: Alert, note?: string, from: 'board' | 'takeover' = 'board'): Promise<boolean> {
+  // Select it before the answer arrives: keys typed straight on (Enter, R) must act on what the guard just saw.
+  selected.set(alert.id);
+  if (from === 'takeover') lastShown.set(alert.id);
   try {
     applyLocal(await api.acknowledge(alert.id, note));
     return true;

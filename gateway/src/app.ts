@@ -10,6 +10,8 @@ import type { ReadyReport } from './contracts/api/ops';
 import { uiRoutes } from './api/ui';
 import { createDeviceAuth } from './auth/device-auth';
 import { createSessions } from './auth/sessions';
+import { registerRenew } from './api/renew';
+import { registerEscalationChain } from './api/escalation-chain';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
@@ -180,7 +182,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     return { status: ok ? 'ready' : 'degraded', checks: { database, databaseReason: write.reason, broker: brokerState, ingest: { state: ingestState, pending } } };
   };
 
-  const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000);
+  const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
   const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health() });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
@@ -214,7 +216,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       perName: config.LOGIN_RATE_PER_NAME_PER_MINUTE,
     },
     // The UI's catch-all comes last: every API route is registered before it.
-    routes: [access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
 
   const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);

@@ -144,6 +144,14 @@ describe.skipIf(skipBrowser)('guard station in a browser', () => {
     await one.locator('[data-nav="/stats"]').click();
     await one.locator('svg.chart rect.bar').first().waitFor();
     expect(await one.locator('.stats-by-type tbody tr').count()).toBeGreaterThan(2);
+    // Round ticks: 0, 2, 4, 6… or 0, 5, 10… — evenly spaced by 1, 2 or 5 × 10ⁿ (never 0 3 5 8 10).
+    const ticks = (await one.locator('svg.chart').first().locator('text.tick').allTextContents()).map(Number);
+    const step = (ticks[1] ?? 0) - (ticks[0] ?? 0);
+    expect(ticks[0]).toBe(0);
+    expect(ticks.every((v, i) => v === i * step)).toBe(true);
+    expect(step / 10 ** Math.floor(Math.log10(step))).toBeOneOf([1, 2, 5]);
+    // Days in words, not 12/02.
+    expect(await one.locator('svg.chart').first().textContent()).toMatch(/\d+月\d+日/);
     await one.screenshot({ path: screenshotPath('statistics.png') });
     await one.locator('[data-nav="/"]').click();
   });

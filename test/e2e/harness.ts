@@ -26,7 +26,8 @@ export const UI_DIST = join(ROOT, 'admin-ui', 'dist');
 export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : join(tmpdir(), 'linli-screenshots');
 export const PASSWORDS = { guard1: 'night-shift-guard1', guard2: 'night-shift-guard2', admin: 'admin-pw-e2e-0001' };
 
-export async function launchBrowser(): Promise<Browser> {
+/** `autoplay: false` keeps Chromium's real policy: no sound before a click or key on the page (a reload at night). */
+export async function launchBrowser(opts: { autoplay?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -42,14 +43,19 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       // The siren must sound without a click, as it does after the guard's login click in real life.
-      '--autoplay-policy=no-user-gesture-required',
+      ...(opts.autoplay === false ? [] : ['--autoplay-policy=no-user-gesture-required']),
     ],
   });
 }
 
 /** A 1920×1080 guard-room screen, signed in as `user`, on the board. */
-export async function guardScreen(browser: Browser, baseUrl: string, user: keyof typeof PASSWORDS = 'guard1'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, baseURL: baseUrl, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', colorScheme: 'dark' });
+export async function guardScreen(
+  browser: Browser,
+  baseUrl: string,
+  user: keyof typeof PASSWORDS = 'guard1',
+  viewport: { width: number; height: number } = { width: 1920, height: 1080 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, baseURL: baseUrl, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', colorScheme: 'dark' });
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${user}] page error:`, err));
   await page.goto('/');
@@ -100,7 +106,9 @@ export async function seededGateway(env: Record<string, string> = {}): Promise<S
     devices,
     clock,
     async connect(ids) {
-      const link = mqttLinks({ url: g.t.mqttUrl });
+      // A generous CONNACK bound: ~120 devices log in at once (a password hash each) on two cores shared with other
+      // browser tests; 10 s was not always enough ("connack timeout" in CI-like load). It is a bound, not a wait.
+      const link = mqttLinks({ url: g.t.mqttUrl, connectTimeoutMs: 60_000 });
       await Promise.all(
         ids.map(async (id) => {
           const d = secrets.devices[id];
@@ -124,4 +132,21 @@ export async function seededGateway(env: Record<string, string> = {}): Promise<S
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return join(SCREENSHOTS, name);
+}
+
+export const SIZES = [
+  { name: '1920', width: 1920, height: 1080 },
+  { name: '1024', width: 1024, height: 768 },
+  { name: '390', width: 390, height: 844 },
+] as const;
+
+/** The same screen at a guard-room monitor, a tablet and a phone: `<name>-1920.png`, `-1024.png`, `-390.png`. */
+export async function screenshotSizes(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize();
+  for (const s of SIZES) {
+    await page.setViewportSize({ width: s.width, height: s.height });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.screenshot({ path: screenshotPath(`${name}-${s.name}.png`) });
+  }
+  if (before) await page.setViewportSize(before);
 }

@@ -1,5 +1,7 @@
 import type { Alert } from '@linli/gateway/contracts/api/alerts';
-import { useT } from '../i18n';
+import { type Translate, useT } from '../i18n';
+import { chain, outcomes } from '../live/notify';
+import { useStore } from '../store';
 import { ago, clock, duration } from '../format';
 import { SeverityIcon } from './icons';
 
@@ -27,6 +29,38 @@ export function Deadline({ alert, now }: { alert: Alert; now: number }) {
   return (
     <span class={`deadline ${left <= 0 ? 'overdue' : left < 30 ? 'soon' : ''}`}>
       {left <= 0 ? t('alert.overdue') : t(alert.deadlineKind === 'ack' ? 'alert.deadline.ack' : 'alert.deadline.on_site', { left: duration(left) })}
+    </span>
+  );
+}
+
+/** The level's name in words (guard station, grid worker, …). */
+export const levelName = (t: Translate, name: string) => t.e.escalation[name] ?? name;
+
+/**
+ * The escalation chip, truthful: not "reported to the grid worker" when nobody was told. Delivered, failed, still
+ * being sent, or no channel at that level — and a failure at any level reached is shown, not only at the current one.
+ */
+export function EscalationChip({ alert }: { alert: Alert }) {
+  const t = useT();
+  const all = useStore(outcomes);
+  const c = useStore(chain);
+  const mine = all[alert.id] ?? {};
+  const failed = Object.entries(mine).filter(([, o]) => o === 'failed');
+  if (failed.length > 0) {
+    const names = failed.map(([l]) => levelName(t, c?.levels[Number(l)]?.name ?? l));
+    return (
+      <span class="chip notify-failed" data-notify="failed">
+        {t('notify.failedChip', { target: names.join('、') })}
+      </span>
+    );
+  }
+  if (alert.escalationLevel === 0) return null;
+  const o = mine[alert.escalationLevel];
+  const target = levelName(t, alert.escalationTarget);
+  const key = o === 'delivered' ? 'notify.deliveredChip' : o === 'pending' ? 'notify.pendingChip' : o === 'no_channel' ? 'notify.noChannelChip' : 'notify.escalatedChip';
+  return (
+    <span class={`chip escalated notify-${o ?? 'unknown'}`} data-notify={o ?? 'unknown'}>
+      {t(key, { target })}
     </span>
   );
 }
@@ -66,9 +100,7 @@ export function AlertCard({ alert, selected, now, onSelect }: { alert: Alert; se
           )}
           {alert.latched && <span class="chip latched">{t('alert.latched')}</span>}
           {alert.cancelRequestedAt && <span class="chip cancel">{t('alert.cancelRequested')}</span>}
-          {alert.escalationLevel > 0 && (
-            <span class="chip escalated">{t('alert.escalated', { target: t.e.escalation[alert.escalationTarget] ?? alert.escalationTarget })}</span>
-          )}
+          <EscalationChip alert={alert} />
           <Deadline alert={alert} now={now} />
         </div>
       </div>

@@ -1,14 +1,53 @@
+import type { Alert } from '@linli/gateway/contracts/api/alerts';
+import type { CallOutcome } from '@linli/gateway/contracts/api/contacts';
+import { useLoad } from '../hooks';
+import { applyLocal } from '../live/board';
+import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { type MessageKey, useT } from '../i18n';
+import { board } from '../live/board';
 import { useStore } from '../store';
-import { acknowledge, clear, dialog, toast, toasts } from '../ui-state';
+import { acknowledge, clear, dialog, lastShown, toast, toasts } from '../ui-state';
+import { TagChips } from './AlertCard';
+import { SeverityIcon } from './icons';
+
+/**
+ * What a dialog acts on, in large type: severity, type and place. If the guard just acknowledged a different alert
+ * from the full-screen takeover, the dialog says so, naming the one just seen, so a reset never lands unnoticed on
+ * another household.
+ */
+function DialogSubject({ alert }: { alert: Alert }) {
+  const t = useT();
+  const shownId = useStore(lastShown);
+  const { alerts } = useStore(board);
+  const shown = shownId !== null && shownId !== alert.id ? alerts.find((a) => a.id === shownId) : undefined;
+  return (
+    <div class={`dialog-subject sev-${alert.severity}`} data-alert-id={alert.id}>
+      <div class="dialog-subject-head">
+        <SeverityIcon severity={alert.severity} size={44} />
+        <span class="dialog-subject-type">
+          {t.e.severity[alert.severity]} · {t.e.alertType[alert.type]}
+        </span>
+      </div>
+      <div class="dialog-subject-place" data-testid="dialog-place">
+        {alert.place.label}
+      </div>
+      <TagChips tags={alert.tags} />
+      {shown && (
+        <p class="dialog-other" role="alert" data-testid="dialog-other">
+          {t('dialog.notJustShown', { place: shown.place.label, type: t.e.alertType[shown.type] })}
+        </p>
+      )}
+    </div>
+  );
+}
 
 const NOTE_PRESETS: MessageKey[] = ['preset.onTheWay', 'preset.called', 'preset.handled', 'preset.falseAlarm', 'preset.repair', 'preset.police'];
 const DOOR_PRESETS: MessageKey[] = ['door.preset.courier', 'door.preset.visitor', 'door.preset.card', 'door.preset.emergency'];
 
 /** A note with one-click phrases (digits pick one), Enter submits, Esc cancels: two keystrokes for a guard who knows. */
-function NoteForm(props: { title: string; label: string; presets: MessageKey[]; required: number; submit: (note: string) => Promise<boolean>; tooShort: string }) {
+function NoteForm(props: { subject?: ComponentChildren; title: string; label: string; presets: MessageKey[]; required: number; submit: (note: string) => Promise<boolean>; tooShort: string }) {
   const t = useT();
   const [note, setNoteState] = useState('');
   // Keys arrive faster than renders: "3" then Enter must submit the phrase "3" picked, so the handlers read the
@@ -60,6 +99,7 @@ function NoteForm(props: { title: string; label: string; presets: MessageKey[]; 
       }}
     >
       <h2>{props.title}</h2>
+      {props.subject}
       <div class="presets">
         {props.presets.map((key, i) => (
           <button type="button" key={key} class="btn btn-lg preset" onClick={() => void send(t(key))}>
@@ -84,6 +124,100 @@ function NoteForm(props: { title: string; label: string; presets: MessageKey[]; 
   );
 }
 
+const OUTCOMES: CallOutcome[] = ['reached_safe', 'reached_needs_help', 'no_answer', 'unreachable'];
+
+/**
+ * Calling the household: its contacts with masked names and numbers; "显示号码" shows one full number (the gateway
+ * audits it) as a tel: link; a digit records what came of the call in the alert's history. C then 1: two keys.
+ */
+function CallDialog({ alert }: { alert: Alert }) {
+  const t = useT();
+  const hh = alert.householdId ?? '';
+  const [list] = useLoad(() => api.contacts(hh), hh);
+  const [shown, setShown] = useState<Record<string, string>>({});
+  const [picked, setPicked] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => root.current?.focus(), []);
+  const contacts = list.state === 'ok' ? list.value.contacts : [];
+  const target = picked ?? contacts.find((c) => c.hasPhone)?.id ?? contacts[0]?.id ?? null;
+
+  const reveal = async (contactId: string) => {
+    try {
+      const r = await api.revealPhone(hh, contactId, alert.id);
+      setShown((m) => ({ ...m, [contactId]: r.phone }));
+      setPicked(contactId);
+      // The clicked button is replaced by the number: keep the keys (a digit records the outcome) in the dialog.
+      root.current?.focus();
+    } catch (err) {
+      toast(t('alert.failed', { msg: err instanceof Error ? err.message : String(err) }), 'error');
+    }
+  };
+  const record = async (outcome: CallOutcome) => {
+    if (target === null || busy) return;
+    setBusy(true);
+    try {
+      applyLocal(await api.recordCall(alert.id, target, outcome));
+      toast(t('call.recorded', { outcome: t(`call.${outcome}`) }));
+      dialog.set(null);
+    } catch (err) {
+      toast(t('alert.failed', { msg: err instanceof Error ? err.message : String(err) }), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') dialog.set(null);
+    const n = Number(e.key);
+    const outcome = Number.isInteger(n) && n >= 1 ? OUTCOMES[n - 1] : undefined;
+    if (outcome) {
+      e.preventDefault();
+      void record(outcome);
+    }
+  };
+  return (
+    <div class="dialog" role="dialog" aria-modal="true" aria-label={t('call.title')} tabIndex={-1} ref={root} onKeyDown={onKey} data-testid="call-dialog">
+      <h2>{t('call.title')}</h2>
+      <DialogSubject alert={alert} />
+      {list.state === 'loading' && <p class="muted">{t('common.loading')}</p>}
+      {list.state === 'error' && <p class="error-text">{t('common.error', { msg: list.message })}</p>}
+      {list.state === 'ok' && contacts.length === 0 && <p class="warn-text">{t('call.none')}</p>}
+      <ul class="contacts">
+        {contacts.map((c) => (
+          <li key={c.id} class={`contact ${c.id === target ? 'picked' : ''}`} data-contact={c.id}>
+            <span class="contact-name">{c.name}</span>
+            {shown[c.id] ? (
+              <a class="tel-link" href={`tel:${shown[c.id]}`} data-testid="tel-link">
+                {shown[c.id]}
+              </a>
+            ) : (
+              <span class="contact-phone">{c.phoneMasked ?? t('call.noPhone')}</span>
+            )}
+            {c.hasPhone && !shown[c.id] && (
+              <button type="button" class="btn btn-lg" data-action="reveal" onClick={() => void reveal(c.id)}>
+                {t('call.reveal')}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <p class="muted">{t('call.outcomeHint')}</p>
+      <div class="presets">
+        {OUTCOMES.map((o, i) => (
+          <button type="button" key={o} class="btn btn-lg preset" data-outcome={o} disabled={busy || target === null} onClick={() => void record(o)}>
+            <kbd>{i + 1}</kbd> {t(`call.${o}`)}
+          </button>
+        ))}
+      </div>
+      <div class="dialog-actions">
+        <button type="button" class="btn btn-lg" onClick={() => dialog.set(null)}>
+          {t('dialog.cancel')} <kbd>Esc</kbd>
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function Dialogs() {
   const t = useT();
   const d = useStore(dialog);
@@ -91,11 +225,12 @@ export function Dialogs() {
   let body;
   switch (d.kind) {
     case 'ack':
-      body = <NoteForm title={t('dialog.ackTitle')} label={t('dialog.noteLabel')} presets={NOTE_PRESETS} required={0} tooShort="" submit={(note) => acknowledge(d.alert, note || undefined)} />;
+      body = <NoteForm subject={<DialogSubject alert={d.alert} />} title={t('dialog.ackTitle')} label={t('dialog.noteLabel')} presets={NOTE_PRESETS} required={0} tooShort="" submit={(note) => acknowledge(d.alert, note || undefined, d.from ?? 'board')} />;
       break;
     case 'clear':
       body = (
         <NoteForm
+          subject={<DialogSubject alert={d.alert} />}
           title={d.alert.latched ? t('dialog.resetTitle') : t('dialog.clearTitle')}
           label={t('dialog.noteLabel')}
           presets={NOTE_PRESETS}
@@ -104,6 +239,9 @@ export function Dialogs() {
           submit={(note) => clear(d.alert, note)}
         />
       );
+      break;
+    case 'call':
+      body = <CallDialog alert={d.alert} />;
       break;
     case 'open-door':
       body = (

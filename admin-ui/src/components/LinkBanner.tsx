@@ -1,7 +1,36 @@
 import { useNow } from '../hooks';
 import { useT } from '../i18n';
 import { board } from '../live/board';
+import { clock } from '../format';
+import { hardExpiry, reloginAsked, session } from '../session';
 import { useStore } from '../store';
+
+/** Ten minutes before the sign-in ends (renewal stopped: the shift's maximum, or the gateway unreachable). */
+const WARN_MS = 10 * 60_000;
+
+/**
+ * A warning across the bottom of the screen, over the takeover too, from ten minutes before the sign-in ends: when,
+ * and a button to sign in again now (the board keeps running meanwhile).
+ */
+export function ExpiryWarning() {
+  const t = useT();
+  const s = useStore(session);
+  const hard = useStore(hardExpiry);
+  const now = useNow(1_000);
+  if (!s) return null;
+  // While renewal works the sign-in lasts until the shift's maximum; before the first answer, its current expiry.
+  const end = hard ?? s.expiresAt;
+  const left = Date.parse(end) - now;
+  if (left > WARN_MS) return null;
+  return (
+    <div class="expiry-warning" role="alert" data-testid="expiry-warning">
+      <span>{t('session.expiring', { min: Math.max(0, Math.ceil(left / 60_000)), time: clock(end) })}</span>
+      <button class="btn btn-lg" data-action="relogin" onClick={() => reloginAsked.set(true)}>
+        {t('session.relogin')}
+      </button>
+    </div>
+  );
+}
 
 /** The status in the header: always visible, green only when the live link is really up. */
 export function LinkIndicator() {

@@ -34,10 +34,10 @@ export function Takeover() {
         </div>
         {top.cancelRequestedAt && <div class="takeover-cancel">{t('alert.cancelRequested')}</div>}
         <div class="takeover-actions">
-          <button class="btn btn-xxl btn-ack" data-action="takeover-ack" autoFocus onClick={() => void acknowledge(top)}>
+          <button class="btn btn-xxl btn-ack" data-action="takeover-ack" autoFocus onClick={() => void acknowledge(top, undefined, 'takeover')}>
             {t('alert.ack')} <kbd>Enter</kbd>
           </button>
-          <button class="btn btn-xl" data-action="takeover-ack-note" onClick={() => dialog.set({ kind: 'ack', alert: top })}>
+          <button class="btn btn-xl" data-action="takeover-ack-note" onClick={() => dialog.set({ kind: 'ack', alert: top, from: 'takeover' })}>
             {t('alert.ackNote')} <kbd>N</kbd>
           </button>
         </div>

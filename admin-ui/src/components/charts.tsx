@@ -14,23 +14,47 @@ const W = 900;
 const H = 300;
 const PAD = { left: 64, right: 12, top: 14, bottom: 38 };
 
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
-  return 10 * p;
+/** An axis: its top and its ticks, every one a round number (0 2 4 6 8 10, never 0 3 5 8 10). */
+export interface Scale {
+  max: number;
+  ticks: number[];
 }
 
-function Axes({ labels, max, format, barBand }: { labels: string[]; max: number; format: (v: number) => string; barBand: number }) {
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
+/** At most this many intervals on an axis. */
+const INTERVALS = 5;
+
+function scaleFrom(v: number, steps: (v: number) => number[]): Scale {
+  const value = Math.max(0, v);
+  const step = steps(value).find((s) => Math.ceil(value / s) <= INTERVALS) ?? 1;
+  const n = Math.max(1, Math.ceil(value / step));
+  return { max: n * step, ticks: Array.from({ length: n + 1 }, (_, i) => i * step) };
+}
+
+/** Counts: steps of 1, 2 or 5 × 10ⁿ, whole numbers only (a count of 2.5 alerts means nothing). */
+export function niceCounts(v: number): Scale {
+  return scaleFrom(v, (x) => {
+    const out: number[] = [];
+    for (let p = 1; p <= Math.max(1, x) * 10; p *= 10) out.push(p, 2 * p, 5 * p);
+    return out;
+  });
+}
+
+/** Durations in seconds: steps a guard reads at a glance (10 s, 30 s, 1, 2, 5, 10, 15, 30 min, 1 h …). */
+export function niceDuration(v: number): Scale {
+  return scaleFrom(v, (x) => [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, Math.max(86_400, Math.ceil(x / 86_400 / INTERVALS) * 86_400)]);
+}
+
+function Axes({ labels, scale, format, barBand }: { labels: string[]; scale: Scale; format: (v: number) => string; barBand: number }) {
+  const { ticks, max } = scale;
   const y = (v: number) => PAD.top + (H - PAD.top - PAD.bottom) * (1 - v / max);
-  const every = Math.ceil(labels.length / 15);
+  // Day labels in words (11月19日) are wide: at most eight of them on an axis.
+  const every = Math.ceil(labels.length / 8);
   return (
     <g>
       {ticks.map((v) => (
         <g key={v}>
           <line class="grid" x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} />
-          <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end">
+          <text class="tick" x={PAD.left - 6} y={y(v) + 4} text-anchor="end">
             {format(v)}
           </text>
         </g>
@@ -50,12 +74,13 @@ function Axes({ labels, max, format, barBand }: { labels: string[]; max: number;
 /** One bar per label, stacked by series. */
 export function StackedBars({ labels, series, title }: { labels: string[]; series: Series[]; title: string }) {
   const totals = labels.map((_, i) => series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
-  const max = niceMax(Math.max(0, ...totals));
+  const axis = niceCounts(Math.max(0, ...totals));
+  const max = axis.max;
   const band = (W - PAD.left - PAD.right) / Math.max(1, labels.length);
   const scale = (v: number) => ((H - PAD.top - PAD.bottom) * v) / max;
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={title}>
-      <Axes labels={labels} max={max} format={(v) => String(Math.round(v))} barBand={band} />
+      <Axes labels={labels} scale={axis} format={(v) => String(v)} barBand={band} />
       {labels.map((l, i) => {
         let base = H - PAD.bottom;
         return (
@@ -79,22 +104,17 @@ export function StackedBars({ labels, series, title }: { labels: string[]; serie
 }
 
 /** Bars side by side per label (p50 next to p90), with an optional target line. */
-/** Round axis tops for durations in seconds: whole minutes a guard reads at a glance. */
-export function niceDuration(v: number): number {
-  for (const m of [60, 120, 300, 600, 900, 1200, 1800, 2400, 3600, 7200, 14_400, 28_800, 86_400]) if (v <= m) return m;
-  return niceMax(v);
-}
-
-export function GroupedBars(props: { labels: string[]; series: Series[]; title: string; format: (v: number) => string; target?: { value: number; label: string }; nice?: (v: number) => number }) {
+export function GroupedBars(props: { labels: string[]; series: Series[]; title: string; format: (v: number) => string; target?: { value: number; label: string }; nice?: (v: number) => Scale }) {
   const { labels, series, title, format, target } = props;
   const all = series.flatMap((s) => s.values);
-  const max = (props.nice ?? niceMax)(Math.max(target?.value ?? 0, ...all));
+  const axis = (props.nice ?? niceCounts)(Math.max(target?.value ?? 0, ...all));
+  const max = axis.max;
   const band = (W - PAD.left - PAD.right) / Math.max(1, labels.length);
   const inner = (band * 0.8) / Math.max(1, series.length);
   const scale = (v: number) => ((H - PAD.top - PAD.bottom) * v) / max;
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={title}>
-      <Axes labels={labels} max={max} format={format} barBand={band} />
+      <Axes labels={labels} scale={axis} format={format} barBand={band} />
       {labels.map((l, i) => (
         <g key={l}>
           {series.map((s, j) => {

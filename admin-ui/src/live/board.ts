@@ -4,6 +4,7 @@ import { session } from '../session';
 import { siren } from '../siren';
 import { createStore } from '../store';
 import { AlertLink, type LinkState } from './link';
+import { loadChain, outcomes, refreshOutcome } from './notify';
 
 export interface BoardState {
   /** Not cleared, most urgent first. */
@@ -47,14 +48,29 @@ function applyChange(alerts: Alert[], c: LiveAlertChange): Alert[] {
 
 let link: AlertLink | null = null;
 
+/**
+ * The id of the last change seen per alert. A change that leaves the alert itself as it was (a note-only row: a
+ * notification's outcome, a call to the household) still moves it, so the detail pane reloads the history.
+ */
+export const lastChange = createStore<Record<string, number>>({});
+
 export function startBoard(onUnauthorized: () => void): void {
   if (link) return;
+  const chainLoaded = loadChain();
   link = new AlertLink(
     { token: () => session.get()?.token ?? null },
     {
-      snapshot: (s) => board.set((b) => ({ ...b, alerts: [...s.alerts].sort(byUrgency), loaded: true })),
+      snapshot: (s) => {
+        board.set((b) => ({ ...b, alerts: [...s.alerts].sort(byUrgency), loaded: true }));
+        // Who was told, per escalation step, for every alert on the board (most need no request: no channel).
+        outcomes.set({});
+        void chainLoaded.then(() => Promise.all(s.alerts.map(refreshOutcome)));
+      },
       change: (c) => {
         board.set((b) => ({ ...b, alerts: applyChange(b.alerts, c), loaded: true }));
+        lastChange.set((m) => ({ ...m, [c.alert.id]: c.id }));
+        if (c.alert.status === 'cleared') outcomes.set(({ [c.alert.id]: _gone, ...rest }) => rest);
+        else if (c.action === 'raised' || c.action === 'escalated' || c.action === 'notified' || c.action === 'notification_failed') void chainLoaded.then(() => refreshOutcome(c.alert));
         if ((c.action === 'raised' || c.action === 'repeated') && c.alert.severity !== 'critical' && c.alert.severity !== 'warning') siren.chime();
       },
       status: (s) => board.set((b) => ({ ...b, link: s, loaded: b.loaded || s.status === 'live' })),
@@ -67,10 +83,16 @@ export function startBoard(onUnauthorized: () => void): void {
   link.start();
 }
 
-export function stopBoard(): void {
+/**
+ * Stops the live link. After a logout the board empties; after a sign-in that ended by itself (`keep`) what was on
+ * screen stays — the takeover and the siren included — and the link counts as down, so its tone sounds and the
+ * screen says no new alarm can arrive until someone signs in.
+ */
+export function stopBoard(keep = false): void {
   link?.stop();
   link = null;
-  board.set(() => initial());
+  if (keep) board.set((b) => ({ ...b, link: { status: 'down', since: Date.now(), attempts: 0, resumed: null } }));
+  else board.set(() => initial());
 }
 
 /** After an action the gateway's answer is applied at once; the live frame that follows changes nothing more. */
@@ -85,5 +107,6 @@ export function applyLocal(alert: Alert): void {
 board.subscribe((b) => {
   // An alarm not yet stored is still an alarm: the siren sounds for it too.
   siren.set(b.alerts.some(isEmergency) || b.unsaved.length > 0);
+  siren.setLinkDown(b.link.status === 'down');
   document.documentElement.dataset.link = b.link.status;
 });

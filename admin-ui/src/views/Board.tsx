@@ -2,13 +2,15 @@ import type { Alert } from '@linli/gateway/contracts/api/alerts';
 import type { LiveUnsaved } from '@linli/gateway/contracts/live';
 import { useEffect } from 'preact/hooks';
 import { api } from '../api';
-import { AlertCard, Deadline, TagChips } from '../components/AlertCard';
+import { AlertCard, Deadline, TagChips, levelName } from '../components/AlertCard';
 import { DatabaseBanner } from '../components/LinkBanner';
 import { SeverityIcon } from '../components/icons';
 import { clock, dateTime } from '../format';
 import { useLoad, useNow } from '../hooks';
 import { useT } from '../i18n';
-import { board } from '../live/board';
+import { noteText } from '../notes';
+import { board, lastChange } from '../live/board';
+import { chain, outcomes, stepOutcomes } from '../live/notify';
 import { navigate } from '../router';
 import { useStore } from '../store';
 import { acknowledge, dialog, onSite, selected } from '../ui-state';
@@ -43,6 +45,10 @@ export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
     case 'R':
       if (current) dialog.set({ kind: 'clear', alert: current });
       return current !== undefined;
+    case 'c':
+    case 'C':
+      if (current?.householdId) dialog.set({ kind: 'call', alert: current });
+      return current !== undefined;
     case 's':
     case 'S':
       if (current && current.deadlineKind === 'on_site' && current.onSiteAt === null) void onSite(current);
@@ -69,9 +75,15 @@ export function Board() {
   }, [current?.id, sel]);
 
   const open = alerts.filter((a) => a.status === 'open').length;
+  const c = useStore(chain);
   return (
     <div class="board">
       <section class="board-list" aria-label={t('board.title')}>
+        {c && !c.working && (
+          <p class="chain-warning" role="status" data-testid="chain-warning">
+            {t('notify.chainBroken')}
+          </p>
+        )}
         <h1 class="view-title">
           {t('board.title')} <span class="big-count" data-testid="open-count">{t('board.count', { n: alerts.length })}</span>
           {open > 0 && <span class="open-count">{t.e.status.open} {open}</span>}
@@ -151,6 +163,11 @@ export function AlertActions({ alert, big = false }: { alert: Alert; big?: boole
       <button class={`${cls} ${alert.status === 'acknowledged' ? 'btn-primary' : ''}`} data-action="clear" onClick={() => dialog.set({ kind: 'clear', alert })}>
         {alert.latched ? t('alert.reset') : t('alert.clear')} <kbd>R</kbd>
       </button>
+      {alert.householdId && (
+        <button class={cls} data-action="call" onClick={() => dialog.set({ kind: 'call', alert })}>
+          {t('call.button')} <kbd>C</kbd>
+        </button>
+      )}
       {alert.deadlineKind === 'on_site' && alert.onSiteAt === null && (
         <button class={cls} data-action="on-site" onClick={() => void onSite(alert)}>
           {t('alert.onSite')} <kbd>S</kbd>
@@ -165,8 +182,13 @@ export function AlertActions({ alert, big = false }: { alert: Alert; big?: boole
 
 function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
   const t = useT();
-  const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt].join('|');
+  const told = useStore(outcomes)[alert.id];
+  const rev = useStore(lastChange)[alert.id] ?? 0;
+  const c = useStore(chain);
+  const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt, rev, JSON.stringify(told ?? null)].join('|');
   const [detail] = useLoad(() => api.alert(alert.id), key);
+  const steps = detail.state === 'ok' && c ? stepOutcomes(alert, detail.value.history, c) : null;
+  const showSteps = steps !== null && c !== null && (alert.escalationLevel > 0 || c.levels[0]?.channel !== null);
   return (
     <article class={`detail sev-${alert.severity}`} data-alert-id={alert.id}>
       <header class="detail-head">
@@ -175,7 +197,10 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
           <div class="detail-type">
             {t.e.severity[alert.severity]} · {t.e.alertType[alert.type]}
           </div>
-          <div class="detail-place">{alert.place.label}</div>
+          {/* The device's id is for technicians: a tooltip, not text on the guard's screen. */}
+          <div class="detail-place" title={alert.deviceId ?? undefined}>
+            {alert.place.label}
+          </div>
           <TagChips tags={alert.tags} />
         </div>
       </header>
@@ -190,12 +215,6 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
         <dd>
           {alert.status === 'open' ? t.e.status.open : t('alert.ackedBy', { who: alert.ackedBy ?? '' })} <Deadline alert={alert} now={now} />
         </dd>
-        {alert.deviceId && (
-          <>
-            <dt>{t('alert.device')}</dt>
-            <dd>{alert.deviceId}</dd>
-          </>
-        )}
         {alert.cancelRequestedAt && (
           <>
             <dt />
@@ -210,6 +229,20 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
         )}
       </dl>
       <AlertActions alert={alert} />
+      {showSteps && (
+        <>
+          <h2 class="sub-title">{t('notify.title')}</h2>
+          <ol class="notify-steps" data-testid="notify-steps">
+            {Object.entries(steps).map(([level, o]) => (
+              <li key={level} class={`notify-step notify-${o}`} data-level={level} data-notify={o}>
+                <span class="notify-level">{levelName(t, c.levels[Number(level)]?.name ?? level)}</span>
+                {/* Level 0 without a channel is this screen itself: it was shown, not "nobody told". */}
+                <span class="notify-outcome">{level === '0' && o === 'no_channel' ? t('notify.screen') : t(`notify.${o}`)}</span>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
       <h2 class="sub-title">{t('alert.history')}</h2>
       {detail.state === 'ok' ? (
         <ol class="history">
@@ -218,7 +251,7 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
               <span class="h-time">{clock(h.at)}</span>
               <span class="h-action">{t.e.action[h.action]}</span>
               <span class="h-actor">{h.actor.startsWith('device:') ? t('alert.device') : h.actor === 'system' ? '' : h.actor}</span>
-              {h.note && <span class="h-note">{h.note}</span>}
+              {h.note !== null && <span class="h-note">{noteText(t, h, c)}</span>}
             </li>
           ))}
         </ol>

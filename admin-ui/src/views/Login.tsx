@@ -4,7 +4,8 @@ import { prefs } from '../prefs';
 import { login } from '../session';
 import { siren } from '../siren';
 
-export function Login() {
+/** The sign-in form: a page of its own, or (`overlay`) a box over the board when a sign-in ended mid-shift. */
+export function Login({ overlay = false }: { overlay?: boolean }) {
   const t = useT();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -23,12 +24,17 @@ export function Login() {
   };
 
   return (
-    <main class="login">
-      <form class="login-card" onSubmit={(e) => void submit(e)}>
+    <main class={overlay ? 'login login-overlay' : 'login'}>
+      <form class="login-card" onSubmit={(e) => void submit(e)} role={overlay ? 'dialog' : undefined} aria-modal={overlay ? 'true' : undefined}>
         <div class="login-brand">
           <span class="brand-mark">{t('app.brand')}</span>
           <h1>{t('login.title')}</h1>
         </div>
+        {overlay && (
+          <p class="login-ended" role="alert">
+            {t('login.ended')}
+          </p>
+        )}
         <label class="field">
           <span>{t('login.username')}</span>
           <input class="input-lg" name="username" autoComplete="username" autoFocus value={username} onInput={(e) => setUsername(e.currentTarget.value)} required />

@@ -70,18 +70,7 @@ function SiteMap({ plan, states, alerts, selected, t }: { plan: SitePlan; states
       {plan.buildings.map((b) => (
         <g key={b.id} class={`building ${alertBuildings.has(b.id) ? 'has-alert' : ''}`} data-building={b.id}>
           <rect x={b.x} y={Y(b.y + b.depth)} width={b.width} height={b.depth} rx={0.8} />
-          <text x={b.x + b.width / 2} y={Y(b.y + b.depth / 2)}>
-            {b.name}
-          </text>
         </g>
-      ))}
-      {drawn.map((d) => (
-        <DeviceMark key={d.id} d={d} s={states.get(d.id)} Y={Y} selected={d.id === selected} />
-      ))}
-      {gates.map((g) => (
-        <text key={`${g.id}-label`} class="gate-label" x={g.x} y={Y(0) + 8}>
-          {g.placeKind === 'main_gate' ? t('map.gateMain') : t('map.gateVehicle')}
-        </text>
       ))}
       {alerts
         .filter((a) => a.place.x !== null && a.place.y !== null)
@@ -98,6 +87,22 @@ function SiteMap({ plan, states, alerts, selected, t }: { plan: SitePlan; states
             <circle class="core" r={2.4} />
           </g>
         ))}
+      {drawn.map((d) => (
+        <DeviceMark key={d.id} d={d} s={states.get(d.id)} Y={Y} selected={d.id === selected} />
+      ))}
+      {/* Labels last, with a halo: an alert marker never hides a building's name or a gate's. */}
+      <g class="labels">
+        {plan.buildings.map((b) => (
+          <text key={`${b.id}-label`} class="building-label" x={b.x + b.width / 2} y={Y(b.y + b.depth / 2)}>
+            {b.name}
+          </text>
+        ))}
+        {gates.map((g) => (
+          <text key={`${g.id}-label`} class="gate-label" x={g.x} y={Y(0) + 8}>
+            {g.placeKind === 'main_gate' ? t('map.gateMain') : t('map.gateVehicle')}
+          </text>
+        ))}
+      </g>
     </svg>
   );
 }
@@ -164,6 +169,7 @@ function Legend({ t }: { t: Translate }) {
       <ul class="legend">
         {item(<g class="device door" data-state="closed"><rect class="mark" x={-3} y={-2} width={6} height={4} /></g>, t('map.doorClosed'))}
         {item(<g class="device door" data-state="open"><rect class="mark" x={-3} y={-2} width={6} height={4} /></g>, t('map.doorOpen'))}
+        {item(<g class="device door" data-online="true" data-state="unknown"><rect class="mark" x={-3} y={-2} width={6} height={4} /></g>, t('map.unknown'))}
         {item(<g class="device door" data-online="false" data-state="unknown"><rect class="mark" x={-3} y={-2} width={6} height={4} /></g>, t('map.offline'))}
         {item(<g class="device lamp" data-lamp="on"><circle class="glow" r={4} /><circle class="mark" r={2} /></g>, t('map.lampOn'))}
         {item(<g class="device lamp" data-lamp="off"><circle class="mark" r={2} /></g>, t('map.lampOff'))}

@@ -2,7 +2,7 @@ import type { AlertType, ResponseTimeRow } from '@linli/gateway/contracts/api/al
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { GroupedBars, Legend, type Series, StackedBars, niceDuration } from '../components/charts';
-import { dayStart, duration, localDay } from '../format';
+import { dayLabel, dayStart, duration, localDay } from '../format';
 import { useLoad } from '../hooks';
 import { useT } from '../i18n';
 
@@ -53,7 +53,7 @@ function Charts({ rows, days }: { rows: ResponseTimeRow[]; days: string[] }) {
   const totals = new Map<AlertType, number>();
   for (const r of typed) totals.set(r.type, (totals.get(r.type) ?? 0) + r.raised);
   const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([type]) => type);
-  const labels = days.map((d) => d.slice(5));
+  const labels = days.map((d) => dayLabel(d, t.lang));
   const count = (pick: (r: (typeof typed)[number]) => boolean) => days.map((d) => typed.filter((r) => r.day === d && pick(r)).reduce((s, r) => s + r.raised, 0));
   const perType: Series[] = [
     ...top.map((type, i) => ({ key: type, label: t.e.alertType[type], color: PALETTE[i] ?? '#999', values: count((r) => r.type === type) })),

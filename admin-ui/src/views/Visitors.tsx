@@ -1,4 +1,5 @@
-import type { PassState } from '@linli/gateway/contracts/api/passes';
+import type { PassCreated, PassState } from '@linli/gateway/contracts/api/passes';
+import { ApiError } from '../api';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { clock, dateTime, localDay } from '../format';
@@ -24,12 +25,25 @@ export function Visitors() {
     }
   };
 
+  const [walkIn, setWalkIn] = useState(false);
   return (
     <div class="visitors">
       <h1 class="view-title">
         {t('visitors.title')}
         {list.state === 'ok' && <span class="muted">{t('visitors.count', { n: list.value.visitors.length })}</span>}
+        <button class="btn btn-lg btn-primary" data-action="walk-in" onClick={() => setWalkIn(true)}>
+          {t('walkIn.button')}
+        </button>
       </h1>
+      {walkIn && (
+        <WalkInForm
+          close={() => setWalkIn(false)}
+          done={() => {
+            setDate(localDay());
+            reload();
+          }}
+        />
+      )}
       <div class="toolbar">
         <label class="field">
           <span>{t('visitors.date')}</span>
@@ -89,5 +103,86 @@ export function Visitors() {
         </table>
       )}
     </div>
+  );
+}
+
+/**
+ * A visitor at the gate without a pass: name, the last four of the ID number if shown, the host's flat, the reason,
+ * and the guard's confirmation that the host was phoned. The answer is a pass for one entry within 30 minutes; its code
+ * is shown once, large, for the gate keypad.
+ */
+function WalkInForm({ close, done }: { close: () => void; done: () => void }) {
+  const t = useT();
+  const [f, setF] = useState({ visitorName: '', idLast4: '', household: '', reason: '', phoned: false });
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [made, setMade] = useState<PassCreated | null>(null);
+  const set = (k: keyof typeof f) => (e: { currentTarget: HTMLInputElement }) => setF({ ...f, [k]: k === 'phoned' ? e.currentTarget.checked : e.currentTarget.value });
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!f.phoned) {
+      setError(t('walkIn.phoneFirst'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const p = await api.walkIn({ visitorName: f.visitorName.trim(), household: f.household.trim(), reason: f.reason.trim(), hostConfirmed: 'phone', ...(f.idLast4.trim() ? { idLast4: f.idLast4.trim() } : {}) });
+      setMade(p);
+      done();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : t('login.error'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (made) {
+    return (
+      <section class="walk-in panel" data-testid="walk-in-done">
+        <h2>{t('walkIn.doneTitle', { name: made.visitorName })}</h2>
+        <p class="walk-in-code" data-testid="walk-in-code">
+          {made.code}
+        </p>
+        <p>{t('walkIn.doneBody', { until: clock(made.validUntil).slice(0, 5) })}</p>
+        <button class="btn btn-lg" onClick={close}>
+          {t('help.close')}
+        </button>
+      </section>
+    );
+  }
+  return (
+    <form class="walk-in panel" data-testid="walk-in-form" onSubmit={(e) => void submit(e)}>
+      <h2>{t('walkIn.title')}</h2>
+      <div class="walk-in-fields">
+        <label class="field">
+          <span>{t('walkIn.name')}</span>
+          <input class="input-lg" name="visitorName" required maxLength={32} value={f.visitorName} onInput={set('visitorName')} />
+        </label>
+        <label class="field">
+          <span>{t('walkIn.idLast4')}</span>
+          <input class="input-lg" name="idLast4" maxLength={4} inputMode="numeric" value={f.idLast4} onInput={set('idLast4')} />
+        </label>
+        <label class="field">
+          <span>{t('walkIn.household')}</span>
+          <input class="input-lg" name="household" required placeholder="3-2-501" value={f.household} onInput={set('household')} />
+        </label>
+        <label class="field">
+          <span>{t('walkIn.reason')}</span>
+          <input class="input-lg" name="reason" required maxLength={100} value={f.reason} onInput={set('reason')} />
+        </label>
+      </div>
+      <label class="check">
+        <input type="checkbox" name="phoned" checked={f.phoned} onChange={set('phoned')} /> {t('walkIn.phoned')}
+      </label>
+      {error && <p class="error-text">{error}</p>}
+      <div class="dialog-actions">
+        <button type="button" class="btn btn-lg" onClick={close}>
+          {t('dialog.cancel')}
+        </button>
+        <button type="submit" class="btn btn-lg btn-primary" disabled={busy} data-action="walk-in-submit">
+          {t('walkIn.submit')}
+        </button>
+      </div>
+    </form>
   );
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { lookupHash } from '../auth/hash';
 import type { Principal } from '../contracts/api/auth';
-import type { ExpectedVisitors, PassCreateBody, PassCreated, PassState, PassView } from '../contracts/api/passes';
+import { type ExpectedVisitors, type PassCreateBody, type PassCreated, type PassState, type PassView, WALK_IN_MINUTES, type WalkInBody } from '../contracts/api/passes';
 import { AppError } from '../errors';
 import { type AccessContext, actorOf, assertVisible, notFound } from './context';
 import { maskPhone } from './mask';
@@ -90,6 +90,50 @@ export function passService(ctx: AccessContext) {
   }
 
   return {
+    /** A guard registers a visitor at the gate (after phoning the host): one entry within WALK_IN_MINUTES. */
+    async walkIn(p: Principal, body: WalkInBody): Promise<PassCreated> {
+      if (p.role !== 'guard' && p.role !== 'admin') throw new AppError('FORBIDDEN', 'only guards register walk-in visitors');
+      const wanted = body.household;
+      const household = dir.households.get(wanted) ?? [...dir.households.values()].find((h) => h.label === wanted);
+      if (!household) throw invalid('household', `household: no household ${wanted}`);
+      const now = ctx.now();
+      const route = dir.routeHome(household.id);
+      const allowedDoors = [...route.mainGates, ...route.unitDoors].map((d) => d.id);
+      if (allowedDoors.length === 0) throw new AppError('CONFLICT', 'no door is enrolled on the way to this household yet; ask the property office');
+      let code = newPassCode();
+      while (dir.passByCodeHash(lookupHash(ctx.keys.credentialKey, 'pass', code))) code = newPassCode();
+      const pass: PassRecord = {
+        id: `pass-${randomBytes(9).toString('base64url')}`,
+        householdId: household.id,
+        createdBy: p.userId,
+        visitorName: body.visitorName,
+        phoneMasked: null,
+        plate: null,
+        validFrom: now,
+        validUntil: new Date(now.getTime() + WALK_IN_MINUTES * 60_000),
+        allowedDoors,
+        maxEntries: 1,
+        entriesUsed: 0,
+        codeHash: lookupHash(ctx.keys.credentialKey, 'pass', code),
+        status: 'active',
+        createdAt: now,
+        revokedAt: null,
+      };
+      await repos.passes.create(pass, {
+        actor: actorOf(p),
+        action: 'pass.walk_in',
+        entity: 'VisitorPass',
+        entityId: pass.id,
+        detail: { householdId: household.id, reason: body.reason, idLast4: body.idLast4 ?? null, hostConfirmed: body.hostConfirmed, allowedDoors, validUntil: pass.validUntil.toISOString() },
+      });
+      dir.putPass(pass);
+      ctx.changed(allowedDoors);
+      const payload = qrPayload(ctx.keys.qrSigningKey, code);
+      const image = await QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
+      ctx.log.info({ passId: pass.id, householdId: household.id, by: p.role }, 'walk-in visitor registered');
+      return { ...view(pass), code, qr: { payload, image } };
+    },
+
     async create(p: Principal, body: PassCreateBody): Promise<PassCreated> {
       const householdId = p.householdId;
       if (p.role !== 'resident' || householdId === null) throw new AppError('FORBIDDEN', 'only residents invite visitors');

@@ -80,6 +80,18 @@ export function createActions(deps: { store: AlertStore; repo: Pick<AlertRepo, '
       });
     },
 
+    /** A call to the household and what came of it, in the alert's history (also after the alert was cleared). */
+    recordCall(id: string, actor: string, contactId: string, outcome: string): Promise<ActionResult> {
+      return store.run(async () => {
+        const found = store.byId(id);
+        const stored = found ? { alert: found.alert, dedupKey: found.key } : await repo.byId(id);
+        if (!stored) return { ok: false, reason: 'not_found' };
+        const r = await store.update(stored.alert, stored.alert, stored.dedupKey, { action: 'call_recorded', actor, at: now(), note: outcome, detail: { contactId, outcome } });
+        if (r) log.info({ alertId: id, actor, outcome }, 'call to household recorded');
+        return r ? { ok: true, alert: r.alert } : { ok: false, reason: 'not_found' };
+      });
+    },
+
     /** A notification's outcome, in the alert's history (also for alerts cleared meanwhile). */
     recordNotification(alertId: string, ok: boolean, note: string, detail: Detail): Promise<void> {
       return store.run(async () => {

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { alertRoutes } from '../api/alerts';
+import { contactRoutes } from '../api/contacts';
 import type { Bus } from '../bus';
 import type { Config } from '../config';
 import type { PrismaClient, RawDb } from '../db/client';
 import { alertSourceRepo } from '../db/alert-sources';
 import { alertRepo } from '../db/alerts';
+import { contactRepo } from '../db/contacts';
 import { notificationRepo } from '../db/notifications';
 import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
@@ -173,6 +175,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   return {
     async routes(app) {
       await alertRoutes({ repo, actions })(app);
+      await contactRoutes({ contacts: contactRepo(prisma), alerts: repo, actions })(app);
       await liveRoutes({
         hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS,
         maxPerUser: config.LIVE_MAX_CLIENTS_PER_USER,

@@ -93,7 +93,7 @@ describe('alert lifecycle', () => {
 
   it('marks an entry done alone when its event changes no alert', async () => {
     lifecycle.judge([], 100);
-    lifecycle.judge([{ kind: 'note', key: 'alarm_press:nobody', action: 'cancel_requested', actor: 'device:x', at: now(), note: '取消' }], 101);
+    lifecycle.judge([{ kind: 'note', key: 'alarm_press:nobody', action: 'cancel_requested', actor: 'device:x', at: now(), note: 'resident_cancel' }], 101);
     lifecycle.flush();
     await store.idle();
     expect(repo.done).toEqual([100, 101]);
@@ -131,8 +131,8 @@ describe('alert lifecycle', () => {
 
   it('latches a one-key alarm: neither an end of condition nor the device\'s cancel clears it (GB 50394)', async () => {
     lifecycle.apply(press(now()));
-    lifecycle.apply({ kind: 'note', key: 'alarm_press:a1', action: 'cancel_requested', actor: 'device:a1', at: now(), note: '取消' });
-    lifecycle.apply({ kind: 'end', key: 'alarm_press:a1', at: now(), note: 'x' });
+    lifecycle.apply({ kind: 'note', key: 'alarm_press:a1', action: 'cancel_requested', actor: 'device:a1', at: now(), note: 'resident_cancel' });
+    lifecycle.apply({ kind: 'end', key: 'alarm_press:a1', at: now(), note: 'back_to_normal' });
     await store.idle();
     expect(store.all()[0]).toMatchObject({ status: 'open', cancelRequestedAt: '2026-11-21T12:00:00.000Z' });
     expect(repo.actions()).toEqual(['raised', 'cancel_requested']);
@@ -149,9 +149,9 @@ describe('alert lifecycle', () => {
   it('clears an auto-clearing condition when it ends, and only records the end of a security incident', async () => {
     lifecycle.apply({ kind: 'raise', type: 'light_not_lit', severity: 'minor', key: 'light_not_lit:l1', deviceId: 'l1', householdId: null, at: now(), detail: {}, mode: 'state' });
     lifecycle.apply({ kind: 'raise', type: 'door_held_open', severity: 'major', key: 'door_held_open:d1', deviceId: 'd1', householdId: null, at: now(), detail: {}, mode: 'event' });
-    lifecycle.apply({ kind: 'end', key: 'light_not_lit:l1', at: now(), note: '已点亮' });
-    lifecycle.apply({ kind: 'end', key: 'door_held_open:d1', at: now(), note: '门已关闭' });
-    lifecycle.apply({ kind: 'end', key: 'door_held_open:d1', at: now(), note: '门已关闭' });
+    lifecycle.apply({ kind: 'end', key: 'light_not_lit:l1', at: now(), note: 'light_lit' });
+    lifecycle.apply({ kind: 'end', key: 'door_held_open:d1', at: now(), note: 'door_closed' });
+    lifecycle.apply({ kind: 'end', key: 'door_held_open:d1', at: now(), note: 'door_closed' });
     await store.idle();
     expect(store.all().map((a) => a.type)).toEqual(['door_held_open']);
     expect(repo.history.map((h) => `${h.alert.type}:${h.action}`)).toEqual(['light_not_lit:raised', 'door_held_open:raised', 'light_not_lit:cleared', 'door_held_open:condition_ended']);

@@ -1,3 +1,4 @@
+import type { SystemNote } from '../contracts/api/alert-notes';
 import { randomUUID } from 'node:crypto';
 import type { Alert, Detail } from '../contracts/api/alerts';
 import type { OutboxRow } from '../db/alerts';
@@ -293,12 +294,12 @@ export function createLifecycle(deps: LifecycleDeps) {
         const step = escalationDue({ ...a, nextDeadlineAt: new Date(a.nextDeadlineAt) }, settings, t);
         if (!step) {
           // Top of the chain: nobody further to tell. The deadline is dropped so it is not re-examined every sweep.
-          await store.update(a, { ...a, nextDeadlineAt: null, deadlineKind: null }, found.key, { action: 'escalated', actor: 'system', at: t, note: '已上报至最高一级，仍无人处理', detail: { level: a.escalationLevel, top: true } });
+          await store.update(a, { ...a, nextDeadlineAt: null, deadlineKind: null }, found.key, { action: 'escalated', actor: 'system', at: t, note: 'escalation_top' satisfies SystemNote, detail: { level: a.escalationLevel, top: true } });
           log.error({ alertId: a.id, type: a.type, place: a.place.label }, 'alert unanswered at the top of the escalation chain');
           continue;
         }
         const after: Alert = { ...a, escalationLevel: step.toLevel, escalationTarget: step.target, nextDeadlineAt: step.next?.at.toISOString() ?? null, deadlineKind: step.next?.kind ?? null };
-        const detail: Detail = { fromLevel: step.fromLevel, toLevel: step.toLevel, target: step.target, waitedFor: a.deadlineKind };
+        const detail: Detail = { fromLevel: step.fromLevel, toLevel: step.toLevel, target: step.target, waitedFor: a.deadlineKind, waitedSec: step.waitedSec };
         const stored = await store.update(a, after, found.key, { action: 'escalated', actor: 'system', at: t, note: step.reason, detail }, deps.outboxFor(after, step.toLevel, 'escalated', step.reason));
         if (stored) {
           n++;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { PassService } from '../access/passes';
 import { ErrorReply } from '../contracts/api/auth';
-import { ExpectedVisitors, ExpectedVisitorsQuery, IdParam, PassCreateBody, PassCreated, PassList, PassListQuery, PassView } from '../contracts/api/passes';
+import { ExpectedVisitors, ExpectedVisitorsQuery, IdParam, PassCreateBody, PassCreated, PassList, PassListQuery, PassView, WalkInBody } from '../contracts/api/passes';
 import { principalOf, requireRole } from './auth';
 import { type AccessLimits, perUser } from './limits';
 
@@ -44,6 +44,18 @@ export function registerPassRoutes(app: FastifyInstance, passes: PassService, li
     config: minute,
     schema: { tags: ['passes'], summary: 'Revoke a visitor pass at once (every door, offline sets included)', security, params: IdParam, response: { 200: PassView, ...errors } },
   }, async (req) => passes.revoke(principalOf(req), req.params.id));
+
+  r.post('/api/v1/visitors/walk-in', {
+    preHandler: requireRole('guard', 'admin'),
+    config: minute,
+    schema: {
+      tags: ['passes'],
+      summary: 'Register a visitor at the gate without a pass (after phoning the host): one entry within 30 minutes',
+      security,
+      body: WalkInBody,
+      response: { 201: PassCreated, ...errors },
+    },
+  }, async (req, reply) => reply.code(201).send(await passes.walkIn(principalOf(req), req.body)));
 
   r.get('/api/v1/visitors/expected', {
     preHandler: requireRole('guard', 'admin'),

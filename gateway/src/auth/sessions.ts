@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { LoginReply, Principal } from '../contracts/api/auth';
+import type { LoginReply, Principal, RenewReply } from '../contracts/api/auth';
 import type { SessionRepo } from '../db/sessions';
 import { hashSecret, verifySecret } from './hash';
 
@@ -16,7 +16,7 @@ const dummy = () => (dummyHash ??= hashSecret(randomBytes(16).toString('hex')));
  * Opaque bearer tokens: 32 random bytes, stored as SHA-256 only, so a database leak yields no usable token.
  * They expire (SESSION_TTL_HOURS, a guard's shift by default) and are revoked by logout or by an admin.
  */
-export function createSessions(repo: SessionRepo, ttlMs: number, now: () => Date = () => new Date()) {
+export function createSessions(repo: SessionRepo, ttlMs: number, now: () => Date = () => new Date(), maxMs = ttlMs) {
   return {
     async login(username: string, password: string): Promise<LoginResult> {
       const user = await repo.userByName(username);
@@ -24,13 +24,18 @@ export function createSessions(repo: SessionRepo, ttlMs: number, now: () => Date
       if (!user || !ok) return { ok: false, reason: 'bad_credentials', knownUser: user !== null };
       if (user.disabled) return { ok: false, reason: 'disabled', knownUser: true };
       const token = randomBytes(32).toString('base64url');
-      const expiresAt = new Date(now().getTime() + ttlMs);
+      const expiresAt = new Date(now().getTime() + Math.min(ttlMs, maxMs));
       await repo.create(tokenHash(token), user.userId, user.role, expiresAt);
       const { passwordHash: _p, disabled: _d, ...principal } = user;
       return { ok: true, reply: { token, expiresAt: expiresAt.toISOString(), user: principal } };
     },
     resolve(token: string): Promise<Principal | null> {
       return repo.principal(tokenHash(token), now());
+    },
+    /** A staff screen in use: slide the expiry (docs/admin-ui.md, "Sessions"). Null: sign in again. */
+    async renew(token: string): Promise<RenewReply | null> {
+      const r = await repo.renew(tokenHash(token), now(), ttlMs, maxMs);
+      return r ? { expiresAt: r.expiresAt.toISOString(), hardExpiresAt: r.hardExpiresAt.toISOString() } : null;
     },
     logout(token: string): Promise<void> {
       return repo.revoke(tokenHash(token), now());

@@ -102,6 +102,11 @@ export const ConfigSchema = z
     HEAP_TRIM_GROWTH_MB: z.coerce.number().int().min(0).default(32),
     /** API tokens expire after this long (a guard's shift by default). */
     SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+    /**
+     * A guard or admin screen in use renews its token (POST /api/v1/auth/renew, sliding by SESSION_TTL_HOURS), but
+     * never beyond this long after sign-in: a hard maximum per shift.
+     */
+    SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
     /** Login attempts per address and user name per minute before 429. */
     LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(5),
     /** Login attempts per address per minute, any user names (unknown ones included), before 429. */

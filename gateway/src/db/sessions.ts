@@ -46,6 +46,22 @@ export function sessionRepo(prisma: PrismaClient) {
       const { passwordHash: _p, disabled: _d, ...principal } = toPrincipal(u);
       return principal;
     },
+    /**
+     * Slides a live staff session's expiry to `now + ttlMs`, never past `createdAt + maxMs`. Null when the session is
+     * gone, revoked, expired, a resident's, or its user disabled.
+     */
+    async renew(tokenHash: string, now: Date, ttlMs: number, maxMs: number): Promise<{ expiresAt: Date; hardExpiresAt: Date } | null> {
+      const s = await prisma.session.findUnique({ where: { tokenHash } });
+      if (!s || s.revokedAt || s.expiresAt <= now || s.role === 'resident') return null;
+      const u = await prisma.user.findUnique({ where: { id: s.userId } });
+      if (!u || u.disabled) return null;
+      const hardExpiresAt = new Date(s.createdAt.getTime() + maxMs);
+      const next = new Date(Math.min(now.getTime() + ttlMs, hardExpiresAt.getTime()));
+      if (next <= s.expiresAt) return { expiresAt: s.expiresAt, hardExpiresAt };
+      // Conditional: a logout racing this renewal wins.
+      const n = await prisma.session.updateMany({ where: { tokenHash, revokedAt: null }, data: { expiresAt: next } });
+      return n.count === 1 ? { expiresAt: next, hardExpiresAt } : null;
+    },
     async revoke(tokenHash: string, at: Date): Promise<void> {
       await prisma.session.updateMany({ where: { tokenHash, revokedAt: null }, data: { revokedAt: at } });
     },

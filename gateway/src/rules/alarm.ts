@@ -33,7 +33,7 @@ export function alarmRules(ev: IngestedEvent): Decision[] {
         action: 'cancel_requested',
         actor: `device:${ev.deviceId}`,
         at: ev.receivedAt,
-        note: '住户在报警器上按了取消；报警保持，须值班人员到场确认后复位',
+        note: 'resident_cancel',
         source,
       },
     ];

@@ -29,12 +29,12 @@ describe('escalation', () => {
   it('escalates one level when the deadline passes, with the reason and the next deadline', () => {
     expect(escalationDue(view(), SETTINGS, plus(59_999))).toBeNull();
     const step = escalationDue(view(), SETTINGS, plus(60_000));
-    expect(step).toEqual({ fromLevel: 0, toLevel: 1, target: 'grid_worker', reason: expect.stringContaining('1分钟内无人确认'), next: { at: plus(120_000), kind: 'ack' } });
+    expect(step).toEqual({ fromLevel: 0, toLevel: 1, target: 'grid_worker', reason: 'escalated_no_ack', waitedSec: 60, next: { at: plus(120_000), kind: 'ack' } });
   });
 
   it('records the five-minute rule as the reason for a maintenance fault', () => {
     const step = escalationDue(view({ type: 'device_offline', severity: 'major', deadlineKind: 'on_site', nextDeadlineAt: plus(300_000) }), SETTINGS, plus(300_000));
-    expect(step?.reason).toContain('五分钟到场规则');
+    expect(step).toMatchObject({ reason: 'escalated_no_on_site', waitedSec: 300 });
     expect(step?.next).toEqual({ at: plus(600_000), kind: 'on_site' });
   });
 

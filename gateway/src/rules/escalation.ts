@@ -1,3 +1,4 @@
+import type { SystemNote } from '../contracts/api/alert-notes';
 import type { AlertType, DeadlineKind, Severity } from '../contracts/api/alerts';
 import { type AlertSettings, TYPES } from './types';
 
@@ -29,7 +30,10 @@ export interface EscalationStep {
   fromLevel: number;
   toLevel: number;
   target: string;
-  reason: string;
+  /** A code (contracts/api/alert-notes.ts); the wait and the target are in `waitedSec` and `target`. */
+  reason: SystemNote;
+  /** How long nobody answered before this step. */
+  waitedSec: number;
   /** The deadline at the new level; null at the top of the chain. */
   next: Deadline | null;
 }
@@ -44,16 +48,14 @@ export function escalationDue(a: EscalationView, s: Pick<AlertSettings, 'ackSec'
   const top = s.chain.length - 1;
   if (a.escalationLevel >= top) return null;
   const toLevel = a.escalationLevel + 1;
-  const reason =
-    a.deadlineKind === 'on_site'
-      ? `${formatMinutes(s.onSiteMin)}内无人确认到场（五分钟到场规则），上报${s.chain[toLevel] ?? ''}`
-      : `${formatSeconds(s.ackSec[a.severity])}内无人确认，上报${s.chain[toLevel] ?? ''}`;
+  const reason: SystemNote = a.deadlineKind === 'on_site' ? 'escalated_no_on_site' : 'escalated_no_ack';
+  const waitedSec = a.deadlineKind === 'on_site' ? s.onSiteMin * 60 : s.ackSec[a.severity];
   let next: Deadline | null = null;
   if (toLevel < top) {
     const waitMs = a.deadlineKind === 'on_site' ? s.onSiteMin * 60_000 : s.ackSec[a.severity] * 1000;
     next = waitMs > 0 ? { at: new Date(now.getTime() + waitMs), kind: a.deadlineKind } : null;
   }
-  return { fromLevel: a.escalationLevel, toLevel, target: s.chain[toLevel] ?? `level_${toLevel}`, reason, next };
+  return { fromLevel: a.escalationLevel, toLevel, target: s.chain[toLevel] ?? `level_${toLevel}`, reason, waitedSec, next };
 }
 
 /** After an acknowledgement: an ack deadline ends; an on-site deadline keeps running until a worker is there. */
@@ -61,5 +63,3 @@ export function deadlineAfterAck(kind: DeadlineKind | null, at: Date | null): De
   return kind === 'on_site' && at !== null ? { at, kind } : null;
 }
 
-const formatSeconds = (sec: number) => (sec % 60 === 0 ? `${sec / 60}分钟` : `${sec}秒`);
-const formatMinutes = (min: number) => (Number.isInteger(min) ? `${min}分钟` : `${Math.round(min * 60)}秒`);

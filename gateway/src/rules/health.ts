@@ -55,5 +55,5 @@ export function clockRule(ev: IngestedEvent, settings: Pick<AlertSettings, 'cloc
   if (ev.name !== 'heartbeat') return [];
   const driftSec = Math.abs(ev.deviceTime.getTime() - ev.receivedAt.getTime()) / 1000;
   if (driftSec > settings.clockDriftToleranceSec) return [];
-  return [{ kind: 'end', key: keyOf('clock_drift', ev.deviceId), at: ev.receivedAt, note: '设备时钟已恢复正常' }];
+  return [{ kind: 'end', key: keyOf('clock_drift', ev.deviceId), at: ev.receivedAt, note: 'clock_ok' }];
 }

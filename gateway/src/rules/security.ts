@@ -48,7 +48,7 @@ export function deviceSecurityRules(ev: IngestedEvent): Decision[] {
     ];
   }
   if (ev.name === 'doorState' && ev.payload.state === 'closed') {
-    return [{ kind: 'end', key: keyOf('door_held_open', ev.deviceId), at: ev.receivedAt, note: '门已关闭' }];
+    return [{ kind: 'end', key: keyOf('door_held_open', ev.deviceId), at: ev.receivedAt, note: 'door_closed' }];
   }
   return [];
 }

@@ -1,5 +1,6 @@
 import SunCalc from 'suncalc';
 import type { LightState } from '../contracts';
+import type { SystemNote } from '../contracts/api/alert-notes';
 import type { AlertType, Detail } from '../contracts/api/alerts';
 import { type AlertSettings, type Decision, keyOf } from './types';
 
@@ -55,11 +56,11 @@ export function lampConditions(r: LampReading, daylight: Daylight, s: AlertSetti
 
 export const LAMP_TYPES: readonly AlertType[] = ['light_fault', 'light_not_lit', 'light_lit_in_daylight', 'light_power_abnormal'];
 
-const NOTES: Partial<Record<AlertType, string>> = {
-  light_fault: '路灯故障已消除',
-  light_not_lit: '路灯已点亮（或已到白天）',
-  light_lit_in_daylight: '路灯已熄灭（或已入夜）',
-  light_power_abnormal: '功率与电压已恢复正常',
+const NOTES: Partial<Record<AlertType, SystemNote>> = {
+  light_fault: 'light_fault_gone',
+  light_not_lit: 'light_lit',
+  light_lit_in_daylight: 'light_off',
+  light_power_abnormal: 'light_power_normal',
 };
 
 /**
@@ -84,7 +85,7 @@ export function judgeLamp(
   for (const type of held) {
     // Twilight neither proves nor disproves a day/night condition: keep it until day or night decides.
     if (now.has(type) || (daylight === 'twilight' && (type === 'light_not_lit' || type === 'light_lit_in_daylight') && !endsInTwilight(type, r))) continue;
-    decisions.push({ kind: 'end', key: keyOf(type, deviceId), at, note: NOTES[type] ?? '已恢复正常' });
+    decisions.push({ kind: 'end', key: keyOf(type, deviceId), at, note: NOTES[type] ?? 'back_to_normal' });
   }
   const next = new Set(now.keys());
   for (const type of held) if (!now.has(type) && !decisions.some((d) => d.kind === 'end' && d.key === keyOf(type, deviceId))) next.add(type);

@@ -35,7 +35,7 @@ const OFFLINE_SEVERITY: Record<DeviceKind, Severity> = {
 
 export function observe(w: DeviceWatch, o: Observation): { watch: DeviceWatch; decisions: Decision[] } {
   const back = (): Decision[] =>
-    w.offline ? [{ kind: 'end', key: keyOf('device_offline', w.deviceId), at: new Date(o.atMs), note: '设备已恢复在线' }] : [];
+    w.offline ? [{ kind: 'end', key: keyOf('device_offline', w.deviceId), at: new Date(o.atMs), note: 'device_online' }] : [];
   switch (o.type) {
     case 'seen':
       // A message proves life; a Will arriving after the disconnect is a 'disconnected' observation, not this.

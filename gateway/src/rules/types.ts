@@ -1,3 +1,4 @@
+import type { SystemNote } from '../contracts/api/alert-notes';
 import type { DeviceKind } from '../contracts';
 import type { AlertCategory, AlertType, Detail, Severity } from '../contracts/api/alerts';
 
@@ -50,7 +51,7 @@ export interface NoteDecision {
   action: 'cancel_requested';
   actor: string;
   at: Date;
-  note: string;
+  note: SystemNote;
   source?: string;
 }
 
@@ -59,7 +60,8 @@ export interface EndDecision {
   kind: 'end';
   key: string;
   at: Date;
-  note: string;
+  /** A code the UI translates (contracts/api/alert-notes.ts), never a sentence. */
+  note: SystemNote;
 }
 
 export interface TypeSpec {

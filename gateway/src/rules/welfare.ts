@@ -33,10 +33,6 @@ export function welfareRule(h: WelfareSubject, settings: Pick<AlertSettings, 'we
 
 /** Door activity of the household ends its welfare condition. */
 export function welfareActivity(householdId: string, at: Date): Decision[] {
-  return [{ kind: 'end', key: keyOf('welfare_check', householdId), at, note: `${formatLocal(at)} 有门禁通行记录` }];
+  return [{ kind: 'end', key: keyOf('welfare_check', householdId), at, note: 'household_activity' }];
 }
 
-function formatLocal(d: Date): string {
-  // Guards read Beijing time.
-  return new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
-}

@@ -44,7 +44,7 @@ describe('notification dispatcher', () => {
     expect(row).toMatchObject({ status: 'delivered', attempts: 4 });
     const t0 = times[0]!;
     expect(times.map((t) => t - t0)).toEqual([0, 1_000, 3_000, 7_000]);
-    expect(recorded).toEqual([[true, '已通知grid_worker']]);
+    expect(recorded).toEqual([[true, 'notify_delivered']]);
     await d.close();
   });
 
@@ -53,7 +53,7 @@ describe('notification dispatcher', () => {
     d.kick();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(row).toMatchObject({ status: 'failed', attempts: 1, lastError: 'HTTP 410' });
-    expect(recorded).toEqual([[false, '通知grid_worker失败：HTTP 410']]);
+    expect(recorded).toEqual([[false, 'notify_failed']]);
     await d.close();
   });
 

@@ -1,3 +1,4 @@
+import type { SystemNote } from '../../contracts/api/alert-notes';
 import type { Detail } from '../../contracts/api/alerts';
 import type { Delivery, NotificationRepo } from '../../db/notifications';
 import type { Logger } from '../../log';
@@ -16,7 +17,7 @@ export interface DispatcherDeps {
   repo: NotificationRepo;
   notifier: Notifier;
   /** Writes the outcome into the alert's history. */
-  record: (alertId: string, ok: boolean, note: string, detail: Detail) => Promise<void>;
+  record: (alertId: string, ok: boolean, note: SystemNote, detail: Detail) => Promise<void>;
   log: Logger;
   now: () => Date;
   random?: () => number;
@@ -51,7 +52,7 @@ export function createDispatcher(opts: DispatcherOptions, deps: DispatcherDeps) 
     if (outcome.ok) {
       await repo.delivered(d.id, now());
       log.info({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n }, 'notification delivered');
-      await deps.record(d.alertId, true, `已通知${level}`, { deliveryId: d.id, level: d.level, attempts: n, status: outcome.status });
+      await deps.record(d.alertId, true, 'notify_delivered', { deliveryId: d.id, level: d.level, attempts: n, status: outcome.status });
       return;
     }
     if (outcome.retryable && n < opts.maxAttempts) {
@@ -62,7 +63,7 @@ export function createDispatcher(opts: DispatcherOptions, deps: DispatcherDeps) 
     }
     await repo.failed(d.id, outcome.error);
     log.error({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n, error: outcome.error }, 'notification failed for good; tell the level by phone');
-    await deps.record(d.alertId, false, `通知${level}失败：${outcome.error}`, { deliveryId: d.id, level: d.level, attempts: n, error: outcome.error });
+    await deps.record(d.alertId, false, 'notify_failed', { deliveryId: d.id, level: d.level, attempts: n, error: outcome.error });
   }
 
   async function pass(): Promise<void> {

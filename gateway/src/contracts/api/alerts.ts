@@ -49,6 +49,8 @@ export const AlertAction = z.enum([
   'notification_failed',
   'condition_ended',
   'cleared',
+  /** A guard called the household; detail: contactId, outcome (CallOutcome). */
+  'call_recorded',
 ]);
 export type AlertAction = z.infer<typeof AlertAction>;
 

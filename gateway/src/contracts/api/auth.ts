@@ -28,6 +28,13 @@ export const LoginReply = z.object({
 });
 export type LoginReply = z.infer<typeof LoginReply>;
 
+/** POST /auth/renew: the token's new expiry, and the latest it can ever reach (the shift's hard maximum). */
+export const RenewReply = z.object({
+  expiresAt: z.iso.datetime(),
+  hardExpiresAt: z.iso.datetime(),
+});
+export type RenewReply = z.infer<typeof RenewReply>;
+
 export const ErrorReply = z.object({
   error: z.string(),
   message: z.string(),

@@ -93,3 +93,25 @@ export const ExpectedVisitors = z.object({ date: z.iso.date(), visitors: z.array
 export type ExpectedVisitors = z.infer<typeof ExpectedVisitors>;
 
 export const IdParam = z.object({ id: z.string().min(1).max(64) }).strict();
+
+/** How long a walk-in visitor's pass lasts: one entry within this. */
+export const WALK_IN_MINUTES = 30;
+
+/**
+ * A visitor standing at the gate without a pass: the guard registers them after confirming with the host (by phone
+ * for now; an approval the host answers in the resident app when that exists). One entry within 30 minutes along the
+ * way home of the household (main gate → unit door).
+ */
+export const WalkInBody = z
+  .object({
+    visitorName: VisitorName,
+    /** The last four characters of the visitor's ID number, if shown (the rest is never asked for). */
+    idLast4: z.string().regex(/^\d{3}[\dXx]$/, 'idLast4: the last four characters of an ID number, e.g. 123X').optional(),
+    /** The host household: its id, or its label as the guard types it (3-2-501). */
+    household: z.string().trim().min(1).max(64),
+    reason: z.string().trim().min(2, 'reason: at least 2 characters').max(100),
+    /** How the host confirmed; only a phone call for now. */
+    hostConfirmed: z.literal('phone'),
+  })
+  .strict();
+export type WalkInBody = z.infer<typeof WalkInBody>;
