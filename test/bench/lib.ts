@@ -25,12 +25,12 @@ const BENCH_SECRET = 'bench-device-secret-000000000001';
 export async function benchDatabase(count: number, kinds: DeviceKind[], reuseDir?: string): Promise<{ dir: string; dbFile: string; devices: BenchDevice[] }> {
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), 'linli-bench-'));
   const dbFile = join(dir, 'linli.db');
-  if (reuseDir !== undefined) {
-    mkdirSync(reuseDir, { recursive: true });
-    if (existsSync(dbFile)) return { dir, dbFile, devices: benchDevices(count, kinds) };
-  }
+  if (reuseDir !== undefined) mkdirSync(reuseDir, { recursive: true });
+  const reused = reuseDir !== undefined && existsSync(dbFile);
+  // A kept database gets the migrations added since it was made.
   const r = spawnSync('node_modules/.bin/prisma', ['migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: `file:${dbFile}` } });
   if (r.status !== 0) throw new Error(`migrate failed: ${r.stderr.toString()}`);
+  if (reused) return { dir, dbFile, devices: benchDevices(count, kinds) };
   // One secret for all bench devices: hashing 10,000 distinct argon2id secrets would dominate the set-up time.
   // Each device row still gets its own login memo on first connect, so the login path is the production one.
   const secretHash = await hashSecret(BENCH_SECRET);
