@@ -52,6 +52,8 @@ function die(gw: GatewayProcess, why: string): never {
     if (m) byMsg.set(`${m[1] === '40' ? 'warn' : 'error'}: ${m[2]}`, (byMsg.get(`${m[1] === '40' ? 'warn' : 'error'}: ${m[2]}`) ?? 0) + 1);
   }
   const summary = [...byMsg].map(([k, n]) => `  ${n} × ${k}`).join('\n');
+  // Never leave a gateway behind (it would hold the database and the cores for the next run).
+  if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
   console.error(`\nBENCH FAILED: ${why}\n--- warnings and errors ---\n${summary}\n--- the gateway's last log lines (all in ${file}) ---\n${lines.slice(-40).join('\n')}\n---`);
   process.exit(1);
 }
