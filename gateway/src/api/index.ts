@@ -14,7 +14,8 @@ export interface HttpDeps {
   log: Logger;
   metrics: Metrics;
   ready: () => ReadyReport;
-  asyncapi: () => object;
+  /** The AsyncAPI document, its servers named with `host` (the request's host name) when given. */
+  asyncapi: (host?: string) => object;
   sessions: Sessions;
   loginPerMinute: number;
   /** Feature routes (access, alerts, live, …) registered after auth, so they can use requireRole. */
@@ -56,6 +57,6 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps);
   await registerAuth(app, deps.sessions, { loginPerMinute: deps.loginPerMinute });
   for (const register of deps.routes ?? []) await register(app);
-  app.get('/asyncapi.json', { schema: { tags: ['ops'], summary: 'AsyncAPI 3 document of MQTT protocol v1' } }, async () => deps.asyncapi());
+  app.get('/asyncapi.json', { schema: { tags: ['ops'], summary: 'AsyncAPI 3 document of MQTT protocol v1' } }, async (req) => deps.asyncapi(req.hostname.replace(/:\d+$/, '') || undefined));
   return app;
 }
