@@ -27,9 +27,10 @@ COPY devices-sim/package.json devices-sim/
 COPY admin-ui/package.json admin-ui/
 COPY patches patches
 COPY scripts/postinstall.mjs scripts/
+# The schema too: @prisma/client's own install step looks for it (the gateway uses the client inside its bundle).
+COPY prisma prisma
 RUN npm ci --omit=dev --no-audit --no-fund \
  && apt-get purge -y python3 make g++ && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* /root/.npm
-COPY prisma/migrations prisma/migrations
 COPY docs docs
 COPY --from=build /app/dist dist
 COPY --from=build /app/admin-ui/dist admin-ui/dist
