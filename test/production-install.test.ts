@@ -70,7 +70,7 @@ describe('production install: npm ci --omit=dev && npm start on a built tree', (
     const ui = await fetch(`http://127.0.0.1:${gw.http}/`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('<div id="app"');
-  }, 900_000);
+  }, 1_500_000);
 });
 
 /** `node_modules/x/file` → the non-empty lines the patch adds to it. */
