@@ -25,6 +25,11 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
+    // Plain Node scripts that must run without tsx (scripts/postinstall.mjs runs in production installs).
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: globals.node },
+  },
+  {
     files: ['gateway/src/config/**', 'prisma.config.ts', 'test/**', 'devices-sim/src/cli.ts', 'prisma/*.ts', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
   },

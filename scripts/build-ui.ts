@@ -1,6 +1,6 @@
 // Builds the guard station (admin-ui/) into admin-ui/dist when its sources are newer than the last build.
-// `npm run build:ui` (also run by `npm run build`, `npm start` and `npm run demo`), and the e2e tests' setup.
-// Several processes may ask at once (npm start and the e2e tests run side by side): a lock directory lets one build
+// `npm run build:ui` (also run by `npm run build` and `npm run demo`), and the e2e tests' setup.
+// Several processes may ask at once (a build and the e2e tests run side by side): a lock directory lets one build
 // while the others wait, and the new build replaces the old one in one rename, so a running gateway never serves a
 // half-written folder.
 import { spawnSync } from 'node:child_process';

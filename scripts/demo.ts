@@ -49,12 +49,13 @@ gateway.once('exit', (code) => {
 });
 
 async function ready(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  // Generous: on a busy machine the first start (migrations, 128 devices' state) can take far longer than usual.
+  for (let i = 0; i < 900; i++) {
     const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error('the gateway did not become ready in 60 s');
+  throw new Error('the gateway did not become ready in 180 s');
 }
 await ready();
 say(`\n邻里 Linli demo — gateway on ${base} (API docs ${base}/docs), MQTT on ${mqttPort}\n`);

@@ -150,11 +150,13 @@ describe('embedded broker', () => {
 
     it('counts a second connection with an already-connected device id as a possible clone', async () => {
       const first = await connectClient(t.mqttUrl, login(LAMP));
+      // Taken over, the first client's socket may be reset under it: that is the point, not a test failure.
+      first.on('error', () => {});
       const taken = closedBy(first);
       const second = await connectClient(t.mqttUrl, login(LAMP));
       await taken;
       const metrics = await (await fetch(`${t.httpUrl}/metrics`)).text();
-      expect(metrics).toMatch(/linli_mqtt_duplicate_client_total\{deviceId="lamp-001"\} [1-9]/);
+      expect(metrics).toMatch(/linli_mqtt_duplicate_client_total [1-9]/);
       await second.endAsync();
     });
   });

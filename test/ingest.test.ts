@@ -89,7 +89,7 @@ describe('ingest', () => {
 
     it('counts rejections per device in /metrics', async () => {
       const metrics = await (await fetch(`${t.httpUrl}/metrics`)).text();
-      expect(metrics).toMatch(new RegExp(`linli_ingest_rejected_total\\{deviceId="${DOOR.id}",code="invalid_json"\\} [1-9]`));
+      expect(metrics).toMatch(/linli_ingest_rejected_total\{code="invalid_json"\} [1-9]/);
     });
   });
 

@@ -17,7 +17,7 @@ import { Bus } from './bus';
 import { type Config, databasePath } from './config';
 import { addressMatcher, forwardedClient } from './config/addresses';
 import type { DeviceKind } from './contracts';
-import { asyncApiDocument } from './contracts/asyncapi';
+import { DEFAULT_SERVERS, asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
 import { startDbHeartbeat } from './db/heartbeat';
@@ -186,11 +186,20 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
   const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health() });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
+  /** The ports really bound (a configured 0 picks a free one), once listening. */
+  let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
   const http = await buildHttp({
     log,
     metrics,
     ready,
-    asyncapi: asyncApiDocument,
+    // Servers as devices will reach them: the Host the reader used for this document, and the enabled listeners.
+    asyncapi: (host?: string) =>
+      asyncApiDocument({
+        host: host ?? DEFAULT_SERVERS.host,
+        mqttPort: bound?.mqtt ?? config.MQTT_PORT,
+        tlsPort: config.TLS_CERT_FILE !== undefined ? (bound?.mqtts ?? config.MQTT_TLS_PORT) : undefined,
+        wsPort: bound?.http ?? config.HTTP_PORT,
+      }),
     sessions,
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     docs: config.DOCS_ENABLED,
@@ -260,7 +269,8 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       await http.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
       const httpPort = (http.server.address() as AddressInfo).port;
       log.info({ http: httpPort, mqtt: mqttPort, mqtts, ws: `/mqtt` }, 'gateway listening');
-      return { http: httpPort, mqtt: mqttPort, ...(mqtts !== undefined ? { mqtts } : {}) };
+      bound = { http: httpPort, mqtt: mqttPort, ...(mqtts !== undefined ? { mqtts } : {}) };
+      return bound;
     },
     close() {
       closing ??= (async () => {

@@ -1,7 +1,11 @@
-import { loadConfig } from './config';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { databasePath, loadConfig } from './config';
 import { buildGateway } from './app';
 import { SchemaMissingError } from './db/client';
+import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
 import { createLogger } from './log';
+import { startBackupSchedule } from './runtime/backup-schedule';
 import { startHeapTrimmer } from './runtime/heap-trim';
 
 // EX_CONFIG from sysexits.h: a supervisor can tell a bad configuration from a crash.
@@ -14,6 +18,21 @@ if (!loaded.ok) {
 }
 const config = loaded.config;
 const log = createLogger({ level: config.LOG_LEVEL });
+
+// The schema before anything opens the database: pending migrations applied (AUTO_MIGRATE, the default) or, when
+// an operator migrates by hand, a clear stop instead of a query failing on a missing table later.
+const migrationsDir = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
+if (migrationsDir === null) {
+  process.stderr.write('linli: prisma/migrations not found beside the gateway (the release is incomplete)\n');
+  process.exit(EXIT_CONFIG);
+}
+const migrated = migrateDatabase(databasePath(config), readMigrations(migrationsDir), { apply: config.AUTO_MIGRATE });
+if (!migrated.ok) {
+  process.stderr.write(`linli: ${migrated.message}\n`);
+  process.exit(EXIT_CONFIG);
+}
+if (migrated.applied.length > 0) log.info({ migrations: migrated.applied }, 'database migrated');
+if (migrated.checksumChanged.length > 0) log.warn({ migrations: migrated.checksumChanged }, 'applied migrations were edited since');
 
 const gateway = await buildGateway(config, log).catch((err: unknown) => {
   if (err instanceof SchemaMissingError) {
@@ -37,6 +56,8 @@ const heapTrimmer = startHeapTrimmer(
   },
 );
 
+const backups = config.BACKUP_DIR === '' ? null : startBackupSchedule({ dir: config.BACKUP_DIR, keep: config.BACKUP_KEEP, log: log.child({ module: 'backup' }) });
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -48,6 +69,7 @@ async function shutdown(signal: string) {
   }, config.SHUTDOWN_TIMEOUT_MS + 1_000);
   force.unref();
   heapTrimmer.stop();
+  backups?.stop();
   try {
     await gateway.close();
     log.info('stopped');

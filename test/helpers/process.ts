@@ -19,9 +19,14 @@ export interface GatewayProcess {
  * `command` defaults to node itself (so SIGKILL hits the gateway, not a wrapper); pass ['npm', 'start'] to run
  * the README's start command, which then runs in its own process group.
  */
-export function spawnGateway(env: Record<string, string>, command: string[] = [process.execPath, '--import', 'tsx', 'gateway/src/main.ts']): Promise<GatewayProcess> {
+export function spawnGateway(
+  env: Record<string, string>,
+  command: string[] = [process.execPath, '--import', 'tsx', 'gateway/src/main.ts'],
+  opts: { cwd?: string } = {},
+): Promise<GatewayProcess> {
   const [file, ...args] = command;
   const child = spawn(file!, args, {
+    cwd: opts.cwd,
     env: { ...process.env, LOG_LEVEL: 'info', HTTP_HOST: '127.0.0.1', MQTT_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: file !== process.execPath,

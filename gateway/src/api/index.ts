@@ -16,7 +16,8 @@ export interface HttpDeps {
   log: Logger;
   metrics: Metrics;
   ready: () => ReadyReport;
-  asyncapi: () => object;
+  /** The AsyncAPI document, its servers named with `host` (the request's host name) when given. */
+  asyncapi: (host?: string) => object;
   sessions: Sessions;
   loginLimits: LoginLimits;
   /** Socket bounds and optional TLS (api/server.ts). */
@@ -74,6 +75,6 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps);
   await registerAuth(app, deps.sessions, deps.loginLimits);
   for (const register of deps.routes ?? []) await register(app);
-  app.get('/asyncapi.json', { schema: { tags: ['ops'], summary: 'AsyncAPI 3 document of MQTT protocol v1' } }, async () => deps.asyncapi());
+  app.get('/asyncapi.json', { schema: { tags: ['ops'], summary: 'AsyncAPI 3 document of MQTT protocol v1' } }, async (req) => deps.asyncapi(req.hostname.replace(/:\d+$/, '') || undefined));
   return app;
 }

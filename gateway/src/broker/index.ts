@@ -154,7 +154,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
           if (live.has(id)) {
             // MQTT says the newer connection wins; a real device reconnecting over a half-open socket does this
             // too, but two devices sharing one identity look exactly the same, so it is counted and logged.
-            metrics.mqttDuplicateIds.inc({ deviceId: id });
+            metrics.mqttDuplicateIds.inc();
             log.warn({ deviceId: id, address }, 'device id already connected: possible cloned device, taking over');
           }
           throttle.succeeded(address, id);

@@ -4,11 +4,11 @@ import { loadConfig } from '.';
 describe('loadConfig', () => {
   it('applies defaults for an empty environment', () => {
     const r = loadConfig({});
-    expect(r.ok && r.config).toMatchObject({ MQTT_PORT: 1883, HTTP_PORT: 8080, DATABASE_URL: 'file:./data/linli.db', LOG_PRETTY: false });
+    expect(r.ok && r.config).toMatchObject({ MQTT_PORT: 1883, HTTP_PORT: 8080, DATABASE_URL: 'file:./data/linli.db', AUTO_MIGRATE: true });
   });
   it('reads "false" as false, not as a truthy string', () => {
-    const r = loadConfig({ LOG_PRETTY: 'false' });
-    expect(r.ok && r.config.LOG_PRETTY).toBe(false);
+    const r = loadConfig({ AUTO_MIGRATE: 'false' });
+    expect(r.ok && r.config.AUTO_MIGRATE).toBe(false);
   });
   it('names the variable and the problem for a bad value', () => {
     const r = loadConfig({ MQTT_PORT: '99999', LOG_LEVEL: 'loud' });

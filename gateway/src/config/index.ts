@@ -33,6 +33,11 @@ export const ConfigSchema = z
       .string()
       .regex(/^file:.+/, 'must be a SQLite file URL such as file:./data/linli.db')
       .default('file:./data/linli.db'),
+    /** Apply pending prisma/migrations at start; false: only check, and stop with exit 78 when one is pending. */
+    AUTO_MIGRATE: z.stringbool().default(true),
+    /** Daily online backups (database + credential key) go here when set; the newest BACKUP_KEEP are kept. */
+    BACKUP_DIR: z.string().default(''),
+    BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(7),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: port.default(8080),
     /** HTTPS instead of HTTP when both files are given (PEM). */
@@ -66,7 +71,6 @@ export const ConfigSchema = z
     TLS_CERT_FILE: z.string().optional(),
     TLS_KEY_FILE: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    LOG_PRETTY: z.stringbool().default(false),
     /** Largest MQTT packet accepted, enforced from the first bytes of a connection (before CONNECT). */
     MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
     /** A socket that has not completed CONNECT by then is closed. */

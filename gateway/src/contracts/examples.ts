@@ -5,7 +5,9 @@ const ts = '2026-11-21T19:42:05.120+08:00';
 /** One example message per channel, for device makers (docs/protocol.md). contracts.test.ts parses each. */
 export const examples: { [N in ChannelName]: PayloadOf<N> } = {
   accessRequest: { eventId: 'door-b03-u2-7f3a-000812', ts, requestId: 'req-000812', credential: { type: 'card', value: '3021457789' }, direction: 'in' },
-  doorState: { eventId: 'door-b03-u2-7f3a-000813', ts, state: 'open', cause: 'grant' },
+  // Harmless when a maker replays it: a door reported closed raises nothing (an opening without a grant would be a
+  // forced entry, critical).
+  doorState: { eventId: 'door-b03-u2-7f3a-000813', ts, state: 'closed', cause: 'grant' },
   plateRead: { eventId: 'gate-vehicle-19c2-004410', ts, requestId: 'plate-004410', plate: '陕A12345', confidence: 0.97, lane: 'in' },
   barrierState: { eventId: 'gate-vehicle-19c2-004411', ts, state: 'raised', cause: 'grant' },
   lightState: { eventId: 'lamp-017-a001-000093', ts, on: true, brightness: 80, powerW: 62.5, voltage: 221.4, fault: null },

@@ -28,7 +28,9 @@ export function renderProtocolDocs(): string {
 # Linli device protocol v1 (MQTT)
 
 For device makers. The machine-readable version is [asyncapi.json](asyncapi.json) (AsyncAPI 3.0), also served by
-the gateway at \`/asyncapi.json\`. Both are generated from the same zod catalogue the broker enforces.
+the gateway at \`/asyncapi.json\`. Both are generated from the same zod catalogue the broker enforces. Before you
+start, read the one-page [device checklist](device-checklist.md): keepalive, heartbeat period per device kind, QoS,
+event ids, reconnect back-off.
 
 ## Connecting
 - MQTT 3.1.1 over TCP (1883), over TLS (8883, when the gateway has a certificate) or over WebSocket (\`/mqtt\` on the

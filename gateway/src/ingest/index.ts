@@ -51,7 +51,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
 
   function refuse(device: DeviceIdentity, topic: string, error: Omit<DeviceError, 'topic' | 'ts'>): IngestOutcome {
     const at = now();
-    metrics.ingestRejected.inc({ deviceId: device.id, code: error.code });
+    metrics.ingestRejected.inc({ code: error.code });
     log.warn({ deviceId: device.id, topic, code: error.code, issues: error.issues }, 'payload rejected');
     deps.replyError(device.id, { ...error, topic, ts: at.toISOString() });
     if (error.code !== 'rate_limited') noteBadPayload(device.id, at);
@@ -121,7 +121,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
 
   async function ingest(device: DeviceIdentity, name: UpChannel, topic: string, payload: Buffer, qos: number): Promise<IngestOutcome> {
     if (qos === 0 && !buckets.take(device.id, now().getTime())) {
-      metrics.ingestRejected.inc({ deviceId: device.id, code: 'rate_limited' });
+      metrics.ingestRejected.inc({ code: 'rate_limited' });
       // One answer per second at most: the error topic must not amplify a flood.
       if (!rateErrorSent.has(device.id)) {
         rateErrorSent.set(device.id, true);

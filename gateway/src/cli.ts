@@ -1,0 +1,87 @@
+// `linli <command>`: the operator's commands beside the gateway (bundled to dist/linli.mjs by `npm run build`;
+// `npm run linli -- <command>`). Reads the same environment as the gateway (DATABASE_URL, CREDENTIAL_KEY, …).
+//
+//   linli migrate            apply pending prisma/migrations (what the gateway does at start unless AUTO_MIGRATE=false)
+//   linli backup <file>      online backup of the database and the credential key into one file (mode 0600)
+//   linli restore <file>     put a backup in place of the database and the key; the gateway must be stopped
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { databasePath, loadConfig } from './config';
+import { backupDatabase, restoreDatabase } from './db/backup';
+import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
+
+const USAGE = `usage: linli migrate | backup <file> | restore <file>
+
+  migrate         apply pending database migrations
+  backup <file>   online backup (safe while the gateway runs) of the database and the credential key
+  restore <file>  replace the database and credential key with a backup (stop the gateway first)
+
+environment: the gateway's (DATABASE_URL, CREDENTIAL_KEY, …), see docs/operations.md`;
+
+// sysexits.h: EX_USAGE, EX_DATAERR, EX_CONFIG
+const EX_USAGE = 64;
+const EX_FAIL = 1;
+const EX_CONFIG = 78;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? EX_USAGE : 0;
+  }
+  const loaded = loadConfig();
+  if (!loaded.ok) {
+    process.stderr.write(`linli: ${loaded.message}\n`);
+    return EX_CONFIG;
+  }
+  const config = loaded.config;
+  const dbPath = databasePath(config);
+  switch (command) {
+    case 'migrate': {
+      const dir = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
+      if (dir === null) {
+        process.stderr.write('linli: prisma/migrations not found beside the gateway\n');
+        return EX_CONFIG;
+      }
+      const r = migrateDatabase(dbPath, readMigrations(dir), { apply: true });
+      if (!r.ok) {
+        process.stderr.write(`linli: ${r.message}\n`);
+        return EX_FAIL;
+      }
+      process.stdout.write(r.applied.length ? `linli: applied ${r.applied.join(', ')} to ${dbPath}\n` : `linli: ${dbPath} is up to date\n`);
+      return 0;
+    }
+    case 'backup':
+    case 'restore': {
+      if (rest.length !== 1 || rest[0] === '') {
+        process.stderr.write(`linli: ${command} takes one file\n\n${USAGE}\n`);
+        return EX_USAGE;
+      }
+      const file = rest[0]!;
+      if (command === 'backup') {
+        const r = await backupDatabase(dbPath, file, { credentialKey: config.CREDENTIAL_KEY });
+        if (!r.ok) {
+          process.stderr.write(`linli: ${r.message}\n`);
+          return EX_FAIL;
+        }
+        process.stdout.write(`linli: backed up ${dbPath} and the credential key to ${r.file} (${r.bytes} bytes)\n`);
+        return 0;
+      }
+      const r = restoreDatabase(file, dbPath, { keyFromEnv: config.CREDENTIAL_KEY !== undefined });
+      if (!r.ok) {
+        process.stderr.write(`linli: ${r.message}\n`);
+        return EX_FAIL;
+      }
+      process.stdout.write(
+        `linli: restored ${file} to ${dbPath}` +
+          (r.keyFile ? ` and the credential key to ${r.keyFile}\n` : ' (CREDENTIAL_KEY is set: check it matches the backup)\n'),
+      );
+      return 0;
+    }
+    default:
+      process.stderr.write(`linli: unknown command ${command}\n\n${USAGE}\n`);
+      return EX_USAGE;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
