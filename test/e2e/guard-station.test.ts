@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmButton, FaceTerminal, Streetlight } from '../../devices-sim/src/devices';
 import { startGateway } from '../helpers/gateway';
 import { addHistory } from './history';
-import { type SeededGateway, guardScreen, launchBrowser, screenshotPath, seededGateway, skipBrowser } from './harness';
+import { type SeededGateway, guardScreen, launchBrowser, screenshotPath, seededGateway, skipBrowser, closeAll } from './harness';
 
 /**
  * The guard station in a real browser (Debian's Chromium driven by playwright-core) against the real gateway, the
@@ -33,12 +33,7 @@ describe.skipIf(skipBrowser)('guard station in a browser', () => {
     for (const d of g.plan.devices.filter((x) => x.kind === 'streetlight')) await (g.devices.get(d.id) as Streetlight).setLight(true, 80);
     browser = await launchBrowser();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await g?.disconnectAll();
-    g?.clock.stop();
-    await g?.t.close();
-  });
+  afterAll(() => closeAll(g, browser));
 
   it('lets a guard log in and shows the live link', async () => {
     ({ page: one } = await guardScreen(browser, g.t.httpUrl, 'guard1'));

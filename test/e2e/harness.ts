@@ -83,6 +83,14 @@ export interface SeededGateway {
   disconnectAll(): Promise<void>;
 }
 
+/** Closes what a browser test opened (either may be missing when its set-up failed half-way). */
+export async function closeAll(g: SeededGateway | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close();
+  await g?.disconnectAll();
+  g?.clock.stop();
+  await g?.t.close();
+}
+
 /** The demo community (generateCommunity, the real seed) in a fresh database, and the gateway on it serving the UI. */
 export async function seededGateway(env: Record<string, string> = {}): Promise<SeededGateway> {
   await ensureUiBuilt({ quiet: true });

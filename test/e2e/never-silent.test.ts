@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmButton } from '../../devices-sim/src/devices';
-import { type SeededGateway, PASSWORDS, guardScreen, launchBrowser, screenshotSizes, seededGateway, skipBrowser } from './harness';
+import { type SeededGateway, PASSWORDS, guardScreen, launchBrowser, screenshotSizes, seededGateway, skipBrowser, closeAll } from './harness';
 
 /**
  * "Never silent" (issue 13): the sign-in renews while the board is open, warns before the shift's maximum, and a
@@ -24,12 +24,7 @@ describe.skipIf(skipBrowser)('the guard station never goes silent', () => {
     browser = await launchBrowser({ autoplay: false });
     ({ page } = await guardScreen(browser, g.t.httpUrl, 'guard1'));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await g?.disconnectAll();
-    g?.clock.stop();
-    await g?.t.close();
-  });
+  afterAll(() => closeAll(g, browser));
 
   it('the login click unlocks the sound: no enable-sound bar', async () => {
     await expect.poll(() => root('sound')).toBe('unlocked');

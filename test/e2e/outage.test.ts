@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmButton } from '../../devices-sim/src/devices';
-import { type SeededGateway, guardScreen, launchBrowser, screenshotPath, skipBrowser, seededGateway } from './harness';
+import { type SeededGateway, guardScreen, launchBrowser, screenshotPath, skipBrowser, seededGateway, closeAll } from './harness';
 
 /**
  * The guard station while the database cannot be written: the alarm is on the screen at once, marked 未保存, under
@@ -23,12 +23,7 @@ describe.skipIf(skipBrowser)('guard station during a database outage', () => {
     browser = await launchBrowser();
     ({ page } = await guardScreen(browser, g.t.httpUrl, 'guard1'));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await g?.disconnectAll();
-    g?.clock.stop();
-    await g?.t.close();
-  });
+  afterAll(() => closeAll(g, browser));
 
   it('shows an alarm pressed during the outage marked unsaved under a banner, then saved on the board', async () => {
     const blocker = new Database(g.db.dbFile);

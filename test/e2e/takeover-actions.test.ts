@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmButton, Streetlight } from '../../devices-sim/src/devices';
-import { type SeededGateway, guardScreen, launchBrowser, screenshotPath, screenshotSizes, seededGateway, skipBrowser } from './harness';
+import { type SeededGateway, guardScreen, launchBrowser, screenshotPath, screenshotSizes, seededGateway, skipBrowser, closeAll } from './harness';
 
 /**
  * "R resets the wrong alarm" (issue 13): with another alert selected on the board, an emergency takes over, the guard
@@ -34,12 +34,7 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     await (g.devices.get('lamp-007') as Streetlight).fail('lamp_failure');
     await page.locator('.alert-card[data-alert-type=light_fault]').waitFor();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await g?.disconnectAll();
-    g?.clock.stop();
-    await g?.t.close();
-  });
+  afterAll(() => closeAll(g, browser));
 
   async function distractorsUntouched(): Promise<void> {
     expect((await alertOf(householdAlarm))?.status).toBe('acknowledged');

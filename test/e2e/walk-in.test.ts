@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceTerminal } from '../../devices-sim/src/devices';
-import { type SeededGateway, guardScreen, launchBrowser, screenshotSizes, seededGateway, skipBrowser } from './harness';
+import { type SeededGateway, guardScreen, launchBrowser, screenshotSizes, seededGateway, skipBrowser, closeAll } from './harness';
 
 /**
  * A walk-in visitor (issue 13): a guard registers a visitor standing at the gate after phoning the host; the pass
@@ -18,12 +18,7 @@ describe.skipIf(skipBrowser)('walk-in visitor registration', () => {
     browser = await launchBrowser();
     ({ page } = await guardScreen(browser, g.t.httpUrl, 'guard1'));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await g?.disconnectAll();
-    g?.clock.stop();
-    await g?.t.close();
-  });
+  afterAll(() => closeAll(g, browser));
 
   it('registers a walk-in visitor, lists them today, and the gate admits them once', async () => {
     const host = g.plan.households[5];
