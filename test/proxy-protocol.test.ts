@@ -8,6 +8,7 @@ import mqtt, { type IClientOptions } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice } from './helpers/fixtures';
 import { type TestGateway, startGateway } from './helpers/gateway';
+import { loginOutcome } from './helpers/mqtt';
 import { freePort } from './helpers/process';
 
 const HAPROXY = '/usr/sbin/haproxy';
@@ -24,21 +25,7 @@ const LAMP = { id: 'lamp-001', kind: 'streetlight', secret: 'lamp-secret-0001' }
 function loginFrom(localAddress: string, port: number, opts: IClientOptions, tls = false): Promise<number | 'closed'> {
   const tcp = () => connect({ host: '127.0.0.1', port, localAddress });
   const stream = () => (tls ? tlsConnect({ socket: tcp(), rejectUnauthorized: false }) : tcp());
-  const client = new mqtt.MqttClient(stream, { reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4, ...opts });
-  return new Promise((resolve) => {
-    client.once('connect', () => {
-      client.end(true);
-      resolve(0);
-    });
-    client.once('error', (err: Error & { code?: number | string }) => {
-      client.end(true);
-      resolve(typeof err.code === 'number' ? err.code : 'closed');
-    });
-    client.once('close', () => {
-      client.end(true);
-      resolve('closed');
-    });
-  });
+  return loginOutcome(new mqtt.MqttClient(stream, { reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4, ...opts }));
 }
 
 function waitForPort(port: number, timeoutMs: number): Promise<void> {

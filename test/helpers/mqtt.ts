@@ -6,13 +6,12 @@ export function connectClient(url: string, opts: IClientOptions): Promise<MqttCl
   return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5_000, protocolVersion: 4, ...opts });
 }
 
-/** Resolves with the CONNACK refusal code (or 'closed' when the socket was dropped without one). */
-export async function refusal(url: string, opts: IClientOptions): Promise<number | 'closed'> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, protocolVersion: 4, ...opts });
-  return new Promise((resolve, reject) => {
+/** How a login ended: 0 when accepted, the CONNACK refusal code, or 'closed' when the socket was dropped without one. */
+export function loginOutcome(client: MqttClient): Promise<number | 'closed'> {
+  return new Promise((resolve) => {
     client.once('connect', () => {
       client.end(true);
-      reject(new Error('connection was accepted'));
+      resolve(0);
     });
     client.once('error', (err: Error & { code?: number | string }) => {
       client.end(true);
@@ -23,6 +22,13 @@ export async function refusal(url: string, opts: IClientOptions): Promise<number
       resolve('closed');
     });
   });
+}
+
+/** Resolves with the CONNACK refusal code (or 'closed' when the socket was dropped without one). */
+export async function refusal(url: string, opts: IClientOptions): Promise<number | 'closed'> {
+  const outcome = await loginOutcome(mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, protocolVersion: 4, ...opts }));
+  if (outcome === 0) throw new Error('connection was accepted');
+  return outcome;
 }
 
 /** Resolves when the client is disconnected by the server. */
