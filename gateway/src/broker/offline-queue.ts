@@ -91,12 +91,5 @@ export function boundedPersistence(limit: number, onDrop: (clientId: string) => 
       sessions.delete(clientId);
       queues.delete(clientId);
     },
-    outstanding(clientId: string) {
-      return queues.get(clientId)?.length ?? 0;
-    },
-    /** The queued messages' topics, oldest first (for tests and diagnostics). */
-    topics(clientId: string) {
-      return (queues.get(clientId) ?? []).map((q) => (q as { topic?: string }).topic ?? '');
-    },
   };
 }
