@@ -76,6 +76,11 @@ setTimeout(() => {
     if (alarm) await (await world.roster.alarm(alarm.id)).press();
     if (door) {
       const t = await world.roster.faceTerminal(door.id);
+      // The simulated residents use this door too: if one of them is walking through right now the door is already
+      // open, and "open" again is no new opening. Closed first, then forced open: always an opening nobody granted
+      // (a grant issued a moment before is used up either by this opening or by the resident's, which is then forced).
+      await t.reportDoor('closed', 'unknown');
+      await new Promise((r) => setTimeout(r, 1_000));
       await t.reportDoor('open', 'unknown');
       setTimeout(() => void t.reportDoor('closed', 'unknown'), 5_000);
     }
