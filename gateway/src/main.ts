@@ -7,6 +7,7 @@ import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate
 import { createLogger } from './log';
 import { startBackupSchedule } from './runtime/backup-schedule';
 import { startHeapTrimmer } from './runtime/heap-trim';
+import { startRetentionSchedule } from './runtime/retention-schedule';
 
 // EX_CONFIG from sysexits.h: a supervisor can tell a bad configuration from a crash.
 const EXIT_CONFIG = 78;
@@ -58,6 +59,24 @@ const heapTrimmer = startHeapTrimmer(
 
 const backups = config.BACKUP_DIR === '' ? null : startBackupSchedule({ dir: config.BACKUP_DIR, keep: config.BACKUP_KEEP, log: log.child({ module: 'backup' }) });
 
+const retention = startRetentionSchedule(
+  gateway.db,
+  {
+    accessDays: config.RETENTION_ACCESS_DAYS,
+    deviceEventDays: config.RETENTION_DEVICE_EVENTS_DAYS,
+    alertDays: config.RETENTION_ALERTS_DAYS,
+    auditDays: config.RETENTION_AUDIT_DAYS,
+    streetlightDays: config.RETENTION_STREETLIGHT_DAYS,
+    passDays: config.RETENTION_PASSES_DAYS,
+  },
+  {
+    log: log.child({ module: 'retention' }),
+    onPurged: (counts) => {
+      for (const [cls, n] of Object.entries(counts)) if (n > 0) gateway.metrics.retentionPurged.inc({ class: cls }, n);
+    },
+  },
+);
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -71,6 +90,7 @@ async function shutdown(signal: string) {
   heapTrimmer.stop();
   backups?.stop();
   try {
+    await retention.stop();
     await gateway.close();
     log.info('stopped');
     process.exit(0);

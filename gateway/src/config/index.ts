@@ -11,6 +11,16 @@ export const EscalationLevel = z.object({ name: z.string().min(1).max(64), url: 
 export type EscalationLevel = z.infer<typeof EscalationLevel>;
 const DEFAULT_CHAIN = '[{"name":"guard_station"},{"name":"grid_worker"},{"name":"community_office"},{"name":"street_office"}]';
 
+/** Days a class of records is kept: at least its legal floor, at most ten years. */
+function retentionDays(floor: number, fallback: number) {
+  return z.coerce
+    .number()
+    .int()
+    .min(floor, `must be at least ${floor} days (the legal minimum for this record)`)
+    .max(3650)
+    .default(fallback);
+}
+
 /** An environment variable holding JSON, validated by `schema`. */
 function jsonOf<T extends z.ZodType>(schema: T) {
   return z
@@ -38,6 +48,18 @@ export const ConfigSchema = z
     /** Daily online backups (database + credential key) go here when set; the newest BACKUP_KEEP are kept. */
     BACKUP_DIR: z.string().default(''),
     BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(7),
+    // ── retention (db/retention.ts, docs/privacy.md): days each class of record is kept; legal floors enforced ──
+    /** Access decisions (who went through which door): public-security rules ask for at least 30 days. */
+    RETENTION_ACCESS_DAYS: retentionDays(30, 180),
+    /** Every stored device message (door states, alarm presses, heartbeats); door events are access records too. */
+    RETENTION_DEVICE_EVENTS_DAYS: retentionDays(30, 180),
+    /** Cleared alerts with their history and notifications (open or acknowledged alerts are never purged). */
+    RETENTION_ALERTS_DAYS: retentionDays(30, 365),
+    /** The audit log: network-security law asks for at least six months of such logs. */
+    RETENTION_AUDIT_DAYS: retentionDays(180, 365),
+    RETENTION_STREETLIGHT_DAYS: retentionDays(1, 90),
+    /** Visitor passes (visitor name, masked phone, plate) after they ended. */
+    RETENTION_PASSES_DAYS: retentionDays(30, 90),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: port.default(8080),
     /** HTTPS instead of HTTP when both files are given (PEM). */
