@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../gateway/src/db/client';
+import { rawDevice } from './helpers/device-client';
 import { addDevice } from './helpers/fixtures';
 import { freshDatabase, startGateway, type TestGateway } from './helpers/gateway';
 
@@ -87,5 +88,40 @@ describe('docs/protocol.md followed with stock mosquitto_pub', () => {
     } finally {
       db.close();
     }
+  }, 60_000);
+
+  it('a device maker watches the errors topic with mosquitto_sub on the diagnostic session while the device stays connected', async () => {
+    const port = new URL(t.mqttUrl).port;
+    const { client: device } = await rawDevice(t.mqttUrl, DOOR);
+    let deviceClosed = false;
+    device.on('close', () => (deviceClosed = true));
+    const isOnline = async () => (await t.gw.db.prisma.device.findUniqueOrThrow({ where: { id: DOOR.id } })).online;
+    await expect.poll(isOnline, { timeout: 10_000 }).toBe(true);
+
+    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-i', `${DOOR.id}:diag`, '-u', DOOR.id, '-P', DOOR.secret, '-t', `v1/devices/${DOOR.id}/errors`, '-v', '-C', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    sub.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => sub.once('close', resolve));
+    // mosquitto_sub says nothing when it has subscribed: the device sends a bad message until the watcher sees one.
+    let n = 0;
+    const sender = setInterval(() => void device.publishAsync(`v1/devices/${DOOR.id}/heartbeat`, `not json ${n++}`, { qos: 0 }), 300);
+    try {
+      expect(await exited).toBe(0);
+    } finally {
+      clearInterval(sender);
+    }
+    expect(out).toContain(`v1/devices/${DOOR.id}/errors`);
+    expect(out).toContain('invalid_json');
+    // Read-only: a PUBLISH on the diagnostic session closes it, nothing is stored, and the device never noticed.
+    const pub = await mosquittoPub(['-h', '127.0.0.1', '-p', port, '-i', `${DOOR.id}:diag`, '-u', DOOR.id, '-P', DOOR.secret, '-q', '1', '-t', `v1/devices/${DOOR.id}/heartbeat`, '-m', JSON.stringify({ eventId: 'diag-hb-1', ts: new Date().toISOString(), uptimeSec: 1 })]);
+    expect(pub.code).not.toBe(0);
+    expect(await t.gw.db.prisma.deviceEvent.count({ where: { deviceId: DOOR.id, eventId: 'diag-hb-1' } })).toBe(0);
+    expect(deviceClosed).toBe(false);
+    expect(device.connected).toBe(true);
+    expect(await isOnline()).toBe(true);
+    await device.endAsync();
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidePublish, decideSubscribe } from './acl';
+import { clientIdentity, decidePublish, decideSubscribe } from './acl';
 
 const door = { id: 'door-b01-u1', kind: 'face_terminal' } as const;
 const lamp = { id: 'lamp-001', kind: 'streetlight' } as const;
@@ -36,5 +36,21 @@ describe('decideSubscribe', () => {
     expect(decideSubscribe(door, 'v1/devices/door-b01-u1/door/state', 8)).toMatchObject({ reason: 'wrong_direction' });
     expect(decideSubscribe(door, 'v1/devices/lamp-001/commands', 8)).toMatchObject({ reason: 'other_device' });
     expect(decideSubscribe(door, '#', 8)).toMatchObject({ reason: 'wildcard' });
+  });
+});
+
+describe('the diagnostic session', () => {
+  const diag = { ...door, diagnostic: true } as const;
+  it('is named by the client id suffix :diag', () => {
+    expect(clientIdentity('door-b01-u1:diag')).toEqual({ deviceId: 'door-b01-u1', diagnostic: true });
+    expect(clientIdentity('door-b01-u1')).toEqual({ deviceId: 'door-b01-u1', diagnostic: false });
+  });
+  it('may subscribe to the device’s own errors topic and nothing else', () => {
+    expect(decideSubscribe(diag, 'v1/devices/door-b01-u1/errors', 8)).toEqual({ ok: true, name: 'error' });
+    expect(decideSubscribe(diag, 'v1/devices/door-b01-u1/access/reply', 8)).toEqual({ ok: false, reason: 'read_only' });
+    expect(decideSubscribe(diag, 'v1/devices/door-b02-u1/errors', 8)).toMatchObject({ reason: 'other_device' });
+  });
+  it('may publish nothing, not even to the device’s own up channels', () => {
+    expect(decidePublish(diag, 'v1/devices/door-b01-u1/heartbeat', 8)).toEqual({ ok: false, reason: 'read_only' });
   });
 });

@@ -4,6 +4,20 @@ import { type ChannelName, type DeviceKind, type UpChannel, catalogue, isUpChann
 export interface DeviceIdentity {
   readonly id: string;
   readonly kind: DeviceKind;
+  /**
+   * A read-only diagnostic session (client id `{deviceId}:diag`, the device's own user name and secret): a device
+   * maker watches the device's `errors` topic with stock tools while the device itself stays connected.
+   */
+  readonly diagnostic?: true;
+}
+
+const DIAG_SUFFIX = ':diag';
+
+/** The device id a client id names, and whether it asks for the diagnostic session. */
+export function clientIdentity(clientId: string): { deviceId: string; diagnostic: boolean } {
+  return clientId.endsWith(DIAG_SUFFIX)
+    ? { deviceId: clientId.slice(0, -DIAG_SUFFIX.length), diagnostic: true }
+    : { deviceId: clientId, diagnostic: false };
 }
 
 export type TopicDenial =
@@ -14,7 +28,8 @@ export type TopicDenial =
   | 'outside_namespace'
   | 'other_device'
   | 'wrong_direction'
-  | 'not_for_kind';
+  | 'not_for_kind'
+  | 'read_only';
 
 export type PublishDecision =
   | { ok: true; name: UpChannel }
@@ -38,6 +53,7 @@ function screen(topic: string, maxLevels: number): TopicDenial | null {
 
 /** A device may publish only to its own namespace, and only to the up channels of its kind. */
 export function decidePublish(device: DeviceIdentity, topic: string, maxLevels: number): PublishDecision {
+  if (device.diagnostic) return { ok: false, reason: 'read_only' };
   const bad = screen(topic, maxLevels);
   if (bad) return { ok: false, reason: bad };
   const parsed = parseTopic(topic);
@@ -59,6 +75,8 @@ export function decideSubscribe(device: DeviceIdentity, topic: string, maxLevels
   const parsed = parseTopic(topic);
   if (!parsed.ok) return { ok: false, reason: parsed.deviceId !== undefined && parsed.deviceId !== device.id ? 'other_device' : 'outside_namespace' };
   if (parsed.deviceId !== device.id) return { ok: false, reason: 'other_device' };
+  // The diagnostic session sees why the device's messages were refused, and nothing sent to the device itself.
+  if (device.diagnostic && parsed.name !== 'error') return { ok: false, reason: 'read_only' };
   const spec = catalogue[parsed.name];
   if (spec.direction !== 'down') return { ok: false, reason: 'wrong_direction' };
   if (!spec.kinds.includes(device.kind)) return { ok: false, reason: 'not_for_kind' };

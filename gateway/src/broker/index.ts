@@ -6,7 +6,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { DeviceId, type DownChannel, type PayloadOf, catalogue, topicFor } from '../contracts';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import { type DeviceIdentity, decidePublish, decideSubscribe } from './acl';
+import { type DeviceIdentity, clientIdentity, decidePublish, decideSubscribe } from './acl';
 import { createAdmission } from './admission';
 import { createEmitter } from './emitter';
 import { guardStream } from './frame-guard';
@@ -131,9 +131,10 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
         log.warn({ clientId: client.id, address, reason }, 'mqtt login refused');
         done(authError(code, reason), false);
       };
-      const id = client.id;
+      // `{deviceId}:diag` is the device's read-only diagnostic session (acl.ts), with the device's own credentials.
+      const { deviceId: id, diagnostic } = clientIdentity(client.id);
       // Aedes invents an id for an empty one; a device must always name itself (and empty+clean=0 is invalid).
-      if (!id || id.startsWith('aedes_') || !DeviceId.safeParse(id).success) return fail(IDENTIFIER_REJECTED, 'bad_client_id');
+      if (!id || client.id.startsWith('aedes_') || !DeviceId.safeParse(id).success) return fail(IDENTIFIER_REJECTED, 'bad_client_id');
       if (username === undefined || password === undefined) return fail(NOT_AUTHORIZED, 'anonymous');
       if (username !== id) return fail(BAD_USERNAME_OR_PASSWORD, 'username_mismatch');
       const secret = password.toString('utf8');
@@ -143,22 +144,23 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
             releaseSlot(client);
             return fail(result.reason === 'bad_secret' ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED, result.reason);
           }
+          const device: DeviceIdentity = diagnostic ? { ...result.device, diagnostic: true } : result.device;
           const will = (client as Client & { _will?: { topic?: string } })._will;
           if (will?.topic !== undefined) {
-            const verdict = decidePublish(result.device, will.topic, opts.maxTopicLevels);
+            const verdict = decidePublish(device, will.topic, opts.maxTopicLevels);
             if (verdict.ok !== true) {
               releaseSlot(client);
               return fail(NOT_AUTHORIZED, 'will_topic_refused');
             }
           }
-          if (live.has(id)) {
+          if (!diagnostic && live.has(id)) {
             // MQTT says the newer connection wins; a real device reconnecting over a half-open socket does this
             // too, but two devices sharing one identity look exactly the same, so it is counted and logged.
             metrics.mqttDuplicateIds.inc();
             log.warn({ deviceId: id, address }, 'device id already connected: possible cloned device, taking over');
           }
           throttle.succeeded(address, id);
-          identities.set(client, result.device);
+          identities.set(client, device);
           done(null, true);
         },
         (err: unknown) => {
@@ -244,7 +246,8 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   aedes.on('clientReady', (client) => {
     releaseSlot(client);
     const device = identities.get(client);
-    if (!device) return;
+    // A diagnostic session is not the device: it never makes the device online, nor offline when it ends.
+    if (!device || device.diagnostic) return;
     // Aedes emits clientReady once the offline queue is flushed, which can be after the socket closed and after
     // clientDisconnect was emitted for it. Presence follows the connection itself: a closed client is never online.
     if (client.closed || isGone(client)) {
@@ -279,6 +282,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
   });
   aedes.on('clientDisconnect', (client) => {
     const device = identities.get(client);
+    if (device?.diagnostic) return;
     if (!device || live.get(device.id) !== client) {
       if (device) ports.disconnected(device, 'taken_over');
       return;

@@ -41,6 +41,11 @@ event ids, reconnect back-off.
   answer for a while (other devices at the address are not affected); far more from one address, and the whole
   address is.
 - **Keepalive** between 1 and 900 s (the default bound): keepalive 0 or a longer one is refused.
+- **A read-only diagnostic session** for the device maker: client id \`{deviceId}:diag\` with the device's own user
+  name (the device id) and secret. It may subscribe to \`${TOPIC_PREFIX}/{deviceId}/errors\` only (any other filter gets
+  a refusing SUBACK 0x80), publishes nothing (a PUBLISH closes it), and runs beside the device's own connection
+  without taking it over or changing its presence. Watch a device's refusals with stock tools:
+  \`mosquitto_sub -i DEVICE:diag -u DEVICE -P SECRET -t ${TOPIC_PREFIX}/DEVICE/errors -v\`.
 - **CONNACK 3 (server unavailable) means "busy, come back later"**: right after a gateway restart the whole compound
   reconnects at once, and the gateway admits logins at the pace it can take them. Retry with exponential back-off and
   full jitter (e.g. uniform in [0, min(30 s, 0.5 s·2^attempt)]); it is not a failed login and never counts as one.
