@@ -260,24 +260,29 @@ describe('MQTT over TLS', () => {
   });
 });
 
-describe('login memo', () => {
+describe('device secrets: keyed hash, argon2id rows upgraded', () => {
   let t: TestGateway;
   beforeAll(async () => {
     t = await startGateway();
+    // addDevice stores argon2id, as every device enrolled before keyed hashes.
     await addDevice(t.gw.db.prisma, DOOR);
   });
   afterAll(() => t.close());
 
-  it('remembers a verified secret on the device row, and a rotated secret invalidates it', async () => {
+  it('an argon2id row logs in once and is upgraded to the keyed hash; a rotated secret replaces it at once', async () => {
     const login = { clientId: DOOR.id, username: DOOR.id, password: DOOR.secret };
+    const stored = async () => (await t.gw.db.prisma.device.findUniqueOrThrow({ where: { id: DOOR.id } })).secretHash;
+    expect(await stored()).toMatch(/^\$argon2id\$/);
     await (await connectClient(t.mqttUrl, login)).endAsync();
-    const memo = (await t.gw.db.prisma.device.findUniqueOrThrow({ where: { id: DOOR.id } })).authMemo;
-    expect(memo).toMatch(/^[\w-]{43}$/);
-    expect(memo).not.toContain(DOOR.secret);
+    await expect.poll(stored, { timeout: 10_000 }).toMatch(/^hmac-sha256\$[\w-]{43}$/);
+    expect(await stored()).not.toContain(DOOR.secret);
+    // The keyed hash opens with the secret and nothing else.
     await (await connectClient(t.mqttUrl, login)).endAsync();
-    // Rotate the secret: the old one no longer opens, whatever the memo says.
-    const { hashSecret } = await import('../gateway/src/auth/hash');
-    await t.gw.db.prisma.device.update({ where: { id: DOOR.id }, data: { secretHash: await hashSecret('rotated-secret-0001') } });
+    expect(await refusal(t.mqttUrl, { ...login, password: `${DOOR.secret}x` })).toBe(4);
+    expect(await refusal(t.mqttUrl, { ...login, password: '' })).toBe(4);
+    // Rotate the secret: the old one no longer opens.
+    const { hashDeviceSecret } = await import('../gateway/src/auth/hash');
+    await t.gw.db.prisma.device.update({ where: { id: DOOR.id }, data: { secretHash: hashDeviceSecret(t.gw.credentialKey, DOOR.id, 'rotated-secret-0001') } });
     expect(await refusal(t.mqttUrl, login)).toBe(4);
     await (await connectClient(t.mqttUrl, { ...login, password: 'rotated-secret-0001' })).endAsync();
   });

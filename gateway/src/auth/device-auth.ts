@@ -1,31 +1,28 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DeviceAuthResult } from '../broker';
 import type { DeviceRepo } from '../db/devices';
-import { verifySecret } from './hash';
+import { hashDeviceSecret, isKeyedDeviceHash, verifyDeviceSecret, verifySecret } from './hash';
 
 /**
- * Device login: client id = username = device id, password = the device's secret, checked against its argon2id hash.
+ * Device login: client id = username = device id, password = the device's secret, checked against its keyed hash
+ * (HMAC-SHA-256 under the credential key, auth/hash.ts): one database read and one HMAC per login, so a reconnect
+ * storm — every device of the compound at once after a restart — costs what it costs a plain broker.
  *
- * A successful argon2id check is remembered as `authMemo` = HMAC(credential key, secretHash + secret) on the
- * device's row, so a reconnect storm — every device of the compound at once after a gateway restart — costs one
- * database read and one HMAC per device instead of ~20 ms of KDF each (10,000 devices: minutes of CPU on two cores).
- * The memo is useless without the key, and device secrets are 192-bit random values, so it gives an attacker holding
- * the database nothing to brute-force. A new secret (new hash) or a disabled device takes effect at once: the row is
- * read on every login.
+ * Rows from before keyed hashes hold argon2id: checked once that way, then upgraded in place (conditional on the old
+ * hash, so a secret rotated meanwhile is never overwritten). A disabled device or a new secret takes effect at once:
+ * the row is read on every login.
  */
-export function createDeviceAuth(repo: DeviceRepo, memoKey: string) {
-  const memoOf = (secretHash: string, secret: string) => createHmac('sha256', memoKey).update(`${secretHash}\0${secret}`).digest();
+export function createDeviceAuth(repo: DeviceRepo, key: string) {
   return async function authenticate(deviceId: string, secret: string): Promise<DeviceAuthResult> {
     const row = await repo.findForAuth(deviceId);
     if (!row) return { ok: false, reason: 'unknown_device' };
     if (!row.enabled) return { ok: false, reason: 'disabled' };
-    const memo = memoOf(row.secretHash, secret);
-    const stored = row.authMemo ? Buffer.from(row.authMemo, 'base64url') : null;
-    if (!stored || stored.length !== memo.length || !timingSafeEqual(stored, memo)) {
+    if (isKeyedDeviceHash(row.secretHash)) {
+      if (!verifyDeviceSecret(key, row.id, row.secretHash, secret)) return { ok: false, reason: 'bad_secret' };
+    } else {
       if (!(await verifySecret(row.secretHash, secret))) return { ok: false, reason: 'bad_secret' };
-      // The memo only saves the next login a KDF run: the login does not wait for it, and a database that cannot be
-      // written (locked, disk full) must not keep a device with the right secret from connecting and raising alarms.
-      void repo.setAuthMemo(row.id, row.secretHash, memo.toString('base64url')).catch(() => undefined);
+      // The upgrade only saves the next login a KDF run: the login does not wait for it, and a database that cannot
+      // be written (locked, disk full) must not keep a device with the right secret from connecting and raising alarms.
+      void repo.upgradeSecretHash(row.id, row.secretHash, hashDeviceSecret(key, row.id, secret)).catch(() => undefined);
     }
     return { ok: true, device: { id: row.id, kind: row.kind } };
   };

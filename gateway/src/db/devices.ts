@@ -2,20 +2,19 @@ import { z } from 'zod';
 import { DeviceKind } from '../contracts';
 import type { Db } from './client';
 
-const AuthRow = z.object({ id: z.string(), kind: DeviceKind, enabled: z.union([z.literal(0), z.literal(1)]), secretHash: z.string(), authMemo: z.string().nullable() });
+const AuthRow = z.object({ id: z.string(), kind: DeviceKind, enabled: z.union([z.literal(0), z.literal(1)]), secretHash: z.string() });
 
 export interface DeviceAuthRecord {
   id: string;
   kind: DeviceKind;
   enabled: boolean;
   secretHash: string;
-  authMemo: string | null;
 }
 
 export function deviceRepo({ prisma, raw }: Pick<Db, 'prisma' | 'raw'>) {
   // Every MQTT login reads this row; after a gateway restart, every device at once. A prepared statement on the raw
   // connection costs microseconds where a Prisma query costs about a millisecond of CPU.
-  const byId = raw.prepare('SELECT id, kind, enabled, secretHash, authMemo FROM Device WHERE id = ?');
+  const byId = raw.prepare('SELECT id, kind, enabled, secretHash FROM Device WHERE id = ?');
   return {
     async findForAuth(id: string): Promise<DeviceAuthRecord | null> {
       const found: unknown = byId.get(id);
@@ -23,9 +22,9 @@ export function deviceRepo({ prisma, raw }: Pick<Db, 'prisma' | 'raw'>) {
       const row = AuthRow.parse(found);
       return { ...row, enabled: row.enabled === 1 };
     },
-    async setAuthMemo(id: string, secretHash: string, memo: string): Promise<void> {
-      // Conditional on the hash it was computed for: a secret rotated meanwhile is not overwritten with a stale memo.
-      await prisma.device.updateMany({ where: { id, secretHash }, data: { authMemo: memo } });
+    async upgradeSecretHash(id: string, from: string, to: string): Promise<void> {
+      // Conditional on the hash it was computed from: a secret rotated meanwhile is not overwritten.
+      await prisma.device.updateMany({ where: { id, secretHash: from }, data: { secretHash: to, authMemo: null } });
     },
     /** On start every device is offline until it connects again (the previous process's sockets are gone). */
     async markAllOffline(): Promise<number> {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lookupHash, verifySecret } from '../../auth/hash';
+import { lookupHash, verifyDeviceSecret, verifySecret } from '../../auth/hash';
 import { DeviceId } from '../../contracts/common';
 import { PlateRead } from '../../contracts/payloads';
 import { type Db, openDb } from '../client';
@@ -126,15 +126,15 @@ describe('seedDatabase', () => {
     }
   });
 
-  it('stores device secrets and passwords only as argon2 hashes', async () => {
+  it('stores device secrets only as keyed hashes and passwords only as argon2 hashes', async () => {
     const devices = await db.prisma.device.findMany({ where: { id: { in: ['gate-main', 'door-b01-u1', 'lamp-001'] } } });
     expect(devices).toHaveLength(3);
     for (const d of devices) {
       const secret = secrets.devices[d.id]?.secret;
       if (secret === undefined) throw new Error(`no secret for ${d.id}`);
       expect(d.secretHash).not.toBe(secret);
-      expect(d.secretHash).toMatch(/^\$argon2id\$/);
-      expect(await verifySecret(d.secretHash, secret)).toBe(true);
+      expect(d.secretHash).toMatch(/^hmac-sha256\$/);
+      expect(verifyDeviceSecret(credentialKey, d.id, d.secretHash, secret)).toBe(true);
     }
     const admin = await db.prisma.user.findUniqueOrThrow({ where: { username: 'admin' } });
     expect(await verifySecret(admin.passwordHash, secrets.users.admin?.password ?? '')).toBe(true);

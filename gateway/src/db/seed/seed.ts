@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { hashSecret, lookupHash, newSecret } from '../../auth/hash';
+import { hashDeviceSecret, hashSecret, lookupHash, newSecret } from '../../auth/hash';
 import { drawPin } from '../../auth/pin';
 import type { CredentialType, DeviceKind } from '../../contracts/common';
 import type { Db } from '../client';
@@ -50,19 +50,17 @@ export async function seedDatabase(db: Pick<Db, 'prisma'>, plan: CommunityPlan, 
   const passwords = new Map(plan.users.map((u) => [u.username, opts.passwords?.[u.username] ?? newSecret()]));
   const values = credentialValues(plan);
 
-  // Prefixed keys: a username may one day equal a device id.
-  const toHash = [
-    ...[...deviceSecrets].map(([id, secret]) => [`device:${id}`, secret] as const),
-    ...[...passwords].map(([username, password]) => [`user:${username}`, password] as const),
-  ];
-  const hashes = new Map<string, string>();
+  // Prefixed keys: a username may one day equal a device id. Device secrets get the keyed hash (microseconds),
+  // people's passwords argon2id (auth/hash.ts says why they differ).
+  const hashes = new Map<string, string>([...deviceSecrets].map(([id, secret]) => [`device:${id}`, hashDeviceSecret(opts.credentialKey, id, secret)]));
+  const toHash = [...passwords].map(([username, password]) => [`user:${username}`, password] as const);
   for (let i = 0; i < toHash.length; i += HASH_BATCH) {
     const batch = toHash.slice(i, i + HASH_BATCH);
     const done = await Promise.all(batch.map(async ([k, secret]) => [k, await hashSecret(secret)] as const));
     for (const [k, h] of done) hashes.set(k, h);
   }
   const hashMs = performance.now() - started;
-  log(`hashed ${toHash.length} device secrets and passwords in ${Math.round(hashMs)} ms`);
+  log(`hashed ${deviceSecrets.size} device secrets and ${toHash.length} passwords in ${Math.round(hashMs)} ms`);
   const hashOf = (k: string): string => must(hashes.get(k), `hash for ${k}`);
 
   // ── secrets file: staged next to its final name, moved into place only once the rows are committed ──────────
