@@ -6,14 +6,14 @@ import { createInterface } from 'node:readline';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
-import { hashSecret } from '../../gateway/src/auth/hash';
+import { hashDeviceSecret, hashSecret } from '../../gateway/src/auth/hash';
 import { AlarmPress, topicFor } from '../../gateway/src/contracts';
 import { AlertList } from '../../gateway/src/contracts/api/alerts';
 import { LiveAlertChange } from '../../gateway/src/contracts/live';
 import { openDb } from '../../gateway/src/db/client';
 import { api, login } from '../helpers/alert-fixtures';
 import { SseClient } from '../helpers/sse';
-import { benchDatabase, noDelay, rssMb, startBenchGateway, stopGateway } from './lib';
+import { BENCH_CREDENTIAL_KEY, benchDatabase, noDelay, rssMb, startBenchGateway, stopGateway } from './lib';
 
 const { values } = parseArgs({
   options: {
@@ -36,8 +36,9 @@ const alarmIds = Array.from({ length: alarms }, (_, i) => `bench-alarm-${String(
 const ALARM_SECRET = 'bench-alarm-secret-0000000000001';
 {
   const db = await openDb(dbFile);
-  const secretHash = await hashSecret(ALARM_SECRET);
-  await db.prisma.device.createMany({ data: alarmIds.map((id) => ({ id, kind: 'outdoor_alarm', name: id, communityId: 'bench', placeKind: 'outdoor', x: 0, y: 0, secretHash, supervisionSec: 3600 })) });
+  await db.prisma.device.createMany({
+    data: alarmIds.map((id) => ({ id, kind: 'outdoor_alarm', name: id, communityId: 'bench', placeKind: 'outdoor', x: 0, y: 0, secretHash: hashDeviceSecret(BENCH_CREDENTIAL_KEY, id, ALARM_SECRET), supervisionSec: 3600 })),
+  });
   await db.prisma.user.create({ data: { id: 'bench-guard', username: 'guard', passwordHash: await hashSecret('bench-guard-password'), role: 'guard', displayName: '值班' } });
   await db.close();
 }

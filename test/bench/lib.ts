@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashSecret } from '../../gateway/src/auth/hash';
+import { hashDeviceSecret } from '../../gateway/src/auth/hash';
 import type { DeviceKind } from '../../gateway/src/contracts';
 import { openDb } from '../../gateway/src/db/client';
 import { type GatewayProcess, freePort, spawnGateway } from '../helpers/process';
@@ -17,10 +17,12 @@ export interface BenchDevice {
 }
 
 const BENCH_SECRET = 'bench-device-secret-000000000001';
+/** The credential key every bench gateway runs with, so that the bench database can hold keyed device hashes. */
+export const BENCH_CREDENTIAL_KEY = 'bench-credential-key-0000000000000000000001';
 
 /**
  * A migrated database with `count` devices of the given kinds (round robin): fresh in a temp dir, or, with `reuseDir`,
- * the one a previous run left there (with its login memos), so iterating on the reconnect path skips the KDF minutes.
+ * the one a previous run left there.
  */
 export async function benchDatabase(count: number, kinds: DeviceKind[], reuseDir?: string): Promise<{ dir: string; dbFile: string; devices: BenchDevice[] }> {
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), 'linli-bench-'));
@@ -31,15 +33,13 @@ export async function benchDatabase(count: number, kinds: DeviceKind[], reuseDir
   const r = spawnSync('node_modules/.bin/prisma', ['migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: `file:${dbFile}` } });
   if (r.status !== 0) throw new Error(`migrate failed: ${r.stderr.toString()}`);
   if (reused) return { dir, dbFile, devices: benchDevices(count, kinds) };
-  // One secret for all bench devices: hashing 10,000 distinct argon2id secrets would dominate the set-up time.
-  // Each device row still gets its own login memo on first connect, so the login path is the production one.
-  const secretHash = await hashSecret(BENCH_SECRET);
+  // Keyed hashes as enrolment writes them (auth/hash.ts): the first login is the production path.
   const devices = benchDevices(count, kinds);
   const db = await openDb(dbFile);
   await db.prisma.community.create({ data: { id: 'bench', name: 'bench', latitude: 34.2583, longitude: 108.9286 } });
   for (let i = 0; i < devices.length; i += 1000) {
     await db.prisma.device.createMany({
-      data: devices.slice(i, i + 1000).map((d) => ({ id: d.id, kind: d.kind, name: d.id, communityId: 'bench', placeKind: 'outdoor', x: 0, y: 0, secretHash, supervisionSec: 3600 })),
+      data: devices.slice(i, i + 1000).map((d) => ({ id: d.id, kind: d.kind, name: d.id, communityId: 'bench', placeKind: 'outdoor', x: 0, y: 0, secretHash: hashDeviceSecret(BENCH_CREDENTIAL_KEY, d.id, d.secret), supervisionSec: 3600 })),
     });
   }
   await db.close();
@@ -63,7 +63,7 @@ export function startBenchGateway(dbFile: string, env: Record<string, string> = 
   // goes, or V8 heap flags to weigh memory against speed (docs/benchmarks.md).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   // MALLOC_ARENA_MAX=2 as `npm start` sets it (docs/operations.md: glibc's per-thread arenas cost ~20 MB for nothing).
-  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', MALLOC_ARENA_MAX: '2', ...env }, [process.execPath, ...nodeArgs, 'dist/gateway.mjs']);
+  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', MALLOC_ARENA_MAX: '2', CREDENTIAL_KEY: BENCH_CREDENTIAL_KEY, ...env }, [process.execPath, ...nodeArgs, 'dist/gateway.mjs']);
 }
 
 export async function stopGateway(gw: GatewayProcess): Promise<void> {
