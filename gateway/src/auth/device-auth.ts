@@ -1,7 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { DeviceAuthResult } from '../broker';
-import type { DeviceRepo } from '../db/devices';
 import { verifySecret } from './hash';
+import type { DeviceLogin, DeviceLoginStore } from './ports';
 
 /**
  * Device login: client id = username = device id, password = the device's secret, checked against its argon2id hash.
@@ -13,9 +12,9 @@ import { verifySecret } from './hash';
  * the database nothing to brute-force. A new secret (new hash) or a disabled device takes effect at once: the row is
  * read on every login.
  */
-export function createDeviceAuth(repo: DeviceRepo, memoKey: string) {
+export function createDeviceAuth(repo: DeviceLoginStore, memoKey: string) {
   const memoOf = (secretHash: string, secret: string) => createHmac('sha256', memoKey).update(`${secretHash}\0${secret}`).digest();
-  return async function authenticate(deviceId: string, secret: string): Promise<DeviceAuthResult> {
+  return async function authenticate(deviceId: string, secret: string): Promise<DeviceLogin> {
     const row = await repo.findForAuth(deviceId);
     if (!row) return { ok: false, reason: 'unknown_device' };
     if (!row.enabled) return { ok: false, reason: 'disabled' };
