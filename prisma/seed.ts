@@ -9,9 +9,9 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDb } from '../gateway/src/db/client';
 import { Prisma } from '../gateway/src/db/generated/client';
-import { generateCommunity } from '../gateway/src/db/seed/community';
-import { loadOrCreateCredentialKey } from '../gateway/src/db/seed/credential-key';
-import { seedDatabase } from '../gateway/src/db/seed/seed';
+import { generateCommunity } from '../gateway/src/demo/seed/community';
+import { loadOrCreateCredentialKey } from '../gateway/src/auth/credential-key';
+import { seedDatabase } from '../gateway/src/demo/seed/seed';
 
 const USAGE = `usage: tsx prisma/seed.ts [--scale N] [--seed S] [--if-empty] [--secrets-file PATH]
 

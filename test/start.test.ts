@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMigrationsDir, migrateDatabase, readMigrations } from '../gateway/src/db/migrate';
-import { readSeedSecrets } from '../gateway/src/db/seed/secrets-file';
+import { readSeedSecrets } from '../gateway/src/demo/seed/secrets-file';
 import { connectClient } from './helpers/mqtt';
 import { type GatewayProcess, spawnGateway } from './helpers/process';
 

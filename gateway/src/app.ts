@@ -10,8 +10,6 @@ import type { ReadyReport } from './contracts/api/ops';
 import { uiRoutes } from './api/ui';
 import { createDeviceAuth } from './auth/device-auth';
 import { createSessions } from './auth/sessions';
-import { registerRenew } from './api/renew';
-import { registerEscalationChain } from './api/escalation-chain';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
@@ -23,7 +21,7 @@ import { deviceRepo } from './db/devices';
 import { startDbHeartbeat } from './db/heartbeat';
 import { runDataMigrations } from './db/data-migrations';
 import { looseDirectory } from './db/files';
-import { loadOrCreateCredentialKey } from './db/seed/credential-key';
+import { loadOrCreateCredentialKey } from './auth/credential-key';
 import { createPresenceWriter } from './db/presence';
 import { isoStored } from './db/time';
 import { sessionRepo } from './db/sessions';
@@ -225,7 +223,8 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       perName: config.LOGIN_RATE_PER_NAME_PER_MINUTE,
     },
     // The UI's catch-all comes last: every API route is registered before it.
-    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    userRatePerMinute: config.API_RATE_PER_MINUTE,
+    routes: [access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
 
   const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);

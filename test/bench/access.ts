@@ -12,7 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { runPaced } from '../../devices-sim/src/load/pacer';
 import { LatencyRecorder } from '../../devices-sim/src/stats';
 import { AccessReply, topicFor } from '../../gateway/src/contracts';
-import { readSeedSecrets } from '../../gateway/src/db/seed/secrets-file';
+import { readSeedSecrets } from '../../gateway/src/demo/seed/secrets-file';
 import { rssMb, startBenchGateway, stopGateway } from './lib';
 
 const { values } = parseArgs({

@@ -6,10 +6,10 @@ import { type Browser, type BrowserContext, type Page, chromium } from 'playwrig
 import { AcceleratedClock } from '../../devices-sim/src/clock';
 import { type AnyDevice, createDevice, mqttLinks } from '../../devices-sim/src/devices';
 import { openDb } from '../../gateway/src/db/client';
-import { type CommunityPlan, generateCommunity } from '../../gateway/src/db/seed/community';
+import { type CommunityPlan, generateCommunity } from '../../gateway/src/demo/seed/community';
 import type { SeedSecrets } from '../../gateway/src/contracts';
-import { readSeedSecrets } from '../../gateway/src/db/seed/secrets-file';
-import { seedDatabase } from '../../gateway/src/db/seed/seed';
+import { readSeedSecrets } from '../../gateway/src/demo/seed/secrets-file';
+import { seedDatabase } from '../../gateway/src/demo/seed/seed';
 import { ensureUiBuilt } from '../../scripts/build-ui';
 import { freshDatabase, startGateway, type TestGateway } from '../helpers/gateway';
 

@@ -6,7 +6,7 @@ import type { BlacklistBody, BlacklistView, CredentialEnrolBody, CredentialEnrol
 import type { ResidentRow } from '../db/credentials';
 import { AppError } from '../errors';
 import { type AccessContext, actorOf, assertVisible, doorsOfResident, notFound } from './context';
-import type { BlacklistRecord, CredentialRecord, CredentialStatus } from './model';
+import type { BlacklistRecord, CredentialRecord, CredentialStatus } from '../db/records/access';
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(9).toString('base64url')}`;
 

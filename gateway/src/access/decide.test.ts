@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AccessAttempt, type Subject, decide } from './decide';
-import type { CredentialRecord, DoorRecord, HouseholdRecord, PassRecord, ResidentRecord } from './model';
+import type { CredentialRecord, DoorRecord, HouseholdRecord, PassRecord, ResidentRecord } from '../db/records/access';
 
 const now = new Date('2026-11-21T12:00:00Z');
 const S = { antiPassback: false, plateMinConfidence: 0.8 };

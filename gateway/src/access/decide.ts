@@ -1,6 +1,9 @@
-import type { AccessReason, CredentialType } from '../contracts';
-import { maskName } from './mask';
-import { type CredentialRecord, type DoorRecord, type HouseholdRecord, PERIMETER, type PassRecord, type ResidentRecord } from './model';
+import type { AccessReason, CredentialType, PlaceKind } from '../contracts';
+import { maskName } from '../contracts/mask';
+import type { CredentialRecord, DoorRecord, HouseholdRecord, PassRecord, ResidentRecord } from '../db/records/access';
+
+/** Place kinds where a door decides on entry to the whole compound (anti-passback applies there). */
+export const PERIMETER: ReadonlySet<PlaceKind> = new Set(['main_gate', 'vehicle_gate']);
 
 export interface DecideSettings {
   antiPassback: boolean;

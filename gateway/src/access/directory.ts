@@ -7,7 +7,7 @@ import type {
   HouseholdRecord,
   PassRecord,
   ResidentRecord,
-} from './model';
+} from '../db/records/access';
 
 /** The key a presented credential is found by: the lookup hash, the face template reference, or the plate. */
 export const credentialKey = (type: CredentialType, match: string) => `${type}:${match}`;

@@ -1,7 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import { registerCredentialRoutes } from '../api/credentials';
-import { registerDoorRoutes } from '../api/doors';
-import { registerPassRoutes } from '../api/passes';
+import type { FeatureRoutes } from '../api/routes';
 import type { Broker } from '../broker';
 import type { Bus, IngestedEvent } from '../bus';
 import type { Config } from '../config';
@@ -19,6 +16,7 @@ import { doorService } from './doors';
 import { createEngine } from './engine';
 import { qrSigningKey } from './pass-code';
 import { passService } from './passes';
+import { accessRoutes } from './routes';
 import { createSyncer } from './syncer';
 
 export interface AccessDeps {
@@ -35,7 +33,7 @@ export interface AccessDeps {
 }
 
 export interface AccessFeature {
-  routes: (app: FastifyInstance) => Promise<void>;
+  routes: FeatureRoutes;
   /** Re-reads residents, credentials, passes, doors and the blacklist (after the seed or a direct database edit). */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -114,13 +112,8 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   ticker.unref();
   pruner.unref();
 
-  const limits = { perMinute: config.ACCESS_API_RATE_PER_MINUTE };
   return {
-    async routes(app) {
-      registerPassRoutes(app, passes, limits);
-      registerCredentialRoutes(app, credentials, limits);
-      registerDoorRoutes(app, doors, limits);
-    },
+    routes: accessRoutes({ passes, credentials, doors, limits: { perMinute: config.ACCESS_API_RATE_PER_MINUTE } }),
     reload,
     async close() {
       bus.off('device-event', onEvent);

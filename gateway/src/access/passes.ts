@@ -5,8 +5,8 @@ import type { Principal } from '../contracts/api/auth';
 import { type ExpectedVisitors, type PassCreateBody, type PassCreated, type PassState, type PassView, WALK_IN_MINUTES, type WalkInBody } from '../contracts/api/passes';
 import { AppError } from '../errors';
 import { type AccessContext, actorOf, assertVisible, notFound } from './context';
-import { maskPhone } from './mask';
-import type { PassRecord } from './model';
+import { maskPhone } from '../contracts/mask';
+import type { PassRecord } from '../db/records/access';
 import { newPassCode, qrPayload } from './pass-code';
 
 /** Clock skew we forgive a phone that sends "now" as validFrom. */

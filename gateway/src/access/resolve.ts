@@ -2,7 +2,7 @@ import { lookupHash } from '../auth/hash';
 import type { CredentialType } from '../contracts';
 import type { Subject } from './decide';
 import type { Directory } from './directory';
-import type { PassRecord } from './model';
+import type { PassRecord } from '../db/records/access';
 import { codeFromQr } from './pass-code';
 
 export interface Keys {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Directory } from './directory';
-import type { DirectorySnapshot, DoorRecord, PassRecord } from './model';
+import type { DirectorySnapshot, DoorRecord, PassRecord } from '../db/records/access';
 import { pages, syncSet } from './sync';
 
 const now = new Date('2026-11-21T12:00:00Z');

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { SyncEntry } from '../contracts';
 import { type Directory, matchOf } from './directory';
-import { maskName } from './mask';
-import { type CredentialRecord, type DoorRecord, PERIMETER, type PassRecord, type ResidentRecord } from './model';
+import { maskName } from '../contracts/mask';
+import type { CredentialRecord, DoorRecord, PassRecord, ResidentRecord } from '../db/records/access';
+import { PERIMETER } from './decide';
 
 /** Sync pages stay small enough for an embedded terminal's MQTT buffer (~25 KiB). */
 export const SYNC_PAGE = 200;

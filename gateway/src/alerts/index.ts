@@ -1,7 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { alertRoutes } from '../api/alerts';
-import { contactRoutes } from '../api/contacts';
+import type { FeatureRoutes } from '../api/routes';
 import type { Bus } from '../bus';
 import type { Config } from '../config';
 import type { PrismaClient, RawDb } from '../db/client';
@@ -12,7 +10,6 @@ import { notificationRepo } from '../db/notifications';
 import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
-import { liveRoutes } from '../live/routes';
 import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import { createActions } from './actions';
@@ -23,6 +20,7 @@ import { type Notifier, outboxFor } from './notifier';
 import { createDispatcher } from './notifier/dispatcher';
 import { webhookNotifier } from './notifier/webhook';
 import { PINNED_PLACE_KINDS, createPlaces } from './places';
+import { alertRoutes } from './routes';
 import { createLifecycle } from './service';
 import { alertSettings } from './settings';
 import { AlertStore } from './store';
@@ -46,8 +44,8 @@ export interface AlertsFeatureDeps {
 }
 
 export interface AlertsFeature {
-  /** HTTP routes: /api/v1/alerts…, /api/v1/live/… (pass to buildHttp's `routes`). */
-  routes: (app: FastifyInstance) => Promise<void>;
+  /** HTTP routes: /api/v1/alerts…, /api/v1/households/…/contacts, /api/v1/live/… (pass to buildHttp's `routes`). */
+  routes: FeatureRoutes;
   /** Resolves when every change queued so far is stored and published. */
   idle(): Promise<void>;
   /** One pass over the alert outbox (what start and the timer do); resolves with the entries it judged. */
@@ -173,15 +171,19 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   }
 
   return {
-    async routes(app) {
-      await alertRoutes({ repo, actions })(app);
-      await contactRoutes({ contacts: contactRepo(prisma), alerts: repo, actions })(app);
-      await liveRoutes({
+    routes: alertRoutes({
+      repo,
+      actions,
+      contacts: contactRepo(prisma),
+      chain: config.ESCALATION_CHAIN,
+      // The escalation chain's start-up warning keeps the gateway's own logger (no module), as before the move.
+      log: deps.log,
+      live: {
         hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS,
         maxPerUser: config.LIVE_MAX_CLIENTS_PER_USER,
         tickets,
-      })(app);
-    },
+      },
+    }),
     idle: () => {
       lifecycle.flush();
       return store.idle();

@@ -10,6 +10,9 @@ import { registerErrorHandler } from './errors';
 import type { ReadyReport } from '../contracts/api/ops';
 import { registerSecurityHeaders } from './headers';
 import { type MetricsAccess, registerHealthRoutes } from './health';
+import { limitAuthenticatedRoutes } from './limits';
+import { registerRenew } from './renew';
+import type { FeatureRoutes } from './routes';
 import { type HttpServerLimits, httpServerFactory } from './server';
 
 export interface HttpDeps {
@@ -20,6 +23,8 @@ export interface HttpDeps {
   asyncapi: (host?: string) => object;
   sessions: Sessions;
   loginLimits: LoginLimits;
+  /** Requests per user per minute on every authenticated route without a limit of its own (api/limits.ts). */
+  userRatePerMinute: number;
   /** Socket bounds and optional TLS (api/server.ts). */
   server: HttpServerLimits;
   bodyLimit: number;
@@ -28,8 +33,8 @@ export interface HttpDeps {
   metricsAccess: MetricsAccess;
   /** Swagger UI at /docs. */
   docs: boolean;
-  /** Feature routes (access, alerts, live, …) registered after auth, so they can use requireRole. */
-  routes?: Array<(app: FastifyInstance) => Promise<void> | void>;
+  /** Feature routes (access, alerts, site, …; api/routes.ts) registered after auth, so they can use requireRole. */
+  routes?: FeatureRoutes[];
 }
 
 /** Builds the HTTP server (not listening). The OpenAPI document is generated from the routes' zod schemas. */
@@ -73,7 +78,9 @@ export async function buildHttp(deps: HttpDeps): Promise<FastifyInstance> {
   if (deps.docs) await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, deps);
+  limitAuthenticatedRoutes(app, deps.userRatePerMinute);
   await registerAuth(app, deps.sessions, deps.loginLimits);
+  registerRenew(app, deps.sessions);
   for (const register of deps.routes ?? []) await register(app);
   app.get('/asyncapi.json', { schema: { tags: ['ops'], summary: 'AsyncAPI 3 document of MQTT protocol v1' } }, async (req) => deps.asyncapi(req.hostname.replace(/:\d+$/, '') || undefined));
   return app;

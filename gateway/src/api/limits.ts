@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export interface AccessLimits {
   /** Requests per user per minute on the access routes. */
@@ -18,4 +18,18 @@ export function perUser(max: number, timeWindowMs: number, hook: 'onRequest' | '
       keyGenerator: (req: FastifyRequest) => (req.principal ? `u:${req.principal.userId}` : `ip:${req.ip}`),
     },
   };
+}
+
+/**
+ * Every authenticated route (one whose schema declares `security`) that sets no limit of its own gets
+ * `perUser(perMinute, 1 min)`, so no feature can forget one. Must be added before @fastify/rate-limit is registered:
+ * onRoute hooks run in the order they were added, and the plugin reads the route's config in its own.
+ */
+export function limitAuthenticatedRoutes(app: FastifyInstance, perMinute: number): void {
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.security === undefined) return;
+    const config: object = route.config ?? {};
+    if ('rateLimit' in config) return;
+    route.config = { ...config, ...perUser(perMinute, 60_000) };
+  });
 }

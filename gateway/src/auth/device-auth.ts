@@ -1,6 +1,5 @@
-import type { DeviceAuthResult } from '../broker';
-import type { DeviceRepo } from '../db/devices';
 import { hashDeviceSecret, isKeyedDeviceHash, verifyDeviceSecret, verifySecret } from './hash';
+import type { DeviceLogin, DeviceLoginStore } from './ports';
 
 /**
  * Device login: client id = username = device id, password = the device's secret, checked against its keyed hash
@@ -11,8 +10,8 @@ import { hashDeviceSecret, isKeyedDeviceHash, verifyDeviceSecret, verifySecret }
  * hash, so a secret rotated meanwhile is never overwritten). A disabled device or a new secret takes effect at once:
  * the row is read on every login.
  */
-export function createDeviceAuth(repo: DeviceRepo, key: string) {
-  return async function authenticate(deviceId: string, secret: string): Promise<DeviceAuthResult> {
+export function createDeviceAuth(repo: DeviceLoginStore, key: string) {
+  return async function authenticate(deviceId: string, secret: string): Promise<DeviceLogin> {
     const row = await repo.findForAuth(deviceId);
     if (!row) return { ok: false, reason: 'unknown_device' };
     if (!row.enabled) return { ok: false, reason: 'disabled' };

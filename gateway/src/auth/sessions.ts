@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { LoginReply, Principal, RenewReply } from '../contracts/api/auth';
-import type { SessionRepo } from '../db/sessions';
+import type { SessionStore } from './ports';
 import { hashSecret, verifySecret } from './hash';
 
 /** `knownUser`: whether the name exists (only then may it be logged: an unknown name may be a mistyped password). */
@@ -16,7 +16,7 @@ const dummy = () => (dummyHash ??= hashSecret(randomBytes(16).toString('hex')));
  * Opaque bearer tokens: 32 random bytes, stored as SHA-256 only, so a database leak yields no usable token.
  * They expire (SESSION_TTL_HOURS, a guard's shift by default) and are revoked by logout or by an admin.
  */
-export function createSessions(repo: SessionRepo, ttlMs: number, now: () => Date = () => new Date(), maxMs = ttlMs) {
+export function createSessions(repo: SessionStore, ttlMs: number, now: () => Date = () => new Date(), maxMs = ttlMs) {
   return {
     async login(username: string, password: string): Promise<LoginResult> {
       const user = await repo.userByName(username);

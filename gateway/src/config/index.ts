@@ -133,6 +133,8 @@ export const ConfigSchema = z
      * never beyond this long after sign-in: a hard maximum per shift.
      */
     SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+    /** Requests per user per minute on every authenticated API route that has no tighter limit of its own, before 429. */
+    API_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     /** Login attempts per address and user name per minute before 429. */
     LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(5),
     /** Login attempts per address per minute, any user names (unknown ones included), before 429. */

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { DirectorySnapshot, PassRecord } from '../access/model';
+import type { DirectorySnapshot, PassRecord } from './records/access';
 import { CredentialType, DeviceKind, PlaceKind } from '../contracts';
 import type { PrismaClient, RawDb } from './client';
 /** stored, or a retransmission of a decision already recorded. */

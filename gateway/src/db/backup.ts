@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CREDENTIAL_KEY_FILE, loadOrCreateCredentialKey } from './seed/credential-key';
+import { CREDENTIAL_KEY_FILE, loadOrCreateCredentialKey } from '../auth/credential-key';
 
 /** Table added to the backup copy only: the credential key, without which no stored card or PIN matches. */
 const KEY_TABLE = 'linli_backup_key';

@@ -1,4 +1,4 @@
-import { maskName, maskPhone } from '../access/mask';
+import { maskName, maskPhone } from '../contracts/mask';
 import type { HouseholdContacts } from '../contracts/api/contacts';
 import { auditData } from './access';
 import type { PrismaClient } from './client';

@@ -1,4 +1,4 @@
-import type { BlacklistRecord, CredentialRecord, CredentialStatus, ResidentRecord } from '../access/model';
+import type { BlacklistRecord, CredentialRecord, CredentialStatus, ResidentRecord } from './records/access';
 import { CredentialType } from '../contracts';
 import { type AuditEntry, auditData, toCredential } from './access';
 import type { PrismaClient } from './client';

@@ -1,15 +1,9 @@
 import { z } from 'zod';
 import { DeviceKind } from '../contracts';
+import type { DeviceAuthRecord } from '../auth/ports';
 import type { Db } from './client';
 
 const AuthRow = z.object({ id: z.string(), kind: DeviceKind, enabled: z.union([z.literal(0), z.literal(1)]), secretHash: z.string() });
-
-export interface DeviceAuthRecord {
-  id: string;
-  kind: DeviceKind;
-  enabled: boolean;
-  secretHash: string;
-}
 
 export function deviceRepo({ prisma, raw }: Pick<Db, 'prisma' | 'raw'>) {
   // Every MQTT login reads this row; after a gateway restart, every device at once. A prepared statement on the raw

@@ -1,4 +1,4 @@
-import type { PassRecord } from '../access/model';
+import type { PassRecord } from './records/access';
 import { type AuditEntry, auditData, toPass } from './access';
 import type { PrismaClient } from './client';
 

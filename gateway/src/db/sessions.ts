@@ -1,12 +1,9 @@
 import type { Principal } from '../contracts/api/auth';
 import { Role } from '../contracts';
+import type { UserRecord } from '../auth/ports';
 import type { PrismaClient } from './client';
 
-export interface UserRecord extends Principal {
-  passwordHash: string;
-  disabled: boolean;
-}
-
+/** The sessions and users behind auth/sessions.ts (its SessionStore port), and an admin's revocation. */
 export function sessionRepo(prisma: PrismaClient) {
   const toPrincipal = (u: {
     id: string;

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../contracts/api/alerts';
 import type { StoredChange } from '../db/alerts';
-import { silentLog } from '../alerts/testing';
+import { createLogger } from '../log';
 import { LiveHub } from './hub';
 
 /** A socket that reads everything, or nothing at all (a screen on a dead Wi-Fi link). */
@@ -39,7 +39,7 @@ describe('live hub', () => {
     vi.useFakeTimers();
     last = 0;
     dropped.length = 0;
-    hub = new LiveHub({ heartbeatMs: 5_000, ackTimeoutMs: 15_000, maxBufferBytes: 16 * 1024 }, { log: silentLog, now: () => new Date(), lastId: () => last, openAlerts: () => [], onDrop: (r) => dropped.push(r) });
+    hub = new LiveHub({ heartbeatMs: 5_000, ackTimeoutMs: 15_000, maxBufferBytes: 16 * 1024 }, { log: createLogger({ level: 'silent' }), now: () => new Date(), lastId: () => last, openAlerts: () => [], onDrop: (r) => dropped.push(r) });
     hub.start();
   });
   afterEach(() => {

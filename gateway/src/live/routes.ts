@@ -7,6 +7,7 @@ import type { StoredChange } from '../db/alerts';
 import { AppError } from '../errors';
 import { principalOf, requireRole } from '../api/auth';
 import { perUser } from '../api/limits';
+import type { FeatureRoutes } from '../api/routes';
 import { type LiveHub, frame } from './hub';
 import type { StreamTickets } from './tickets';
 
@@ -34,7 +35,7 @@ function lastEventId(header: string | string[] | undefined, query: number | unde
  * change; with Last-Event-ID (the header EventSource sends on reconnect) exactly the changes missed, from the
  * database, then live again with no gap and no duplicate.
  */
-export function liveRoutes(deps: LiveRouteDeps) {
+export function liveRoutes(deps: LiveRouteDeps): FeatureRoutes {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const { hub } = deps;

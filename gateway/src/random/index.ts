@@ -1,5 +1,5 @@
 /**
- * The one seeded PRNG (mulberry32), for the demo seed (db/seed: which households, names, plates) and for everything
+ * The one seeded PRNG (mulberry32), for the demo seed (demo/seed: which households, names, plates) and for everything
  * the simulator decides (devices-sim: who walks in when, which lamp fails). The same seed gives the same community
  * and the same day on every machine, so tests, screenshots and bug reports can say "seed 7" and mean one exact
  * sequence. Not for secrets (device secrets, cards and PINs come from node:crypto) and not for reconnect jitter

@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { registerSiteRoutes } from '../api/site';
+import type { FeatureRoutes } from '../api/routes';
 import type { Bus, IngestedEvent, Presence } from '../bus';
 import { catalogue } from '../contracts';
 import type { DeviceStateView } from '../contracts/api/site';
 import type { Db } from '../db/client';
 import { siteRepo } from '../db/site';
 import type { Logger } from '../log';
+import { siteRoutes } from './routes';
 import { type DeviceState, EMPTY_STATE, foldMessage } from './state';
 
 export interface SiteDeps {
@@ -19,7 +19,7 @@ export interface SiteDeps {
 
 export interface SiteFeature {
   /** GET /api/v1/site, /api/v1/devices/states, /api/v1/devices/{id}/events, /api/v1/access-log. */
-  routes: (app: FastifyInstance) => Promise<void>;
+  routes: FeatureRoutes;
   states(): { version: number; devices: DeviceStateView[] };
   close(): void;
 }
@@ -71,7 +71,7 @@ export async function createSiteFeature(deps: SiteDeps): Promise<SiteFeature> {
         })),
       };
     },
-    routes: async (app) => registerSiteRoutes(app, { repo, states: () => feature.states(), now }),
+    routes: siteRoutes({ repo, states: () => feature.states(), now }),
     close() {
       deps.bus.off('device-event', onEvent);
       deps.bus.off('presence', onPresence);

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { PassService } from '../access/passes';
+import type { PassService } from './passes';
 import { ErrorReply } from '../contracts/api/auth';
 import { ExpectedVisitors, ExpectedVisitorsQuery, IdParam, PassCreateBody, PassCreated, PassList, PassListQuery, PassView, WalkInBody } from '../contracts/api/passes';
-import { principalOf, requireRole } from './auth';
-import { type AccessLimits, perUser } from './limits';
+import { principalOf, requireRole } from '../api/auth';
+import { type AccessLimits, perUser } from '../api/limits';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply };
 const security = [{ bearer: [] }];

@@ -14,11 +14,18 @@ import {
   ResponseTimeReport,
 } from '../contracts/api/alerts';
 import { ErrorReply } from '../contracts/api/auth';
-import type { ActionResult, Actions } from '../alerts/actions';
-import { responseTimes } from '../alerts/report';
+import type { ActionResult, Actions } from './actions';
+import { responseTimes } from './report';
+import { principalOf, requireRole } from '../api/auth';
+import type { FeatureRoutes } from '../api/routes';
+import type { EscalationLevel } from '../config';
 import type { AlertRepo } from '../db/alerts';
+import type { ContactRepo } from '../db/contacts';
 import { AppError } from '../errors';
-import { principalOf, requireRole } from './auth';
+import { type LiveRouteDeps, liveRoutes } from '../live/routes';
+import type { Logger } from '../log';
+import { contactRoutes } from './contact-routes';
+import { registerEscalationChain } from './escalation-chain';
 
 const staff = requireRole('guard', 'admin');
 const security = [{ bearer: [] }];
@@ -39,8 +46,31 @@ function answer(r: ActionResult): Alert {
   }
 }
 
+export interface AlertRouteDeps {
+  repo: AlertRepo;
+  actions: Actions;
+  contacts: ContactRepo;
+  /** ESCALATION_CHAIN, shown at GET /api/v1/alerts/escalation-chain. */
+  chain: readonly EscalationLevel[];
+  live: LiveRouteDeps;
+  log: Logger;
+}
+
+/**
+ * Every route of the alerts feature: the alerts and what staff do with them (below), the household's contacts
+ * (contact-routes.ts), the escalation chain (escalation-chain.ts) and the live stream (live/routes.ts).
+ */
+export function alertRoutes(deps: AlertRouteDeps): FeatureRoutes {
+  return async (app) => {
+    registerEscalationChain(app, deps.chain, deps.log);
+    await alertActionRoutes(deps)(app);
+    await contactRoutes({ contacts: deps.contacts, alerts: deps.repo, actions: deps.actions })(app);
+    await liveRoutes(deps.live)(app);
+  };
+}
+
 /** /api/v1/alerts: the guard station's and the property office's view of alerts, and what they do with them. */
-export function alertRoutes(deps: { repo: AlertRepo; actions: Actions }) {
+function alertActionRoutes(deps: { repo: AlertRepo; actions: Actions }): FeatureRoutes {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const { repo, actions } = deps;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CredentialService } from '../access/credentials';
+import type { CredentialService } from './credentials';
 import { ErrorReply } from '../contracts/api/auth';
 import {
   BlacklistBody,
@@ -18,8 +18,8 @@ import {
   ResidentView,
 } from '../contracts/api/credentials';
 import { IdParam } from '../contracts/api/passes';
-import { principalOf, requireRole } from './auth';
-import { type AccessLimits, perUser } from './limits';
+import { principalOf, requireRole } from '../api/auth';
+import { type AccessLimits, perUser } from '../api/limits';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply };
 const security = [{ bearer: [] }];

@@ -1,8 +1,9 @@
-import type { CredentialType, DeviceKind, PlaceKind } from '../contracts';
+import type { CredentialType, DeviceKind, PlaceKind } from '../../contracts';
 
 /**
- * What access control knows about the community, as plain data. db/ loads it into these shapes; access/ keeps it in
- * memory (directory.ts) so a door decision needs no database round trip.
+ * What access control knows about the community, as plain data: the records db/ returns. They live below db/ and
+ * access/ (which keeps them in memory, access/directory.ts, so a door decision needs no database round trip), so
+ * the database layer never imports a feature.
  */
 export interface DoorRecord {
   id: string;
@@ -83,6 +84,3 @@ export interface DirectorySnapshot {
   blacklist: BlacklistRecord[];
   passes: PassRecord[];
 }
-
-/** Place kinds where a door decides on entry to the whole compound (anti-passback applies there). */
-export const PERIMETER: ReadonlySet<PlaceKind> = new Set(['main_gate', 'vehicle_gate']);

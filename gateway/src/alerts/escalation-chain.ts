@@ -4,7 +4,7 @@ import type { EscalationLevel } from '../config';
 import { ErrorReply } from '../contracts/api/auth';
 import { EscalationChain } from '../contracts/api/escalation';
 import type { Logger } from '../log';
-import { requireRole } from './auth';
+import { requireRole } from '../api/auth';
 
 export function escalationChain(levels: readonly EscalationLevel[]): EscalationChain {
   const steps = levels.map((l, level) => ({ level, name: l.name, channel: l.url !== undefined ? ('webhook' as const) : null }));

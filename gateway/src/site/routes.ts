@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { maskName } from '../access/mask';
+import { maskName } from '../contracts/mask';
 import { ErrorReply } from '../contracts/api/auth';
 import { AccessLog, AccessLogQuery, DeviceEventList, DeviceEventsQuery, DeviceParam, DeviceStates, type DeviceStateView, SitePlan } from '../contracts/api/site';
 import type { SiteRepo } from '../db/site';
 import { AppError } from '../errors';
-import { flatten } from '../site/state';
-import { requireRole } from './auth';
+import { flatten } from './state';
+import { requireRole } from '../api/auth';
+import type { FeatureRoutes } from '../api/routes';
 
 export interface SiteRouteDeps {
   repo: SiteRepo;
@@ -18,8 +19,13 @@ const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorRe
 const security = [{ bearer: [] }];
 const staff = requireRole('guard', 'admin');
 
+/** The site feature's routes (see registerSiteRoutes). */
+export function siteRoutes(deps: SiteRouteDeps): FeatureRoutes {
+  return async (app) => registerSiteRoutes(app, deps);
+}
+
 /** Read-only routes for the guard station: the site plan, device states and events, the searchable access log. */
-export function registerSiteRoutes(app: FastifyInstance, deps: SiteRouteDeps) {
+function registerSiteRoutes(app: FastifyInstance, deps: SiteRouteDeps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { repo } = deps;
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupHash, verifyDeviceSecret, verifySecret } from '../../auth/hash';
 import { DeviceId } from '../../contracts/common';
 import { PlateRead } from '../../contracts/payloads';
-import { type Db, openDb } from '../client';
+import { type Db, openDb } from '../../db/client';
 import { type CommunityPlan, generateCommunity } from './community';
 import type { SeedSecrets } from '../../contracts/seed-secrets';
 import { readSeedSecrets } from './secrets-file';

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Actions } from '../alerts/actions';
+import type { Actions } from './actions';
 import { Alert, AlertIdParams } from '../contracts/api/alerts';
 import { ErrorReply } from '../contracts/api/auth';
 import { CallBody, ContactParams, HouseholdContacts, HouseholdParams, RevealBody, RevealReply } from '../contracts/api/contacts';
 import type { AlertRepo } from '../db/alerts';
 import type { ContactRepo } from '../db/contacts';
 import { AppError } from '../errors';
-import { principalOf, requireRole } from './auth';
+import { principalOf, requireRole } from '../api/auth';
 
 const staff = requireRole('guard', 'admin');
 const security = [{ bearer: [] }];

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { DoorService } from '../access/doors';
+import type { DoorService } from './doors';
 import { ErrorReply } from '../contracts/api/auth';
 import { AccessEventList, AccessEventsQuery, DoorList, DoorParam, RemoteOpenBody, RemoteOpenReply } from '../contracts/api/doors';
-import { principalOf, requireRole } from './auth';
-import { type AccessLimits, perUser } from './limits';
+import { principalOf, requireRole } from '../api/auth';
+import { type AccessLimits, perUser } from '../api/limits';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply };
 const security = [{ bearer: [] }];

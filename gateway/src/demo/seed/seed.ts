@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { hashDeviceSecret, hashSecret, lookupHash, newSecret } from '../../auth/hash';
 import { drawPin } from '../../auth/pin';
 import type { CredentialType, DeviceKind } from '../../contracts/common';
-import type { Db } from '../client';
+import type { Db } from '../../db/client';
 import type { CommunityPlan } from './community';
 import type { SeedSecrets } from '../../contracts/seed-secrets';
 
