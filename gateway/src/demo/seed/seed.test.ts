@@ -71,7 +71,8 @@ describe('seedDatabase', () => {
     plan = generateCommunity({ scale: 1, seed: 1 });
     report = await seedDatabase(db, plan, { credentialKey, secretsFile: join(dir, 'device-secrets.json') });
     secrets = readSeedSecrets(report.secretsFile);
-  });
+    // A migration in a child process and a few hundred argon2id passwords: minutes on a busy two-core machine.
+  }, 300_000);
 
   afterAll(async () => {
     await db?.close();
