@@ -1,6 +1,8 @@
 // Access benchmark: access request → access reply round trip through the real gateway (production build, seeded demo
 // community, real SQLite), at fixed request rates. Every request is committed before it is decided (ingest), decided
-// from memory, answered, and stored as an access event (group commit). Prints numbers; asserts nothing.
+// from memory, answered, and stored as an access event (group commit). The reference, at the same rates: a request
+// and its answer through a bare Mosquitto and a responder client (door → broker → responder → broker → door), what an
+// external decision service would cost before it decides anything. Prints numbers; asserts nothing.
 // Usage: npm run bench -- access [--scale 1] [--seconds 10] [--rates 1000,2000,5000]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { runPaced } from '../../devices-sim/src/load/pacer';
 import { LatencyRecorder } from '../../devices-sim/src/stats';
 import { AccessReply, topicFor } from '../../gateway/src/contracts';
 import { readSeedSecrets } from '../../gateway/src/demo/seed/secrets-file';
-import { rssMb, startBenchGateway, stopGateway } from './lib';
+import { type Figure, mosquittoAvailable, noDelay, reportFigures, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
 
 const { values } = parseArgs({
   options: { scale: { type: 'string', default: '1' }, seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '1000,2000,5000' } },
@@ -120,6 +122,7 @@ await runPaced({ rate: 500, durationMs: 2_000, tickMs: 1, issue });
 await new Promise((r) => setTimeout(r, 1_000));
 
 const rows: string[] = [];
+const linliP99 = new Map<number, number>();
 for (const rate of rates) {
   const cpu0 = cpuSeconds(gw.child.pid!);
   latency.reset();
@@ -135,6 +138,7 @@ for (const rate of rates) {
   const mix = [...outcomes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${Math.round((100 * v) / s.count)}%`).join(', ');
   const cpuMsPerRequest = ((cpuSeconds(gw.child.pid!) - cpu0) * 1000) / Math.max(1, s.count);
   const a = acked.summary();
+  linliP99.set(rate, s.p99);
   rows.push(`| ${rate}/s | ${sent} | ${s.count} | ${sentAt.size} | ${Math.round(s.count / seconds)} | ${s.p50} | ${s.p90} | ${s.p99} | ${s.max} | ${a.p50} / ${a.p99} | ${cpuMsPerRequest.toFixed(3)} | ${rssMb(gw.child.pid!)} | ${mix} |`);
   await new Promise((r) => setTimeout(r, 1_000));
 }
@@ -146,6 +150,61 @@ for (const d of connected) await d.client.endAsync(true);
 await stopGateway(gw);
 const events = spawnSync('sqlite3', [dbFile, 'SELECT count(*) FROM AccessEvent'], { encoding: 'utf8' }).stdout.trim();
 rmSync(dir, { recursive: true, force: true });
+
+// ── the reference: request/response through a bare Mosquitto and a responder client ─────────────────────────
+const refP99 = new Map<number, number>();
+const refRows: string[] = [];
+if (mosquittoAvailable()) {
+  const mosq = await startMosquitto();
+  const murl = `mqtt://127.0.0.1:${mosq.port}`;
+  const responder = noDelay(await mqtt.connectAsync(murl, { clientId: 'ref-responder', protocolVersion: 4, reconnectPeriod: 0 }));
+  await responder.subscribeAsync('ref/req/+', { qos: 1 });
+  responder.on('message', (topic, payload) => {
+    const req = JSON.parse(payload.toString()) as { requestId: string };
+    responder.publish(`ref/rep/${topic.slice('ref/req/'.length)}`, JSON.stringify({ requestId: req.requestId, decision: 'grant', reason: 'resident' }), { qos: 1 });
+  });
+  const refLatency = new LatencyRecorder();
+  const refSent = new Map<string, number>();
+  const refDoors = await Promise.all(
+    connected.map(async (d) => {
+      const c = noDelay(await mqtt.connectAsync(murl, { clientId: `ref-${d.id}`, protocolVersion: 4, reconnectPeriod: 0 }));
+      await c.subscribeAsync(`ref/rep/${d.id}`, { qos: 1 });
+      c.on('message', (_t, payload) => {
+        const { requestId } = JSON.parse(payload.toString()) as { requestId: string };
+        const t0 = refSent.get(requestId);
+        if (t0 === undefined) return;
+        refSent.delete(requestId);
+        refLatency.record(performance.now() - t0);
+      });
+      return { id: d.id, client: c, requests: d.requests };
+    }),
+  );
+  let refSeq = 0;
+  const refIssue = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const door = refDoors[refSeq % refDoors.length]!;
+      const cred = door.requests[Math.floor(refSeq / refDoors.length) % door.requests.length]!;
+      const requestId = `ref-${++refSeq}`;
+      refSent.set(requestId, performance.now());
+      door.client.publish(`ref/req/${door.id}`, JSON.stringify({ eventId: requestId, ts: new Date().toISOString(), requestId, credential: cred, direction: 'in' }), { qos: 1 });
+    }
+  };
+  await runPaced({ rate: 500, durationMs: 2_000, tickMs: 1, issue: refIssue });
+  await new Promise((r) => setTimeout(r, 1_000));
+  for (const rate of rates) {
+    refLatency.reset();
+    refSent.clear();
+    const sent = await runPaced({ rate, durationMs, tickMs: 1, issue: refIssue });
+    const deadline = Date.now() + 5_000;
+    while (refSent.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const s = refLatency.summary();
+    refP99.set(rate, s.p99);
+    refRows.push(`| Mosquitto + responder, ${rate}/s | ${sent} | ${s.count} | ${refSent.size} | ${s.p50} | ${s.p90} | ${s.p99} | ${s.max} |`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  for (const c of [responder, ...refDoors.map((d) => d.client)]) await c.endAsync(true);
+  await mosq.stop();
+}
 
 console.log(`\naccess benchmark: scale ${values.scale} (${connected.length} door terminals), ${durationMs / 1000} s per rate, QoS 1, request publish → reply received`);
 console.log(`machine: ${cpus().length} cores, load average ${loadBefore} before / ${loadavg()[0]!.toFixed(2)} after (the generator runs on the same machine)\n`);
@@ -161,3 +220,16 @@ const mean = (name: string) => {
 };
 console.log(`ingest group commit: mean ${(1000 * mean('linli_ingest_commit_seconds')).toFixed(2)} ms for a mean batch of ${mean('linli_ingest_batch_size').toFixed(1)} events`);
 console.log(`event-loop lag p99 (gateway): ${/^linli_nodejs_eventloop_lag_p99_seconds ([\d.e-]+)/m.exec(metrics)?.[1] ?? '?'} s`);
+if (refRows.length > 0) {
+  console.log('\n| reference | sent | answered | unanswered | p50 ms | p90 ms | p99 ms | max ms |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of refRows) console.log(r);
+}
+const figures: Figure[] = rates.map((rate) => ({
+  name: `${rate}/s: request → reply p99 (Mosquitto: request → responder → reply p99)`,
+  unit: 'ms',
+  linli: linliP99.get(rate)!,
+  ...(refP99.has(rate) ? { mosquitto: refP99.get(rate)! } : {}),
+  ...(rate === 2000 ? { target: '≤ 0.5' } : {}),
+}));
+reportFigures('access', figures);

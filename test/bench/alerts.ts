@@ -1,5 +1,6 @@
 // Alerts benchmark: one-key alarm press (MQTT publish) → live-stream frame at the guard station, idle and while
-// other devices' events are being ingested at a fixed rate (default 10,000/s). Prints numbers; asserts nothing.
+// other devices' events are being ingested at a fixed rate (default 10,000/s), beside the reference: a bare Mosquitto
+// delivering the same presses (QoS 1 publish → a subscriber) under the same background. Prints numbers; asserts nothing.
 // Usage: npm run bench -- alerts [--rate 10000] [--connections 200] [--alarms 100] [--rounds 2] [--gap-ms 100]
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -13,7 +14,7 @@ import { LiveAlertChange } from '../../gateway/src/contracts/live';
 import { openDb } from '../../gateway/src/db/client';
 import { api, login } from '../helpers/alert-fixtures';
 import { SseClient } from '../helpers/sse';
-import { BENCH_CREDENTIAL_KEY, benchDatabase, noDelay, rssMb, startBenchGateway, stopGateway } from './lib';
+import { BENCH_CREDENTIAL_KEY, type Figure, benchDatabase, mosquittoAvailable, noDelay, percentile, reportFigures, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
 
 const { values } = parseArgs({
   options: {
@@ -86,10 +87,7 @@ async function round(label: string): Promise<{ frame: number[]; puback: number[]
   return { frame: latencies, puback: pubacks };
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! * 10) / 10;
-};
+const pct = percentile;
 const rows: Array<[string, { frame: number[]; puback: number[] }]> = [];
 rows.push(['idle (no other traffic)', await round('idle')]);
 
@@ -113,11 +111,59 @@ for (let r = 0; r < rounds; r++) {
 }
 rows.push([`while ingesting ${rate.toLocaleString('en')} other events/s`, loaded]);
 const loadResult = await done;
+load.kill();
 
 for (const c of buttons.values()) await c.endAsync(true);
 await stream.close();
 await stopGateway(gw);
 rmSync(dir, { recursive: true, force: true });
+
+// ── the reference: the same presses through a bare Mosquitto to one subscriber (the guard station's place), idle
+// and under the same background load from the same generator ─────────────────────────────────────────────────────
+let reference: { idle: number[]; loaded: number[]; load: Record<string, number | boolean> } | null = null;
+if (mosquittoAvailable()) {
+  const mosq = await startMosquitto();
+  const murl = `mqtt://127.0.0.1:${mosq.port}`;
+  const guardSub = noDelay(await mqtt.connectAsync(murl, { clientId: 'ref-guard', protocolVersion: 4, reconnectPeriod: 0 }));
+  await guardSub.subscribeAsync('ref/alarm/#', { qos: 1 });
+  const refButtons = await Promise.all(alarmIds.map(async (id) => noDelay(await mqtt.connectAsync(murl, { clientId: id, protocolVersion: 4, reconnectPeriod: 0 }))));
+  const refRound = async (label: string): Promise<number[]> => {
+    const sentAt = new Map<string, number>();
+    const got: number[] = [];
+    let waiting: (() => void) | null = null;
+    const onMessage = (topic: string) => {
+      const t0 = sentAt.get(topic);
+      if (t0 === undefined) return;
+      got.push(performance.now() - t0);
+      sentAt.delete(topic);
+      if (sentAt.size === 0) waiting?.();
+    };
+    guardSub.on('message', onMessage);
+    for (const [i, c] of refButtons.entries()) {
+      const topic = `ref/alarm/${label}/${i}`;
+      sentAt.set(topic, performance.now());
+      c.publish(topic, JSON.stringify(AlarmPress.parse({ eventId: `${label}-${i}`, ts: new Date().toISOString() })), { qos: 1 });
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+    if (sentAt.size > 0) await Promise.race([new Promise<void>((r) => (waiting = r)), new Promise((r) => setTimeout(r, 10_000))]);
+    guardSub.off('message', onMessage);
+    return got;
+  };
+  const idle = await refRound('idle');
+  const refLoad = spawn(process.execPath, ['--import', 'tsx', 'test/bench/alerts-load.ts', '--bare', '--url', murl, '--ids', devices.map((d) => `ref-${d.id}`).join(','), '--kinds', devices.map((d) => d.kind).join(','), '--rate', String(rate), '--seconds', String(loadSeconds)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const refLines = createInterface({ input: refLoad.stdout });
+  const refNext = () => new Promise<Record<string, number | boolean>>((resolve) => refLines.once('line', (l) => resolve(JSON.parse(l))));
+  await refNext();
+  refLoad.stdin.write('go\n');
+  const refDone = refNext();
+  await new Promise((r) => setTimeout(r, 3_000));
+  const loadedRef: number[] = [];
+  for (let r = 0; r < rounds; r++) loadedRef.push(...(await refRound(`load-${r}`)));
+  reference = { idle, loaded: loadedRef, load: await refDone };
+  refLoad.kill();
+  for (const c of [guardSub, ...refButtons]) await c.endAsync(true);
+  await mosq.stop();
+}
 
 console.log(`\nalerts benchmark: alarm press (MQTT QoS 1 publish) → SSE frame at the guard station`);
 console.log(`${alarms} alarm buttons pressed ${gapMs} ms apart per round; background: ${connections} door/barrier connections\n`);
@@ -129,4 +175,13 @@ for (const [name, r] of rows) {
   }
 }
 console.log(`\nbackground load: ${JSON.stringify(loadResult)}; gateway RSS under load ${rssUnderLoad} MB`);
+const idleFrames = rows[0]![1].frame;
+const figures: Figure[] = [
+  { name: 'idle: press → live frame p99 (Mosquitto: pub → sub p99)', unit: 'ms', linli: pct(idleFrames, 99), ...(reference ? { mosquitto: pct(reference.idle, 99) } : {}) },
+  { name: `under ${rate.toLocaleString('en')}/s: press → live frame p99 (Mosquitto: pub → sub p99)`, unit: 'ms', linli: pct(loaded.frame, 99), ...(reference ? { mosquitto: pct(reference.loaded, 99) } : {}), target: '≤ 1.0' },
+  { name: `under ${rate.toLocaleString('en')}/s: press → live frame p50 (Mosquitto: pub → sub p50)`, unit: 'ms', linli: pct(loaded.frame, 50), ...(reference ? { mosquitto: pct(reference.loaded, 50) } : {}) },
+];
+if (reference) console.log(`reference background load (Mosquitto): ${JSON.stringify(reference.load)}`);
+console.log(`linli under load ÷ linli idle, press → frame p99: ${(pct(loaded.frame, 99) / pct(idleFrames, 99)).toFixed(2)} (target ≤ 2)`);
+reportFigures('alerts', figures);
 process.exit(0);

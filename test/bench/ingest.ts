@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type LoadReport, formatLoadReport, runLoad } from '../../devices-sim/src/load';
-import { benchDatabase, mosquittoAvailable, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
+import { type Figure, benchDatabase, mosquittoAvailable, reportFigures, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
 
 const { values } = parseArgs({
   options: { connections: { type: 'string', default: '200' }, seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '5000,20000' } },
@@ -18,12 +18,19 @@ const mix = { doorState: 4, lightState: 2, barrierState: 1 } as const;
 
 const rows: Array<[string, LoadReport, number?]> = [];
 
-let mosquittoPerSec: number | undefined;
+let mosquittoSat: LoadReport | undefined;
+const mosquittoAt = new Map<number, LoadReport>();
 if (mosquittoAvailable()) {
+  // The same generator, connections, rates and QoS against a broker that stores nothing: PUBACK and pub→sub.
   const mosq = await startMosquitto();
-  const r = await runLoad({ url: `mqtt://127.0.0.1:${mosq.port}`, topicMode: 'bare', connections, rate: 'max', durationSec, qos: 1, quiet: true });
-  mosquittoPerSec = r.deliveredPerSec;
-  rows.push(['mosquitto pub→sub QoS 1, saturation', r]);
+  const url = `mqtt://127.0.0.1:${mosq.port}`;
+  mosquittoSat = await runLoad({ url, topicMode: 'bare', connections, rate: 'max', durationSec, qos: 1, quiet: true });
+  rows.push(['mosquitto pub→sub QoS 1, saturation', mosquittoSat]);
+  for (const rate of rates) {
+    const r = await runLoad({ url, topicMode: 'bare', connections, rate, durationSec, qos: 1, quiet: true });
+    mosquittoAt.set(rate, r);
+    rows.push([`mosquitto pub→sub QoS 1, fixed ${rate}/s`, r]);
+  }
   await mosq.stop();
 } else {
   console.log('mosquitto not installed (apt-get install mosquitto): skipping the comparison');
@@ -34,8 +41,10 @@ const gw = await startBenchGateway(dbFile);
 const url = `mqtt://127.0.0.1:${gw.mqtt}`;
 const sat = await runLoad({ url, devices, connections, rate: 'max', durationSec, qos: 1, mix, quiet: true });
 rows.push(['linli durable ingest, saturation', sat, rssMb(gw.child.pid!)]);
+const linliAt = new Map<number, LoadReport>();
 for (const rate of rates) {
   const r = await runLoad({ url, devices, connections, rate, durationSec, qos: 1, mix, quiet: true });
+  linliAt.set(rate, r);
   rows.push([`linli durable ingest, fixed ${rate}/s`, r, rssMb(gw.child.pid!)]);
 }
 await stopGateway(gw);
@@ -48,5 +57,16 @@ for (const [name, r, rss] of rows) {
   const lat = r.mode === 'bare' && r.deliveryLatencyMs ? r.deliveryLatencyMs : r.latencyMs;
   console.log(`| ${name} | ${r.sent} | ${r.mode === 'bare' ? '–' : r.acked} | ${r.mode === 'bare' ? '–' : r.ackedPerSec} | ${r.deliveredPerSec ?? '–'} | ${lat.p50} | ${lat.p99} | ${lat.max} | ${rss ?? '–'} |`);
 }
-if (mosquittoPerSec) console.log(`\nratio linli durable/s ÷ mosquitto delivered/s at saturation: ${(sat.ackedPerSec / mosquittoPerSec).toFixed(2)}`);
 for (const [name, r] of rows) console.log(`\n${name}\n${formatLoadReport(r)}`);
+
+const figures: Figure[] = [
+  { name: 'saturation: linli durable acked/s vs Mosquitto delivered/s (QoS 1)', unit: '/s', linli: sat.ackedPerSec, ...(mosquittoSat?.deliveredPerSec !== undefined ? { mosquitto: mosquittoSat.deliveredPerSec } : {}), target: '≥ 1.0' },
+];
+for (const rate of rates) {
+  const l = linliAt.get(rate)!;
+  const m = mosquittoAt.get(rate);
+  figures.push({ name: `fixed ${rate}/s: publish→PUBACK p99`, unit: 'ms', linli: l.latencyMs.p99, ...(m ? { mosquitto: m.latencyMs.p99 } : {}), ...(rate === 5000 ? { target: '≤ 1.5' } : {}) });
+  figures.push({ name: `fixed ${rate}/s: acked/s (linli) vs delivered/s (Mosquitto)`, unit: '/s', linli: l.ackedPerSec, ...(m?.deliveredPerSec !== undefined ? { mosquitto: m.deliveredPerSec } : {}) });
+  if (m?.deliveryLatencyMs) figures.push({ name: `fixed ${rate}/s: linli PUBACK p99 (durable) vs Mosquitto pub→sub p99`, unit: 'ms', linli: l.latencyMs.p99, mosquitto: m.deliveryLatencyMs.p99 });
+}
+reportFigures('ingest', figures);

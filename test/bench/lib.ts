@@ -112,3 +112,45 @@ export function noDelay<C extends { stream: unknown }>(client: C): C {
   if (s instanceof Socket) s.setNoDelay(true);
   return client;
 }
+
+/** One figure of a benchmark run, beside the same figure measured on a bare Mosquitto in the same run. */
+export interface Figure {
+  name: string;
+  unit: string;
+  linli: number;
+  /** The reference; undefined when Mosquitto is not installed. */
+  mosquitto?: number;
+  /** What the issue's target is, as a ratio linli ÷ mosquitto (e.g. "≤ 1.5"); printed beside the ratio. */
+  target?: string;
+}
+
+const RESULT_PREFIX = 'BENCH_RESULT ';
+
+/**
+ * Prints the figures as a table with the ratio column, and one machine-readable line that `npm run bench -- <name>
+ * --runs N` (run.ts) collects from each run to report medians.
+ */
+export function reportFigures(bench: string, figures: Figure[]): void {
+  console.log(`\n${bench}: figures beside the Mosquitto reference measured in the same run\n`);
+  console.log('| figure | linli | Mosquitto | ratio linli ÷ Mosquitto | target |');
+  console.log('| --- | ---: | ---: | ---: | --- |');
+  for (const f of figures) console.log(figureRow(f));
+  console.log(`${RESULT_PREFIX}${JSON.stringify({ bench, figures })}`);
+}
+
+export function figureRow(f: Figure): string {
+  const ratio = f.mosquitto !== undefined && f.mosquitto > 0 ? (f.linli / f.mosquitto).toFixed(2) : '–';
+  return `| ${f.name} | ${f.linli} ${f.unit} | ${f.mosquitto ?? '–'} ${f.mosquitto !== undefined ? f.unit : ''} | ${ratio} | ${f.target ?? ''} |`;
+}
+
+/** The figures a run printed with reportFigures, from its output. */
+export function parseFigures(output: string): { bench: string; figures: Figure[] } | null {
+  const line = output.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  return line === undefined ? null : (JSON.parse(line.slice(RESULT_PREFIX.length)) as { bench: string; figures: Figure[] });
+}
+
+/** p-th percentile of samples (nearest rank), rounded to 0.1; NaN when there are none. */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : Math.round(s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]! * 10) / 10;
+}
