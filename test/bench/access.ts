@@ -15,7 +15,7 @@ import { runPaced } from '../../devices-sim/src/load/pacer';
 import { LatencyRecorder } from '../../devices-sim/src/stats';
 import { AccessReply, topicFor } from '../../gateway/src/contracts';
 import { readSeedSecrets } from '../../gateway/src/demo/seed/secrets-file';
-import { type Figure, mosquittoAvailable, noDelay, reportFigures, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
+import { BENCH_CREDENTIAL_KEY, type Figure, mosquittoAvailable, noDelay, reportFigures, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
 
 const { values } = parseArgs({
   options: { scale: { type: 'string', default: '1' }, seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '1000,2000,5000' } },
@@ -27,7 +27,7 @@ const rates = values.rates.split(',').map(Number);
 // ── a seeded community in a temp dir ─────────────────────────────────────────────────────────────────────────
 const dir = mkdtempSync(join(tmpdir(), 'linli-bench-access-'));
 const dbFile = join(dir, 'linli.db');
-const env = { ...process.env, DATABASE_URL: `file:${dbFile}` };
+const env = { ...process.env, DATABASE_URL: `file:${dbFile}`, CREDENTIAL_KEY: BENCH_CREDENTIAL_KEY };
 for (const cmd of [['node_modules/.bin/prisma', 'migrate', 'deploy'], [process.execPath, '--import', 'tsx', 'prisma/seed.ts', '--scale', values.scale]]) {
   const r = spawnSync(cmd[0]!, cmd.slice(1), { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
