@@ -60,7 +60,7 @@ export function credentialService(ctx: AccessContext) {
       const r = await visibleResident(p, id);
       // Consent is personal: a household member cannot give or withdraw it for another adult.
       if (p.role === 'resident' && p.residentId !== id) throw new AppError('FORBIDDEN', 'only the resident themself, or the property office, can change face-recognition consent');
-      const deleted = await repo.setFaceConsent(id, consent, ctx.now(), { actor: actorOf(p), action: consent ? 'face_consent.give' : 'face_consent.withdraw', entity: 'Resident', entityId: id });
+      const deleted = await repo.setFaceConsent(id, consent, ctx.now(), { actor: actorOf(p), action: consent ? 'face_consent.give' : 'face_consent.withdraw', entity: 'Resident', entityId: id }, p.role === 'resident' ? 'resident' : 'staff');
       for (const credId of deleted) dir.removeCredential(credId);
       const current = dir.residents.get(id);
       if (current) dir.putResident({ ...current, faceConsent: consent, faceConsentAt: consent ? ctx.now() : null });

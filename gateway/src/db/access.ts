@@ -44,7 +44,17 @@ export function accessRepo(prisma: PrismaClient) {
           select: { id: true, kind: true, name: true, placeKind: true, buildingId: true, unitId: true, enabled: true },
         }),
         prisma.household.findMany({ select: { id: true, unitId: true, label: true, unit: { select: { buildingId: true } } } }),
-        prisma.resident.findMany({ select: { id: true, householdId: true, name: true, status: true, faceConsent: true, faceConsentAt: true } }),
+        prisma.resident.findMany({
+          select: {
+            id: true,
+            householdId: true,
+            name: true,
+            status: true,
+            faceConsent: true,
+            faceConsentAt: true,
+            household: { select: { active: true, unit: { select: { active: true, building: { select: { active: true, community: { select: { active: true } } } } } } } },
+          },
+        }),
         prisma.credential.findMany(),
         prisma.blacklist.findMany(),
         prisma.visitorPass.findMany({ where: { validUntil: { gt: since } } }),
@@ -52,7 +62,11 @@ export function accessRepo(prisma: PrismaClient) {
       return {
         doors: doors.map((d) => ({ ...d, kind: DeviceKind.parse(d.kind), placeKind: PlaceKind.parse(d.placeKind) })),
         households: households.map((h) => ({ id: h.id, unitId: h.unitId, label: h.label, buildingId: h.unit.buildingId })),
-        residents,
+        // A deactivated household, unit, building or compound opens no door for its residents (administration).
+        residents: residents.map(({ household: h, ...r }) => ({
+          ...r,
+          status: r.status === 'active' && !(h.active && h.unit.active && h.unit.building.active && h.unit.building.community.active) ? 'inactive' : r.status,
+        })),
         credentials: credentials.map(toCredential),
         blacklist: blacklist.map((b) => ({ ...b, type: CredentialType.parse(b.type) })),
         passes: passes.map(toPass),
