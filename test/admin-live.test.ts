@@ -64,6 +64,9 @@ describe('administration takes effect at the doors at once', () => {
     console.log(`credential suspended via API → denied at the door over MQTT after ${Math.round(performance.now() - started)} ms`);
     expect(denied).toEqual({ decision: 'deny', reason: 'suspended' });
     await expect.poll(() => doors.b1.sync.entries.some((e) => e.residentId === c.residents.a && e.type === 'card'), { timeout: 10_000 }).toBe(false);
+    const audit = AuditPage.parse((await api.get('/api/v1/admin/audit?entityId=cred-a-card&limit=1', admin)).body).entries[0];
+    expect(audit).toMatchObject({ action: 'credential.suspend', actor: 'admin:admin', detail: { before: { status: 'active' }, after: { status: 'suspended' } } });
+    expect(JSON.stringify(audit)).not.toContain(c.values.cardA);
     expect((await api.call('PATCH', '/api/v1/credentials/cred-a-card', admin, { status: 'active' })).status).toBe(200);
     expect(await decided(await card(doors.b1, c.values.cardA))).toEqual({ decision: 'grant', reason: 'resident' });
   });
@@ -75,6 +78,20 @@ describe('administration takes effect at the doors at once', () => {
     expect((await api.call('PATCH', '/api/v1/admin/households/hh-a', admin, { active: true })).status).toBe(200);
     expect(await decided(await card(doors.main, c.values.cardA))).toEqual({ decision: 'grant', reason: 'resident' });
     await expect.poll(() => doors.main.sync.entries.some((e) => e.residentId === c.residents.a), { timeout: 10_000 }).toBe(true);
+  });
+
+  it('lets the office record face consent only with the signed form (the resident’s own route refuses staff consent)', async () => {
+    const staff = await api.call('PUT', `/api/v1/residents/${c.residents.a}/face-consent`, admin, { consent: true });
+    expect(staff.status).toBe(400);
+    const r = await api.call('PUT', `/api/v1/admin/residents/${c.residents.a}/face-consent`, admin, { consent: true, paperFormRef: 'F-2026-7' });
+    expect(r.status).toBe(200);
+    const enrolled = await api.post(`/api/v1/residents/${c.residents.a}/credentials`, admin, { type: 'face', faceTemplateRef: 'ft-a0000000001' });
+    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
+    expect(await decided(await doors.b1.requestAccess({ type: 'face', value: 'ft-a0000000001' }, 'in'))).toEqual({ decision: 'grant', reason: 'resident' });
+    // Withdrawn through the admin route: the face credential is deleted and refused at once.
+    expect((await api.call('PUT', `/api/v1/admin/residents/${c.residents.a}/face-consent`, admin, { consent: false })).status).toBe(200);
+    expect((await decided(await doors.b1.requestAccess({ type: 'face', value: 'ft-a0000000001' }, 'in'))).decision).toBe('deny');
+    expect(await t.gw.db.prisma.credential.count({ where: { residentId: c.residents.a, type: 'face' } })).toBe(0);
   });
 
   it('refuses a resident deactivated through the admin API at once', async () => {
