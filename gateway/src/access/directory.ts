@@ -45,27 +45,53 @@ export class Directory {
   private readonly blacklisted = new Map<string, BlacklistRecord>();
   private readonly passByCode = new Map<string, string>();
   private readonly passesByPlate = new Map<string, Set<string>>();
+  /** Changes made while a reload's snapshot is being read (see beginReload). */
+  private journal: Array<() => void> | null = null;
 
-  load(s: DirectorySnapshot): void {
-    for (const m of [this.doors, this.households, this.residents, this.credentials, this.passes, this.byKey]) m.clear();
-    for (const m of [this.credentialsByResident, this.residentsByBuilding, this.blacklisted, this.passByCode, this.passesByPlate]) m.clear();
+  /**
+   * A reload reads its snapshot asynchronously; a credential enrolled or a pass created meanwhile could be older in
+   * the snapshot than in memory. From here until `load` (or `abortReload`) every change is also recorded, and `load`
+   * replays them on top of the snapshot.
+   */
+  beginReload(): void {
+    this.journal = [];
+  }
+
+  abortReload(): void {
+    this.journal = null;
+  }
+
+  /**
+   * Replaces the indexes with a snapshot, then replays what changed while it was read. `keepPasses`: visitor passes
+   * stay as they are in memory (their used entries are counted here before the database has them) — the
+   * administration's reloads change places and people, never passes.
+   */
+  load(s: DirectorySnapshot, opts: { keepPasses?: boolean } = {}): void {
+    const replay = this.journal ?? [];
+    this.journal = null;
+    for (const m of [this.doors, this.households, this.residents, this.credentials, this.byKey]) m.clear();
+    for (const m of [this.credentialsByResident, this.residentsByBuilding, this.blacklisted]) m.clear();
+    if (!opts.keepPasses) for (const m of [this.passes, this.passByCode, this.passesByPlate]) m.clear();
     for (const d of s.doors) this.doors.set(d.id, d);
     for (const h of s.households) this.households.set(h.id, h);
     for (const r of s.residents) this.putResident(r);
     for (const c of s.credentials) this.putCredential(c);
     for (const b of s.blacklist) this.putBlacklist(b);
-    for (const p of s.passes) this.putPass(p);
+    if (!opts.keepPasses) for (const p of s.passes) this.putPass(p);
+    for (const op of replay) op();
   }
 
   // ── residents and their credentials ────────────────────────────────────────────────────────────────────────
   putResident(r: ResidentRecord): void {
+    this.journal?.push(() => this.putResident(r));
     this.residents.set(r.id, r);
     const building = this.households.get(r.householdId)?.buildingId;
     if (building !== undefined) setOf(this.residentsByBuilding, building).add(r.id);
   }
 
   putCredential(c: CredentialRecord): void {
-    this.removeCredential(c.id);
+    this.journal?.push(() => this.putCredential(c));
+    this.dropCredential(c.id);
     this.credentials.set(c.id, c);
     const match = matchOf(c);
     if (match !== null) this.byKey.set(credentialKey(c.type, match), c.id);
@@ -73,6 +99,11 @@ export class Directory {
   }
 
   removeCredential(id: string): void {
+    this.journal?.push(() => this.removeCredential(id));
+    this.dropCredential(id);
+  }
+
+  private dropCredential(id: string): void {
     const old = this.credentials.get(id);
     if (!old) return;
     this.credentials.delete(id);
@@ -96,11 +127,13 @@ export class Directory {
 
   // ── blacklist ───────────────────────────────────────────────────────────────────────────────────────────────
   putBlacklist(b: BlacklistRecord): void {
+    this.journal?.push(() => this.putBlacklist(b));
     const key = blacklistKeyOf(b);
     if (key !== null) this.blacklisted.set(key, b);
   }
 
   removeBlacklist(b: Pick<BlacklistRecord, 'type' | 'lookupHash' | 'plate'>): void {
+    this.journal?.push(() => this.removeBlacklist(b));
     const key = blacklistKeyOf(b);
     if (key !== null) this.blacklisted.delete(key);
   }
@@ -111,13 +144,19 @@ export class Directory {
 
   // ── visitor passes ──────────────────────────────────────────────────────────────────────────────────────────
   putPass(p: PassRecord): void {
-    this.removePass(p.id);
+    this.journal?.push(() => this.putPass(p));
+    this.dropPass(p.id);
     this.passes.set(p.id, p);
     this.passByCode.set(p.codeHash, p.id);
     if (p.plate !== null) setOf(this.passesByPlate, p.plate).add(p.id);
   }
 
   removePass(id: string): void {
+    this.journal?.push(() => this.removePass(id));
+    this.dropPass(id);
+  }
+
+  private dropPass(id: string): void {
     const old = this.passes.get(id);
     if (!old) return;
     this.passes.delete(id);

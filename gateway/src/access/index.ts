@@ -38,6 +38,11 @@ export interface AccessFeature {
   routes: (app: FastifyInstance) => Promise<void>;
   /** Re-reads residents, credentials, passes, doors and the blacklist (after the seed or a direct database edit). */
   reload(): Promise<void>;
+  /**
+   * Re-reads places, residents, credentials, doors and the blacklist after the administration changed them, and
+   * resends every door its set; visitor passes stay as counted in memory.
+   */
+  refreshMasterData(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,8 +99,16 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   const credentials = credentialService(ctx);
   const doors = doorService(ctx, engine);
 
-  async function reload(): Promise<void> {
-    dir.load(await repos.access.snapshot(now()));
+  async function reload(opts: { keepPasses?: boolean } = {}): Promise<void> {
+    dir.beginReload();
+    let snapshot;
+    try {
+      snapshot = await repos.access.snapshot(now());
+    } catch (err) {
+      dir.abortReload();
+      throw err;
+    }
+    dir.load(snapshot, opts);
     log.info({ doors: dir.doors.size, residents: dir.residents.size, credentials: dir.credentials.size, passes: dir.passes.size }, 'access directory loaded');
     syncer.changed(dir.doors.keys());
   }
@@ -121,7 +134,8 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       registerCredentialRoutes(app, credentials, limits);
       registerDoorRoutes(app, doors, limits);
     },
-    reload,
+    reload: () => reload(),
+    refreshMasterData: () => reload({ keepPasses: true }),
     async close() {
       bus.off('device-event', onEvent);
       clearInterval(ticker);
