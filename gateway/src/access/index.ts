@@ -12,7 +12,7 @@ import type { EventWriter } from '../db/event-writer';
 import { passRepo } from '../db/passes';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { AccessContext, AccessSettings } from './context';
+import { type AccessContext, type AccessSettings, doorsOfResident } from './context';
 import { credentialService } from './credentials';
 import { Directory } from './directory';
 import { doorService } from './doors';
@@ -43,6 +43,8 @@ export interface AccessFeature {
    * resends every door its set; visitor passes stay as counted in memory.
    */
   refreshMasterData(): Promise<void>;
+  /** Re-reads one resident and their credentials (administration) and resends the doors that concern them. */
+  refreshResident(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -100,7 +102,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   const doors = doorService(ctx, engine);
 
   async function reload(opts: { keepPasses?: boolean } = {}): Promise<void> {
-    dir.beginReload();
+    const since = dir.beginReload();
     let snapshot;
     try {
       snapshot = await repos.access.snapshot(now());
@@ -108,7 +110,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       dir.abortReload();
       throw err;
     }
-    dir.load(snapshot, opts);
+    dir.load(snapshot, { ...opts, since });
     log.info({ doors: dir.doors.size, residents: dir.residents.size, credentials: dir.credentials.size, passes: dir.passes.size }, 'access directory loaded');
     syncer.changed(dir.doors.keys());
   }
@@ -136,6 +138,19 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     },
     reload: () => reload(),
     refreshMasterData: () => reload({ keepPasses: true }),
+    async refreshResident(id) {
+      const before = doorsOfResident(dir, id);
+      const since = dir.beginReload();
+      let current;
+      try {
+        current = await repos.access.resident(id);
+      } catch (err) {
+        dir.abortReload();
+        throw err;
+      }
+      dir.applyResident(id, current, since);
+      syncer.changed([...before, ...doorsOfResident(dir, id)]);
+    },
     async close() {
       bus.off('device-event', onEvent);
       clearInterval(ticker);

@@ -45,7 +45,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: PeopleRouteDeps
   }));
   r.post('/api/v1/admin/residents', { preHandler, schema: { tags, summary: 'Enrol a resident in a household', security, body: AdminResidentBody, response: { 201: AdminResidentView, ...adminErrors } } }, async (req, reply) => {
     const v = unwrap(await residents.create(req.body, who(req)));
-    await live.everything();
+    await live.resident(v.id);
     return reply.code(201).send(v);
   });
   r.get('/api/v1/admin/residents/:id', { preHandler, schema: { tags, summary: 'One resident', security, params: AdminIdParam, response: { 200: AdminResidentView, ...adminErrors } } }, async (req) =>
@@ -53,7 +53,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: PeopleRouteDeps
   );
   r.patch('/api/v1/admin/residents/:id', { preHandler, schema: { tags, summary: 'Edit a resident; active: false refuses them at every door at once (data kept)', security, params: AdminIdParam, body: AdminResidentPatch, response: { 200: AdminResidentView, ...adminErrors } } }, async (req) => {
     const v = unwrap(await residents.update(req.params.id, req.body, who(req)));
-    await live.everything();
+    await live.resident(req.params.id);
     return v;
   });
   r.put('/api/v1/admin/residents/:id/face-consent', {
@@ -61,7 +61,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: PeopleRouteDeps
     schema: { tags, summary: 'Record face-recognition consent from a signed paper form (its reference required), or its withdrawal (deletes the face credentials)', security, params: AdminIdParam, body: PaperConsentBody, response: { 200: AdminResidentView, ...adminErrors } },
   }, async (req) => {
     const v = unwrap(await residents.paperConsent(req.params.id, req.body, who(req)));
-    await live.everything();
+    await live.resident(req.params.id);
     return v.view;
   });
   r.post('/api/v1/admin/residents/:id/move-out', {
@@ -69,13 +69,13 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: PeopleRouteDeps
     schema: { tags, summary: 'Move-out: every credential stops at once; name, phone and face data are erased (the id stays as a pseudonym)', security, params: AdminIdParam, body: MoveOutBody, response: { 200: AdminResidentView, ...adminErrors } },
   }, async (req) => {
     const v = unwrap(await residents.moveOut(req.params.id, moveOutAt(req.body, now()), who(req)));
-    await live.everything();
+    await live.resident(req.params.id);
     req.log.info({ residentId: req.params.id, credentialsDeleted: v.deleted.length }, 'resident moved out and anonymised');
     return v.view;
   });
   r.delete('/api/v1/admin/residents/:id', { preHandler, schema: { tags, summary: 'Delete a resident nothing refers to (a mistaken entry); otherwise deactivate or move out', security, params: AdminIdParam, response: { 204: z.null(), ...adminErrors } } }, async (req, reply) => {
     unwrap(await residents.remove(req.params.id, who(req)));
-    await live.everything();
+    await live.resident(req.params.id);
     return reply.code(204).send(null);
   });
 

@@ -10,6 +10,8 @@ import { actorOf, scopeOf } from './scope';
 export interface LiveTargets {
   /** Re-reads the access directory and resends the doors' credential sets (access feature). */
   reloadAccess(): Promise<void>;
+  /** Re-reads one resident and their credentials, and resends the doors that concern them (access feature). */
+  refreshResident(id: string): Promise<void>;
   /** Re-reads escalation routing and cached places (alerts feature). */
   reloadAlerts(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export function actorFor(p: Principal, now: Date): Actor {
  */
 export function liveEffects(targets: LiveTargets, log: Logger) {
   const run = async (what: 'access' | 'alerts', f: () => Promise<void>) => {
+    // Each refresh is awaited before the reply: the caller's next request (and the door's) sees the change.
     try {
       await f();
     } catch (err) {
@@ -49,6 +52,10 @@ export function liveEffects(targets: LiveTargets, log: Logger) {
     async everything(): Promise<void> {
       await run('access', targets.reloadAccess);
       await run('alerts', targets.reloadAlerts);
+    },
+    /** One resident changed: only their record and credentials, only the doors that concern them. */
+    async resident(id: string): Promise<void> {
+      await run('access', () => targets.refreshResident(id));
     },
     async routing(): Promise<void> {
       await run('alerts', targets.reloadAlerts);

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { DirectorySnapshot, PassRecord } from '../access/model';
+import type { CredentialRecord, DirectorySnapshot, PassRecord, ResidentRecord } from '../access/model';
 import { CredentialType, DeviceKind, PlaceKind } from '../contracts';
 import type { PrismaClient, RawDb } from './client';
 /** stored, or a retransmission of a decision already recorded. */
@@ -33,6 +33,26 @@ export interface AuditEntry {
 
 export const auditData = (a: AuditEntry) => ({ actor: a.actor, action: a.action, entity: a.entity, entityId: a.entityId, detail: JSON.stringify(a.detail ?? {}) });
 
+const residentSelect = {
+  id: true,
+  householdId: true,
+  name: true,
+  status: true,
+  faceConsent: true,
+  faceConsentAt: true,
+  household: { select: { active: true, unit: { select: { active: true, building: { select: { active: true, community: { select: { active: true } } } } } } } },
+} as const;
+
+type ResidentPlaceRow = ResidentRecord & {
+  household: { active: boolean; unit: { active: boolean; building: { active: boolean; community: { active: boolean } } } };
+};
+
+/** A deactivated household, unit, building or compound opens no door for its residents (administration). */
+function effectiveResident({ household: h, ...r }: ResidentPlaceRow): ResidentRecord {
+  const placeActive = h.active && h.unit.active && h.unit.building.active && h.unit.building.community.active;
+  return { ...r, status: r.status === 'active' && !placeActive ? 'inactive' : r.status };
+}
+
 export function accessRepo(prisma: PrismaClient) {
   return {
     /** Everything a door decision needs, for the in-memory directory. Passes that ended over a day ago are left out. */
@@ -44,17 +64,7 @@ export function accessRepo(prisma: PrismaClient) {
           select: { id: true, kind: true, name: true, placeKind: true, buildingId: true, unitId: true, enabled: true },
         }),
         prisma.household.findMany({ select: { id: true, unitId: true, label: true, unit: { select: { buildingId: true } } } }),
-        prisma.resident.findMany({
-          select: {
-            id: true,
-            householdId: true,
-            name: true,
-            status: true,
-            faceConsent: true,
-            faceConsentAt: true,
-            household: { select: { active: true, unit: { select: { active: true, building: { select: { active: true, community: { select: { active: true } } } } } } } },
-          },
-        }),
+        prisma.resident.findMany({ select: residentSelect }),
         prisma.credential.findMany(),
         prisma.blacklist.findMany(),
         prisma.visitorPass.findMany({ where: { validUntil: { gt: since } } }),
@@ -62,15 +72,20 @@ export function accessRepo(prisma: PrismaClient) {
       return {
         doors: doors.map((d) => ({ ...d, kind: DeviceKind.parse(d.kind), placeKind: PlaceKind.parse(d.placeKind) })),
         households: households.map((h) => ({ id: h.id, unitId: h.unitId, label: h.label, buildingId: h.unit.buildingId })),
-        // A deactivated household, unit, building or compound opens no door for its residents (administration).
-        residents: residents.map(({ household: h, ...r }) => ({
-          ...r,
-          status: r.status === 'active' && !(h.active && h.unit.active && h.unit.building.active && h.unit.building.community.active) ? 'inactive' : r.status,
-        })),
+        residents: residents.map(effectiveResident),
         credentials: credentials.map(toCredential),
         blacklist: blacklist.map((b) => ({ ...b, type: CredentialType.parse(b.type) })),
         passes: passes.map(toPass),
       };
+    },
+
+    /** One resident as a door decision needs them (status as snapshot() derives it) with their credentials; null: gone. */
+    async resident(id: string): Promise<{ resident: ResidentRecord; credentials: CredentialRecord[] } | null> {
+      const [r, credentials] = await Promise.all([
+        prisma.resident.findUnique({ where: { id }, select: residentSelect }),
+        prisma.credential.findMany({ where: { residentId: id } }),
+      ]);
+      return r ? { resident: effectiveResident(r), credentials: credentials.map(toCredential) } : null;
     },
 
     async audit(a: AuditEntry): Promise<void> {
