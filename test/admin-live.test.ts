@@ -59,9 +59,10 @@ describe('administration takes effect at the doors at once', () => {
     const r = await api.call('PATCH', '/api/v1/credentials/cred-a-card', admin, { status: 'suspended' });
     expect(r.status).toBe(200);
     expect(CredentialView.parse(r.body).status).toBe('suspended');
-    const denied = await decided(await card(doors.b1, c.values.cardA));
-    // Printed, not asserted (timings on a shared machine are noise): revocation to the door's refusal.
+    const answer = await card(doors.b1, c.values.cardA);
+    // Printed, not asserted (timings on a shared machine are noise): from the API call to the door's refusal.
     console.log(`credential suspended via API → denied at the door over MQTT after ${Math.round(performance.now() - started)} ms`);
+    const denied = await decided(answer);
     expect(denied).toEqual({ decision: 'deny', reason: 'suspended' });
     await expect.poll(() => doors.b1.sync.entries.some((e) => e.residentId === c.residents.a && e.type === 'card'), { timeout: 10_000 }).toBe(false);
     const audit = AuditPage.parse((await api.get('/api/v1/admin/audit?entityId=cred-a-card&limit=1', admin)).body).entries[0];
