@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { type AccessFeature, createAccessFeature } from './access';
+import { createAdminFeature } from './admin';
 import { type AlertsFeature, createAlertsFeature } from './alerts';
 import { buildHttp } from './api';
 import type { ReadyReport } from './contracts/api/ops';
@@ -184,6 +185,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
   const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health() });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
+  const admin = createAdminFeature({ db, log, live: { reloadAccess: access.refreshMasterData, refreshResident: access.refreshResident, reloadAlerts: alerts.masterDataChanged }, chainLength: config.ESCALATION_CHAIN.length, webhookSecret: config.WEBHOOK_SECRET !== undefined });
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
   const http = await buildHttp({
@@ -224,7 +226,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     },
     // The UI's catch-all comes last: every API route is registered before it.
     userRatePerMinute: config.API_RATE_PER_MINUTE,
-    routes: [access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [access.routes, alerts.routes, site.routes, admin.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
 
   const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);

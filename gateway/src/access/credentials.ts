@@ -60,7 +60,13 @@ export function credentialService(ctx: AccessContext) {
       const r = await visibleResident(p, id);
       // Consent is personal: a household member cannot give or withdraw it for another adult.
       if (p.role === 'resident' && p.residentId !== id) throw new AppError('FORBIDDEN', 'only the resident themself, or the property office, can change face-recognition consent');
-      const deleted = await repo.setFaceConsent(id, consent, ctx.now(), { actor: actorOf(p), action: consent ? 'face_consent.give' : 'face_consent.withdraw', entity: 'Resident', entityId: id });
+      // PIPL: consent is the person's own act. The office records it only from a signed form, with its reference.
+      if (p.role !== 'resident' && consent) {
+        throw new AppError('VALIDATION', 'the office records consent with the signed paper form: PUT /api/v1/admin/residents/{id}/face-consent with paperFormRef', {
+          issues: [{ path: '/consent', message: 'staff may only withdraw consent here' }],
+        });
+      }
+      const deleted = await repo.setFaceConsent(id, consent, ctx.now(), { actor: actorOf(p), action: consent ? 'face_consent.give' : 'face_consent.withdraw', entity: 'Resident', entityId: id }, p.role === 'resident' ? 'resident' : 'staff');
       for (const credId of deleted) dir.removeCredential(credId);
       const current = dir.residents.get(id);
       if (current) dir.putResident({ ...current, faceConsent: consent, faceConsentAt: consent ? ctx.now() : null });
@@ -98,7 +104,7 @@ export function credentialService(ctx: AccessContext) {
           break;
       }
       if (await repo.taken(c)) throw new AppError('CONFLICT', `this ${c.type} is already enrolled`);
-      await repo.enrol(c, { actor: actorOf(p), action: 'credential.enrol', entity: 'Credential', entityId: c.id, detail: { residentId, type: c.type } });
+      await repo.enrol(c, { actor: actorOf(p), action: 'credential.enrol', entity: 'Credential', entityId: c.id, detail: { residentId, type: c.type, before: null, after: credentialView(c) } });
       dir.putCredential(c);
       ctx.changed(doorsOfResident(dir, residentId));
       return { ...credentialView(c), ...(pin !== undefined ? { pin } : {}) };
@@ -107,7 +113,7 @@ export function credentialService(ctx: AccessContext) {
     async setStatus(p: Principal, id: string, status: CredentialStatus): Promise<CredentialView> {
       const c = await repo.credential(id);
       if (!c) throw notFound('credential');
-      const updated = await repo.setStatus(id, status, { actor: actorOf(p), action: status === 'active' ? 'credential.resume' : 'credential.suspend', entity: 'Credential', entityId: id });
+      const updated = await repo.setStatus(id, status, { actor: actorOf(p), action: status === 'active' ? 'credential.resume' : 'credential.suspend', entity: 'Credential', entityId: id, detail: { before: credentialView(c), after: credentialView({ ...c, status }) } });
       dir.putCredential(updated);
       ctx.changed(doorsOfResident(dir, c.residentId));
       return credentialView(updated);
@@ -116,7 +122,7 @@ export function credentialService(ctx: AccessContext) {
     async remove(p: Principal, id: string): Promise<void> {
       const c = await repo.credential(id);
       if (!c) throw notFound('credential');
-      await repo.remove(id, { actor: actorOf(p), action: 'credential.remove', entity: 'Credential', entityId: id, detail: { residentId: c.residentId, type: c.type } });
+      await repo.remove(id, { actor: actorOf(p), action: 'credential.remove', entity: 'Credential', entityId: id, detail: { residentId: c.residentId, type: c.type, before: credentialView(c), after: null } });
       dir.removeCredential(id);
       ctx.changed(doorsOfResident(dir, c.residentId));
     },

@@ -45,27 +45,89 @@ export class Directory {
   private readonly blacklisted = new Map<string, BlacklistRecord>();
   private readonly passByCode = new Map<string, string>();
   private readonly passesByPlate = new Map<string, Set<string>>();
+  /** Changes made while a reload's snapshot is being read (see beginReload); kept while any reload is under way. */
+  private journal: Array<() => void> = [];
+  private reloads = 0;
+  /** Set while a load applies a snapshot and replays: those puts are not new changes. */
+  private applying = false;
 
-  load(s: DirectorySnapshot): void {
-    for (const m of [this.doors, this.households, this.residents, this.credentials, this.passes, this.byKey]) m.clear();
-    for (const m of [this.credentialsByResident, this.residentsByBuilding, this.blacklisted, this.passByCode, this.passesByPlate]) m.clear();
-    for (const d of s.doors) this.doors.set(d.id, d);
-    for (const h of s.households) this.households.set(h.id, h);
-    for (const r of s.residents) this.putResident(r);
-    for (const c of s.credentials) this.putCredential(c);
-    for (const b of s.blacklist) this.putBlacklist(b);
-    for (const p of s.passes) this.putPass(p);
+  /**
+   * A reload reads its snapshot asynchronously; a credential enrolled or a pass created meanwhile could be older in
+   * the snapshot than in memory. From here every change is also recorded; `load` (or `applyResident`) with the
+   * returned mark replays what was recorded since, on top of the snapshot. Overlapping reloads each replay their own
+   * part. Every beginReload is ended by the load that uses its mark, or by abortReload.
+   */
+  beginReload(): number {
+    this.reloads++;
+    return this.journal.length;
+  }
+
+  abortReload(): void {
+    this.reloads = Math.max(0, this.reloads - 1);
+    if (this.reloads === 0) this.journal = [];
+  }
+
+  private record(op: () => void): void {
+    if (this.reloads > 0 && !this.applying) this.journal.push(op);
+  }
+
+  private applyThenReplay(since: number | undefined, apply: () => void): void {
+    const replay = since === undefined ? [] : this.journal.slice(since);
+    this.applying = true;
+    try {
+      apply();
+      for (const op of replay) op();
+    } finally {
+      this.applying = false;
+      if (since !== undefined) this.abortReload();
+    }
+  }
+
+  /**
+   * Replaces the indexes with a snapshot, then replays what changed since `since` (beginReload's mark).
+   * `keepPasses`: visitor passes stay as they are in memory (their used entries are counted here before the
+   * database has them) — the administration's reloads change places and people, never passes.
+   */
+  load(s: DirectorySnapshot, opts: { keepPasses?: boolean; since?: number } = {}): void {
+    this.applyThenReplay(opts.since, () => {
+      for (const m of [this.doors, this.households, this.residents, this.credentials, this.byKey]) m.clear();
+      for (const m of [this.credentialsByResident, this.residentsByBuilding, this.blacklisted]) m.clear();
+      if (!opts.keepPasses) for (const m of [this.passes, this.passByCode, this.passesByPlate]) m.clear();
+      for (const d of s.doors) this.doors.set(d.id, d);
+      for (const h of s.households) this.households.set(h.id, h);
+      for (const r of s.residents) this.putResident(r);
+      for (const c of s.credentials) this.putCredential(c);
+      for (const b of s.blacklist) this.putBlacklist(b);
+      if (!opts.keepPasses) for (const p of s.passes) this.putPass(p);
+    });
+  }
+
+  /** One resident as the database has them now (null: deleted), with their credentials; cheaper than a reload. */
+  applyResident(id: string, now: { resident: ResidentRecord; credentials: CredentialRecord[] } | null, since?: number): void {
+    this.applyThenReplay(since, () => {
+      for (const c of this.credentialsOf(id)) this.removeCredential(c.id);
+      const old = this.residents.get(id);
+      if (old) this.residentsByBuilding.get(this.households.get(old.householdId)?.buildingId ?? '')?.delete(id);
+      this.residents.delete(id);
+      if (!now) return;
+      this.putResident(now.resident);
+      for (const c of now.credentials) this.putCredential(c);
+    });
   }
 
   // ── residents and their credentials ────────────────────────────────────────────────────────────────────────
   putResident(r: ResidentRecord): void {
+    this.record(() => this.putResident(r));
+    const old = this.residents.get(r.id);
+    if (old && old.householdId !== r.householdId) this.residentsByBuilding.get(this.households.get(old.householdId)?.buildingId ?? '')?.delete(r.id);
     this.residents.set(r.id, r);
     const building = this.households.get(r.householdId)?.buildingId;
     if (building !== undefined) setOf(this.residentsByBuilding, building).add(r.id);
   }
 
   putCredential(c: CredentialRecord): void {
-    this.removeCredential(c.id);
+    this.record(() => this.putCredential(c));
+    this.dropCredential(c.id);
     this.credentials.set(c.id, c);
     const match = matchOf(c);
     if (match !== null) this.byKey.set(credentialKey(c.type, match), c.id);
@@ -73,6 +135,11 @@ export class Directory {
   }
 
   removeCredential(id: string): void {
+    this.record(() => this.removeCredential(id));
+    this.dropCredential(id);
+  }
+
+  private dropCredential(id: string): void {
     const old = this.credentials.get(id);
     if (!old) return;
     this.credentials.delete(id);
@@ -96,11 +163,13 @@ export class Directory {
 
   // ── blacklist ───────────────────────────────────────────────────────────────────────────────────────────────
   putBlacklist(b: BlacklistRecord): void {
+    this.record(() => this.putBlacklist(b));
     const key = blacklistKeyOf(b);
     if (key !== null) this.blacklisted.set(key, b);
   }
 
   removeBlacklist(b: Pick<BlacklistRecord, 'type' | 'lookupHash' | 'plate'>): void {
+    this.record(() => this.removeBlacklist(b));
     const key = blacklistKeyOf(b);
     if (key !== null) this.blacklisted.delete(key);
   }
@@ -111,13 +180,19 @@ export class Directory {
 
   // ── visitor passes ──────────────────────────────────────────────────────────────────────────────────────────
   putPass(p: PassRecord): void {
-    this.removePass(p.id);
+    this.record(() => this.putPass(p));
+    this.dropPass(p.id);
     this.passes.set(p.id, p);
     this.passByCode.set(p.codeHash, p.id);
     if (p.plate !== null) setOf(this.passesByPlate, p.plate).add(p.id);
   }
 
   removePass(id: string): void {
+    this.record(() => this.removePass(id));
+    this.dropPass(id);
+  }
+
+  private dropPass(id: string): void {
     const old = this.passes.get(id);
     if (!old) return;
     this.passes.delete(id);

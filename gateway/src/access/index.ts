@@ -9,7 +9,7 @@ import type { EventWriter } from '../db/event-writer';
 import { passRepo } from '../db/passes';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { AccessContext, AccessSettings } from './context';
+import { type AccessContext, type AccessSettings, doorsOfResident } from './context';
 import { credentialService } from './credentials';
 import { Directory } from './directory';
 import { doorService } from './doors';
@@ -36,6 +36,13 @@ export interface AccessFeature {
   routes: FeatureRoutes;
   /** Re-reads residents, credentials, passes, doors and the blacklist (after the seed or a direct database edit). */
   reload(): Promise<void>;
+  /**
+   * Re-reads places, residents, credentials, doors and the blacklist after the administration changed them, and
+   * resends every door its set; visitor passes stay as counted in memory.
+   */
+  refreshMasterData(): Promise<void>;
+  /** Re-reads one resident and their credentials (administration) and resends the doors that concern them. */
+  refreshResident(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,8 +99,16 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   const credentials = credentialService(ctx);
   const doors = doorService(ctx, engine);
 
-  async function reload(): Promise<void> {
-    dir.load(await repos.access.snapshot(now()));
+  async function reload(opts: { keepPasses?: boolean } = {}): Promise<void> {
+    const since = dir.beginReload();
+    let snapshot;
+    try {
+      snapshot = await repos.access.snapshot(now());
+    } catch (err) {
+      dir.abortReload();
+      throw err;
+    }
+    dir.load(snapshot, { ...opts, since });
     log.info({ doors: dir.doors.size, residents: dir.residents.size, credentials: dir.credentials.size, passes: dir.passes.size }, 'access directory loaded');
     syncer.changed(dir.doors.keys());
   }
@@ -114,7 +129,21 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
 
   return {
     routes: accessRoutes({ passes, credentials, doors, limits: { perMinute: config.ACCESS_API_RATE_PER_MINUTE } }),
-    reload,
+    reload: () => reload(),
+    refreshMasterData: () => reload({ keepPasses: true }),
+    async refreshResident(id) {
+      const before = doorsOfResident(dir, id);
+      const since = dir.beginReload();
+      let current;
+      try {
+        current = await repos.access.resident(id);
+      } catch (err) {
+        dir.abortReload();
+        throw err;
+      }
+      dir.applyResident(id, current, since);
+      syncer.changed([...before, ...doorsOfResident(dir, id)]);
+    },
     async close() {
       bus.off('device-event', onEvent);
       clearInterval(ticker);

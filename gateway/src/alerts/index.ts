@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { PrismaClient, RawDb } from '../db/client';
 import { alertSourceRepo } from '../db/alert-sources';
 import { alertRepo } from '../db/alerts';
+import { gridRepo } from '../db/grids';
 import { contactRepo } from '../db/contacts';
 import { notificationRepo } from '../db/notifications';
 import type { WriteHealth } from '../db/heartbeat';
@@ -21,6 +22,7 @@ import { createDispatcher } from './notifier/dispatcher';
 import { webhookNotifier } from './notifier/webhook';
 import { PINNED_PLACE_KINDS, createPlaces } from './places';
 import { alertRoutes } from './routes';
+import { EscalationRouting } from './routing';
 import { createLifecycle } from './service';
 import { alertSettings } from './settings';
 import { AlertStore } from './store';
@@ -50,6 +52,11 @@ export interface AlertsFeature {
   idle(): Promise<void>;
   /** One pass over the alert outbox (what start and the timer do); resolves with the entries it judged. */
   sweepOutbox(): Promise<number>;
+  /**
+   * The administration changed master data: re-reads grids, households' grids and stored escalation contacts, and
+   * the cached places (labels, 七彩图 tags) of alerts to come.
+   */
+  masterDataChanged(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,7 +94,10 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     if (outbox.length > 0) dispatcher.kick();
   });
   const places = createPlaces(sources);
-  const lifecycle = createLifecycle({ store, places, settings, log, now, outboxFor: outboxFor(config.ESCALATION_CHAIN, now) });
+  const routing = new EscalationRouting(config.ESCALATION_CHAIN);
+  const grids = gridRepo(prisma);
+  routing.load(await grids.routing());
+  const lifecycle = createLifecycle({ store, places, settings, log, now, outboxFor: outboxFor(config.ESCALATION_CHAIN, now, (hh, level) => routing.targets(hh, level)) });
   const actions = createActions({ store, repo, log, now });
   const notifier =
     deps.notifier ??
@@ -189,6 +199,10 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       return store.idle();
     },
     sweepOutbox: () => outboxSweep.sweep(),
+    async masterDataChanged() {
+      routing.load(await grids.routing());
+      await places.refresh();
+    },
     async close() {
       // Shutdown order (app.ts drained the ingest writer before this): the outbox, then the engine stops.
       clearInterval(outboxTimer);

@@ -19,6 +19,7 @@ export function createPlaces(sources: AlertSourceRepo, ttlMs = 300_000) {
     return info;
   };
   let refresher: NodeJS.Timeout | undefined;
+  let pinned: (() => Promise<void>) | undefined;
   return {
     device: (deviceId: string) => cached(`d:${deviceId}`, () => sources.devicePlace(deviceId)),
     household: (householdId: string) => cached(`h:${householdId}`, () => sources.householdPlace(householdId)),
@@ -30,10 +31,16 @@ export function createPlaces(sources: AlertSourceRepo, ttlMs = 300_000) {
       const load = async () => {
         for (const [id, info] of await sources.devicePlacesOfKinds(kinds)) cache.set(`d:${id}`, { info });
       };
+      pinned = load;
       clearInterval(refresher);
       refresher = setInterval(() => void load().catch(onError), ttlMs / 2);
       refresher.unref();
       await load();
+    },
+    /** Master data changed (a household's tags, a building's name): forget every place, load the alarm buttons' again. */
+    async refresh() {
+      cache.clear();
+      await pinned?.();
     },
     close() {
       clearInterval(refresher);

@@ -21,7 +21,7 @@ export function registerErrorHandler(app: FastifyInstance) {
     }
     if (err instanceof AppError) {
       if (err.status >= 500) req.log.error({ err }, err.message);
-      return reply.code(err.status).send({ error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+      return reply.code(err.status).send({ error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}), ...(err.details ? { details: err.details } : {}) });
     }
     if (isDatabaseBusy(err)) {
       // The lock outlasted the bounded asynchronous wait (db/non-blocking.ts): nothing was written; try again.

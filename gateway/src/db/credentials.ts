@@ -44,10 +44,10 @@ export function credentialRepo(prisma: PrismaClient) {
      * PIPL: consent is recorded with its time; withdrawing it deletes every face credential of the resident in the
      * same transaction (the template reference is the only face data we hold). Returns the deleted credential ids.
      */
-    async setFaceConsent(residentId: string, consent: boolean, at: Date, audit: AuditEntry): Promise<string[]> {
+    async setFaceConsent(residentId: string, consent: boolean, at: Date, audit: AuditEntry, by: 'resident' | 'staff' = 'resident'): Promise<string[]> {
       return prisma.$transaction(async (tx) => {
         const faces = consent ? [] : await tx.credential.findMany({ where: { residentId, type: 'face' }, select: { id: true } });
-        await tx.resident.update({ where: { id: residentId }, data: { faceConsent: consent, faceConsentAt: consent ? at : null } });
+        await tx.resident.update({ where: { id: residentId }, data: { faceConsent: consent, faceConsentAt: consent ? at : null, faceConsentBy: consent ? by : null, faceConsentRef: null } });
         if (faces.length > 0) await tx.credential.deleteMany({ where: { id: { in: faces.map((f) => f.id) } } });
         await tx.auditLog.create({ data: auditData({ ...audit, detail: { ...audit.detail, deletedFaceCredentials: faces.length } }) });
         return faces.map((f) => f.id);

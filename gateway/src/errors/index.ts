@@ -20,12 +20,15 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: unknown;
+  /** Field errors, like a schema validation's (path as a JSON pointer: /unitId). */
+  readonly issues: ReadonlyArray<{ path: string; message: string }> | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; details?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; details?: unknown; issues?: ReadonlyArray<{ path: string; message: string }> } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
     this.status = ERROR_CODES[code];
     this.details = opts.details;
+    this.issues = opts.issues;
   }
 }

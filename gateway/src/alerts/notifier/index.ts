@@ -16,13 +16,18 @@ export interface Notifier {
 /** Levels of the chain (index = level) and where each is told, if anywhere. */
 export type ChainTargets = ReadonlyArray<{ name: string; url?: string | undefined }>;
 
-/** The outbox rows owed when `alert` reaches `level`: written in the same transaction as the change itself. */
-export function outboxFor(chain: ChainTargets, now: () => Date) {
+/**
+ * The outbox rows owed when `alert` reaches `level`: written in the same transaction as the change itself. `route`
+ * (alerts/routing.ts) picks who is told — the household's grid worker, stored contacts — and falls back to `chain`.
+ */
+export function outboxFor(chain: ChainTargets, now: () => Date, route?: (householdId: string | null, level: number) => ChainTargets) {
   return (alert: Alert, level: number, event: 'raised' | 'escalated', reason: string | null): OutboxRow[] => {
-    const target = chain[level];
-    if (!target?.url) return [];
-    const deliveryId = randomUUID();
-    const body = AlertNotification.parse({ deliveryId, event: `alert.${event}`, level, levelName: target.name, reason, sentAt: now().toISOString(), alert });
-    return [{ id: deliveryId, level, target: target.url, body: JSON.stringify(body) }];
+    const targets = route ? route(alert.householdId, level) : chain[level] ? [chain[level]] : [];
+    return targets.flatMap((target) => {
+      if (!target.url) return [];
+      const deliveryId = randomUUID();
+      const body = AlertNotification.parse({ deliveryId, event: `alert.${event}`, level, levelName: target.name, reason, sentAt: now().toISOString(), alert });
+      return [{ id: deliveryId, level, target: target.url, body: JSON.stringify(body) }];
+    });
   };
 }
