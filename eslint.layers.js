@@ -9,7 +9,7 @@ export const LAYERS = [
   ['rules'], // pure alert rules
   ['auth'], // hashing, the credential key, sessions and device login behind auth/ports.ts
   ['db'], // the only importer of Prisma; repositories, writers, and the records they return (db/records/)
-  ['runtime'], // the process's own upkeep: heap trim, scheduled backups
+  ['runtime'], // the process's own upkeep: heap trim, scheduled backups; the Lifecycle features implement
   ['broker'], // Aedes and its hooks, behind broker/ports.ts
   ['ingest'], // bytes → stored event (may use the broker's port types)
   ['api'], // the HTTP kit: server, auth guard, error handler, OpenAPI, rate limits, headers, ops routes, the UI's files
