@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import layers from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'gateway/src/db/generated/**', '**/dist/**', 'data/**'] },
@@ -14,7 +15,7 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-assertions': ['error', { assertionStyle: 'as', objectLiteralTypeAssertions: 'never' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // Only config/ reads the environment (STYLE.md).
+      // Only config/ reads the environment (docs/contributing.md).
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through gateway/src/config' }],
     },
   },
@@ -33,4 +34,6 @@ export default tseslint.config(
     files: ['gateway/src/config/**', 'prisma.config.ts', 'test/**', 'devices-sim/src/cli.ts', 'prisma/*.ts', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
+  // Imports only point down the layers of gateway/src (eslint.layers.js, docs/architecture.md).
+  ...layers,
 );

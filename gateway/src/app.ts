@@ -19,7 +19,7 @@ import type { DeviceKind } from './contracts';
 import { DEFAULT_SERVERS, asyncApiDocument } from './contracts/asyncapi';
 import { type Db, openDb } from './db/client';
 import { deviceRepo } from './db/devices';
-import { startDbHeartbeat } from './db/heartbeat';
+import { type WriteHealth, startDbHeartbeat } from './db/heartbeat';
 import { runDataMigrations } from './db/data-migrations';
 import { looseDirectory } from './db/files';
 import { loadOrCreateCredentialKey } from './auth/credential-key';
@@ -30,6 +30,7 @@ import { type EventWriter, createEventWriter } from './db/event-writer';
 import { createIngest } from './ingest';
 import type { Logger } from './log';
 import { type Metrics, createMetrics } from './metrics';
+import type { Lifecycle } from './runtime/lifecycle';
 import { type SiteFeature, createSiteFeature } from './site';
 
 export interface Gateway {
@@ -62,8 +63,150 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const metrics = createMetrics();
   const db = await openDb(databasePath(config), { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc() });
   const bus = new Bus();
+  const heartbeat = watchWrites(db, bus, config, metrics, log);
+  const credentialKey = prepareDataDirectory(db, config, log);
+  const devices = deviceRepo(db);
+  const writer = ingestWriter(db, config, metrics, log);
+  const ingest = createIngest(ingestSettings(config, credentialKey), {
+    writer,
+    bus,
+    log: log.child({ module: 'ingest' }),
+    metrics,
+    replyError: (deviceId, error) => {
+      // Called only from inside the broker's hooks, so `broker` below is initialised by then.
+      broker.publishTo(deviceId, 'error', error).catch((err: unknown) => log.warn({ err, deviceId }, 'could not send device error'));
+    },
+  });
+  const presence = trackPresence(db, bus, log, () => broker.connectedCount());
+  const broker = await createBroker(
+    brokerLimits(config),
+    {
+      authenticate: createDeviceAuth(devices, credentialKey),
+      ingest: ingest.ingest,
+      unknownChannel: ingest.unknownChannel,
+      connected: (d) => presence.set(d.id, true, 'connected', d.kind),
+      disconnected: (d, cause) => {
+        if (cause !== 'taken_over') presence.set(d.id, false, cause, d.kind);
+      },
+    },
+    log.child({ module: 'broker' }),
+    metrics,
+  );
+
+  const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);
+  const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey });
+  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health() });
+  const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
+  const admin = createAdminFeature({ db, log, live: { reloadAccess: access.refreshMasterData, refreshResident: access.refreshResident, reloadAlerts: alerts.masterDataChanged }, chainLength: config.ESCALATION_CHAIN.length, webhookSecret: config.WEBHOOK_SECRET !== undefined });
+  // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
+  for (const feature of [access, alerts, site]) await feature.start();
+
+  /** The ports really bound (a configured 0 picks a free one), once listening. */
+  let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
+  const http = await buildHttp({
+    ...httpSettings(config, metrics),
+    log,
+    metrics,
+    ready: () => readiness(config, heartbeat, writer, broker),
+    asyncapi: (host?: string) => asyncapiFor(config, bound, host),
+    sessions,
+    // Every feature's routes (api/routes.ts); the UI's catch-all comes last: every API route is registered before it.
+    routes: [access.routes, alerts.routes, site.routes, admin.routes, uiRoutes(config.UI_DIST_DIR, log)],
+  });
+  const wss = mqttOverWebSocket(http, broker, config);
+
+  let closing: Promise<void> | null = null;
+
+  return {
+    config,
+    db,
+    bus,
+    broker,
+    http,
+    metrics,
+    writer,
+    access,
+    alerts,
+    site,
+    credentialKey,
+    async listen() {
+      bound = await listen(config, { devices, broker, http, log });
+      return bound;
+    },
+    close() {
+      closing ??= (async () => {
+        const deadline = startDeadline(config.SHUTDOWN_TIMEOUT_MS);
+        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, heartbeat, db, log }, deadline)) await step();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The shutdown order, in one list: each step starts when the one before it has finished, all of them within
+ * SHUTDOWN_TIMEOUT_MS. Nothing new comes in first (MQTT, then HTTP). Then the order keeps every stored alarm judged:
+ * the ingest writer drains (its events reach the bus, and door monitoring may still store an incident), then access
+ * stops, then the writer drains for good, then the alert engine works its outbox and stops. Whatever the deadline
+ * cuts off stays in the outbox for the next start.
+ */
+function stopOrder(p: StopParts, deadline: Deadline): StopStep[] {
+  return [
+    ['broker', () => p.broker.close()],
+    ['presence summary', () => p.presence.stopSummary()],
+    ['MQTT over WebSocket', () => p.wss.clients.forEach((c) => c.terminate())],
+    ['http', () => p.http.close()],
+    ['ingest writer (drain)', async () => deadline.drained(await p.writer.drain(deadline.left(), true))],
+    ['access', () => p.access.stop()],
+    ['ingest writer (close)', async () => deadline.drained(await p.writer.drain(deadline.left()))],
+    ['alerts', () => p.alerts.stop()],
+    ['site', () => p.site.stop()],
+    ['presence writer', () => p.presence.drain(deadline.left())],
+    ['database heartbeat', () => p.heartbeat.stop()],
+    ['report', () => {
+      if (!deadline.allDrained()) p.log.error({ pending: p.writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
+    }],
+    ['database', () => p.db.close()],
+  ];
+}
+
+interface StopParts {
+  broker: Broker;
+  presence: ReturnType<typeof trackPresence>;
+  wss: WebSocketServer;
+  http: FastifyInstance;
+  writer: EventWriter;
+  access: Lifecycle;
+  alerts: Lifecycle;
+  site: Lifecycle;
+  heartbeat: { stop(): void };
+  db: Db;
+  log: Logger;
+}
+
+type StopStep = [name: string, step: () => unknown];
+
+/** The shutdown's time left, and whether every drain finished within it. */
+interface Deadline {
+  left(): number;
+  drained(ok: boolean): void;
+  allDrained(): boolean;
+}
+
+function startDeadline(ms: number): Deadline {
+  const end = Date.now() + ms;
+  let all = true;
+  return {
+    left: () => Math.max(0, end - Date.now()),
+    drained: (ok) => void (all = all && ok),
+    allDrained: () => all,
+  };
+}
+
+/** The heartbeat write that tells whether the database takes writes; a change goes on the bus and into the log. */
+function watchWrites(db: Db, bus: Bus, config: Config, metrics: Metrics, log: Logger) {
   let writable = true;
-  const heartbeat = startDbHeartbeat(db.raw, {
+  return startDbHeartbeat(db.raw, {
     intervalMs: config.DB_HEARTBEAT_MS,
     onResult: (h) => {
       metrics.dbWriteOk.set(h.ok ? 1 : 0);
@@ -74,12 +217,20 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       else log.error({ reason: h.reason, lastOkAt: h.lastOkAt }, 'database cannot be written');
     },
   });
+}
+
+/** The credential key beside the database, a warning for an open data directory, and the data migrations that need the key. */
+function prepareDataDirectory(db: Db, config: Config, log: Logger): string {
   const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
   if (looseDirectory(dirname(db.path))) log.warn({ dir: dirname(db.path) }, 'the data directory is open to group or others: chmod 700 it');
   for (const m of runDataMigrations(db.raw, credentialKey.key)) log.info({ migration: m.name, rows: m.rows }, 'data migration applied');
-  const devices = deviceRepo(db);
-  const writer = createEventWriter(db.raw, {
+  return credentialKey.key;
+}
+
+/** The device events' group commit. */
+function ingestWriter(db: Db, config: Config, metrics: Metrics, log: Logger): EventWriter {
+  return createEventWriter(db.raw, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
     maxPending: config.INGEST_MAX_PENDING,
@@ -93,114 +244,98 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       else log.error({ err, attempt }, 'group commit keeps failing; acknowledgements held until the database is back');
     },
   });
+}
 
-  const ingest = createIngest(
-    {
-      maxPayloadBytes: config.INGEST_MAX_PAYLOAD_BYTES,
-      clockDriftToleranceSec: config.CLOCK_DRIFT_TOLERANCE_SEC,
-      badPayloadAlertCount: config.BAD_PAYLOAD_ALERT_COUNT,
-      badPayloadWindowSec: config.BAD_PAYLOAD_WINDOW_SEC,
-      qos0RatePerSec: config.QOS0_RATE_PER_SEC,
-      qos0Burst: config.QOS0_BURST,
-      unsavedAfterMs: config.INGEST_UNSAVED_AFTER_MS,
-      credentialKey: credentialKey.key,
-    },
-    {
-      writer,
-      bus,
-      log: log.child({ module: 'ingest' }),
-      metrics,
-      replyError: (deviceId, error) => {
-        // Called only from inside the broker's hooks, so `broker` below is initialised by then.
-        broker.publishTo(deviceId, 'error', error).catch((err: unknown) => log.warn({ err, deviceId }, 'could not send device error'));
-      },
-    },
-  );
+function ingestSettings(config: Config, credentialKey: string) {
+  return {
+    maxPayloadBytes: config.INGEST_MAX_PAYLOAD_BYTES,
+    clockDriftToleranceSec: config.CLOCK_DRIFT_TOLERANCE_SEC,
+    badPayloadAlertCount: config.BAD_PAYLOAD_ALERT_COUNT,
+    badPayloadWindowSec: config.BAD_PAYLOAD_WINDOW_SEC,
+    qos0RatePerSec: config.QOS0_RATE_PER_SEC,
+    qos0Burst: config.QOS0_BURST,
+    unsavedAfterMs: config.INGEST_UNSAVED_AFTER_MS,
+    credentialKey,
+  };
+}
 
+/**
+ * Devices coming and going: stored through a group commit of its own, on the bus at once, logged per device at
+ * debug and as a summary at info.
+ */
+function trackPresence(db: Db, bus: Bus, log: Logger, connectedCount: () => number) {
   const presenceLog = log.child({ module: 'presence' });
   // Nobody waits for a presence row (the bus has the change at once), so it can wait for company: a reconnect storm's
   // 10,000 logins become a few dozen commits instead of one every few milliseconds on the event loop.
-  const presenceWriter = createPresenceWriter(db.raw, { maxBatch: 5_000, maxDelayMs: 100, maxPending: 100_000 });
-  const setPresence = (deviceId: string, online: boolean, cause: string, kind: DeviceKind) => {
-    const at = new Date();
-    presenceWriter
-      .write({ deviceId, online, at: isoStored(at) })
-      .catch((err: unknown) => presenceLog.error({ err, deviceId }, 'could not store presence'));
-    // One line per device at debug; at info a summary (a restarted gateway sees the compound log in within seconds,
-    // and 10,000 synchronous log lines would cost the event loop as much as the logins themselves).
-    presenceLog.debug({ deviceId, online, cause }, online ? 'device online' : 'device offline');
-    if (online) presenceChanges.online++;
-    else presenceChanges.offline++;
-    bus.emit('presence', { deviceId, kind, online, cause, at });
-  };
-  const presenceChanges = { online: 0, offline: 0 };
-  const presenceSummary = setInterval(() => {
-    if (presenceChanges.online === 0 && presenceChanges.offline === 0) return;
-    presenceLog.info({ connected: broker.connectedCount(), cameOnline: presenceChanges.online, wentOffline: presenceChanges.offline, periodSec: PRESENCE_SUMMARY_SEC }, 'device presence changed');
-    presenceChanges.online = 0;
-    presenceChanges.offline = 0;
+  const writer = createPresenceWriter(db.raw, { maxBatch: 5_000, maxDelayMs: 100, maxPending: 100_000 });
+  const changes = { online: 0, offline: 0 };
+  const summary = setInterval(() => {
+    if (changes.online === 0 && changes.offline === 0) return;
+    presenceLog.info({ connected: connectedCount(), cameOnline: changes.online, wentOffline: changes.offline, periodSec: PRESENCE_SUMMARY_SEC }, 'device presence changed');
+    changes.online = 0;
+    changes.offline = 0;
   }, PRESENCE_SUMMARY_SEC * 1000);
-  presenceSummary.unref();
-
-  const broker = await createBroker(
-    {
-      maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
-      connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
-      maxTopicLevels: config.MQTT_MAX_TOPIC_LEVELS,
-      offlineQueueLimit: config.MQTT_OFFLINE_QUEUE_LIMIT,
-      authFailLimit: config.AUTH_FAIL_LIMIT,
-      authFailAddressLimit: config.AUTH_FAIL_ADDRESS_LIMIT,
-      authFailWindowMs: config.AUTH_FAIL_WINDOW_MS,
-      connectConcurrency: config.MQTT_CONNECT_CONCURRENCY,
-      connectQueueLimit: config.MQTT_CONNECT_QUEUE,
-      connectQueueWaitMs: config.MQTT_CONNECT_QUEUE_WAIT_MS,
-      presenceReconcileMs: config.MQTT_PRESENCE_RECONCILE_MS,
-      maxKeepaliveSec: config.MQTT_MAX_KEEPALIVE_SEC,
-      isTrustedProxy: addressMatcher(config.MQTT_TRUSTED_PROXIES),
+  summary.unref();
+  return {
+    set(deviceId: string, online: boolean, cause: string, kind: DeviceKind) {
+      const at = new Date();
+      writer
+        .write({ deviceId, online, at: isoStored(at) })
+        .catch((err: unknown) => presenceLog.error({ err, deviceId }, 'could not store presence'));
+      // One line per device at debug; at info a summary (a restarted gateway sees the compound log in within seconds,
+      // and 10,000 synchronous log lines would cost the event loop as much as the logins themselves).
+      presenceLog.debug({ deviceId, online, cause }, online ? 'device online' : 'device offline');
+      if (online) changes.online++;
+      else changes.offline++;
+      bus.emit('presence', { deviceId, kind, online, cause, at });
     },
-    {
-      authenticate: createDeviceAuth(devices, credentialKey.key),
-      ingest: ingest.ingest,
-      unknownChannel: ingest.unknownChannel,
-      connected: (d) => setPresence(d.id, true, 'connected', d.kind),
-      disconnected: (d, cause) => {
-        if (cause !== 'taken_over') setPresence(d.id, false, cause, d.kind);
-      },
-    },
-    log.child({ module: 'broker' }),
-    metrics,
-  );
-
-  const ready = (): ReadyReport => {
-    const write = heartbeat.health();
-    const database = write.ok ? 'ok' : 'degraded';
-    const pending = writer.pending();
-    const ingestState = writer.degraded() ? 'failing' : pending > config.INGEST_MAX_PENDING / 2 ? 'backlogged' : 'ok';
-    const brokerState = broker.aedes.closed ? 'closed' : 'ok';
-    const ok = database === 'ok' && brokerState === 'ok' && ingestState === 'ok';
-    return { status: ok ? 'ready' : 'degraded', checks: { database, databaseReason: write.reason, broker: brokerState, ingest: { state: ingestState, pending } } };
+    stopSummary: () => clearInterval(summary),
+    drain: (ms: number) => writer.drain(ms),
   };
+}
 
-  const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);
-  const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
-  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health() });
-  const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
-  const admin = createAdminFeature({ db, log, live: { reloadAccess: access.refreshMasterData, refreshResident: access.refreshResident, reloadAlerts: alerts.masterDataChanged }, chainLength: config.ESCALATION_CHAIN.length, webhookSecret: config.WEBHOOK_SECRET !== undefined });
-  /** The ports really bound (a configured 0 picks a free one), once listening. */
-  let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
-  const http = await buildHttp({
-    log,
-    metrics,
-    ready,
-    // Servers as devices will reach them: the Host the reader used for this document, and the enabled listeners.
-    asyncapi: (host?: string) =>
-      asyncApiDocument({
-        host: host ?? DEFAULT_SERVERS.host,
-        mqttPort: bound?.mqtt ?? config.MQTT_PORT,
-        tlsPort: config.TLS_CERT_FILE !== undefined ? (bound?.mqtts ?? config.MQTT_TLS_PORT) : undefined,
-        wsPort: bound?.http ?? config.HTTP_PORT,
-      }),
-    sessions,
+function brokerLimits(config: Config) {
+  return {
+    maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+    connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS,
+    maxTopicLevels: config.MQTT_MAX_TOPIC_LEVELS,
+    offlineQueueLimit: config.MQTT_OFFLINE_QUEUE_LIMIT,
+    authFailLimit: config.AUTH_FAIL_LIMIT,
+    authFailAddressLimit: config.AUTH_FAIL_ADDRESS_LIMIT,
+    authFailWindowMs: config.AUTH_FAIL_WINDOW_MS,
+    connectConcurrency: config.MQTT_CONNECT_CONCURRENCY,
+    connectQueueLimit: config.MQTT_CONNECT_QUEUE,
+    connectQueueWaitMs: config.MQTT_CONNECT_QUEUE_WAIT_MS,
+    presenceReconcileMs: config.MQTT_PRESENCE_RECONCILE_MS,
+    maxKeepaliveSec: config.MQTT_MAX_KEEPALIVE_SEC,
+    isTrustedProxy: addressMatcher(config.MQTT_TRUSTED_PROXIES),
+  };
+}
+
+/** The AsyncAPI document with servers as devices will reach them: the Host the reader used, the ports really bound. */
+function asyncapiFor(config: Config, bound: { http: number; mqtt: number; mqtts?: number } | undefined, host?: string) {
+  return asyncApiDocument({
+    host: host ?? DEFAULT_SERVERS.host,
+    mqttPort: bound?.mqtt ?? config.MQTT_PORT,
+    tlsPort: config.TLS_CERT_FILE !== undefined ? (bound?.mqtts ?? config.MQTT_TLS_PORT) : undefined,
+    wsPort: bound?.http ?? config.HTTP_PORT,
+  });
+}
+
+/** /readyz: database writable, broker up, ingest keeping up. */
+function readiness(config: Config, heartbeat: { health(): WriteHealth }, writer: EventWriter, broker: Broker): ReadyReport {
+  const write = heartbeat.health();
+  const database = write.ok ? 'ok' : 'degraded';
+  const pending = writer.pending();
+  const ingestState = writer.degraded() ? 'failing' : pending > config.INGEST_MAX_PENDING / 2 ? 'backlogged' : 'ok';
+  const brokerState = broker.aedes.closed ? 'closed' : 'ok';
+  const ok = database === 'ok' && brokerState === 'ok' && ingestState === 'ok';
+  return { status: ok ? 'ready' : 'degraded', checks: { database, databaseReason: write.reason, broker: brokerState, ingest: { state: ingestState, pending } } };
+}
+
+/** What buildHttp takes straight from the configuration. */
+function httpSettings(config: Config, metrics: Metrics) {
+  return {
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     docs: config.DOCS_ENABLED,
     metricsAccess: { public: config.METRICS_PUBLIC, ...(config.METRICS_TOKEN !== undefined ? { token: config.METRICS_TOKEN } : {}) },
@@ -217,20 +352,20 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       ...(config.HTTP_TLS_CERT_FILE && config.HTTP_TLS_KEY_FILE
         ? { tls: { cert: readFileSync(config.HTTP_TLS_CERT_FILE), key: readFileSync(config.HTTP_TLS_KEY_FILE) } }
         : {}),
-      onRefused: (reason) => metrics.httpConnectionsRefused.inc({ reason }),
+      onRefused: (reason: 'per_address' | 'total') => metrics.httpConnectionsRefused.inc({ reason }),
     },
     loginLimits: {
       perAddressAndName: config.LOGIN_RATE_PER_MINUTE,
       perAddress: config.LOGIN_RATE_PER_ADDRESS_PER_MINUTE,
       perName: config.LOGIN_RATE_PER_NAME_PER_MINUTE,
     },
-    // The UI's catch-all comes last: every API route is registered before it.
     userRatePerMinute: config.API_RATE_PER_MINUTE,
-    routes: [access.routes, alerts.routes, site.routes, admin.routes, uiRoutes(config.UI_DIST_DIR, log)],
-  });
+  };
+}
 
+/** MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it. */
+function mqttOverWebSocket(http: FastifyInstance, broker: Broker, config: Config): WebSocketServer {
   const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);
-  // MQTT over WebSocket shares the HTTP port at /mqtt. ws bounds a frame before buffering it.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MQTT_MAX_PACKET_BYTES + 8 });
   http.server.on('upgrade', (req, socket, head) => {
     if (req.url !== '/mqtt') {
@@ -241,60 +376,24 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       broker.handleStream(createWebSocketStream(ws), forwardedClient(req.socket.remoteAddress ?? 'unknown', req.headers['x-forwarded-for'], httpProxy), req);
     });
   });
+  return wss;
+}
 
-  let closing: Promise<void> | null = null;
-
-  return {
-    config,
-    db,
-    bus,
-    broker,
-    http,
-    metrics,
-    writer,
-    access,
-    alerts,
-    site,
-    credentialKey: credentialKey.key,
-    async listen() {
-      const offline = await devices.markAllOffline();
-      if (offline > 0) log.info({ devices: offline }, 'marked devices offline until they reconnect');
-      const mqttPort = await broker.listenTcp(config.MQTT_PORT, config.MQTT_HOST);
-      let mqtts: number | undefined;
-      if (config.TLS_CERT_FILE && config.TLS_KEY_FILE) {
-        mqtts = await broker.listenTls(config.MQTT_TLS_PORT, config.MQTT_HOST, {
-          cert: readFileSync(config.TLS_CERT_FILE),
-          key: readFileSync(config.TLS_KEY_FILE),
-        });
-      }
-      await http.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
-      const httpPort = (http.server.address() as AddressInfo).port;
-      log.info({ http: httpPort, mqtt: mqttPort, mqtts, ws: `/mqtt` }, 'gateway listening');
-      bound = { http: httpPort, mqtt: mqttPort, ...(mqtts !== undefined ? { mqtts } : {}) };
-      return bound;
-    },
-    close() {
-      closing ??= (async () => {
-        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
-        const left = () => Math.max(0, deadline - Date.now());
-        await broker.close();
-        clearInterval(presenceSummary);
-        for (const c of wss.clients) c.terminate();
-        await http.close();
-        // The order keeps every stored alarm judged: the ingest writer drains first (its events reach the bus, and
-        // door monitoring may still store an incident), then access, then the writer for good, then the alert
-        // engine works its outbox and stops. Whatever the deadline cuts off stays in the outbox for the next start.
-        let drained = await writer.drain(left(), true);
-        await access.close();
-        drained = (await writer.drain(left())) && drained;
-        await alerts.close();
-        site.close();
-        await presenceWriter.drain(left());
-        heartbeat.stop();
-        if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
-        await db.close();
-      })();
-      return closing;
-    },
-  };
+/** Every device offline until it reconnects, then MQTT (and MQTT over TLS when configured), then HTTP. */
+async function listen(config: Config, parts: { devices: ReturnType<typeof deviceRepo>; broker: Broker; http: FastifyInstance; log: Logger }) {
+  const { devices, broker, http, log } = parts;
+  const offline = await devices.markAllOffline();
+  if (offline > 0) log.info({ devices: offline }, 'marked devices offline until they reconnect');
+  const mqttPort = await broker.listenTcp(config.MQTT_PORT, config.MQTT_HOST);
+  let mqtts: number | undefined;
+  if (config.TLS_CERT_FILE && config.TLS_KEY_FILE) {
+    mqtts = await broker.listenTls(config.MQTT_TLS_PORT, config.MQTT_HOST, {
+      cert: readFileSync(config.TLS_CERT_FILE),
+      key: readFileSync(config.TLS_KEY_FILE),
+    });
+  }
+  await http.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
+  const httpPort = (http.server.address() as AddressInfo).port;
+  log.info({ http: httpPort, mqtt: mqttPort, mqtts, ws: `/mqtt` }, 'gateway listening');
+  return { http: httpPort, mqtt: mqttPort, ...(mqtts !== undefined ? { mqtts } : {}) };
 }

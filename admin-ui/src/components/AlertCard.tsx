@@ -8,7 +8,7 @@ import { SeverityIcon } from './icons';
 export function TagChips({ tags }: { tags: Alert['tags'] }) {
   const t = useT();
   if (tags.length === 0) return null;
-  // The tags that raise urgency come first and stand out (DOMAIN.md: an elderly person living alone matters more).
+  // The tags that raise urgency come first and stand out (docs/domain.md: an elderly person living alone matters more).
   const order = ['elderly_alone', 'disabled', 'elderly', 'empty_nest', 'hardship', 'party_member', 'rental', 'vacant'];
   const sorted = [...tags].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   return (

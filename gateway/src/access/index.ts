@@ -9,6 +9,7 @@ import type { EventWriter } from '../db/event-writer';
 import { passRepo } from '../db/passes';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import type { Lifecycle } from '../runtime/lifecycle';
 import { type AccessContext, type AccessSettings, doorsOfResident } from './context';
 import { credentialService } from './credentials';
 import { Directory } from './directory';
@@ -32,7 +33,7 @@ export interface AccessDeps {
   now?: () => Date;
 }
 
-export interface AccessFeature {
+export interface AccessFeature extends Lifecycle {
   routes: FeatureRoutes;
   /** Re-reads residents, credentials, passes, doors and the blacklist (after the seed or a direct database edit). */
   reload(): Promise<void>;
@@ -43,7 +44,6 @@ export interface AccessFeature {
   refreshMasterData(): Promise<void>;
   /** Re-reads one resident and their credentials (administration) and resends the doors that concern them. */
   refreshResident(id: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** Passes that ended longer ago than this leave memory (the database keeps them). */
@@ -121,11 +121,8 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       syncer.send(e.deviceId).catch((err: unknown) => log.warn({ err, deviceId: e.deviceId }, 'could not send the credential set'));
     }
   };
-  bus.on('device-event', onEvent);
-  const ticker = setInterval(() => engine.tick(), 1_000);
-  const pruner = setInterval(() => dir.prunePasses(now().getTime(), PASS_GRACE_MS), 600_000);
-  ticker.unref();
-  pruner.unref();
+  let ticker: NodeJS.Timeout | undefined;
+  let pruner: NodeJS.Timeout | undefined;
 
   return {
     routes: accessRoutes({ passes, credentials, doors, limits: { perMinute: config.ACCESS_API_RATE_PER_MINUTE } }),
@@ -144,8 +141,15 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       dir.applyResident(id, current, since);
       syncer.changed([...before, ...doorsOfResident(dir, id)]);
     },
-    async close() {
-      bus.off('device-event', onEvent);
+    async start() {
+      bus.subscriber('access').on('device-event', onEvent);
+      ticker = setInterval(() => engine.tick(), 1_000);
+      pruner = setInterval(() => dir.prunePasses(now().getTime(), PASS_GRACE_MS), 600_000);
+      ticker.unref();
+      pruner.unref();
+    },
+    async stop() {
+      bus.release('access');
       clearInterval(ticker);
       clearInterval(pruner);
       syncer.close();

@@ -1,4 +1,4 @@
-import type { Bus, IngestedEvent } from '../bus';
+import type { BusListener, BusSubscriber, IngestedEvent } from '../bus';
 import { alarmRules } from '../rules/alarm';
 import { clockRule, healthRule } from '../rules/health';
 import { deviceSecurityRules, incidentRule } from '../rules/security';
@@ -17,13 +17,13 @@ export function decisionsFor(ev: IngestedEvent, settings: AlertSettings): Decisi
  * ingested event, so it does constant work and no I/O; only decisions go on to the lifecycle's queue.
  */
 export function subscribeRules(
-  bus: Bus,
+  bus: BusSubscriber,
   settings: AlertSettings,
   parts: { judge: (ds: readonly Decision[], outboxId?: number | null) => void; supervision: Supervision; streetlights: Streetlights; welfare: Welfare },
 ) {
   const { judge, supervision, streetlights, welfare } = parts;
 
-  const onEvent: Parameters<typeof bus.on<'device-event'>>[1] = (ev) => {
+  const onEvent: BusListener<'device-event'> = (ev) => {
     const atMs = ev.receivedAt.getTime();
     if (ev.name === 'presence' && ev.payload.status === 'offline') {
       // The device's own offline status, or its Will published by the broker when the link died.
@@ -35,24 +35,14 @@ export function subscribeRules(
     if (ev.name === 'lightState') return streetlights.reading(ev.deviceId, ev.payload, ev.receivedAt);
     judge(decisionsFor(ev, settings), ev.outboxId ?? null);
   };
-  const onHealth: Parameters<typeof bus.on<'device-health'>>[1] = (h) => judge(healthRule(h), h.outboxId ?? null);
-  const onPresence: Parameters<typeof bus.on<'presence'>>[1] = (p) =>
+  const onHealth: BusListener<'device-health'> = (h) => judge(healthRule(h), h.outboxId ?? null);
+  const onPresence: BusListener<'presence'> = (p) =>
     supervision.observe(p.deviceId, p.kind, p.online ? { type: 'connected', atMs: p.at.getTime() } : { type: 'disconnected', atMs: p.at.getTime(), cause: p.cause });
-  const onIncident: Parameters<typeof bus.on<'access-incident'>>[1] = (inc) => judge(incidentRule(inc), inc.outboxId ?? null);
-  const onDecision: Parameters<typeof bus.on<'access-decision'>>[1] = (d) => {
+  const onIncident: BusListener<'access-incident'> = (inc) => judge(incidentRule(inc), inc.outboxId ?? null);
+  const onDecision: BusListener<'access-decision'> = (d) => {
     if (d.decision === 'grant' && d.householdId !== null) welfare.activity(d.householdId, d.at);
   };
 
-  bus.on('device-event', onEvent);
-  bus.on('device-health', onHealth);
-  bus.on('presence', onPresence);
-  bus.on('access-incident', onIncident);
-  bus.on('access-decision', onDecision);
-  return () => {
-    bus.off('device-event', onEvent);
-    bus.off('device-health', onHealth);
-    bus.off('presence', onPresence);
-    bus.off('access-incident', onIncident);
-    bus.off('access-decision', onDecision);
-  };
+  // Removed with every other listener of the feature when it stops (Bus.release).
+  bus.on('device-event', onEvent).on('device-health', onHealth).on('presence', onPresence).on('access-incident', onIncident).on('access-decision', onDecision);
 }

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { FeatureRoutes } from '../api/routes';
-import type { Bus } from '../bus';
+import type { Bus, BusListener, BusSubscriber } from '../bus';
 import type { Config } from '../config';
 import type { PrismaClient, RawDb } from '../db/client';
 import { alertSourceRepo } from '../db/alert-sources';
@@ -13,6 +13,7 @@ import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
 import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
+import type { Lifecycle } from '../runtime/lifecycle';
 import { createActions } from './actions';
 import { subscribeRules } from './engine';
 import { alertMetrics } from './metrics';
@@ -45,7 +46,7 @@ export interface AlertsFeatureDeps {
   notifier?: Notifier;
 }
 
-export interface AlertsFeature {
+export interface AlertsFeature extends Lifecycle {
   /** HTTP routes: /api/v1/alerts…, /api/v1/households/…/contacts, /api/v1/live/… (pass to buildHttp's `routes`). */
   routes: FeatureRoutes;
   /** Resolves when every change queued so far is stored and published. */
@@ -57,7 +58,6 @@ export interface AlertsFeature {
    * the cached places (labels, 七彩图 tags) of alerts to come.
    */
   masterDataChanged(): Promise<void>;
-  close(): Promise<void>;
 }
 
 const LAMP_SWEEP_MS = 30_000;
@@ -120,49 +120,59 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const orphans = outbox.dropOrphans();
   if (orphans > 0) log.warn({ orphans }, 'alert outbox entries without their event row dropped');
   const outboxSweep = createOutboxSweep({ outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
-  const unsubscribe = subscribeRules(bus, settings, { judge: lifecycle.judge, supervision, streetlights, welfare });
-  const stopOutage = showOutage();
-  // Whatever a crash left unjudged, in the background: new events are judged on arrival meanwhile.
-  const backlog = outbox.size();
-  if (backlog > 0) log.warn({ backlog }, 'stored events not yet judged by the alert engine; judging them now');
   const sweepFailed = (err: unknown) => log.error({ err }, 'alert outbox sweep failed');
-  void outboxSweep.sweep().catch(sweepFailed);
-  const outboxTimer = setInterval(() => void outboxSweep.sweep().catch(sweepFailed), config.ALERT_OUTBOX_SWEEP_MS);
-  // The place of every alarm button is looked up now, not when it is pressed.
-  const placesFailed = (err: unknown) => log.warn({ err }, 'could not load the places of alarm buttons');
-  void places.warm(PINNED_PLACE_KINDS, placesFailed).catch(placesFailed);
+  const timers: NodeJS.Timeout[] = [];
+  let outboxTimer: NodeJS.Timeout | undefined;
 
-  let escalating = false;
-  const sweep = setInterval(() => {
-    supervision.sweep(now().getTime());
-    metrics.open.set(store.all().length);
-    metrics.liveClients.set(hub.size);
-    if (escalating) return;
-    escalating = true;
-    lifecycle
-      .escalateDue()
-      .catch((err: unknown) => log.error({ err }, 'escalation sweep failed'))
-      .finally(() => (escalating = false));
-  }, config.ALERT_SWEEP_MS);
-  const lampSweep = setInterval(() => streetlights.sweep(now()), Math.max(config.ALERT_SWEEP_MS, Math.min(LAMP_SWEEP_MS, config.ALERT_SWEEP_MS * 30)));
-  const welfareSweep = setInterval(() => void welfare.sweep(), config.WELFARE_CHECK_SEC * 1000);
-  void welfare.sweep();
-  hub.start();
-  dispatcher.kick();
-  log.info({ open: store.all().length, devices: devices.length, chain: settings.chain }, 'alerts ready');
+  /** Subscribes the rules and the outage display, works the outbox's backlog, starts the sweeps and the stream. */
+  async function start() {
+    const subscriber = bus.subscriber('alerts');
+    subscribeRules(subscriber, settings, { judge: lifecycle.judge, supervision, streetlights, welfare });
+    showOutage(subscriber);
+    // Whatever a crash left unjudged, in the background: new events are judged on arrival meanwhile.
+    const backlog = outbox.size();
+    if (backlog > 0) log.warn({ backlog }, 'stored events not yet judged by the alert engine; judging them now');
+    void outboxSweep.sweep().catch(sweepFailed);
+    outboxTimer = setInterval(() => void outboxSweep.sweep().catch(sweepFailed), config.ALERT_OUTBOX_SWEEP_MS);
+    // The place of every alarm button is looked up now, not when it is pressed.
+    const placesFailed = (err: unknown) => log.warn({ err }, 'could not load the places of alarm buttons');
+    void places.warm(PINNED_PLACE_KINDS, placesFailed).catch(placesFailed);
+
+    let escalating = false;
+    const sweep = () => {
+      supervision.sweep(now().getTime());
+      metrics.open.set(store.all().length);
+      metrics.liveClients.set(hub.size);
+      if (escalating) return;
+      escalating = true;
+      lifecycle
+        .escalateDue()
+        .catch((err: unknown) => log.error({ err }, 'escalation sweep failed'))
+        .finally(() => (escalating = false));
+    };
+    timers.push(
+      setInterval(sweep, config.ALERT_SWEEP_MS),
+      setInterval(() => streetlights.sweep(now()), Math.max(config.ALERT_SWEEP_MS, Math.min(LAMP_SWEEP_MS, config.ALERT_SWEEP_MS * 30))),
+      setInterval(() => void welfare.sweep(), config.WELFARE_CHECK_SEC * 1000),
+    );
+    void welfare.sweep();
+    hub.start();
+    dispatcher.kick();
+    log.info({ open: store.all().length, devices: devices.length, chain: settings.chain }, 'alerts ready');
+  }
 
   /**
    * While the database cannot commit: the guard station sees alarms at once, marked unsaved, and a banner. Only
    * places come from the database here, and they are cached (warmed for every alarm button) or read (WAL reads do
    * not wait for a writer's lock).
    */
-  function showOutage() {
+  function showOutage(subscriber: BusSubscriber) {
     const initial = deps.dbHealth?.();
     if (initial) hub.status({ database: initial.ok ? 'ok' : 'degraded', reason: initial.reason, at: now().toISOString() });
-    const onHealth: Parameters<typeof bus.on<'db-health'>>[1] = (h) => hub.status({ database: h.ok ? 'ok' : 'degraded', reason: h.reason, at: h.at.toISOString() });
+    const onHealth: BusListener<'db-health'> = (h) => hub.status({ database: h.ok ? 'ok' : 'degraded', reason: h.reason, at: h.at.toISOString() });
     // One after another, so a press's "saved" never overtakes its "unsaved" while its place is looked up.
     let shown: Promise<unknown> = Promise.resolve();
-    const onUnsaved: Parameters<typeof bus.on<'unsaved-alarm'>>[1] = (u) => {
+    const onUnsaved: BusListener<'unsaved-alarm'> = (u) => {
       shown = shown
         .then(() => places.device(u.deviceId))
         .catch(() => null)
@@ -172,12 +182,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
         })
         .catch((err: unknown) => log.error({ err, deviceId: u.deviceId }, 'could not show an unsaved alarm'));
     };
-    bus.on('db-health', onHealth);
-    bus.on('unsaved-alarm', onUnsaved);
-    return () => {
-      bus.off('db-health', onHealth);
-      bus.off('unsaved-alarm', onUnsaved);
-    };
+    subscriber.on('db-health', onHealth).on('unsaved-alarm', onUnsaved);
   }
 
   return {
@@ -203,18 +208,16 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       routing.load(await grids.routing());
       await places.refresh();
     },
-    async close() {
+    start,
+    async stop() {
       // Shutdown order (app.ts drained the ingest writer before this): the outbox, then the engine stops.
       clearInterval(outboxTimer);
       await outboxSweep.sweep().catch(sweepFailed);
       lifecycle.flush();
       await store.idle();
-      clearInterval(sweep);
-      clearInterval(lampSweep);
-      clearInterval(welfareSweep);
+      for (const t of timers) clearInterval(t);
       places.close();
-      unsubscribe();
-      stopOutage();
+      bus.release('alerts');
       lifecycle.flush();
       lifecycle.close();
       await store.idle();

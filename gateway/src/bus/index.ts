@@ -63,8 +63,46 @@ interface BusEvents {
  * zigbee2mqtt controller model), so each can be read and tested alone.
  */
 export class Bus extends EventEmitter<BusEvents> {
+  private readonly owned = new Map<string, Array<() => void>>();
+
   constructor() {
     super({ captureRejections: true });
     this.setMaxListeners(50);
   }
+
+  /**
+   * Listeners added on behalf of `owner` (a feature): `release(owner)` removes every one of them, so a feature's
+   * stop cannot forget one, and `owners()` shows who still listens.
+   */
+  subscriber(owner: string): BusSubscriber {
+    const offs = this.owned.get(owner) ?? [];
+    this.owned.set(owner, offs);
+    const subscriber: BusSubscriber = {
+      on: (event, listener) => {
+        this.on(event, listener);
+        offs.push(() => this.off(event, listener));
+        return subscriber;
+      },
+    };
+    return subscriber;
+  }
+
+  /** Removes every listener `owner` added through its subscriber. */
+  release(owner: string): void {
+    for (const off of this.owned.get(owner) ?? []) off();
+    this.owned.delete(owner);
+  }
+
+  /** Owners that hold listeners, with how many. */
+  owners(): Map<string, number> {
+    return new Map([...this.owned].filter(([, offs]) => offs.length > 0).map(([owner, offs]) => [owner, offs.length]));
+  }
+}
+
+/** A listener of bus event K, in the form node:events' typed EventEmitter takes it. */
+export type BusListener<K> = K extends keyof BusEvents ? (BusEvents[K] extends unknown[] ? (...args: BusEvents[K]) => void : never) : never;
+
+/** Adds listeners to the bus on behalf of one owner (Bus.subscriber). */
+export interface BusSubscriber {
+  on<K extends keyof BusEvents>(event: K, listener: BusListener<K>): BusSubscriber;
 }

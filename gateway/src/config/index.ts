@@ -188,7 +188,7 @@ export const ConfigSchema = z
     ALERT_ACK_SEC_MAJOR: seconds.default(300),
     ALERT_ACK_SEC_MINOR: seconds.default(1_800),
     ALERT_ACK_SEC_WARNING: seconds.default(0),
-    /** Five-minute rule (DOMAIN.md): a maintenance worker must confirm being on site this soon, or it escalates. */
+    /** Five-minute rule (docs/domain.md): a maintenance worker must confirm being on site this soon, or it escalates. */
     ON_SITE_MINUTES: z.coerce.number().positive().default(5),
     /** The escalation chain, level 0 first (JSON); a level with a url is notified by a signed webhook when reached. */
     ESCALATION_CHAIN: jsonOf(z.array(EscalationLevel).min(1).max(8)).prefault(DEFAULT_CHAIN),

@@ -12,7 +12,7 @@ export type DeviceKind = z.infer<typeof DeviceKind>;
 export const PlaceKind = z.enum(['main_gate', 'vehicle_gate', 'unit_door', 'household', 'outdoor']);
 export type PlaceKind = z.infer<typeof PlaceKind>;
 
-/** 七彩图 household tags (DOMAIN.md): help is targeted by them; elderly_alone raises alarm priority. */
+/** 七彩图 household tags (docs/domain.md): help is targeted by them; elderly_alone raises alarm priority. */
 export const HouseholdTag = z.enum([
   'party_member',
   'empty_nest',

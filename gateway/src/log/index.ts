@@ -5,7 +5,7 @@ export type { Logger };
 export { fingerprint, redactUrl } from './redact';
 
 /**
- * Secrets, PINs, pass codes, tokens and phone numbers never reach a log line (STYLE.md). Field names only: error
+ * Secrets, PINs, pass codes, tokens and phone numbers never reach a log line (docs/contributing.md). Field names only: error
  * codes (`code`: SQLITE_BUSY, ours) stay visible, so a pass code is never logged under the bare name `code`.
  */
 export const REDACT_PATHS = [

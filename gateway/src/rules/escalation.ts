@@ -8,7 +8,7 @@ export interface Deadline {
 }
 
 /**
- * The first deadline of a new alert. A maintenance fault under the five-minute rule (DOMAIN.md) waits for a worker
+ * The first deadline of a new alert. A maintenance fault under the five-minute rule (docs/domain.md) waits for a worker
  * on site; everything else waits for an acknowledgement, by severity. null: this alert never escalates.
  */
 export function firstDeadline(type: AlertType, severity: Severity, s: Pick<AlertSettings, 'ackSec' | 'onSiteMin'>, from: Date): Deadline | null {

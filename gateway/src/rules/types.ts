@@ -6,7 +6,7 @@ import type { AlertCategory, AlertType, Detail, Severity } from '../contracts/ap
 export interface AlertSettings {
   /** Seconds to acknowledgement before one escalation step; 0 = never escalates. */
   ackSec: Record<Severity, number>;
-  /** Five-minute rule (DOMAIN.md) for maintenance faults. */
+  /** Five-minute rule (docs/domain.md) for maintenance faults. */
   onSiteMin: number;
   /** Level names, level 0 (the guard station) first. */
   chain: readonly string[];
@@ -99,7 +99,7 @@ const SEVERITY_RANK: Record<Severity, number> = { critical: 400, major: 300, min
 
 /**
  * Sort key for the guard screen: severity first; within a severity, an elderly person living alone comes first
- * (DOMAIN.md: their alarm matters more), then other vulnerable households.
+ * (docs/domain.md: their alarm matters more), then other vulnerable households.
  */
 export function priorityOf(severity: Severity, tags: readonly string[]): number {
   let p = SEVERITY_RANK[severity];

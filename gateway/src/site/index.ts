@@ -5,6 +5,7 @@ import type { DeviceStateView } from '../contracts/api/site';
 import type { Db } from '../db/client';
 import { siteRepo } from '../db/site';
 import type { Logger } from '../log';
+import type { Lifecycle } from '../runtime/lifecycle';
 import { siteRoutes } from './routes';
 import { type DeviceState, EMPTY_STATE, foldMessage } from './state';
 
@@ -17,11 +18,10 @@ export interface SiteDeps {
   now?: () => Date;
 }
 
-export interface SiteFeature {
+export interface SiteFeature extends Lifecycle {
   /** GET /api/v1/site, /api/v1/devices/states, /api/v1/devices/{id}/events, /api/v1/access-log. */
   routes: FeatureRoutes;
   states(): { version: number; devices: DeviceStateView[] };
-  close(): void;
 }
 
 /**
@@ -53,8 +53,6 @@ export async function createSiteFeature(deps: SiteDeps): Promise<SiteFeature> {
     states.set(p.deviceId, prev.lastSeenAt === null || prev.lastSeenAt < p.at ? { ...prev, lastSeenAt: p.at } : prev);
     version++;
   };
-  deps.bus.on('device-event', onEvent);
-  deps.bus.on('presence', onPresence);
   log.info({ devices: states.size }, 'site ready');
 
   const feature: SiteFeature = {
@@ -72,9 +70,11 @@ export async function createSiteFeature(deps: SiteDeps): Promise<SiteFeature> {
       };
     },
     routes: siteRoutes({ repo, states: () => feature.states(), now }),
-    close() {
-      deps.bus.off('device-event', onEvent);
-      deps.bus.off('presence', onPresence);
+    async start() {
+      deps.bus.subscriber('site').on('device-event', onEvent).on('presence', onPresence);
+    },
+    async stop() {
+      deps.bus.release('site');
     },
   };
   return feature;

@@ -93,7 +93,7 @@ function members(rng: Random, composition: Composition, phones: Set<string>): Me
 }
 
 /**
- * Indoor one-key alarms: every elderly_alone flat (DOMAIN.md: their alarms matter most), about half of the other
+ * Indoor one-key alarms: every elderly_alone flat (docs/domain.md: their alarms matter most), about half of the other
  * elderly and disabled households (smart elderly-care programmes fit them), a few others: ~20 % of all flats.
  */
 export function wantsIndoorAlarm(rng: Random, tags: readonly HouseholdTag[]): boolean {
