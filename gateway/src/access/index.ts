@@ -3,11 +3,12 @@ import { registerCredentialRoutes } from '../api/credentials';
 import { registerDoorRoutes } from '../api/doors';
 import { registerPassRoutes } from '../api/passes';
 import type { Broker } from '../broker';
-import type { Bus, IngestedEvent } from '../bus';
+import type { AccessIncident, Bus, IngestedEvent, UnsavedOpening } from '../bus';
 import type { Config } from '../config';
 import { accessRepo, createAccessEventWriter } from '../db/access';
 import type { Db } from '../db/client';
 import { credentialRepo } from '../db/credentials';
+import { doorHistoryRepo } from '../db/door-history';
 import type { EventWriter } from '../db/event-writer';
 import { passRepo } from '../db/passes';
 import type { Logger } from '../log';
@@ -38,6 +39,11 @@ export interface AccessFeature {
   routes: (app: FastifyInstance) => Promise<void>;
   /** Re-reads residents, credentials, passes, doors and the blacklist (after the seed or a direct database edit). */
   reload(): Promise<void>;
+  /**
+   * Door monitoring's verdict on a stored opening taken from the alert outbox (the outbox sweep asks): the forced
+   * entry it was, or null. `eventSeq` is its DeviceEvent row, `outboxId` its outbox entry.
+   */
+  judgeStoredOpening(e: IngestedEvent, eventSeq: number, outboxId: number): AccessIncident | null;
   close(): Promise<void>;
 }
 
@@ -89,7 +95,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     maxPending: config.INGEST_MAX_PENDING,
     onError: (err, attempt) => log[attempt < 3 ? 'debug' : 'error']({ err, attempt }, 'access event commit failed; retrying'),
   });
-  const engine = createEngine(ctx, { events: deps.writer, decisions, registry: deps.metrics.registry });
+  const engine = createEngine(ctx, { events: deps.writer, decisions, history: doorHistoryRepo(db.raw), registry: deps.metrics.registry });
   const passes = passService(ctx);
   const credentials = credentialService(ctx);
   const doors = doorService(ctx, engine);
@@ -108,7 +114,9 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       syncer.send(e.deviceId).catch((err: unknown) => log.warn({ err, deviceId: e.deviceId }, 'could not send the credential set'));
     }
   };
+  const onUnsaved = (u: UnsavedOpening) => engine.unsavedOpening(u);
   bus.on('device-event', onEvent);
+  bus.on('unsaved-opening', onUnsaved);
   const ticker = setInterval(() => engine.tick(), 1_000);
   const pruner = setInterval(() => dir.prunePasses(now().getTime(), PASS_GRACE_MS), 600_000);
   ticker.unref();
@@ -122,8 +130,10 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       registerDoorRoutes(app, doors, limits);
     },
     reload,
+    judgeStoredOpening: engine.judgeStored,
     async close() {
       bus.off('device-event', onEvent);
+      bus.off('unsaved-opening', onUnsaved);
       clearInterval(ticker);
       clearInterval(pruner);
       syncer.close();

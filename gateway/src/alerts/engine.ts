@@ -33,8 +33,11 @@ export function subscribeRules(
     }
     // Each rule picks the channels it is about; the others cost it one comparison.
     if (ev.name === 'lightState') return streetlights.reading(ev.deviceId, ev.payload, ev.receivedAt);
-    judge(decisionsFor(ev, settings), ev.outboxId ?? null);
+    // A door or barrier opening's outbox entry is door monitoring's to judge ('door-judged' below).
+    const opening = ev.name === 'doorState' || ev.name === 'barrierState';
+    judge(decisionsFor(ev, settings), opening ? null : (ev.outboxId ?? null));
   };
+  const onDoorJudged: Parameters<typeof bus.on<'door-judged'>>[1] = (j) => judge(j.incident ? incidentRule(j.incident) : [], j.outboxId);
   const onHealth: Parameters<typeof bus.on<'device-health'>>[1] = (h) => judge(healthRule(h), h.outboxId ?? null);
   const onPresence: Parameters<typeof bus.on<'presence'>>[1] = (p) =>
     supervision.observe(p.deviceId, p.kind, p.online ? { type: 'connected', atMs: p.at.getTime() } : { type: 'disconnected', atMs: p.at.getTime(), cause: p.cause });
@@ -47,12 +50,14 @@ export function subscribeRules(
   bus.on('device-health', onHealth);
   bus.on('presence', onPresence);
   bus.on('access-incident', onIncident);
+  bus.on('door-judged', onDoorJudged);
   bus.on('access-decision', onDecision);
   return () => {
     bus.off('device-event', onEvent);
     bus.off('device-health', onHealth);
     bus.off('presence', onPresence);
     bus.off('access-incident', onIncident);
+    bus.off('door-judged', onDoorJudged);
     bus.off('access-decision', onDecision);
   };
 }

@@ -18,7 +18,7 @@ import type { Logger } from '../log';
 import { createActions } from './actions';
 import { subscribeRules } from './engine';
 import { alertMetrics } from './metrics';
-import { createOutboxSweep } from './outbox';
+import { type JudgeOpening, createOutboxSweep } from './outbox';
 import { type Notifier, outboxFor } from './notifier';
 import { createDispatcher } from './notifier/dispatcher';
 import { webhookNotifier } from './notifier/webhook';
@@ -41,6 +41,8 @@ export interface AlertsFeatureDeps {
   now?: () => Date;
   /** Whether the database takes writes (db/heartbeat.ts), for the live stream's status frame. */
   dbHealth?: () => WriteHealth;
+  /** Door monitoring's verdict on a stored opening left in the alert outbox (access/). */
+  judgeOpening: JudgeOpening;
   /** Replaces the webhook (tests, another channel). */
   notifier?: Notifier;
 }
@@ -111,7 +113,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const outbox = outboxRepo(raw);
   const orphans = outbox.dropOrphans();
   if (orphans > 0) log.warn({ orphans }, 'alert outbox entries without their event row dropped');
-  const outboxSweep = createOutboxSweep({ outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
+  const outboxSweep = createOutboxSweep({ judgeOpening: deps.judgeOpening, outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
   const unsubscribe = subscribeRules(bus, settings, { judge: lifecycle.judge, supervision, streetlights, welfare });
   const stopOutage = showOutage();
   // Whatever a crash left unjudged, in the background: new events are judged on arrival meanwhile.
@@ -160,7 +162,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
         .catch(() => null)
         .then((info) => {
           const place = info?.place ?? { label: u.deviceId, kind: null, buildingId: null, unitId: null, householdId: null, x: null, y: null };
-          hub.unsaved({ state: u.state, deviceId: u.deviceId, eventId: u.eventId, type: 'alarm_press', place, tags: info?.tags ?? [], at: u.at.toISOString() });
+          hub.unsaved({ state: u.state, deviceId: u.deviceId, eventId: u.eventId, type: u.type, place, tags: info?.tags ?? [], at: u.at.toISOString() });
         })
         .catch((err: unknown) => log.error({ err, deviceId: u.deviceId }, 'could not show an unsaved alarm'));
     };
