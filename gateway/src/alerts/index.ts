@@ -17,6 +17,7 @@ import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import { createActions } from './actions';
 import { subscribeRules } from './engine';
+import { failureLog } from './failure-log';
 import { alertMetrics } from './metrics';
 import { type JudgeOpening, createOutboxSweep } from './outbox';
 import { type Notifier, outboxFor } from './notifier';
@@ -91,7 +92,13 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     if (outbox.length > 0) dispatcher.kick();
   });
   const places = createPlaces(sources);
-  const lifecycle = createLifecycle({ store, places, settings, log, now, outboxFor: outboxFor(config.ESCALATION_CHAIN, now) });
+  // A database outage makes these fail on every tick: each is warned once, then logged once when it recovers.
+  const failures = (op: string, what: string) =>
+    failureLog(log, what, { onFailure: () => metrics.writeFailures.inc({ op }), onState: (failing) => metrics.writesFailing.set({ op }, failing ? 1 : 0) });
+  const writes = failures('alert_change', 'storing an alert change');
+  const escalations = failures('escalation', 'escalation sweep');
+  const outboxReads = failures('outbox_read', 'reading the alert outbox');
+  const lifecycle = createLifecycle({ store, places, settings, log, now, outboxFor: outboxFor(config.ESCALATION_CHAIN, now), writes });
   const actions = createActions({ store, repo, log, now });
   const notifier =
     deps.notifier ??
@@ -113,7 +120,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const outbox = outboxRepo(raw);
   const orphans = outbox.dropOrphans();
   if (orphans > 0) log.warn({ orphans }, 'alert outbox entries without their event row dropped');
-  const outboxSweep = createOutboxSweep({ judgeOpening: deps.judgeOpening, outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
+  const outboxSweep = createOutboxSweep({ judgeOpening: deps.judgeOpening, reads: outboxReads, outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
   const unsubscribe = subscribeRules(bus, settings, { judge: lifecycle.judge, supervision, streetlights, welfare });
   const stopOutage = showOutage();
   // Whatever a crash left unjudged, in the background: new events are judged on arrival meanwhile.
@@ -135,7 +142,10 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     escalating = true;
     lifecycle
       .escalateDue()
-      .catch((err: unknown) => log.error({ err }, 'escalation sweep failed'))
+      .then(
+        () => escalations.ok(),
+        (err: unknown) => escalations.failed(err),
+      )
       .finally(() => (escalating = false));
   }, config.ALERT_SWEEP_MS);
   const lampSweep = setInterval(() => streetlights.sweep(now()), Math.max(config.ALERT_SWEEP_MS, Math.min(LAMP_SWEEP_MS, config.ALERT_SWEEP_MS * 30)));

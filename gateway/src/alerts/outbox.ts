@@ -8,6 +8,7 @@ import { healthRule } from '../rules/health';
 import { incidentRule } from '../rules/security';
 import type { AlertSettings, Decision } from '../rules/types';
 import { decisionsFor } from './engine';
+import type { FailureLog } from './failure-log';
 import type { AlertMetrics } from './metrics';
 import type { Lifecycle } from './service';
 import type { AlertStore } from './store';
@@ -22,6 +23,8 @@ export interface OutboxSweepDeps {
   store: Pick<AlertStore, 'idle'>;
   settings: AlertSettings;
   log: Logger;
+  /** Reads of the outbox that fail (a locked or broken database): warned once, then once when they work again. */
+  reads: FailureLog;
   metrics: Pick<AlertMetrics, 'outboxPending' | 'outboxRecovered'>;
   /** Entries handed to the engine per page; the store's queue holds at most one page of backlog at a time. */
   batch: number;
@@ -82,9 +85,10 @@ export function createOutboxSweep(deps: OutboxSweepDeps) {
       let page: OutboxEntry[];
       try {
         page = outbox.page(after, deps.batch);
+        deps.reads.ok();
       } catch (err) {
         // Locked or broken database: the entries stay; the next sweep tries again.
-        log.warn({ err }, 'could not read the alert outbox');
+        deps.reads.failed(err);
         break;
       }
       for (const e of page) {
