@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { alertRoutes } from '../api/alerts';
+import { escalationChain } from '../api/escalation-chain';
 import { contactRoutes } from '../api/contacts';
 import type { Bus } from '../bus';
 import type { Config } from '../config';
@@ -12,6 +13,7 @@ import { notificationRepo } from '../db/notifications';
 import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
+import { chainRule } from '../rules/escalation';
 import { liveRoutes } from '../live/routes';
 import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
@@ -121,6 +123,9 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const orphans = outbox.dropOrphans();
   if (orphans > 0) log.warn({ orphans }, 'alert outbox entries without their event row dropped');
   const outboxSweep = createOutboxSweep({ judgeOpening: deps.judgeOpening, reads: outboxReads, outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
+  // A chain with no channel above the guard station: a maintenance alert the guard sees (cleared once it works).
+  const chain = escalationChain(config.ESCALATION_CHAIN);
+  lifecycle.judge(chainRule({ levels: chain.levels.map((l) => l.name), working: chain.working }, now()));
   const unsubscribe = subscribeRules(bus, settings, { judge: lifecycle.judge, supervision, streetlights, welfare });
   const stopOutage = showOutage();
   // Whatever a crash left unjudged, in the background: new events are judged on arrival meanwhile.
