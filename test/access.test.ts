@@ -25,6 +25,7 @@ describe('access control flows over real MQTT and HTTP', () => {
     c = await addAccessCompound(t.gw.db.prisma, t.gw.credentialKey);
     await t.gw.access.reload();
     t.gw.bus.on('access-incident', (i) => incidents.push(i));
+    t.gw.bus.on('door-judged', (j) => void (j.incident && incidents.push({ ...j.incident, outboxId: j.outboxId })));
     t.gw.bus.on('device-event', (e) => {
       if (e.name === 'doorState') doorEvents.push(e);
     });
@@ -52,10 +53,18 @@ describe('access control flows over real MQTT and HTTP', () => {
   };
 
   // First in the file: a grant covers the next opening for ACCESS_GRANT_WINDOW_SEC, and later tests grant at this door.
-  it('raises a forced-entry incident for a door that opens without a grant, stored before it is emitted', async () => {
+  it('raises a forced-entry incident for a door that opens without a grant, judged on the opening stored with its outbox entry', async () => {
     await terminals.b1.reportDoor('open', 'unknown');
     await expect.poll(() => incidents.find((i) => i.type === 'forced_entry' && i.deviceId === 'door-b01-u1')).toBeDefined();
-    expect(await t.gw.db.prisma.deviceEvent.count({ where: { channel: 'gateway/access-incident', deviceId: 'door-b01-u1' } })).toBeGreaterThan(0);
+    const judged = incidents.find((i) => i.type === 'forced_entry' && i.deviceId === 'door-b01-u1');
+    expect(judged?.outboxId).toEqual(expect.any(Number));
+    expect(await t.gw.db.prisma.deviceEvent.count({ where: { channel: 'door/state', deviceId: 'door-b01-u1' } })).toBeGreaterThan(0);
+    // The outbox entry is done in the same transaction as the alert it caused.
+    await expect.poll(async () => {
+      await t.gw.alerts.idle();
+      return t.gw.db.prisma.alert.count({ where: { type: 'forced_entry', deviceId: 'door-b01-u1' } });
+    }).toBe(1);
+    expect(await t.gw.db.prisma.alertOutbox.count({ where: { id: judged?.outboxId ?? -1 } })).toBe(0);
     await terminals.b1.reportDoor('closed', 'unknown');
   });
 

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcceleratedClock } from '../devices-sim/src/clock';
 import { AlarmButton, FaceTerminal, mqttLinks } from '../devices-sim/src/devices';
 import { SystemNote } from '../gateway/src/contracts/api/alert-notes';
-import { AlertDetail, AlertList } from '../gateway/src/contracts/api/alerts';
-import { addPlacedDevice, login } from './helpers/alert-fixtures';
+import { Alert, AlertDetail, AlertList, PlaceCode } from '../gateway/src/contracts/api/alerts';
+import { addPlacedDevice, api, login } from './helpers/alert-fixtures';
 import { addUser } from './helpers/fixtures';
-import { type TestGateway, startGateway } from './helpers/gateway';
+import { type TestGateway, freshDatabase, startGateway } from './helpers/gateway';
 import { webhookReceiver } from './helpers/webhook-receiver';
 
 /** Chinese (CJK) characters: a sentence written by the gateway instead of a code the UI translates. */
@@ -102,5 +102,61 @@ describe('alert notes sent to the UI are codes', () => {
     expect(step?.detail).toMatchObject({ target: 'grid_worker', waitedSec: 1 });
     for (const call of hook.calls) expect(JSON.parse(call.body).reason ?? '').not.toMatch(CJK);
     expect(hook.calls.length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * An alert tied to no device and no household has no place in the compound's data: its place is a code the UI
+ * translates (PlaceCode), never a Chinese fallback. The one the gateway raises itself: an escalation chain with no
+ * channel above the guard station (the default chain) is a maintenance alert at start.
+ */
+describe('the gateway\'s own maintenance alert', () => {
+  const db = freshDatabase();
+  let t: TestGateway | undefined;
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const boot = async (env: Record<string, string> = {}) => {
+    await t?.close();
+    t = await startGateway(env, db, async (gw) => {
+      await addUser(gw.db.prisma, { username: 'guard-chain', password: 'night-shift-pw', role: 'guard' }).catch(() => undefined);
+    });
+    return { t, guard: await login(t.httpUrl, 'guard-chain', 'night-shift-pw') };
+  };
+  const own = async (g: { t: TestGateway; guard: string }) => {
+    await g.t.gw.alerts.idle();
+    const list = AlertList.parse((await api(g.t.httpUrl, g.guard, 'GET', '/api/v1/alerts?status=open,acknowledged,cleared&type=escalation_unreachable')).body);
+    return list.alerts;
+  };
+
+  it('is raised at start when no level above the guard station can be told, placed by code, and the guard acknowledges it', async () => {
+    const g = await boot();
+    const alerts = await own(g);
+    expect(alerts).toHaveLength(1);
+    const a = alerts[0]!;
+    expect(a).toMatchObject({ type: 'escalation_unreachable', category: 'maintenance', status: 'open', deviceId: null, householdId: null, place: { label: 'gateway', kind: null } });
+    expect(PlaceCode.options).toContain(a.place.label);
+    expect(a.place.label).not.toMatch(CJK);
+    const acked = await api(g.t.httpUrl, g.guard, 'POST', `/api/v1/alerts/${a.id}/acknowledge`, {});
+    expect(acked.status).toBe(200);
+    expect(Alert.parse(acked.body)).toMatchObject({ status: 'acknowledged', ackedBy: 'guard-chain' });
+  });
+
+  it('is not raised again by a restart with the same chain, and clears once a level can be told', async () => {
+    const same = await boot();
+    expect((await own(same)).map((a) => a.status)).toEqual(['acknowledged']);
+    const working = await boot({
+      ESCALATION_CHAIN: JSON.stringify([{ name: 'guard_station' }, { name: 'grid_worker', url: 'http://127.0.0.1:9/hook' }]),
+      WEBHOOK_SECRET: 'webhook-secret-for-tests-0123456789abcdef',
+    });
+    const [a] = await own(working);
+    expect(a?.status).toBe('cleared');
+    const history = AlertDetail.parse((await api(working.t.httpUrl, working.guard, 'GET', `/api/v1/alerts/${a?.id}`)).body).history;
+    for (const h of history.filter((x) => x.actor === 'system')) {
+      if (h.note !== null) expect(SystemNote.options).toContain(h.note);
+    }
+    expect(history.map((h) => h.action)).toEqual(expect.arrayContaining(['raised', 'acknowledged', 'cleared']));
   });
 });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlarmPress, topicFor } from '../gateway/src/contracts';
+import { AlarmPress, DoorState, topicFor } from '../gateway/src/contracts';
 import { ReadyReport } from '../gateway/src/contracts/api/ops';
 import { LiveAlertChange, LiveStatus, LiveUnsaved } from '../gateway/src/contracts/live';
 import { addPlacedDevice, login } from './helpers/alert-fixtures';
@@ -12,6 +12,7 @@ import { SseClient } from './helpers/sse';
 
 const BUTTON = { id: 'alarm-outage', kind: 'indoor_alarm', secret: 'alarm-outage-secret', placeKind: 'household', householdId: 'hh-402' } as const;
 const OTHER = { id: 'alarm-outage-2', kind: 'outdoor_alarm', secret: 'alarm-outage-secret-2', placeKind: 'outdoor' } as const;
+const DOOR = { id: 'door-outage', kind: 'face_terminal', secret: 'door-outage-secret', placeKind: 'unit_door' } as const;
 const LOCK_MS = 10_000;
 
 /** The largest gap between timer ticks beyond their interval: how long the event loop could not run. */
@@ -34,6 +35,7 @@ describe('a database locked by another process', () => {
     t = await startGateway({ DB_HEARTBEAT_MS: '200', DB_BUSY_WAIT_MS: '1000' });
     await addPlacedDevice(t.gw.db.prisma, BUTTON);
     await addPlacedDevice(t.gw.db.prisma, OTHER);
+    await addPlacedDevice(t.gw.db.prisma, DOOR);
     await addUser(t.gw.db.prisma, { username: 'guard-outage', password: 'guard-outage-pw', role: 'guard' });
   });
   afterAll(async () => {
@@ -41,12 +43,14 @@ describe('a database locked by another process', () => {
     await t.close();
   });
 
-  it('shows the alarm at once marked unsaved, keeps the event loop and MQTT answering, tells the truth on /readyz, answers HTTP writes 503, and stores and confirms the alarm once the lock is gone', async () => {
+  it('shows the alarm and a forced entry at once marked unsaved, keeps the event loop and MQTT answering, tells the truth on /readyz, answers HTTP writes 503, and stores and confirms the alarm once the lock is gone', async () => {
     const guard = await login(t.httpUrl, 'guard-outage', 'guard-outage-pw');
     const s = await SseClient.open(`${t.httpUrl}/api/v1/live/alerts`, { token: guard });
     await s.next((f) => f.event === 'snapshot');
     const c = await connectClient(t.mqttUrl, { clientId: BUTTON.id, username: BUTTON.id, password: BUTTON.secret, keepalive: 1 });
     clients.push(c);
+    const door = await connectClient(t.mqttUrl, { clientId: DOOR.id, username: DOOR.id, password: DOOR.secret });
+    clients.push(door);
     const ready = async () => {
       const res = await fetch(`${t.httpUrl}/readyz`);
       return { status: res.status, body: ReadyReport.parse(await res.json()) };
@@ -57,6 +61,8 @@ describe('a database locked by another process', () => {
     const blocker = new Database(t.dbFile);
     blocker.exec('BEGIN EXCLUSIVE');
     const lockedAt = Date.now();
+    let doorSent: Promise<unknown> = Promise.resolve();
+    let doorAckedNow = () => false;
     try {
       let acked = false;
       const pressedAt = Date.now();
@@ -68,6 +74,16 @@ describe('a database locked by another process', () => {
       const shownAfterMs = Date.now() - pressedAt;
       expect(unsaved).toMatchObject({ state: 'unsaved', deviceId: BUTTON.id, eventId: 'outage-1', type: 'alarm_press', place: { label: '1号楼1单元hh-402' } });
       expect(shownAfterMs).toBeLessThan(5_000);
+
+      // A door opening with no grant during the outage is shown the same way, as the forced entry it is.
+      let doorAcked = false;
+      const opened = door
+        .publishAsync(topicFor('doorState', DOOR.id), JSON.stringify(DoorState.parse({ eventId: 'outage-door-1', ts: new Date().toISOString(), state: 'open', cause: 'unknown' })), { qos: 1 })
+        .then(() => (doorAcked = true));
+      const forced = LiveUnsaved.parse((await s.next((f) => f.event === 'unsaved' && LiveUnsaved.parse(f.data).type === 'forced_entry')).data);
+      expect(forced).toMatchObject({ state: 'unsaved', deviceId: DOOR.id, eventId: 'outage-door-1', type: 'forced_entry', place: { label: expect.stringContaining('1号楼1单元') } });
+      doorSent = opened;
+      doorAckedNow = () => doorAcked;
       await expect.poll(ready, { timeout: 10_000, interval: 100 }).toMatchObject({ status: 503, body: { status: 'degraded', checks: { database: 'degraded', databaseReason: 'locked' } } });
       await expect(t.gw.metrics.dbWriteOk.get()).resolves.toMatchObject({ values: [{ value: 0 }] });
 
@@ -86,9 +102,11 @@ describe('a database locked by another process', () => {
       expect(acked).toBe(false);
       await new Promise((r) => setTimeout(r, Math.max(0, LOCK_MS - (Date.now() - lockedAt))));
       expect(acked).toBe(false);
+      expect(doorAckedNow()).toBe(false);
       blocker.exec('COMMIT');
-      // Acknowledged only now that it is stored.
+      // Acknowledged only now that they are stored.
       await sent;
+      await doorSent;
     } finally {
       if (blocker.inTransaction) blocker.exec('COMMIT');
       blocker.close();
@@ -98,8 +116,12 @@ describe('a database locked by another process', () => {
     expect(lag.max()).toBeLessThan(500);
 
     // Stored: confirmed on the live stream, then the alert itself, and the banner goes.
-    expect(LiveUnsaved.parse((await s.next((f) => f.event === 'unsaved' && LiveUnsaved.parse(f.data).state === 'saved')).data)).toMatchObject({ deviceId: BUTTON.id, eventId: 'outage-1' });
-    expect(LiveAlertChange.parse((await s.next((f) => f.event === 'alert')).data)).toMatchObject({ action: 'raised', alert: { type: 'alarm_press', deviceId: BUTTON.id } });
+    const saved = (deviceId: string) => (f: { event: string; data: unknown }) => f.event === 'unsaved' && LiveUnsaved.parse(f.data).state === 'saved' && LiveUnsaved.parse(f.data).deviceId === deviceId;
+    const raised = (deviceId: string) => (f: { event: string; data: unknown }) => f.event === 'alert' && LiveAlertChange.parse(f.data).alert.deviceId === deviceId;
+    expect(LiveUnsaved.parse((await s.next(saved(BUTTON.id))).data)).toMatchObject({ deviceId: BUTTON.id, eventId: 'outage-1', type: 'alarm_press' });
+    expect(LiveAlertChange.parse((await s.next(raised(BUTTON.id))).data)).toMatchObject({ action: 'raised', alert: { type: 'alarm_press', deviceId: BUTTON.id } });
+    expect(LiveUnsaved.parse((await s.next(saved(DOOR.id))).data)).toMatchObject({ deviceId: DOOR.id, eventId: 'outage-door-1', type: 'forced_entry' });
+    expect(LiveAlertChange.parse((await s.next(raised(DOOR.id))).data)).toMatchObject({ action: 'raised', alert: { type: 'forced_entry', deviceId: DOOR.id } });
     await s.next((f) => f.event === 'status' && LiveStatus.parse(f.data).database === 'ok');
     await s.close();
     await expect.poll(ready, { timeout: 10_000, interval: 100 }).toMatchObject({ status: 200, body: { checks: { database: 'ok' } } });
@@ -108,5 +130,7 @@ describe('a database locked by another process', () => {
       await t.gw.alerts.idle();
       return t.gw.db.prisma.alert.findMany({ where: { deviceId: BUTTON.id }, select: { type: true, count: true } });
     }, { timeout: 10_000 }).toEqual([{ type: 'alarm_press', count: 1 }]);
+    expect(await t.gw.db.prisma.alert.findMany({ where: { deviceId: DOOR.id }, select: { type: true, count: true } })).toEqual([{ type: 'forced_entry', count: 1 }]);
+    expect(await t.gw.db.prisma.alertOutbox.count()).toBe(0);
   }, 60_000);
 });

@@ -95,7 +95,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey });
-  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health() });
+  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health(), judgeOpening: access.judgeStoredOpening });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
   const admin = createAdminFeature({ db, log, live: { reloadAccess: access.refreshMasterData, refreshResident: access.refreshResident, reloadAlerts: alerts.masterDataChanged }, chainLength: config.ESCALATION_CHAIN.length, webhookSecret: config.WEBHOOK_SECRET !== undefined });
   // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.

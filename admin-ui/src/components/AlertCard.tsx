@@ -1,5 +1,5 @@
 import type { Alert } from '@linli/gateway/contracts/api/alerts';
-import { type Translate, useT } from '../i18n';
+import { type Translate, placeText, useT } from '../i18n';
 import { chain, outcomes } from '../live/notify';
 import { useStore } from '../store';
 import { ago, clock, duration } from '../format';
@@ -88,7 +88,7 @@ export function AlertCard({ alert, selected, now, onSelect }: { alert: Alert; se
           {alert.count > 1 && <span class="count">{t('alert.count', { n: alert.count })}</span>}
           <TagChips tags={alert.tags} />
         </div>
-        <div class="place">{alert.place.label}</div>
+        <div class="place">{placeText(t, alert.place)}</div>
         <div class="card-line3">
           <span class="time" title={alert.lastAt}>
             {clock(alert.lastAt)} · {ago(t, alert.lastAt, now)}

@@ -5,7 +5,7 @@ import { applyLocal } from '../live/board';
 import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
-import { type MessageKey, useT } from '../i18n';
+import { type MessageKey, placeText, useT } from '../i18n';
 import { board } from '../live/board';
 import { useStore } from '../store';
 import { acknowledge, clear, dialog, lastShown, toast, toasts } from '../ui-state';
@@ -31,12 +31,12 @@ function DialogSubject({ alert }: { alert: Alert }) {
         </span>
       </div>
       <div class="dialog-subject-place" data-testid="dialog-place">
-        {alert.place.label}
+        {placeText(t, alert.place)}
       </div>
       <TagChips tags={alert.tags} />
       {shown && (
         <p class="dialog-other" role="alert" data-testid="dialog-other">
-          {t('dialog.notJustShown', { place: shown.place.label, type: t.e.alertType[shown.type] })}
+          {t('dialog.notJustShown', { place: placeText(t, shown.place), type: t.e.alertType[shown.type] })}
         </p>
       )}
     </div>

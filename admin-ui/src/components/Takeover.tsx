@@ -2,7 +2,7 @@ import { TagChips } from './AlertCard';
 import { SeverityIcon } from './icons';
 import { clock, ago } from '../format';
 import { useNow } from '../hooks';
-import { useT } from '../i18n';
+import { placeText, useT } from '../i18n';
 import { board, isEmergency } from '../live/board';
 import { useStore } from '../store';
 import { acknowledge, dialog } from '../ui-state';
@@ -26,7 +26,7 @@ export function Takeover() {
           <h1 id="takeover-title">{t('takeover.title')}</h1>
         </div>
         <div class="takeover-type">{t.e.alertType[top.type]}</div>
-        <div class="takeover-place">{top.place.label}</div>
+        <div class="takeover-place">{placeText(t, top.place)}</div>
         <TagChips tags={top.tags} />
         <div class="takeover-time">
           {clock(top.lastAt)} · {ago(t, top.lastAt, now)}

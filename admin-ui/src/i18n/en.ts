@@ -278,6 +278,7 @@ export const enEnums: EnumLabels = {
     clock_drift: 'Device clock off',
     event_id_reused: 'Device event counter went back',
     press_storm: 'Alarm button pressed in a storm',
+    escalation_unreachable: 'Escalation reaches nobody',
     welfare_check: 'Elderly resident silent',
   },
   severity: { critical: 'Critical', major: 'Major', minor: 'Minor', warning: 'Notice' },
@@ -314,6 +315,7 @@ export const enEnums: EnumLabels = {
     outdoor_alarm: 'Alarm post',
   },
   placeKind: { main_gate: 'Main gate', vehicle_gate: 'Vehicle gate', unit_door: 'Unit door', household: 'In a flat', outdoor: 'Outdoors' },
+  placeCode: { gateway: 'Gateway (system)', unknown_place: 'Unknown place' },
   credential: { face: 'Face', card: 'Card', pin: 'PIN', qr: 'QR code', plate: 'Plate', remote: 'Remote open' },
   reason: {
     resident: 'Resident',

@@ -33,3 +33,8 @@ export function currentT(): Translate {
 export function label(labels: Readonly<Record<string, string>>, code: string): string {
   return Object.hasOwn(labels, code) ? (labels[code] ?? code) : code;
 }
+
+/** An alert's place in words: the gateway's label, or its translation when the label is a place code. */
+export function placeText(t: Translate, place: { label: string }): string {
+  return Object.hasOwn(t.e.placeCode, place.label) ? label(t.e.placeCode, place.label) : place.label;
+}

@@ -1,4 +1,4 @@
-import type { AlertAction, AlertStatus, AlertType, Severity } from '@linli/gateway/contracts/api/alerts';
+import type { AlertAction, AlertStatus, AlertType, PlaceCode, Severity } from '@linli/gateway/contracts/api/alerts';
 import type { PassState } from '@linli/gateway/contracts/api/passes';
 import type { AccessReason, CredentialType, DeviceKind, HouseholdTag, PlaceKind } from '@linli/gateway/contracts';
 
@@ -273,6 +273,8 @@ export interface EnumLabels {
   tag: Record<HouseholdTag, string>;
   deviceKind: Record<DeviceKind, string>;
   placeKind: Record<PlaceKind, string>;
+  /** Places the gateway names by code (an alert tied to no device or household). */
+  placeCode: Record<PlaceCode, string>;
   credential: Record<CredentialType | 'remote', string>;
   reason: Record<AccessReason | 'remote_open', string>;
   passState: Record<PassState, string>;
@@ -301,6 +303,7 @@ export const zhEnums: EnumLabels = {
     clock_drift: '设备时间不准',
     event_id_reused: '设备事件编号倒退',
     press_storm: '报警按钮连续狂按',
+    escalation_unreachable: '升级链无通知渠道',
     welfare_check: '独居老人久无动静',
   },
   severity: { critical: '紧急', major: '重要', minor: '一般', warning: '提示' },
@@ -337,6 +340,7 @@ export const zhEnums: EnumLabels = {
     outdoor_alarm: '户外报警柱',
   },
   placeKind: { main_gate: '小区大门', vehicle_gate: '车行道闸', unit_door: '单元门', household: '住户家中', outdoor: '室外' },
+  placeCode: { gateway: '网关（系统）', unknown_place: '未知位置' },
   credential: { face: '人脸', card: '门卡', pin: '密码', qr: '二维码', plate: '车牌', remote: '远程开门' },
   reason: {
     resident: '住户',

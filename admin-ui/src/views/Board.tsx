@@ -7,7 +7,7 @@ import { DatabaseBanner } from '../components/LinkBanner';
 import { SeverityIcon } from '../components/icons';
 import { clock, dateTime } from '../format';
 import { useLoad, useNow } from '../hooks';
-import { useT } from '../i18n';
+import { placeText, useT } from '../i18n';
 import { noteText } from '../notes';
 import { board, lastChange } from '../live/board';
 import { chain, outcomes, stepOutcomes } from '../live/notify';
@@ -133,7 +133,7 @@ function UnsavedCard({ u, now }: { u: LiveUnsaved; now: number }) {
           </span>
           <TagChips tags={u.tags} />
         </div>
-        <div class="place">{u.place.label}</div>
+        <div class="place">{placeText(t, u.place)}</div>
         <div class="card-line3">
           <span class="time" title={u.at}>
             {clock(u.at)} · {Math.max(0, Math.round((now - Date.parse(u.at)) / 1000))}s
@@ -199,7 +199,7 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
           </div>
           {/* The device's id is for technicians: a tooltip, not text on the guard's screen. */}
           <div class="detail-place" title={alert.deviceId ?? undefined}>
-            {alert.place.label}
+            {placeText(t, alert.place)}
           </div>
           <TagChips tags={alert.tags} />
         </div>

@@ -4,7 +4,7 @@ import type { DeviceStateView, SiteDevice, SitePlan } from '@linli/gateway/contr
 import { api } from '../api';
 import { DevicePanel } from '../components/DevicePanel';
 import { useLoad } from '../hooks';
-import { type Translate, useT } from '../i18n';
+import { type Translate, placeText, useT } from '../i18n';
 import { board } from '../live/board';
 import { navigate } from '../router';
 import { sitePlan } from '../site-data';
@@ -82,7 +82,7 @@ function SiteMap({ plan, states, alerts, selected, t }: { plan: SitePlan; states
             transform={`translate(${a.place.x ?? 0} ${Y(a.place.y ?? 0)})`}
             onClick={() => a.deviceId && select(a.deviceId)}
           >
-            <title>{`${t.e.alertType[a.type]} · ${a.place.label}`}</title>
+            <title>{`${t.e.alertType[a.type]} · ${placeText(t, a.place)}`}</title>
             <circle class="ring" r={5} />
             <circle class="core" r={2.4} />
           </g>

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { AccessIncident, IngestedEvent } from '../bus';
-import type { CredentialType, OfflineLog } from '../contracts';
+import type { AccessIncident, IngestedEvent, UnsavedOpening } from '../bus';
+import { BarrierState, type CredentialType, DoorState, type OfflineLog } from '../contracts';
 import type { AccessWrite, AccessWriteResult } from '../db/access';
+import type { DoorHistoryRepo, StoredDoorReport } from '../db/door-history';
 import type { EventWriter } from '../db/event-writer';
 import type { GroupCommit } from '../db/group-commit';
 import { isoStored } from '../db/time';
 import type { AccessContext } from './context';
 import { type Decision, PERIMETER, decide } from './decide';
-import { type DoorWatch, type IncidentDraft, type MonitorInput, type OpenCause, closedDoor, step } from './monitor';
+import { type DoorReport, type DoorWatch, type IncidentDraft, type MonitorInput, type OpenCause, closedDoor, judgeStoredOpening, step } from './monitor';
 import { resolve } from './resolve';
 import { KeypadLockout, PassbackMemory } from './state';
 
@@ -25,12 +27,38 @@ interface Request {
   receivedAt: Date;
 }
 
+/** A door or barrier event as door monitoring reads it; null for any other channel. */
+function doorReportOf(e: IngestedEvent): Omit<DoorReport, 'at'> | null {
+  const late = e.receivedAt.getTime() - e.deviceTime.getTime() > LATE_MS;
+  if (e.name === 'doorState') return { state: e.payload.state, cause: e.payload.cause, late };
+  if (e.name === 'barrierState') return { state: e.payload.state === 'raised' ? 'open' : 'closed', cause: e.payload.cause, late };
+  return null;
+}
+
+/** A stored door or barrier report (DeviceEvent row), at the time the gateway received it; null if unreadable. */
+function storedReport(r: StoredDoorReport): DoorReport | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(r.payload);
+  } catch {
+    return null;
+  }
+  const door = r.channel === 'door/state' ? DoorState.safeParse(json) : BarrierState.safeParse(json);
+  if (!door.success) return null;
+  const receivedAt = Date.parse(r.receivedAt);
+  const state = door.data.state === 'open' || door.data.state === 'raised' ? 'open' : 'closed';
+  return { state, cause: door.data.cause, at: receivedAt, late: receivedAt - Date.parse(door.data.ts) > LATE_MS };
+}
+
 /**
  * The door side of access control: access requests and plate reads in, replies out within milliseconds (the
  * decision uses only memory), every decision stored through group commit, and door monitoring turning door and
  * barrier reports into incidents. Incidents are stored (as gateway events) before they go on the bus.
  */
-export function createEngine(ctx: AccessContext, deps: { events: EventWriter; decisions: GroupCommit<AccessWrite, AccessWriteResult>; registry: Registry }) {
+export function createEngine(
+  ctx: AccessContext,
+  deps: { events: EventWriter; decisions: GroupCommit<AccessWrite, AccessWriteResult>; history: DoorHistoryRepo; registry: Registry },
+) {
   const { dir, settings, log } = ctx;
   const lockout = new KeypadLockout(settings.keypad);
   const passback = new PassbackMemory(settings.passbackResetMs);
@@ -40,6 +68,13 @@ export function createEngine(ctx: AccessContext, deps: { events: EventWriter; de
   const incidents = new Counter({ name: 'linli_access_incidents_total', help: 'Door monitoring incidents by type', labelNames: ['type'], registers: r });
   const decideSeconds = new Histogram({ name: 'linli_access_decide_seconds', help: 'Access request committed → reply published', buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05], registers: r });
   let seq = 0;
+  /**
+   * The live verdict on each recent opening, by its alert outbox entry: if the alert write fails and the outbox
+   * sweep judges the opening again, it gets the same answer the live path gave (the replay from stored rows is for
+   * openings nobody judged before a crash). Openings shown unsaved as forced, until they are stored.
+   */
+  const verdicts = new LRUCache<number, { incident: AccessIncident | null }>({ max: 10_000 });
+  const unsavedForced = new LRUCache<string, true>({ max: 1_000 });
 
   function monitor(deviceId: string, input: MonitorInput): void {
     const result = step(watches.get(deviceId) ?? closedDoor(), input, settings);
@@ -156,9 +191,64 @@ export function createEngine(ctx: AccessContext, deps: { events: EventWriter; de
     log.info({ deviceId, decisions: upload.entries.length }, 'offline decisions uploaded');
   }
 
+  /**
+   * A stored door report. An opening carries its alert outbox entry (written with the event, before the PUBACK):
+   * the verdict goes on the bus with it, so the alert engine marks the entry done with the forced-entry alert in one
+   * transaction; a crash before that leaves the entry for the outbox sweep, which asks `judgeStored`.
+   */
   function doorReport(e: IngestedEvent, state: 'open' | 'closed', cause: OpenCause): void {
     const late = e.receivedAt.getTime() - e.deviceTime.getTime() > LATE_MS;
-    monitor(e.deviceId, { type: 'door', state, cause, at: ctx.now().getTime(), late });
+    const input: MonitorInput = { type: 'door', state, cause, at: ctx.now().getTime(), late };
+    const outboxId = e.outboxId ?? null;
+    if (outboxId === null) return monitor(e.deviceId, input);
+    const result = step(watches.get(e.deviceId) ?? closedDoor(), input, settings);
+    watches.set(e.deviceId, result.watch);
+    const forced = result.incidents.find((i) => i.type === 'forced_entry');
+    for (const draft of result.incidents) if (draft !== forced) raise(e.deviceId, draft, new Date(input.at));
+    const incident: AccessIncident | null = forced ? { ...forced, deviceId: e.deviceId, at: new Date(input.at) } : null;
+    if (incident) {
+      incidents.inc({ type: incident.type });
+      log.warn({ deviceId: e.deviceId, type: incident.type, detail: incident.detail }, 'access incident');
+    }
+    verdicts.set(outboxId, { incident });
+    ctx.bus.emit('door-judged', { outboxId, incident });
+  }
+
+  /** An opening from the alert outbox nobody finished judging: the live verdict if there was one, else a replay. */
+  function judgeStored(e: IngestedEvent, eventSeq: number, outboxId: number): AccessIncident | null {
+    const known = verdicts.get(outboxId);
+    if (known) return known.incident;
+    const report = doorReportOf(e);
+    if (!report || report.state !== 'open') return null;
+    const at = e.receivedAt.getTime();
+    const h = deps.history.around(e.deviceId, eventSeq, e.receivedAt, settings.grantWindowMs);
+    const reports = h.reports.map(storedReport).filter((r) => r !== null);
+    const before = h.before ? storedReport(h.before) : null;
+    const draft = judgeStoredOpening({ before, reports, grants: h.grants.map((g) => Date.parse(g)) }, { ...report, at }, settings);
+    if (!draft) return null;
+    incidents.inc({ type: draft.type });
+    log.warn({ deviceId: e.deviceId, type: draft.type, detail: draft.detail }, 'access incident judged from the stored opening (after a restart)');
+    return { ...draft, deviceId: e.deviceId, at: e.receivedAt };
+  }
+
+  /**
+   * An opening the database could not store yet: if door monitoring would call it forced, the guard station shows
+   * it at once, marked unsaved (the state is not changed: the stored event is judged again when it commits).
+   */
+  function unsavedOpening(u: UnsavedOpening): void {
+    const key = `${u.event.deviceId}:${u.eventId}`;
+    const base = { deviceId: u.event.deviceId, eventId: u.eventId, at: u.event.receivedAt, type: 'forced_entry' } as const;
+    if (u.state === 'saved') {
+      if (unsavedForced.delete(key)) ctx.bus.emit('unsaved-alarm', { ...base, state: 'saved' });
+      return;
+    }
+    const report = doorReportOf(u.event);
+    if (!report || report.state !== 'open') return;
+    const peek = step(watches.get(u.event.deviceId) ?? closedDoor(), { type: 'door', ...report, at: ctx.now().getTime() }, settings);
+    if (!peek.incidents.some((i) => i.type === 'forced_entry')) return;
+    unsavedForced.set(key, true);
+    log.warn({ deviceId: u.event.deviceId, eventId: u.eventId }, 'door opening not stored yet looks forced; shown to the guard station as unsaved');
+    ctx.bus.emit('unsaved-alarm', { ...base, state: 'unsaved' });
   }
 
   return {
@@ -187,6 +277,8 @@ export function createEngine(ctx: AccessContext, deps: { events: EventWriter; de
           return;
       }
     },
+    judgeStored,
+    unsavedOpening,
     /** A guard opened the door remotely: the opening that follows is covered. */
     remoteOpened(deviceId: string, at: Date): void {
       monitor(deviceId, { type: 'remote', at: at.getTime() });

@@ -1,10 +1,11 @@
 import type { FeatureRoutes } from '../api/routes';
 import type { Broker } from '../broker';
-import type { Bus, IngestedEvent } from '../bus';
+import type { AccessIncident, Bus, IngestedEvent, UnsavedOpening } from '../bus';
 import type { Config } from '../config';
 import { accessRepo, createAccessEventWriter } from '../db/access';
 import type { Db } from '../db/client';
 import { credentialRepo } from '../db/credentials';
+import { doorHistoryRepo } from '../db/door-history';
 import type { EventWriter } from '../db/event-writer';
 import { passRepo } from '../db/passes';
 import type { Logger } from '../log';
@@ -44,6 +45,11 @@ export interface AccessFeature extends Lifecycle {
   refreshMasterData(): Promise<void>;
   /** Re-reads one resident and their credentials (administration) and resends the doors that concern them. */
   refreshResident(id: string): Promise<void>;
+  /**
+   * Door monitoring's verdict on a stored opening taken from the alert outbox (the outbox sweep asks): the forced
+   * entry it was, or null. `eventSeq` is its DeviceEvent row, `outboxId` its outbox entry.
+   */
+  judgeStoredOpening(e: IngestedEvent, eventSeq: number, outboxId: number): AccessIncident | null;
 }
 
 /** Passes that ended longer ago than this leave memory (the database keeps them). */
@@ -94,7 +100,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     maxPending: config.INGEST_MAX_PENDING,
     onError: (err, attempt) => log[attempt < 3 ? 'debug' : 'error']({ err, attempt }, 'access event commit failed; retrying'),
   });
-  const engine = createEngine(ctx, { events: deps.writer, decisions, registry: deps.metrics.registry });
+  const engine = createEngine(ctx, { events: deps.writer, decisions, history: doorHistoryRepo(db.raw), registry: deps.metrics.registry });
   const passes = passService(ctx);
   const credentials = credentialService(ctx);
   const doors = doorService(ctx, engine);
@@ -123,6 +129,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   };
   let ticker: NodeJS.Timeout | undefined;
   let pruner: NodeJS.Timeout | undefined;
+  const onUnsaved = (u: UnsavedOpening) => engine.unsavedOpening(u);
 
   return {
     routes: accessRoutes({ passes, credentials, doors, limits: { perMinute: config.ACCESS_API_RATE_PER_MINUTE } }),
@@ -141,8 +148,9 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       dir.applyResident(id, current, since);
       syncer.changed([...before, ...doorsOfResident(dir, id)]);
     },
+    judgeStoredOpening: engine.judgeStored,
     async start() {
-      bus.subscriber('access').on('device-event', onEvent);
+      bus.subscriber('access').on('device-event', onEvent).on('unsaved-opening', onUnsaved);
       ticker = setInterval(() => engine.tick(), 1_000);
       pruner = setInterval(() => dir.prunePasses(now().getTime(), PASS_GRACE_MS), 600_000);
       ticker.unref();

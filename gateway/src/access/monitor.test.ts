@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DoorWatch, type MonitorInput, closedDoor, step } from './monitor';
+import { type DoorReport, type DoorWatch, type MonitorInput, closedDoor, judgeStoredOpening, step } from './monitor';
 
 const S = { grantWindowMs: 20_000, heldOpenMs: 60_000, denialCount: 3, denialWindowMs: 60_000 };
 
@@ -68,5 +68,30 @@ describe('door monitor', () => {
 
   it('forgets denials older than the window', () => {
     expect(run([{ type: 'deny', at: 0 }, { type: 'deny', at: 70_000 }, { type: 'deny', at: 140_000 }]).incidents).toEqual([]);
+  });
+});
+
+describe('judging a stored opening again (after a crash)', () => {
+  const report = (state: 'open' | 'closed', at: number, cause: DoorReport['cause'] = 'grant', late = false): DoorReport => ({ state, cause, at, late });
+  const judge = (h: { before?: DoorReport; reports?: DoorReport[]; grants?: number[] }, opening: DoorReport) =>
+    judgeStoredOpening({ before: h.before ?? null, reports: h.reports ?? [], grants: h.grants ?? [] }, opening, S);
+
+  it('calls an opening with no stored grant in the window forced', () => {
+    expect(judge({ before: report('closed', 0) }, report('open', 100_000, 'unknown'))).toEqual({ type: 'forced_entry', detail: { cause: 'unknown', late: false } });
+  });
+
+  it('accepts an opening after a stored grant or remote open, and one the door explained itself', () => {
+    expect(judge({ grants: [95_000] }, report('open', 100_000))).toBeNull();
+    expect(judge({}, report('open', 100_000, 'exit_button'))).toBeNull();
+  });
+
+  it('takes a repeated "open" as the same opening, from the state before the window or a report inside it', () => {
+    expect(judge({ before: report('open', 0, 'unknown') }, report('open', 100_000, 'unknown'))).toBeNull();
+    expect(judge({ reports: [report('open', 90_000, 'unknown')] }, report('open', 100_000, 'unknown'))).toBeNull();
+  });
+
+  it('lets one grant cover one opening only, as the live monitor does', () => {
+    const reports = [report('open', 91_000), report('closed', 93_000)];
+    expect(judge({ grants: [90_000], reports }, report('open', 100_000, 'unknown'))?.type).toBe('forced_entry');
   });
 });

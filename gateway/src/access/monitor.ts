@@ -77,3 +77,27 @@ export function step(w: DoorWatch, input: MonitorInput, s: MonitorSettings): { w
     }
   }
 }
+
+/** A door or barrier report as door monitoring reads it (barrier raised = open). */
+export type DoorReport = { state: 'open' | 'closed'; cause: OpenCause; at: number; late: boolean };
+
+/**
+ * Judges an opening again from what was stored (after a crash between its commit and its judgement): the door's
+ * state before the window, its reports and its grants / remote opens inside the window, replayed through `step`
+ * in time order, then the opening itself. Only a forced entry is returned (held open and denials have their own
+ * timers and rows). A grant whose decision row was not committed yet makes the opening look forced: after a crash
+ * door monitoring errs towards a guard looking, never towards silence.
+ */
+export function judgeStoredOpening(
+  history: { before: DoorReport | null; reports: DoorReport[]; grants: number[] },
+  opening: DoorReport,
+  s: MonitorSettings,
+): IncidentDraft | null {
+  const inputs: MonitorInput[] = [
+    ...history.grants.map((at): MonitorInput => ({ type: 'grant', at })),
+    ...history.reports.map((r): MonitorInput => ({ type: 'door', ...r })),
+  ].sort((a, b) => a.at - b.at);
+  let w: DoorWatch = history.before?.state === 'open' ? { ...closedDoor(), open: true, openedAt: history.before.at } : closedDoor();
+  for (const i of inputs) w = step(w, i, s).watch;
+  return step(w, { type: 'door', ...opening }, s).incidents.find((i) => i.type === 'forced_entry') ?? null;
+}

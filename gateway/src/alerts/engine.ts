@@ -33,8 +33,11 @@ export function subscribeRules(
     }
     // Each rule picks the channels it is about; the others cost it one comparison.
     if (ev.name === 'lightState') return streetlights.reading(ev.deviceId, ev.payload, ev.receivedAt);
-    judge(decisionsFor(ev, settings), ev.outboxId ?? null);
+    // A door or barrier opening's outbox entry is door monitoring's to judge ('door-judged' below).
+    const opening = ev.name === 'doorState' || ev.name === 'barrierState';
+    judge(decisionsFor(ev, settings), opening ? null : (ev.outboxId ?? null));
   };
+  const onDoorJudged: BusListener<'door-judged'> = (j) => judge(j.incident ? incidentRule(j.incident) : [], j.outboxId);
   const onHealth: BusListener<'device-health'> = (h) => judge(healthRule(h), h.outboxId ?? null);
   const onPresence: BusListener<'presence'> = (p) =>
     supervision.observe(p.deviceId, p.kind, p.online ? { type: 'connected', atMs: p.at.getTime() } : { type: 'disconnected', atMs: p.at.getTime(), cause: p.cause });
@@ -44,5 +47,5 @@ export function subscribeRules(
   };
 
   // Removed with every other listener of the feature when it stops (Bus.release).
-  bus.on('device-event', onEvent).on('device-health', onHealth).on('presence', onPresence).on('access-incident', onIncident).on('access-decision', onDecision);
+  bus.on('device-event', onEvent).on('device-health', onHealth).on('presence', onPresence).on('access-incident', onIncident).on('door-judged', onDoorJudged).on('access-decision', onDecision);
 }

@@ -11,13 +11,16 @@ import { notificationRepo } from '../db/notifications';
 import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
+import { chainRule } from '../rules/escalation';
 import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
 import { createActions } from './actions';
 import { subscribeRules } from './engine';
+import { escalationChain } from './escalation-chain';
+import { failureLog } from './failure-log';
 import { alertMetrics } from './metrics';
-import { createOutboxSweep } from './outbox';
+import { type JudgeOpening, createOutboxSweep } from './outbox';
 import { type Notifier, outboxFor } from './notifier';
 import { createDispatcher } from './notifier/dispatcher';
 import { webhookNotifier } from './notifier/webhook';
@@ -42,6 +45,8 @@ export interface AlertsFeatureDeps {
   now?: () => Date;
   /** Whether the database takes writes (db/heartbeat.ts), for the live stream's status frame. */
   dbHealth?: () => WriteHealth;
+  /** Door monitoring's verdict on a stored opening left in the alert outbox (access/). */
+  judgeOpening: JudgeOpening;
   /** Replaces the webhook (tests, another channel). */
   notifier?: Notifier;
 }
@@ -97,7 +102,13 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const routing = new EscalationRouting(config.ESCALATION_CHAIN);
   const grids = gridRepo(prisma);
   routing.load(await grids.routing());
-  const lifecycle = createLifecycle({ store, places, settings, log, now, outboxFor: outboxFor(config.ESCALATION_CHAIN, now, (hh, level) => routing.targets(hh, level)) });
+  // A database outage makes these fail on every tick: each is warned once, then logged once when it recovers.
+  const failures = (op: string, what: string) =>
+    failureLog(log, what, { onFailure: () => metrics.writeFailures.inc({ op }), onState: (failing) => metrics.writesFailing.set({ op }, failing ? 1 : 0) });
+  const writes = failures('alert_change', 'storing an alert change');
+  const escalations = failures('escalation', 'escalation sweep');
+  const outboxReads = failures('outbox_read', 'reading the alert outbox');
+  const lifecycle = createLifecycle({ store, places, settings, log, now, outboxFor: outboxFor(config.ESCALATION_CHAIN, now, (hh, level) => routing.targets(hh, level)), writes });
   const actions = createActions({ store, repo, log, now });
   const notifier =
     deps.notifier ??
@@ -119,7 +130,10 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const outbox = outboxRepo(raw);
   const orphans = outbox.dropOrphans();
   if (orphans > 0) log.warn({ orphans }, 'alert outbox entries without their event row dropped');
-  const outboxSweep = createOutboxSweep({ outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
+  const outboxSweep = createOutboxSweep({ judgeOpening: deps.judgeOpening, reads: outboxReads, outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
+  // A chain with no channel above the guard station: a maintenance alert the guard sees (cleared once it works).
+  const chain = escalationChain(config.ESCALATION_CHAIN);
+  lifecycle.judge(chainRule({ levels: chain.levels.map((l) => l.name), working: chain.working }, now()));
   const sweepFailed = (err: unknown) => log.error({ err }, 'alert outbox sweep failed');
   const timers: NodeJS.Timeout[] = [];
   let outboxTimer: NodeJS.Timeout | undefined;
@@ -147,7 +161,10 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       escalating = true;
       lifecycle
         .escalateDue()
-        .catch((err: unknown) => log.error({ err }, 'escalation sweep failed'))
+        .then(
+          () => escalations.ok(),
+          (err: unknown) => escalations.failed(err),
+        )
         .finally(() => (escalating = false));
     };
     timers.push(
@@ -178,7 +195,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
         .catch(() => null)
         .then((info) => {
           const place = info?.place ?? { label: u.deviceId, kind: null, buildingId: null, unitId: null, householdId: null, x: null, y: null };
-          hub.unsaved({ state: u.state, deviceId: u.deviceId, eventId: u.eventId, type: 'alarm_press', place, tags: info?.tags ?? [], at: u.at.toISOString() });
+          hub.unsaved({ state: u.state, deviceId: u.deviceId, eventId: u.eventId, type: u.type, place, tags: info?.tags ?? [], at: u.at.toISOString() });
         })
         .catch((err: unknown) => log.error({ err, deviceId: u.deviceId }, 'could not show an unsaved alarm'));
     };

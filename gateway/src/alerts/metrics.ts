@@ -7,6 +7,8 @@ export function alertMetrics(registry: Registry) {
     changes: new Counter({ name: 'linli_alert_changes_total', help: 'Alert changes by action and type', labelNames: ['action', 'type'], registers }),
     outboxPending: new Gauge({ name: 'linli_alert_outbox_pending', help: 'Stored events the alert engine has not judged yet (after the last sweep)', registers }),
     outboxRecovered: new Counter({ name: 'linli_alert_outbox_swept_total', help: 'Outbox entries judged by a sweep rather than on arrival (a crash, a failed alert write)', registers }),
+    writeFailures: new Counter({ name: 'linli_alert_write_failures_total', help: 'Alert engine writes that failed (escalation sweep, alert change), each attempt counted', labelNames: ['op'], registers }),
+    writesFailing: new Gauge({ name: 'linli_alert_writes_failing', help: '1 while an alert engine write keeps failing (logged once at warn, then once when it recovers)', labelNames: ['op'], registers }),
     open: new Gauge({ name: 'linli_alerts_open', help: 'Alerts not cleared', registers }),
     liveClients: new Gauge({ name: 'linli_live_clients', help: 'Connected live-stream clients (guard screens)', registers }),
     liveDropped: new Counter({ name: 'linli_live_dropped_total', help: 'Live clients dropped, by reason (slow reader, no ack, replaced by the same user)', labelNames: ['reason'], registers }),

@@ -1,4 +1,4 @@
-import type { IngestedEvent } from '../bus';
+import type { AccessIncident, IngestedEvent } from '../bus';
 import { type ChannelName, DeviceKind, type UpChannel, catalogue, isUpChannel } from '../contracts';
 import { StoredHealth, StoredIncident } from '../contracts/stored';
 import type { OutboxCursor, OutboxEntry, OutboxRepo } from '../db/outbox';
@@ -8,16 +8,23 @@ import { healthRule } from '../rules/health';
 import { incidentRule } from '../rules/security';
 import type { AlertSettings, Decision } from '../rules/types';
 import { decisionsFor } from './engine';
+import type { FailureLog } from './failure-log';
 import type { AlertMetrics } from './metrics';
 import type { Lifecycle } from './service';
 import type { AlertStore } from './store';
 
+/** Door monitoring's verdict on a stored door or barrier opening (access/: live verdict or replay of stored rows). */
+export type JudgeOpening = (ev: IngestedEvent, eventSeq: number, outboxId: number) => AccessIncident | null;
+
 export interface OutboxSweepDeps {
+  judgeOpening: JudgeOpening;
   outbox: OutboxRepo;
   lifecycle: Pick<Lifecycle, 'judge' | 'inFlight'>;
   store: Pick<AlertStore, 'idle'>;
   settings: AlertSettings;
   log: Logger;
+  /** Reads of the outbox that fail (a locked or broken database): warned once, then once when they work again. */
+  reads: FailureLog;
   metrics: Pick<AlertMetrics, 'outboxPending' | 'outboxRecovered'>;
   /** Entries handed to the engine per page; the store's queue holds at most one page of backlog at a time. */
   batch: number;
@@ -36,7 +43,7 @@ function parseJson(s: string): unknown {
 }
 
 /** What the rules decide about a stored event, or null when the row cannot be read back (logged, then done). */
-export function decisionsOfEntry(e: OutboxEntry, settings: AlertSettings): Decision[] | null {
+export function decisionsOfEntry(e: OutboxEntry, settings: AlertSettings, judgeOpening: JudgeOpening): Decision[] | null {
   if (e.channel === 'gateway/health') {
     const h = StoredHealth.safeParse(parseJson(e.payload));
     return h.success ? healthRule(h.data) : null;
@@ -53,6 +60,11 @@ export function decisionsOfEntry(e: OutboxEntry, settings: AlertSettings): Decis
   // As in ingest: decode() validated the (name, payload) pair, which TypeScript cannot tie for a generic channel.
   // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
   const ev = { deviceId: e.deviceId, kind: kind.data, name, payload: decoded.payload, deviceTime: new Date(e.deviceTime), receivedAt: new Date(e.receivedAt) } as IngestedEvent;
+  if (ev.name === 'doorState' || ev.name === 'barrierState') {
+    // An opening: whether it was forced is door monitoring's call (its entry is the opening's own).
+    const incident = judgeOpening(ev, e.eventSeq, e.id);
+    return incident ? incidentRule(incident) : [];
+  }
   return decisionsFor(ev, settings);
 }
 
@@ -73,14 +85,15 @@ export function createOutboxSweep(deps: OutboxSweepDeps) {
       let page: OutboxEntry[];
       try {
         page = outbox.page(after, deps.batch);
+        deps.reads.ok();
       } catch (err) {
         // Locked or broken database: the entries stay; the next sweep tries again.
-        log.warn({ err }, 'could not read the alert outbox');
+        deps.reads.failed(err);
         break;
       }
       for (const e of page) {
         if (lifecycle.inFlight(e.id)) continue;
-        const ds = decisionsOfEntry(e, settings);
+        const ds = decisionsOfEntry(e, settings, deps.judgeOpening);
         if (ds === null) log.warn({ outboxId: e.id, deviceId: e.deviceId, channel: e.channel }, 'stored event cannot be judged (unknown device or channel); marked done');
         lifecycle.judge(ds ?? [], e.id);
         judged++;

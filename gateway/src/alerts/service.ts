@@ -5,6 +5,7 @@ import type { OutboxRow } from '../db/alerts';
 import type { Logger } from '../log';
 import { escalationDue, firstDeadline } from '../rules/escalation';
 import { type AlertSettings, type Decision, type EndDecision, type NoteDecision, type RaiseDecision, TYPES, keyOf, priorityOf } from '../rules/types';
+import { type FailureLog, failureLog } from './failure-log';
 import type { Places } from './places';
 import type { AlertStore } from './store';
 
@@ -16,6 +17,8 @@ export interface LifecycleDeps {
   now: () => Date;
   /** Notifications owed when an alert reaches a level (an outbox row per configured webhook). */
   outboxFor: (alert: Alert, level: number, event: 'raised' | 'escalated', reason: string | null) => OutboxRow[];
+  /** Alert changes that could not be stored: warned once, then once when they work again (metrics in index.ts). */
+  writes?: FailureLog;
 }
 
 const RETRIES = 5;
@@ -38,6 +41,7 @@ export const STORM_MIN_PRESSES = 10;
  */
 export function createLifecycle(deps: LifecycleDeps) {
   const { store, places, settings, log, now } = deps;
+  const writes = deps.writes ?? failureLog(log, 'storing an alert change');
   /**
    * Occurrences of a key waiting to be folded into one write (a flood of repeats is one write, not hundreds), with
    * the alert outbox entries they judge. Each entry has exactly one write scheduled for it (`flushRepeats`).
@@ -162,14 +166,18 @@ export function createLifecycle(deps: LifecycleDeps) {
   function retry(task: () => Promise<unknown>, done: readonly number[] | (() => readonly number[]), key: string, attempt = 1): void {
     const entries = () => (typeof done === 'function' ? done() : done);
     task().then(
-      () => finished(entries()),
+      () => {
+        writes.ok();
+        finished(entries());
+      },
       (err: unknown) => {
         if (attempt >= RETRIES) {
-          log.error({ err, key, outboxEntries: entries().length }, 'alert change could not be stored; its events stay in the outbox for the next sweep');
+          // During a database outage this happens on every change: one warning, then one line when it recovers.
+          writes.failed(err, { key, outboxEntries: entries().length, note: 'its events stay in the alert outbox for the next sweep' });
           finished(entries());
           return;
         }
-        log.warn({ err, key, attempt }, 'alert change failed; retrying');
+        log.debug({ err, key, attempt }, 'alert change failed; retrying');
         setTimeout(() => retry(task, done, key, attempt + 1), 100 * 2 ** attempt).unref();
       },
     );
@@ -227,7 +235,7 @@ export function createLifecycle(deps: LifecycleDeps) {
       priority: priorityOf(d.severity, tags),
       deviceId: d.deviceId,
       householdId: d.householdId ?? info?.householdId ?? null,
-      place: info?.place ?? { label: d.deviceId ?? d.householdId ?? '未知位置', kind: null, buildingId: null, unitId: null, householdId: null, x: null, y: null },
+      place: info?.place ?? { label: d.deviceId ?? d.householdId ?? d.place ?? 'unknown_place', kind: null, buildingId: null, unitId: null, householdId: null, x: null, y: null },
       tags,
       count,
       firstAt: d.at.toISOString(),

@@ -42,14 +42,29 @@ export type AccessDecision = {
 /** Alert-worthy observations of door monitoring (access/); alerts/ turns them into alerts. Stored before emitted. */
 export type AccessIncident = StoredIncident & Judged;
 
-/** An alarm received while the database cannot commit (ingest/), then once it is stored. */
-export type UnsavedAlarm = { state: 'unsaved' | 'saved'; deviceId: string; eventId: string; at: Date };
+/**
+ * An alarm received while the database cannot commit, then once it is stored: a one-key alarm (from ingest/) or a
+ * door opening that door monitoring would call forced (from access/).
+ */
+export type UnsavedAlarm = { state: 'unsaved' | 'saved'; type: 'alarm_press' | 'forced_entry'; deviceId: string; eventId: string; at: Date };
+
+/** A door or barrier opening received while the database cannot commit (ingest/), then once it is stored. */
+export type UnsavedOpening = { state: 'unsaved' | 'saved'; event: IngestedEvent; eventId: string };
+
+/**
+ * Door monitoring's verdict on a stored opening (access/): the forced entry it was, or null. `outboxId` is the
+ * opening's own alert outbox entry, marked done with the alert it causes (crash-safe: until then the outbox sweep
+ * judges the opening again from what is stored).
+ */
+export type DoorJudged = { outboxId: number; incident: AccessIncident | null };
 
 /** The database's write health changed (the heartbeat write, db/heartbeat.ts). */
 export type DbHealth = { ok: boolean; reason: string | null; at: Date };
 
 interface BusEvents {
   'unsaved-alarm': [UnsavedAlarm];
+  'unsaved-opening': [UnsavedOpening];
+  'door-judged': [DoorJudged];
   'db-health': [DbHealth];
   'device-event': [IngestedEvent];
   'device-health': [DeviceHealth];

@@ -50,7 +50,8 @@ export const LiveUnsaved = z.object({
   state: z.enum(['unsaved', 'saved']),
   deviceId: z.string(),
   eventId: z.string(),
-  type: z.literal('alarm_press'),
+  /** A one-key alarm, or a door opening that door monitoring calls forced. */
+  type: z.enum(['alarm_press', 'forced_entry']),
   place: AlertPlace,
   tags: z.array(HouseholdTag),
   at: z.iso.datetime({ offset: true }),

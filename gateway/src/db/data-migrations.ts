@@ -1,13 +1,17 @@
 import type { RawDb } from './client';
 import { rewriteStoredAccessRequests } from './event-scrub';
+import { backfillAlertOutbox } from './outbox-backfill';
 import { isoStored } from './time';
 
 /**
- * Rewrites of stored data that SQL alone cannot do (they need the credential key), run by the gateway at start
- * in order, each once: its completion is a row in DataMigration (prisma/migrations/20261201210000_data_migrations).
+ * Rewrites of stored data that a schema migration cannot do (they need the credential key, or the gateway's own
+ * judgement of what is owed), run by the gateway at start in order, each once: its completion is a row in
+ * DataMigration (prisma/migrations/20261201210000_data_migrations).
  */
 const MIGRATIONS: ReadonlyArray<{ name: string; run: (raw: RawDb, key: string) => number }> = [
   { name: 'access-request-credential-hash', run: rewriteStoredAccessRequests },
+  // Presses and door openings stored before they had alert outbox entries, and counted in no alert yet.
+  { name: 'alert-outbox-backfill', run: (raw) => backfillAlertOutbox(raw) },
 ];
 
 /** Runs the pending data migrations; returns what each changed (rows), for the log. */

@@ -12,6 +12,11 @@ export interface EventRow {
   payload: string;
   deviceTime: string;
   receivedAt: string;
+  /**
+   * Alert outbox priority for an event judged by its content rather than its channel: a door or barrier opening
+   * (door monitoring decides whether it was forced). Channels in JUDGED_CHANNELS take theirs.
+   */
+  priority?: 0 | 1;
 }
 
 /**
@@ -64,7 +69,7 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
     const info = insert.run(r.deviceId, eventId, r.channel, r.payload, r.deviceTime, r.receivedAt, reused ? 1 : 0);
     if (info.changes !== 1) return null;
     const seq = Number(info.lastInsertRowid);
-    const priority = JUDGED_CHANNELS.get(r.channel);
+    const priority = JUDGED_CHANNELS.get(r.channel) ?? r.priority;
     const outboxId = priority === undefined ? null : Number(outbox.run(seq, r.deviceId, priority, isoStored(new Date())).lastInsertRowid);
     return { status, seq, eventId, outboxId };
   };

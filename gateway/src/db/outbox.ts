@@ -4,6 +4,8 @@ import type { RawDb } from './client';
 export interface OutboxEntry {
   id: number;
   priority: number;
+  /** The stored event's row (DeviceEvent.seq). */
+  eventSeq: number;
   deviceId: string;
   /** The device's kind, null when the device row is gone. */
   kind: string | null;
@@ -26,7 +28,7 @@ export interface OutboxCursor {
  */
 export function outboxRepo(raw: RawDb) {
   const page = raw.prepare<[number, number, number, number], OutboxEntry>(
-    `SELECT o.id, o.priority, o.deviceId, d.kind, e.channel, e.payload, e.deviceTime, e.receivedAt
+    `SELECT o.id, o.priority, o.eventSeq, o.deviceId, d.kind, e.channel, e.payload, e.deviceTime, e.receivedAt
        FROM AlertOutbox o JOIN DeviceEvent e ON e.seq = o.eventSeq LEFT JOIN Device d ON d.id = o.deviceId
       WHERE o.priority < ? OR (o.priority = ? AND o.id > ?)
       ORDER BY o.priority DESC, o.id ASC LIMIT ?`,

@@ -18,7 +18,7 @@ export interface IngestSettings {
   badPayloadWindowSec: number;
   qos0RatePerSec: number;
   qos0Burst: number;
-  /** An alarm press not committed after this long goes to the guard station anyway, marked unsaved. */
+  /** An alarm press (or a forced door opening) not committed after this long goes to the guard station anyway, marked unsaved. */
   unsavedAfterMs: number;
   /** HMAC key of credential look-ups: access requests are stored with the value's hash instead of the value. */
   credentialKey: string;
@@ -99,21 +99,22 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
   }
 
   /**
-   * A one-key alarm must reach a guard even while the database cannot commit (locked, disk full): if its write has
-   * not committed in `unsavedAfterMs`, the alarm goes on the bus as unsaved (the guard station shows it, marked
-   * 未保存), and as saved once it is stored. The device gets no PUBACK before that, so it keeps resending it.
+   * A one-key alarm or a forced entry must reach a guard even while the database cannot commit (locked, disk full):
+   * if the write has not committed in `unsavedAfterMs`, `show('unsaved')` puts it on the bus (the guard station shows
+   * it, marked 未保存), and `show('saved')` once it is stored. The device gets no PUBACK before that, so it keeps
+   * resending it.
    */
-  function announceIfUnsaved(deviceId: string, eventId: string, at: Date, write: Promise<WriteResult>) {
+  function announceIfUnsaved(deviceId: string, eventId: string, write: Promise<WriteResult>, show: (state: 'unsaved' | 'saved') => void) {
     let announced = false;
     const timer = setTimeout(() => {
       announced = true;
-      log.warn({ deviceId, eventId }, 'alarm press not stored yet; shown to the guard station as unsaved');
-      bus.emit('unsaved-alarm', { state: 'unsaved', deviceId, eventId, at });
+      log.warn({ deviceId, eventId }, 'alarm event not stored yet; shown to the guard station as unsaved');
+      show('unsaved');
     }, settings.unsavedAfterMs);
     write.then(
       () => {
         clearTimeout(timer);
-        if (announced) bus.emit('unsaved-alarm', { state: 'saved', deviceId, eventId, at });
+        if (announced) show('saved');
       },
       () => clearTimeout(timer),
     );
@@ -142,6 +143,9 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     // TypeScript cannot tie `name` to `decoded.payload` for a generic channel; decode() validated the pair.
     // eslint-disable-next-line @typescript-eslint/consistent-type-assertions
     const event = { deviceId: device.id, kind: device.kind, name, payload: decoded.payload, deviceTime, receivedAt } as IngestedEvent;
+    // A door or barrier opening may be a forced entry: its alert outbox entry commits with it, so door monitoring's
+    // verdict survives a crash (docs/architecture.md, "Nothing accepted is lost").
+    const opening = (event.name === 'doorState' && event.payload.state === 'open') || (event.name === 'barrierState' && event.payload.state === 'raised');
     const write = writer.write({
       deviceId: device.id,
       eventId: decoded.eventId,
@@ -150,6 +154,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
       payload: event.name === 'accessRequest' ? storedAccessRequest(settings.credentialKey, event.payload) : payload.toString('utf8'),
       deviceTime: isoStored(deviceTime),
       receivedAt: isoStored(receivedAt),
+      ...(opening ? { priority: 1 as const } : {}),
     });
     const publish = (result: WriteResult) => {
       if (result.status === 'duplicate') {
@@ -167,7 +172,12 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
       }
       bus.emit('device-event', { ...event, outboxId: result.outboxId });
     };
-    if (name === 'alarmPress' && qos > 0) announceIfUnsaved(device.id, decoded.eventId, receivedAt, write);
+    if (qos > 0 && name === 'alarmPress') {
+      announceIfUnsaved(device.id, decoded.eventId, write, (state) => bus.emit('unsaved-alarm', { state, type: 'alarm_press', deviceId: device.id, eventId: decoded.eventId, at: receivedAt }));
+    } else if (qos > 0 && opening) {
+      // Whether it looks forced is door monitoring's call (access/ listens).
+      announceIfUnsaved(device.id, decoded.eventId, write, (state) => bus.emit('unsaved-opening', { state, event, eventId: decoded.eventId }));
+    }
     if (qos === 0) {
       // At most once: nothing to acknowledge, so don't hold the device's stream for the commit.
       write.then(publish, (err: unknown) => log.warn({ err, deviceId: device.id }, 'QoS 0 event not stored'));

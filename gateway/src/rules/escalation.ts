@@ -1,6 +1,6 @@
 import type { SystemNote } from '../contracts/api/alert-notes';
 import type { AlertType, DeadlineKind, Severity } from '../contracts/api/alerts';
-import { type AlertSettings, TYPES } from './types';
+import { type AlertSettings, type Decision, TYPES, keyOf } from './types';
 
 export interface Deadline {
   at: Date;
@@ -63,3 +63,27 @@ export function deadlineAfterAck(kind: DeadlineKind | null, at: Date | null): De
   return kind === 'on_site' && at !== null ? { at, kind } : null;
 }
 
+
+/**
+ * The escalation chain as configured (checked at start): when no level above the guard station has a notification
+ * channel, an escalated alert reaches nobody, so that is itself a maintenance alert the guard sees and acknowledges
+ * (one per gateway, kept while the configuration stays so); a chain that works again clears it.
+ */
+export function chainRule(chain: { levels: readonly string[]; working: boolean }, at: Date): Decision[] {
+  const key = keyOf('escalation_unreachable', 'gateway');
+  if (chain.working) return [{ kind: 'end', key, at, note: 'back_to_normal' }];
+  return [
+    {
+      kind: 'raise',
+      type: 'escalation_unreachable',
+      severity: 'warning',
+      key,
+      deviceId: null,
+      householdId: null,
+      at,
+      detail: { levels: chain.levels.length },
+      mode: 'state',
+      place: 'gateway',
+    },
+  ];
+}

@@ -1,6 +1,6 @@
 import type { SystemNote } from '../contracts/api/alert-notes';
 import type { DeviceKind } from '../contracts';
-import type { AlertCategory, AlertType, Detail, Severity } from '../contracts/api/alerts';
+import type { AlertCategory, AlertType, Detail, PlaceCode, Severity } from '../contracts/api/alerts';
 
 /** Everything the rules read from configuration; built once from Config by alerts/settings.ts. */
 export interface AlertSettings {
@@ -42,6 +42,8 @@ export interface RaiseDecision {
   mode: 'event' | 'state';
   /** deviceId:eventId of the triggering device event. */
   source?: string;
+  /** Where an alert with no device and no household is (a code the UI translates); `unknown_place` if not given. */
+  place?: PlaceCode;
 }
 
 /** Something to record on the open alert of `key` without changing its condition (the resident's cancel). */
@@ -93,6 +95,8 @@ export const TYPES: Record<AlertType, TypeSpec> = {
   // An alarm button pressing many times a second: stuck, broken or played with. Someone must go and look.
   press_storm: { category: 'maintenance', latched: false, onEnd: 'record', onSite: true },
   welfare_check: { category: 'welfare', latched: false, onEnd: 'clear', onSite: false },
+  // Nobody above the guard station can be told: a configuration fault the guard sees, acknowledges and reports.
+  escalation_unreachable: { category: 'maintenance', latched: false, onEnd: 'clear', onSite: false },
 };
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 400, major: 300, minor: 200, warning: 100 };

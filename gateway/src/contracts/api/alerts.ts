@@ -20,8 +20,17 @@ export const AlertType = z.enum([
   'event_id_reused',
   'press_storm',
   'welfare_check',
+  /** Maintenance: no level of the escalation chain above the guard station has a notification channel. */
+  'escalation_unreachable',
 ]);
 export type AlertType = z.infer<typeof AlertType>;
+
+/**
+ * The place of an alert tied to no device and no household, as a code the UI translates (never words from the
+ * gateway): `gateway` for the gateway's own condition (its escalation chain), `unknown_place` otherwise.
+ */
+export const PlaceCode = z.enum(['gateway', 'unknown_place']);
+export type PlaceCode = z.infer<typeof PlaceCode>;
 
 export const Severity = z.enum(['critical', 'major', 'minor', 'warning']);
 export type Severity = z.infer<typeof Severity>;
@@ -56,6 +65,7 @@ export type AlertAction = z.infer<typeof AlertAction>;
 
 /** Where it happened, in words for the guard (Chinese labels; the UI translates the chrome) and as a map point. */
 export const AlertPlace = z.object({
+  /** The place in words, from the compound's data (building, unit, room, device name); or a PlaceCode. */
   label: z.string(),
   kind: PlaceKind.nullable(),
   buildingId: z.string().nullable(),
