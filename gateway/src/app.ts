@@ -32,6 +32,8 @@ import { createIngest } from './ingest';
 import type { Logger } from './log';
 import { type Metrics, createMetrics } from './metrics';
 import { type SiteFeature, createSiteFeature } from './site';
+import { createDevicesFeature } from './devices';
+import { userRoutes } from './users';
 
 export interface Gateway {
   readonly config: Config;
@@ -188,6 +190,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
+  const devicesAdmin = createDevicesFeature({ config, prisma: db.prisma, bus, broker, reloadAccess: () => access.reload(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT }, log });
   const http = await buildHttp({
     log,
     metrics,
@@ -225,7 +228,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       perName: config.LOGIN_RATE_PER_NAME_PER_MINUTE,
     },
     // The UI's catch-all comes last: every API route is registered before it.
-    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, userRoutes(db.prisma, log), devicesAdmin.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
 
   const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);
@@ -288,6 +291,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
         drained = (await writer.drain(left())) && drained;
         await alerts.close();
         site.close();
+        devicesAdmin.close();
         await presenceWriter.drain(left());
         heartbeat.stop();
         if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');

@@ -43,13 +43,17 @@ export function subscribeRules(
     if (d.decision === 'grant' && d.householdId !== null) welfare.activity(d.householdId, d.at);
   };
 
+  const onConfig: Parameters<typeof bus.on<'device-config'>>[1] = (c) => supervision.configure(c, c.at.getTime());
+
   bus.on('device-event', onEvent);
+  bus.on('device-config', onConfig);
   bus.on('device-health', onHealth);
   bus.on('presence', onPresence);
   bus.on('access-incident', onIncident);
   bus.on('access-decision', onDecision);
   return () => {
     bus.off('device-event', onEvent);
+    bus.off('device-config', onConfig);
     bus.off('device-health', onHealth);
     bus.off('presence', onPresence);
     bus.off('access-incident', onIncident);

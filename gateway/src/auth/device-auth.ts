@@ -13,7 +13,7 @@ import { verifySecret } from './hash';
  * the database nothing to brute-force. A new secret (new hash) or a disabled device takes effect at once: the row is
  * read on every login.
  */
-export function createDeviceAuth(repo: DeviceRepo, memoKey: string) {
+export function createDeviceAuth(repo: DeviceRepo, memoKey: string, now: () => Date = () => new Date()) {
   const memoOf = (secretHash: string, secret: string) => createHmac('sha256', memoKey).update(`${secretHash}\0${secret}`).digest();
   return async function authenticate(deviceId: string, secret: string): Promise<DeviceAuthResult> {
     const row = await repo.findForAuth(deviceId);
@@ -22,7 +22,13 @@ export function createDeviceAuth(repo: DeviceRepo, memoKey: string) {
     const memo = memoOf(row.secretHash, secret);
     const stored = row.authMemo ? Buffer.from(row.authMemo, 'base64url') : null;
     if (!stored || stored.length !== memo.length || !timingSafeEqual(stored, memo)) {
-      if (!(await verifySecret(row.secretHash, secret))) return { ok: false, reason: 'bad_secret' };
+      if (!(await verifySecret(row.secretHash, secret))) {
+        // A secret rotated with a grace period: the old one works until then, and is never memoised (it would
+        // outlive the grace period in the memo).
+        const inGrace = row.prevSecretHash !== null && row.prevSecretUntil !== null && row.prevSecretUntil > now();
+        if (inGrace && row.prevSecretHash !== null && (await verifySecret(row.prevSecretHash, secret))) return { ok: true, device: { id: row.id, kind: row.kind } };
+        return { ok: false, reason: 'bad_secret' };
+      }
       // The memo only saves the next login a KDF run: the login does not wait for it, and a database that cannot be
       // written (locked, disk full) must not keep a device with the right secret from connecting and raising alarms.
       void repo.setAuthMemo(row.id, row.secretHash, memo.toString('base64url')).catch(() => undefined);

@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { DeviceKind } from '../contracts';
 import type { Db } from './client';
 
-const AuthRow = z.object({ id: z.string(), kind: DeviceKind, enabled: z.union([z.literal(0), z.literal(1)]), secretHash: z.string(), authMemo: z.string().nullable() });
+const AuthRow = z.object({
+  id: z.string(),
+  kind: DeviceKind,
+  enabled: z.union([z.literal(0), z.literal(1)]),
+  secretHash: z.string(),
+  authMemo: z.string().nullable(),
+  prevSecretHash: z.string().nullable(),
+  // Prisma stores DateTime in SQLite as milliseconds since the epoch.
+  prevSecretUntil: z.union([z.number(), z.string()]).nullable(),
+});
 
 export interface DeviceAuthRecord {
   id: string;
@@ -10,18 +19,21 @@ export interface DeviceAuthRecord {
   enabled: boolean;
   secretHash: string;
   authMemo: string | null;
+  /** A rotated secret still accepted until `prevSecretUntil` (devices/: rotation with a grace period). */
+  prevSecretHash: string | null;
+  prevSecretUntil: Date | null;
 }
 
 export function deviceRepo({ prisma, raw }: Pick<Db, 'prisma' | 'raw'>) {
   // Every MQTT login reads this row; after a gateway restart, every device at once. A prepared statement on the raw
   // connection costs microseconds where a Prisma query costs about a millisecond of CPU.
-  const byId = raw.prepare('SELECT id, kind, enabled, secretHash, authMemo FROM Device WHERE id = ?');
+  const byId = raw.prepare('SELECT id, kind, enabled, secretHash, authMemo, prevSecretHash, prevSecretUntil FROM Device WHERE id = ?');
   return {
     async findForAuth(id: string): Promise<DeviceAuthRecord | null> {
       const found: unknown = byId.get(id);
       if (found === undefined) return null;
       const row = AuthRow.parse(found);
-      return { ...row, enabled: row.enabled === 1 };
+      return { ...row, enabled: row.enabled === 1, prevSecretUntil: row.prevSecretUntil === null ? null : new Date(row.prevSecretUntil) };
     },
     async setAuthMemo(id: string, secretHash: string, memo: string): Promise<void> {
       // Conditional on the hash it was computed for: a secret rotated meanwhile is not overwritten with a stale memo.
