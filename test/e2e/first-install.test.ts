@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSecrets, populationOf } from '../../devices-sim/src/population';
@@ -56,7 +57,7 @@ describe.skipIf(skipBrowser)('first installation: admin sign-in, password change
     await form.locator('input[name=newPassword]').fill('short');
     await form.locator('input[name=repeat]').fill('short');
     await form.locator('button[type=submit]').click();
-    await expect.poll(() => form.locator('[data-error-for=newPassword]').textContent()).toContain('at least 10');
+    await expect.poll(() => form.locator('[data-error-for=newPassword]').textContent()).toContain('至少 10 个字符');
     await screenshotSizes(page, 'admin-first-password');
     await form.locator('input[name=newPassword]').fill('first-day-lantern-8');
     await form.locator('input[name=repeat]').fill('first-day-lantern-8');
@@ -92,7 +93,8 @@ describe.skipIf(skipBrowser)('first installation: admin sign-in, password change
 
     const [download] = await Promise.all([page.waitForEvent('download'), panel.locator('[data-action=download]').click()]);
     expect(download.suggestedFilename()).toBe('linli-device-gate-main.json');
-    const path = screenshotPath('linli-device-gate-main.json');
+    // Into the test's own temp directory: a secret never lands beside the screenshots.
+    const path = join(t.dir, download.suggestedFilename());
     await download.saveAs(path);
     const file = SeedSecrets.parse(JSON.parse(readFileSync(path, 'utf8')));
     expect(file.devices['gate-main']?.secret).toBe(shown);

@@ -6,6 +6,14 @@ import { useT } from '../../i18n';
 import { logout, session } from '../../session';
 import { toast } from '../../ui-state';
 
+const REASONS = ['too_short', 'too_long', 'common', 'contains_username'] as const;
+
+/** The password policy's reason code in an issue's params or a 400's details, if any. */
+function reasonOf(x: unknown): (typeof REASONS)[number] | null {
+  if (typeof x !== 'object' || x === null || !('reason' in x)) return null;
+  return REASONS.find((r) => r === x.reason) ?? null;
+}
+
 /**
  * Change one's own password. `forced`: signed in with a one-time password (first start, a reset) — the only screen
  * until it is changed; the gateway refuses everything else meanwhile (PASSWORD_CHANGE_REQUIRED).
@@ -22,6 +30,9 @@ export function ChangePassword({ forced, done }: { forced: boolean; done?: () =>
     e.preventDefault();
     const parsed = PasswordChangeBody.safeParse({ currentPassword: current, newPassword: next });
     const errs = parsed.success ? {} : fieldErrors(parsed.error.issues);
+    // The policy's reason in the reader's language (the contract's message is the API's English).
+    const reason = parsed.success ? undefined : parsed.error.issues.map((i) => reasonOf('params' in i ? i.params : undefined)).find((r) => r !== null);
+    if (reason) errs.newPassword = t(`pw.err.${reason}`);
     if (next !== repeat) errs.repeat = t('pw.mismatch');
     setErrors(errs);
     if (!parsed.success || Object.keys(errs).length > 0) return;
@@ -36,7 +47,8 @@ export function ChangePassword({ forced, done }: { forced: boolean; done?: () =>
       if (err instanceof ApiError && err.status === 400) {
         const d = err.details;
         const path = typeof d === 'object' && d !== null && 'path' in d && typeof d.path === 'string' ? d.path : 'newPassword';
-        setErrors({ [path]: err.message });
+        const reason = reasonOf(d);
+        setErrors({ [path]: reason ? t(`pw.err.${reason}`) : err.message });
       } else toast(t('alert.failed', { msg: err instanceof Error ? err.message : String(err) }), 'error');
     } finally {
       setBusy(false);
