@@ -21,7 +21,7 @@ export class ApiError extends Error {
 }
 
 /** Every reply is parsed with the gateway's own contract: the UI never trusts a shape it did not check. */
-async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
+export async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
   const s = session.get();
   const res = await fetch(path, {
     method,

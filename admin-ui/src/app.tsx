@@ -19,6 +19,8 @@ import { SitePlanView } from './views/SitePlan';
 import { Stats } from './views/Stats';
 import { Visitors } from './views/Visitors';
 import { clock } from './format';
+import { AdminPage, adminNav, isStation } from './views/admin/shell';
+import { ChangePassword } from './views/admin/ChangePassword';
 
 const NAV: Array<{ path: string; label: MessageKey }> = [
   { path: '/', label: 'nav.board' },
@@ -33,8 +35,10 @@ export function App() {
   const s = useStore(session);
   const gone = useStore(ended);
   const asked = useStore(reloginAsked);
+  // The live board runs for the guard station's roles only, and not while a one-time password must be changed.
+  const station = s !== null && isStation(s.user.role) && !s.user.mustChangePassword;
   useEffect(() => {
-    if (!s) return;
+    if (!s || !station) return;
     startBoard(endSession);
     const stopRenewal = startRenewal();
     const stopWatch = expiryWatch();
@@ -43,13 +47,14 @@ export function App() {
       stopWatch();
       stopBoard(ended.get());
     };
-  }, [s?.token]);
+  }, [s?.token, station]);
   // Re-evaluate the automatic theme every minute (night falls during a shift).
   useEffect(() => {
     const t = setInterval(() => applyPrefs(), 60_000);
     return () => clearInterval(t);
   }, []);
   if (!s && !gone) return <Login />;
+  if (s?.user.mustChangePassword) return <ChangePassword forced done={() => navigate(s.user.role === 'admin' || s.user.role === 'property_manager' ? '/admin/setup' : '/', { replace: true })} />;
   return (
     <>
       <Shell />
@@ -64,14 +69,18 @@ export function App() {
 
 function Shell() {
   const segs = usePath();
-  const page = segs[0] ?? '';
-  useGlobalKeys(page);
+  const role = useStore(session)?.user.role;
+  const station = role !== undefined && isStation(role);
+  const page = segs[0] ?? (station ? '' : 'admin');
+  useGlobalKeys(station ? page : 'admin');
   return (
     <div class="shell">
       <SoundBar />
       <Header page={page} />
       <main class="content">
-        {page === 'map' ? (
+        {page === 'admin' || !station ? (
+          <AdminPage sub={segs[1] ?? 'setup'} />
+        ) : page === 'map' ? (
           <SitePlanView focus={segs[1] ?? null} />
         ) : page === 'log' ? (
           <AccessLogView />
@@ -85,8 +94,8 @@ function Shell() {
           <Board />
         )}
       </main>
-      <LinkDownOverlay />
-      <Takeover />
+      {station && <LinkDownOverlay />}
+      {station && <Takeover />}
       <ExpiryWarning />
       <Dialogs />
       <Toasts />
@@ -171,6 +180,7 @@ function Header({ page }: { page: string }) {
   const s = useStore(session);
   const { alerts } = useStore(board);
   const now = useNow(1_000);
+  const sub = usePath()[1] ?? 'setup';
   const open = alerts.filter((a) => a.status === 'open').length;
   return (
     <header class="topbar">
@@ -179,7 +189,7 @@ function Header({ page }: { page: string }) {
         <span class="brand-title">{t('app.title')}</span>
       </div>
       <nav class="nav">
-        {NAV.map((n, i) => {
+        {(s !== null && isStation(s.user.role) ? NAV : []).map((n, i) => {
           const active = (n.path === '/' ? '' : n.path.slice(1)) === page;
           return (
             <Link key={n.path} href={n.path} class={`nav-link ${active ? 'active' : ''}`} aria-current={active ? 'page' : undefined} data-nav={n.path}>
@@ -189,9 +199,10 @@ function Header({ page }: { page: string }) {
             </Link>
           );
         })}
+        {s !== null && adminNav(s.user.role, page === 'admin' ? sub : null)}
       </nav>
       <div class="topbar-right">
-        <LinkIndicator />
+        {s !== null && isStation(s.user.role) && <LinkIndicator />}
         <span class="clock" aria-label="time">
           {clock(now)}
         </span>

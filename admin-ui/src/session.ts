@@ -119,7 +119,8 @@ export async function login(username: string, password: string): Promise<LoginOu
   if (res.status === 429) return { ok: false, reason: 'busy' };
   if (!res.ok) return { ok: false, reason: 'network' };
   const reply = LoginReply.parse(await res.json());
-  if (reply.user.role === 'resident') return { ok: false, reason: 'not_staff' };
+  // This screen is the guard station and the administration: residents and grid workers have their own apps.
+  if (reply.user.role === 'resident' || reply.user.role === 'grid_worker') return { ok: false, reason: 'not_staff' };
   hardExpiry.set(null);
   ended.set(false);
   reloginAsked.set(false);

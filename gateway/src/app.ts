@@ -32,6 +32,8 @@ import type { Logger } from './log';
 import { type Metrics, createMetrics } from './metrics';
 import type { Lifecycle } from './runtime/lifecycle';
 import { type SiteFeature, createSiteFeature } from './site';
+import { createDevicesFeature } from './devices';
+import { userRoutes } from './users';
 
 export interface Gateway {
   readonly config: Config;
@@ -103,6 +105,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
 
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
+  const devicesAdmin = createDevicesFeature({ config, prisma: db.prisma, bus, broker, reloadAccess: () => access.reload(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT }, log });
   const http = await buildHttp({
     ...httpSettings(config, metrics),
     log,
@@ -111,7 +114,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     asyncapi: (host?: string) => asyncapiFor(config, bound, host),
     sessions,
     // Every feature's routes (api/routes.ts); the UI's catch-all comes last: every API route is registered before it.
-    routes: [access.routes, alerts.routes, site.routes, admin.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [access.routes, alerts.routes, site.routes, admin.routes, userRoutes(db.prisma, log), devicesAdmin.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
   const wss = mqttOverWebSocket(http, broker, config);
 
@@ -136,7 +139,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     close() {
       closing ??= (async () => {
         const deadline = startDeadline(config.SHUTDOWN_TIMEOUT_MS);
-        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, heartbeat, db, log }, deadline)) await step();
+        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, devicesAdmin, heartbeat, db, log }, deadline)) await step();
       })();
       return closing;
     },
@@ -161,6 +164,7 @@ function stopOrder(p: StopParts, deadline: Deadline): StopStep[] {
     ['ingest writer (close)', async () => deadline.drained(await p.writer.drain(deadline.left()))],
     ['alerts', () => p.alerts.stop()],
     ['site', () => p.site.stop()],
+    ['device administration', () => p.devicesAdmin.close()],
     ['presence writer', () => p.presence.drain(deadline.left())],
     ['database heartbeat', () => p.heartbeat.stop()],
     ['report', () => {
@@ -179,6 +183,7 @@ interface StopParts {
   access: Lifecycle;
   alerts: Lifecycle;
   site: Lifecycle;
+  devicesAdmin: { close(): void };
   heartbeat: { stop(): void };
   db: Db;
   log: Logger;

@@ -1,20 +1,25 @@
+#!/usr/bin/env node
 // `linli <command>`: the operator's commands beside the gateway (bundled to dist/linli.mjs by `npm run build`;
 // `npm run linli -- <command>`). Reads the same environment as the gateway (DATABASE_URL, CREDENTIAL_KEY, …).
 //
 //   linli migrate            apply pending prisma/migrations (what the gateway does at start unless AUTO_MIGRATE=false)
 //   linli backup <file>      online backup of the database and the credential key into one file (mode 0600)
 //   linli restore <file>     put a backup in place of the database and the key; the gateway must be stopped
+//   linli admin create …     an account with a one-time password (admin-cli.ts)
+//   linli device create|rotate …  provision a device / rotate its secret (admin-cli.ts)
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databasePath, loadConfig } from './config';
+import { ADMIN_USAGE, runAdminCommand } from './admin-cli';
 import { backupDatabase, restoreDatabase } from './db/backup';
 import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
 
-const USAGE = `usage: linli migrate | backup <file> | restore <file>
+const USAGE = `usage: linli migrate | backup <file> | restore <file> | admin create … | device create|rotate …
 
   migrate         apply pending database migrations
   backup <file>   online backup (safe while the gateway runs) of the database and the credential key
   restore <file>  replace the database and credential key with a backup (stop the gateway first)
+${ADMIN_USAGE}
 
 environment: the gateway's (DATABASE_URL, CREDENTIAL_KEY, …), see docs/operations.md`;
 
@@ -76,6 +81,27 @@ async function main(argv: string[]): Promise<number> {
         `linli: restored ${file} to ${dbPath}` +
           (r.keyFile ? ` and the credential key to ${r.keyFile}\n` : ' (CREDENTIAL_KEY is set: check it matches the backup)\n'),
       );
+      return 0;
+    }
+    case 'admin':
+    case 'device': {
+      // The schema first, as the gateway would at start (AUTO_MIGRATE): a brand-new installation can begin here.
+      const dir = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
+      if (dir === null) {
+        process.stderr.write('linli: prisma/migrations not found beside the gateway\n');
+        return EX_CONFIG;
+      }
+      const m = migrateDatabase(dbPath, readMigrations(dir), { apply: config.AUTO_MIGRATE });
+      if (!m.ok) {
+        process.stderr.write(`linli: ${m.message}\n`);
+        return EX_CONFIG;
+      }
+      const r = await runAdminCommand(config, command, rest);
+      if (!r.ok) {
+        process.stderr.write(`${r.text}\n`);
+        return r.code;
+      }
+      process.stdout.write(`${r.text}\n`);
       return 0;
     }
     default:

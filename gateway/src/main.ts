@@ -8,6 +8,7 @@ import { createLogger } from './log';
 import { startBackupSchedule } from './runtime/backup-schedule';
 import { startHeapTrimmer } from './runtime/heap-trim';
 import { startRetentionSchedule } from './runtime/retention-schedule';
+import { ensureFirstAdmin, firstAdminBanner } from './users/first-admin';
 
 // EX_CONFIG from sysexits.h: a supervisor can tell a bad configuration from a crash.
 const EXIT_CONFIG = 78;
@@ -42,7 +43,17 @@ const gateway = await buildGateway(config, log).catch((err: unknown) => {
   }
   throw err;
 });
-await gateway.listen();
+// First start of a real installation: no user yet → one admin with a one-time password (never a demo seed).
+const firstAdmin = await ensureFirstAdmin(gateway.db.prisma, { passwordFile: config.ADMIN_INITIAL_PASSWORD_FILE }).catch((err: unknown) => {
+  process.stderr.write(`linli: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(EXIT_CONFIG);
+});
+const ports = await gateway.listen();
+if (firstAdmin.created) {
+  log.info({ username: firstAdmin.username, passwordFrom: firstAdmin.source }, 'first start: administrator account created (one-time password)');
+  // stdout, not the logger: the password must not reach a log file or a log shipper.
+  process.stdout.write(`${firstAdminBanner(firstAdmin, `http://localhost:${ports.http}/`)}\n`);
+}
 
 // The heap is the process's, so its upkeep lives here rather than in buildGateway (tests build several per process).
 const heapTrimmer = startHeapTrimmer(

@@ -23,7 +23,7 @@ export async function addPlacedDevice(
       x: 12,
       y: 34,
       secretHash: await hashSecret(d.secret),
-      supervisionSec: 60,
+      supervisionSec: null, // the kind's SUPERVISION_SEC_<KIND>
     },
   });
 }

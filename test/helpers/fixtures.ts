@@ -25,7 +25,7 @@ export async function addDevice(
       y: 0,
       secretHash: await hashSecret(d.secret),
       enabled: d.enabled ?? true,
-      supervisionSec: 60,
+      supervisionSec: null, // the kind's SUPERVISION_SEC_<KIND>
     },
   });
 }

@@ -1,6 +1,8 @@
+import { adminEn } from './admin-en';
 import type { EnumLabels, MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
+  ...adminEn,
   'app.title': 'Guard station',
   'app.brand': 'Linli',
   'nav.board': 'Alarms',

@@ -46,6 +46,8 @@ export function subscribeRules(
     if (d.decision === 'grant' && d.householdId !== null) welfare.activity(d.householdId, d.at);
   };
 
+  const onConfig: BusListener<'device-config'> = (c) => supervision.configure(c, c.at.getTime());
+
   // Removed with every other listener of the feature when it stops (Bus.release).
-  bus.on('device-event', onEvent).on('device-health', onHealth).on('presence', onPresence).on('access-incident', onIncident).on('door-judged', onDoorJudged).on('access-decision', onDecision);
+  bus.on('device-event', onEvent).on('device-config', onConfig).on('device-health', onHealth).on('presence', onPresence).on('access-incident', onIncident).on('door-judged', onDoorJudged).on('access-decision', onDecision);
 }

@@ -20,7 +20,7 @@ export function createSupervision(settings: AlertSettings, apply: (d: Decision) 
      * At start every device gets a full window from now (the gateway was not listening before), and devices with an
      * open offline alert stay offline until they are heard from.
      */
-    load(devices: ReadonlyArray<{ id: string; kind: DeviceKind; lastSeenAt: Date | null }>, open: readonly Alert[], startMs: number) {
+    load(devices: ReadonlyArray<{ id: string; kind: DeviceKind; lastSeenAt: Date | null; supervisionSec?: number | null }>, open: readonly Alert[], startMs: number) {
       const offline = new Set(open.filter((a) => a.type === 'device_offline' && a.deviceId !== null).map((a) => a.deviceId));
       for (const d of devices) {
         watches.set(d.id, {
@@ -31,14 +31,33 @@ export function createSupervision(settings: AlertSettings, apply: (d: Decision) 
           downSinceMs: null,
           downCause: null,
           offline: offline.has(d.id),
+          windowSec: d.supervisionSec ?? null,
         });
       }
     },
+    /**
+     * A device provisioned, re-configured or disabled while the gateway runs (devices/): its own window from now on;
+     * a disabled device is no longer supervised (nobody expects to hear from it).
+     */
+    configure(c: { deviceId: string; kind: DeviceKind; enabled: boolean; supervisionSec: number | null }, nowMs: number) {
+      if (!c.enabled) {
+        watches.delete(c.deviceId);
+        return;
+      }
+      const w = watches.get(c.deviceId);
+      watches.set(
+        c.deviceId,
+        w
+          ? { ...w, windowSec: c.supervisionSec }
+          : { deviceId: c.deviceId, kind: c.kind, lastSeenMs: nowMs, connected: false, downSinceMs: null, downCause: null, offline: false, windowSec: c.supervisionSec },
+      );
+    },
+    windowOf: (deviceId: string) => watches.get(deviceId)?.windowSec ?? null,
     observe(deviceId: string, kind: DeviceKind, o: Observation) {
       let w = watches.get(deviceId);
       if (!w) {
         // A device enrolled while the gateway runs.
-        w = { deviceId, kind, lastSeenMs: o.atMs, connected: false, downSinceMs: null, downCause: null, offline: false };
+        w = { deviceId, kind, lastSeenMs: o.atMs, connected: false, downSinceMs: null, downCause: null, offline: false, windowSec: null };
       }
       step(deviceId, observe(w, o));
     },

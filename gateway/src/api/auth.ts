@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Role } from '../contracts';
+import { Role } from '../contracts';
 import { ErrorReply, LoginBody, LoginReply, Principal } from '../contracts/api/auth';
 import type { Sessions } from '../auth/sessions';
 import { AppError } from '../errors';
@@ -90,7 +90,7 @@ export async function registerAuth(app: FastifyInstance, sessions: Sessions, lim
   });
 
   r.post('/api/v1/auth/logout', {
-    preHandler: requireRole('resident', 'guard', 'admin'),
+    preHandler: requireRole(...Role.options),
     schema: { tags: ['auth'], summary: 'Revoke the current token', security: [{ bearer: [] }], response: { 204: z.null(), 401: ErrorReply } },
   }, async (req, reply) => {
     const token = bearer(req);
@@ -99,7 +99,7 @@ export async function registerAuth(app: FastifyInstance, sessions: Sessions, lim
   });
 
   r.get('/api/v1/auth/me', {
-    preHandler: requireRole('resident', 'guard', 'admin'),
+    preHandler: requireRole(...Role.options),
     schema: { tags: ['auth'], summary: 'Who am I', security: [{ bearer: [] }], response: { 200: Principal, 401: ErrorReply } },
   }, async (req) => principalOf(req));
 }
@@ -109,6 +109,11 @@ export function requireRole(...roles: Role[]) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     if (!req.principal) throw new AppError('UNAUTHENTICATED', 'log in first (Authorization: Bearer <token>)');
     if (!roles.includes(req.principal.role)) throw new AppError('FORBIDDEN', `this needs one of: ${roles.join(', ')}`);
+    // A one-time password: nothing but changing it (users/routes.ts), logging out and asking who one is.
+    const path = req.routeOptions.url;
+    if (req.principal.mustChangePassword && path !== '/api/v1/auth/logout' && path !== '/api/v1/auth/me' && path !== '/api/v1/auth/password') {
+      throw new AppError('PASSWORD_CHANGE_REQUIRED', 'change your one-time password first (POST /api/v1/auth/password)');
+    }
   };
 }
 

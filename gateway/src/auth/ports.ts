@@ -29,6 +29,9 @@ export interface DeviceAuthRecord {
   kind: DeviceKind;
   enabled: boolean;
   secretHash: string;
+  /** A rotated secret still accepted until `prevSecretUntil` (devices/: rotation with a grace period). */
+  prevSecretHash: string | null;
+  prevSecretUntil: Date | null;
 }
 
 export interface DeviceLoginStore {

@@ -69,6 +69,8 @@ export interface Broker {
   /** Publishes a gateway → device message after validating it against the catalogue. */
   publishTo<N extends DownChannel>(deviceId: string, name: N, payload: PayloadOf<N>): Promise<void>;
   isConnected(deviceId: string): boolean;
+  /** Closes the device's live session (disabled, secret rotated): it must log in again. False when not connected. */
+  disconnect(deviceId: string): boolean;
   connectedCount(): number;
   /** Stops accepting connections, disconnects clients, closes the broker. */
   close(): Promise<void>;
@@ -374,6 +376,13 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
       });
     },
     isConnected: (deviceId) => live.has(deviceId),
+    disconnect(deviceId) {
+      const client = live.get(deviceId);
+      if (!client) return false;
+      log.info({ deviceId }, 'session closed by an administrator');
+      client.close();
+      return true;
+    },
     connectedCount: () => live.size,
     async close() {
       // Stop accepting first; the listeners' close callbacks fire only once Aedes has closed every client.

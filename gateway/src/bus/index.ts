@@ -61,7 +61,11 @@ export type DoorJudged = { outboxId: number; incident: AccessIncident | null };
 /** The database's write health changed (the heartbeat write, db/heartbeat.ts). */
 export type DbHealth = { ok: boolean; reason: string | null; at: Date };
 
+/** A device provisioned or re-configured by an admin (devices/): supervision follows its window and state. */
+export type DeviceConfig = { deviceId: string; kind: DeviceKind; enabled: boolean; supervisionSec: number | null; at: Date };
+
 interface BusEvents {
+  'device-config': [DeviceConfig];
   'unsaved-alarm': [UnsavedAlarm];
   'unsaved-opening': [UnsavedOpening];
   'door-judged': [DoorJudged];

@@ -45,6 +45,11 @@ export const ConfigSchema = z
       .default('file:./data/linli.db'),
     /** Apply pending prisma/migrations at start; false: only check, and stop with exit 78 when one is pending. */
     AUTO_MIGRATE: z.stringbool().default(true),
+    /**
+     * First start (no user yet): the first admin's one-time password is read from this file instead of generated and
+     * printed. It must still be changed at the first login.
+     */
+    ADMIN_INITIAL_PASSWORD_FILE: z.string().min(1).optional(),
     /** Daily online backups (database + credential key) go here when set; the newest BACKUP_KEEP are kept. */
     BACKUP_DIR: z.string().default(''),
     BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(7),

@@ -25,7 +25,11 @@ export const HouseholdTag = z.enum([
 ]);
 export type HouseholdTag = z.infer<typeof HouseholdTag>;
 
-export const Role = z.enum(['resident', 'guard', 'admin']);
+/**
+ * Who a user is: residents (linked to a resident), guards (the guard station), grid workers (网格员), property
+ * managers (物业, scoped to one compound) and admins (everything, both the guard station and administration).
+ */
+export const Role = z.enum(['resident', 'guard', 'grid_worker', 'property_manager', 'admin']);
 export type Role = z.infer<typeof Role>;
 
 export const CredentialType = z.enum(['face', 'card', 'pin', 'qr', 'plate']);

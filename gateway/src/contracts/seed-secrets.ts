@@ -11,6 +11,8 @@ export const SeedSecrets = z
     version: z.literal(1),
     communityId: z.string(),
     createdAt: z.iso.datetime({ offset: true }),
+    /** Where the devices connect (a provisioning file from the admin pages carries it; the seed's file does not). */
+    gateway: z.object({ mqttUrl: z.string(), wsUrl: z.string().optional() }).strict().optional(),
     devices: z.record(
       DeviceId,
       z.object({ secret: z.string().min(16), kind: DeviceKind, placeKind: PlaceKind, name: z.string() }).strict(),

@@ -85,12 +85,12 @@ export function alertSourceRepo(prisma: PrismaClient) {
       };
     },
 
-    /** Enabled devices with their kind and last message time, for supervision. */
-    async supervisedDevices(): Promise<Array<{ id: string; kind: DeviceKind; lastSeenAt: Date | null }>> {
-      const rows = await prisma.device.findMany({ where: { enabled: true }, select: { id: true, kind: true, lastSeenAt: true } });
+    /** Enabled devices with their kind, last message time and own silence window, for supervision. */
+    async supervisedDevices(): Promise<Array<{ id: string; kind: DeviceKind; lastSeenAt: Date | null; supervisionSec: number | null }>> {
+      const rows = await prisma.device.findMany({ where: { enabled: true }, select: { id: true, kind: true, lastSeenAt: true, supervisionSec: true } });
       return rows.flatMap((r) => {
         const k = DeviceKind.safeParse(r.kind);
-        return k.success ? [{ id: r.id, kind: k.data, lastSeenAt: r.lastSeenAt }] : [];
+        return k.success ? [{ id: r.id, kind: k.data, lastSeenAt: r.lastSeenAt, supervisionSec: r.supervisionSec }] : [];
       });
     },
 

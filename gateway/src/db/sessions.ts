@@ -14,6 +14,8 @@ export function sessionRepo(prisma: PrismaClient) {
     disabled: boolean;
     residentId: string | null;
     resident: { householdId: string } | null;
+    mustChangePassword: boolean;
+    communityId: string | null;
   }): UserRecord => ({
     userId: u.id,
     username: u.username,
@@ -21,6 +23,8 @@ export function sessionRepo(prisma: PrismaClient) {
     displayName: u.displayName,
     residentId: u.residentId,
     householdId: u.resident?.householdId ?? null,
+    mustChangePassword: u.mustChangePassword,
+    communityId: u.communityId,
     passwordHash: u.passwordHash,
     disabled: u.disabled,
   });

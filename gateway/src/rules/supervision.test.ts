@@ -30,6 +30,16 @@ describe('device supervision', () => {
     expect(supervise(lamp, SETTINGS, T0 + 900_000).decisions[0]).toMatchObject({ severity: 'minor' });
   });
 
+  it('uses the device\'s own window when it has one (its criticality), shorter or longer than its kind\'s', () => {
+    const strict = watch({ windowSec: 30 });
+    expect(supervise(strict, SETTINGS, T0 + 29_999).decisions).toEqual([]);
+    expect(supervise(strict, SETTINGS, T0 + 30_000).decisions[0]).toMatchObject({ detail: expect.objectContaining({ windowSec: 30 }) });
+    const lenient = watch({ windowSec: 900 });
+    expect(supervise(lenient, SETTINGS, T0 + 60_000).decisions).toEqual([]);
+    expect(supervise(lenient, SETTINGS, T0 + 900_000).decisions[0]).toMatchObject({ detail: expect.objectContaining({ windowSec: 900 }) });
+    expect(supervise(watch({ windowSec: null }), SETTINGS, T0 + 60_000).decisions).toHaveLength(1);
+  });
+
   it('raises after the grace when a device disconnects (Will, keepalive, close), keeping the specific cause', () => {
     let w = observe(watch(), { type: 'disconnected', atMs: T0 + 1_000, cause: 'will' }).watch;
     w = observe(w, { type: 'disconnected', atMs: T0 + 1_010, cause: 'closed' }).watch;

@@ -17,6 +17,8 @@ export interface DeviceWatch {
   downCause: string | null;
   /** An offline alert was raised and not yet ended. */
   offline: boolean;
+  /** The device's own silence window (Device.supervisionSec, from its criticality); absent: its kind's default. */
+  windowSec?: number | null;
 }
 
 export type Observation =
@@ -51,7 +53,7 @@ export function observe(w: DeviceWatch, o: Observation): { watch: DeviceWatch; d
 /** Called on every sweep: raises device_offline once when the grace or the silence window has passed. */
 export function supervise(w: DeviceWatch, settings: Pick<AlertSettings, 'supervisionSec' | 'supervisionGraceSec'>, nowMs: number): { watch: DeviceWatch; decisions: Decision[] } {
   if (w.offline) return { watch: w, decisions: [] };
-  const windowSec = settings.supervisionSec[w.kind];
+  const windowSec = w.windowSec ?? settings.supervisionSec[w.kind];
   let cause: string | null = null;
   let sinceMs = 0;
   if (!w.connected && w.downSinceMs !== null && nowMs - w.downSinceMs >= settings.supervisionGraceSec * 1000) {

@@ -18,6 +18,10 @@ export const Principal = z.object({
   /** Residents only: the household whose data they may see and change (object-level authorisation). */
   residentId: z.string().nullable(),
   householdId: z.string().nullable(),
+  /** A one-time password (first start, a reset): only POST /api/v1/auth/password is allowed until it is changed. */
+  mustChangePassword: z.boolean().default(false),
+  /** Property managers: the one compound they manage; null for every other role. */
+  communityId: z.string().nullable().default(null),
 });
 export type Principal = z.infer<typeof Principal>;
 

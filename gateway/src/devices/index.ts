@@ -1,0 +1,59 @@
+import type { FeatureRoutes } from '../api/routes';
+import type { FastifyInstance } from 'fastify';
+import type { Broker } from '../broker';
+import type { Bus } from '../bus';
+import type { Config } from '../config';
+import type { PrismaClient } from '../db/client';
+import { deviceAdminRepo } from '../db/device-admin';
+import type { Logger } from '../log';
+import { registerSetupRoutes } from '../setup/routes';
+import { registerDeviceRoutes } from './routes';
+import { type DeviceService, createDeviceService } from './service';
+
+export interface DevicesFeature {
+  service: DeviceService;
+  /** /api/v1/devices… (provisioning) and /api/v1/setup (the setup checklist). */
+  routes: FeatureRoutes;
+  close(): void;
+}
+
+/** Device provisioning and the setup checklist, wired from the gateway's parts. */
+export function createDevicesFeature(deps: {
+  config: Config;
+  prisma: PrismaClient;
+  bus: Bus;
+  broker: Pick<Broker, 'disconnect'>;
+  reloadAccess: () => Promise<void>;
+  ports: () => { http: number; mqtt: number };
+  log: Logger;
+}): DevicesFeature {
+  const { config } = deps;
+  const repo = deviceAdminRepo(deps.prisma);
+  const service = createDeviceService({
+    repo,
+    broker: deps.broker,
+    bus: deps.bus,
+    reloadAccess: deps.reloadAccess,
+    kindSupervisionSec: {
+      face_terminal: config.SUPERVISION_SEC_FACE_TERMINAL,
+      vehicle_gate: config.SUPERVISION_SEC_VEHICLE_GATE,
+      indoor_alarm: config.SUPERVISION_SEC_INDOOR_ALARM,
+      outdoor_alarm: config.SUPERVISION_SEC_OUTDOOR_ALARM,
+      streetlight: config.SUPERVISION_SEC_STREETLIGHT,
+    },
+    endpoints: (host) => {
+      const p = deps.ports();
+      const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+      return { mqttUrl: `mqtt://${name}:${p.mqtt}`, wsUrl: `ws://${name}:${p.http}/mqtt` };
+    },
+    log: deps.log.child({ module: 'devices' }),
+  });
+  return {
+    service,
+    routes: async (app) => {
+      registerDeviceRoutes(app, service);
+      registerSetupRoutes(app, repo);
+    },
+    close: () => service.close(),
+  };
+}
