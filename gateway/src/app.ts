@@ -32,6 +32,8 @@ import { createIngest } from './ingest';
 import type { Logger } from './log';
 import { type Metrics, createMetrics } from './metrics';
 import { type SiteFeature, createSiteFeature } from './site';
+import { transferRoutes } from './transfer/routes';
+import { alertSettings } from './alerts/settings';
 
 export interface Gateway {
   readonly config: Config;
@@ -54,6 +56,9 @@ export interface Gateway {
   /** Graceful stop: refuse new work, finish in-flight writes, close the database; bounded by SHUTDOWN_TIMEOUT_MS. */
   close(): Promise<void>;
 }
+
+/** Largest import file (a 4,000-household XLSX is about 1 MB). */
+const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
 /** How often the presence summary is logged (when anything changed). */
 const PRESENCE_SUMMARY_SEC = 10;
@@ -225,7 +230,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       perName: config.LOGIN_RATE_PER_NAME_PER_MINUTE,
     },
     // The UI's catch-all comes last: every API route is registered before it.
-    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, transferRoutes({ raw: db.raw, dbPath: db.path, credentialKey: credentialKey.key, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)],
   });
 
   const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);

@@ -65,7 +65,7 @@ const tooMany = { ok: false as const, reason: `more than ${MAX_ROWS} rows: split
 async function readCsv(bytes: Buffer, name: string): Promise<ReadResult> {
   const rows: RawRow[] = [];
   const parser = Readable.from([decodeText(bytes)]).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, delimiter: [',', '\t', ';'] }),
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, delimiter: [',', '\t'] }),
   );
   try {
     for await (const rec of parser) {

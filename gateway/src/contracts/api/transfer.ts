@@ -150,6 +150,7 @@ export const ImportReport = z.object({
 export type ImportReport = z.infer<typeof ImportReport>;
 
 export const ImportQuery = z.object({ communityId: z.string().min(1).max(64) }).strict();
+export type ImportQuery = z.infer<typeof ImportQuery>;
 
 export const ExportKind = z.enum(['access', 'alerts', 'audit']);
 export type ExportKind = z.infer<typeof ExportKind>;

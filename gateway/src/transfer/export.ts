@@ -1,0 +1,131 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import ExcelJS from 'exceljs';
+import type { ExportFormat, ExportKind, ExportQuery } from '../contracts/api/transfer';
+import { type ExportSource, communityZone, exportSource } from '../db/export';
+import { AppError } from '../errors';
+
+/** Headers as the office reads them: Chinese, then the column key. */
+const HEADERS: Record<string, string> = {
+  at: '时间 at', deviceId: '设备编号 deviceId', deviceName: '设备名称 deviceName', direction: '方向 direction', credentialType: '凭证 credential',
+  decision: '结果 decision', reason: '原因 reason', household: '住户 household', resident: '居民 resident', passId: '访客通行证 passId',
+  offline: '离线判定 offline', receivedAt: '接收时间 receivedAt', alertId: '告警编号 alertId', type: '类型 type', severity: '级别 severity',
+  status: '状态 status', place: '位置 place', firstAt: '首次发生 firstAt', clearedAt: '清除时间 clearedAt', historyAt: '处置时间 historyAt',
+  action: '动作 action', actor: '操作人 actor', note: '备注 note', entity: '对象 entity', entityId: '对象编号 entityId', detail: '详情 detail',
+};
+
+/** Longest range one export may cover. */
+const MAX_DAYS = 366;
+
+/** UTC offset of `zone` at `instant`, in milliseconds (Intl knows the zone's rules, daylight saving included). */
+function offsetMs(zone: string, instant: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(instant));
+  const n = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(instant / 1000) * 1000;
+}
+
+/** Midnight starting `date` (YYYY-MM-DD) in `zone`, as an instant. */
+export function zoneMidnight(date: string, zone: string): Date {
+  const [y, m, d] = date.split('-').map(Number);
+  const guess = Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1);
+  const first = guess - offsetMs(zone, guess);
+  return new Date(guess - offsetMs(zone, first));
+}
+
+/** `YYYY-MM-DD HH:mm:ss` in the zone: what a person in the guard room reads. */
+export function localTimeFormatter(zone: string): (iso: unknown) => string | null {
+  const f = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  return (iso) => {
+    if (typeof iso !== 'string' && !(iso instanceof Date)) return null;
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? null : f.format(d);
+  };
+}
+
+/**
+ * A cell that a spreadsheet program would run as a formula (=, +, -, @, tab, CR at the start) gets a leading
+ * apostrophe in CSV: names and notes are typed by people (OWASP "CSV injection"). XLSX cells are written as text.
+ */
+const defuse = (v: unknown) => (typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+
+export interface ExportPlan {
+  kind: ExportKind;
+  format: ExportFormat;
+  fileName: string;
+  source: ExportSource;
+  timezone: string;
+}
+
+/** Resolves the compound, its time zone and the range; throws a 400/404 the route answers. */
+export function planExport(dbPath: string, kind: ExportKind, q: ExportQuery): ExportPlan {
+  const zone = communityZone(dbPath, q.communityId);
+  if (zone === 'ambiguous') throw new AppError('VALIDATION', 'this gateway runs several compounds: give communityId');
+  if (zone === null) throw new AppError('NOT_FOUND', q.communityId === undefined ? 'no compound yet' : `no compound ${q.communityId}`);
+  const real = (d: string) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+  if (!real(q.from) || !real(q.to)) throw new AppError('VALIDATION', 'from/to: real dates YYYY-MM-DD');
+  const from = zoneMidnight(q.from, zone.timezone);
+  // The day after `to`, at midnight: `to` is included whole.
+  const to = zoneMidnight(new Date(Date.parse(`${q.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), zone.timezone);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new AppError('VALIDATION', 'from/to: real dates YYYY-MM-DD');
+  if (to.getTime() - from.getTime() > MAX_DAYS * 86_400_000) throw new AppError('VALIDATION', `at most ${MAX_DAYS} days per export`);
+  return {
+    kind,
+    format: q.format,
+    fileName: `linli-${kind}-${q.from}_${q.to}.${q.format}`,
+    source: exportSource(dbPath, kind, { from, to, communityId: zone.id }),
+    timezone: zone.timezone,
+  };
+}
+
+/** Waits until `stream` wants more; throws when `out` (the client) went away, which ends the query. */
+async function drained(stream: Writable, out: Writable): Promise<void> {
+  if (stream.writableNeedDrain && !out.destroyed) await Promise.race([once(stream, 'drain'), once(out, 'close')]);
+  if (out.destroyed) throw new Error('the reader went away');
+}
+
+/**
+ * Streams the rows into `out` as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX (exceljs's streaming
+ * WorkbookWriter: each row is committed to the zip as it is written, nothing is kept). Waits for `out` to drain, so
+ * a slow client slows the query instead of filling memory. Returns the number of data rows.
+ */
+export async function writeExport(plan: ExportPlan, out: Writable): Promise<number> {
+  const { columns, timeColumns, chunks } = plan.source;
+  const local = localTimeFormatter(plan.timezone);
+  const timeAt = columns.flatMap((c, i) => (timeColumns.has(c) ? [i] : []));
+  const header = columns.map((c) => HEADERS[c] ?? c);
+  const shape = (row: unknown[]) => {
+    for (const i of timeAt) row[i] = local(row[i]);
+    return row;
+  };
+  let rows = 0;
+  if (plan.format === 'csv') {
+    const csv = stringify({ bom: true });
+    csv.pipe(out);
+    const finished = once(out, 'finish');
+    csv.write(header);
+    for await (const chunk of chunks) {
+      for (const row of chunk) {
+        csv.write(shape(row).map(defuse));
+        rows++;
+      }
+      await drained(csv, out);
+    }
+    csv.end();
+    await finished;
+    return rows;
+  }
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+  const ws = wb.addWorksheet(plan.kind);
+  ws.addRow([...header, `时区 ${plan.timezone}`]).commit();
+  for await (const chunk of chunks) {
+    for (const row of chunk) {
+      ws.addRow(shape(row)).commit();
+      rows++;
+    }
+    await drained(out, out);
+  }
+  ws.commit();
+  await wb.commit();
+  return rows;
+}
