@@ -181,7 +181,7 @@ describe('bulk import and export', () => {
     expect(again.counts.devices).toEqual({ created: 0, updated: 0, unchanged: 1 });
     expect(again.secretsFile).toBeUndefined();
 
-    const door = new FaceTerminal({ id: 'door-b05-u1', kind: 'face_terminal', secret, link: link(), clock });
+    const door = new FaceTerminal({ id: 'door-b05-u1', secret, link: link(), clock });
     opened.push(door);
     expect(await door.start()).toEqual({ ok: true });
     const granted = await door.requestAccess({ type: 'card', value: '8800000003' }, 'in');

@@ -4,17 +4,21 @@
 //   linli migrate            apply pending prisma/migrations (what the gateway does at start unless AUTO_MIGRATE=false)
 //   linli backup <file>      online backup of the database and the credential key into one file (mode 0600)
 //   linli restore <file>     put a backup in place of the database and the key; the gateway must be stopped
+//   linli import …           bulk import of households, residents, cards, plates, devices (transfer/cli.ts)
+//   linli export …           the access log, alerts or audit log for a date range as CSV or XLSX
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databasePath, loadConfig } from './config';
 import { backupDatabase, restoreDatabase } from './db/backup';
 import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
+import { TRANSFER_USAGE, exportCommand, importCommand } from './transfer/cli';
 
-const USAGE = `usage: linli migrate | backup <file> | restore <file>
+const USAGE = `usage: linli migrate | backup <file> | restore <file> | import … | export …
 
   migrate         apply pending database migrations
   backup <file>   online backup (safe while the gateway runs) of the database and the credential key
   restore <file>  replace the database and credential key with a backup (stop the gateway first)
+${TRANSFER_USAGE}
 
 environment: the gateway's (DATABASE_URL, CREDENTIAL_KEY, …), see docs/operations.md`;
 
@@ -78,6 +82,10 @@ async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    case 'import':
+      return importCommand(config, rest);
+    case 'export':
+      return exportCommand(config, rest);
     default:
       process.stderr.write(`linli: unknown command ${command}\n\n${USAGE}\n`);
       return EX_USAGE;
