@@ -38,7 +38,7 @@ const QUERIES: Record<ExportKind, { columns: string[]; time: string[]; sql: stri
           FROM AccessEvent e JOIN Device d ON d.id = e.deviceId
           LEFT JOIN Household h ON h.id = e.householdId LEFT JOIN Resident r ON r.id = e.residentId
           WHERE e.at >= @from AND e.at < @to AND d.communityId = @communityId
-          ORDER BY e.at, e.id`,
+          ORDER BY e.at, e.rowid`,
   },
   alerts: {
     columns: ['alertId', 'type', 'severity', 'status', 'place', 'household', 'firstAt', 'clearedAt', 'historyAt', 'action', 'actor', 'note'],
