@@ -65,14 +65,17 @@ const tooMany = { ok: false as const, reason: `more than ${MAX_ROWS} rows: split
 async function readCsv(bytes: Buffer, name: string): Promise<ReadResult> {
   const rows: RawRow[] = [];
   const parser = Readable.from([decodeText(bytes)]).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, delimiter: [',', '\t'] }),
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, raw: true, delimiter: [',', '\t'] }),
   );
   try {
     for await (const rec of parser) {
       const r: unknown = rec;
       if (typeof r !== 'object' || r === null || !('record' in r) || !('info' in r) || !Array.isArray(r.record)) continue;
       const info: unknown = r.info;
-      const line = typeof info === 'object' && info !== null && 'lines' in info && typeof info.lines === 'number' ? info.lines : rows.length + 1;
+      const end = typeof info === 'object' && info !== null && 'lines' in info && typeof info.lines === 'number' ? info.lines : rows.length + 1;
+      // info.lines is the record's LAST line; a quoted cell may span lines. The row an office means is the first.
+      const body = 'raw' in r && typeof r.raw === 'string' ? r.raw.replace(/\r?\n$/, '').replace(/^(\r?\n)+/, '') : '';
+      const line = end - (body.match(/\n/g)?.length ?? 0);
       const cells = r.record.map(cellOf);
       if (cells.every((c) => c === undefined)) continue;
       rows.push({ row: line, cells });

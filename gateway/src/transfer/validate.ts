@@ -82,7 +82,7 @@ function rowsOf<T extends object>(
     }
     for (const issue of parsed.error.issues) {
       const key = typeof issue.path[0] === 'string' ? issue.path[0] : null;
-      const missing = key !== null && input[key] === undefined;
+      const missing = key !== null && input[key] === undefined && issue.code === 'invalid_type';
       issues.push({
         sheet: sheet.name,
         row: r.row,

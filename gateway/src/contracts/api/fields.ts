@@ -88,16 +88,17 @@ export const TagsCell = z.preprocess(
     const parts = splitCell(v);
     return Array.isArray(parts) ? parts.map((p) => (typeof p === 'string' ? (TAG_WORDS[p] ?? p.toLowerCase()) : p)) : parts;
   },
-  z.array(HouseholdTag, { error: `tags: any of ${HouseholdTag.options.join(', ')} or 党员/空巢/老人/独居老人/困难/残疾/出租/空置` }),
+  z.array(z.enum(HouseholdTag.options, { error: `tags: any of ${HouseholdTag.options.join(', ')} or 党员/空巢/老人/独居老人/困难/残疾/出租/空置` })),
 );
 
 /** An access card number: 4-20 digits or hex characters (what the readers report). */
 export const CardNumber = z.string().regex(/^[0-9A-Fa-f]{4,20}$/, 'card: 4-20 digits or hex characters');
 export const CardsCell = z.preprocess(splitCell, z.array(CardNumber));
 
-/** A licence plate as written on the sheet (陕A 12345 → 陕A12345). */
+/** A licence plate as written on the sheet (陕A 12345 → 陕A12345); several are separated by 、 ; or , (not spaces). */
 export const PlateCell = z.preprocess((v) => {
-  const parts = splitCell(v);
+  const t = cellText(v);
+  const parts = typeof t === 'string' ? t.split(/[;；,，、]+/u).filter((s) => s.trim() !== '') : t;
   return Array.isArray(parts) ? parts.map((p) => (typeof p === 'string' ? p.replace(/[\s·.-]/gu, '').toUpperCase() : p)) : parts;
 }, z.array(z.string().regex(/^[\u4e00-\u9fa5A-Z][A-Z0-9]{5,7}$/u, 'plate: a Chinese licence plate such as 陕A12345')));
 
