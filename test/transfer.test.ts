@@ -248,6 +248,11 @@ describe('bulk import and export', () => {
     expect((await upload('/api/v1/transfer/import', file, 'a.csv', admin, 'no-such-compound')).status).toBe(422);
   });
 
+  it('documents its routes in the OpenAPI document', async () => {
+    const doc = (await api.get('/docs/json')).body;
+    expect(doc).toMatchObject({ paths: { '/api/v1/transfer/import': { post: { tags: ['import and export'] } }, '/api/v1/transfer/export/{kind}': { get: {} } } });
+  });
+
   it('serves templates that import as they are', async () => {
     const res = await fetch(`${t.httpUrl}/api/v1/transfer/import/templates/residents.xlsx`, { headers: { authorization: `Bearer ${admin}` } });
     expect(res.status).toBe(200);
