@@ -89,6 +89,29 @@ export function planExport(dbPath: string, kind: ExportKind, q: ExportQuery): Ex
   };
 }
 
+/**
+ * Bytes of sheet XML waiting for the zip compressor. exceljs's WorkbookWriter hands each row's XML to archiver without
+ * waiting (its StreamBuf never says "full"), so when deflate is slower than the rows come, they pile up in the entry
+ * stream's buffer: 400,000 rows grew the process by ~200 MB before this check. exceljs exposes no signal for it; this
+ * reads the piped entry stream's buffered length through the sheet's (long-stable) `stream.pipes`, and answers 0
+ * if that shape ever changes — the export then still works, just without this bound.
+ */
+function zipLag(sheet: unknown): number {
+  const stream: unknown = typeof sheet === 'object' && sheet !== null && 'stream' in sheet ? sheet.stream : null;
+  const pipes: unknown = typeof stream === 'object' && stream !== null && 'pipes' in stream ? stream.pipes : null;
+  if (!Array.isArray(pipes)) return 0;
+  // archiver's entry stream is a readable-stream 2 PassThrough: no `writableLength` getter, its state holds the count.
+  const buffered = (p: unknown): number => {
+    if (typeof p !== 'object' || p === null) return 0;
+    if ('writableLength' in p && typeof p.writableLength === 'number') return p.writableLength;
+    const state: unknown = '_writableState' in p ? p._writableState : null;
+    return typeof state === 'object' && state !== null && 'length' in state && typeof state.length === 'number' ? state.length : 0;
+  };
+  return pipes.reduce((n: number, p: unknown) => n + buffered(p), 0);
+}
+
+const ZIP_LAG_MAX = 4 * 1024 * 1024;
+
 /** Waits until `out` wants more; throws when it went away (client gone), which ends the query. */
 async function drained(out: Writable): Promise<void> {
   if (out.writableNeedDrain && !out.destroyed) {
@@ -142,6 +165,8 @@ export async function writeExport(plan: ExportPlan, out: Writable): Promise<numb
       rows++;
     }
     await drained(out);
+    // Let the compressor catch up (it runs on libuv's pool; a timer turn gives it the loop).
+    for (let waits = 0; zipLag(ws) > ZIP_LAG_MAX && !out.destroyed && waits < 2_000; waits++) await new Promise((r) => setTimeout(r, 5));
   }
   ws.commit();
   await wb.commit();
