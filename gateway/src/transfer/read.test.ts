@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSheets } from './read';
+import { template } from './templates';
 import { validateSheets } from './validate';
 
 const csv = (text: string) => Buffer.from(text, 'utf8');
@@ -54,4 +56,22 @@ describe('readSheets + validateSheets', () => {
       { sheet: 'd', row: 3, column: '安装位置', reason: 'place: a streetlight goes at outdoor' },
     ]);
   });
+});
+
+describe('the templates in docs/templates', () => {
+  for (const kind of ['residents', 'devices'] as const) {
+    it(`${kind}: the committed files are what the gateway serves, and check clean`, async () => {
+      expect(readFileSync(`docs/templates/${kind}.csv`)).toEqual(await template(kind, 'csv'));
+      const r = await readSheets(`${kind}.xlsx`, readFileSync(`docs/templates/${kind}.xlsx`));
+      if (!r.ok) throw new Error(r.reason);
+      const v = validateSheets(r.sheets);
+      expect(v.issues).toEqual([]);
+      expect(v.sheets.map((s) => s.kind)).toEqual([kind]);
+      const csvRows = await readSheets('t.csv', await template(kind, 'csv'));
+      if (!csvRows.ok) throw new Error(csvRows.reason);
+      // The XLSX's first sheet holds the same header and examples as the CSV (trailing empty cells aside).
+      const trim = (cells: unknown[]) => cells.slice(0, cells.findLastIndex((c) => c !== undefined) + 1);
+      expect(r.sheets[0]?.rows.map((x) => trim(x.cells))).toEqual(csvRows.sheets[0]?.rows.map((x) => trim(x.cells)));
+    });
+  }
 });
