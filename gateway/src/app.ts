@@ -34,6 +34,8 @@ import type { Lifecycle } from './runtime/lifecycle';
 import { type SiteFeature, createSiteFeature } from './site';
 import { createDevicesFeature } from './devices';
 import { userRoutes } from './users';
+import { transferRoutes } from './transfer/routes';
+import { alertSettings } from './alerts/settings';
 
 export interface Gateway {
   readonly config: Config;
@@ -56,6 +58,9 @@ export interface Gateway {
   /** Graceful stop: refuse new work, finish in-flight writes, close the database; bounded by SHUTDOWN_TIMEOUT_MS. */
   close(): Promise<void>;
 }
+
+/** Largest import file (a 4,000-household XLSX is about 1 MB). */
+const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
 /** How often the presence summary is logged (when anything changed). */
 const PRESENCE_SUMMARY_SEC = 10;
@@ -114,7 +119,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     asyncapi: (host?: string) => asyncapiFor(config, bound, host),
     sessions,
     // Every feature's routes (api/routes.ts); the UI's catch-all comes last: every API route is registered before it.
-    routes: [access.routes, alerts.routes, site.routes, admin.routes, userRoutes(db.prisma, log), devicesAdmin.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [access.routes, alerts.routes, site.routes, admin.routes, userRoutes(db.prisma, log), devicesAdmin.routes, transferRoutes({ raw: db.raw, dbPath: db.path, credentialKey, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)],
   });
   const wss = mqttOverWebSocket(http, broker, config);
 

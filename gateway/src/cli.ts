@@ -7,19 +7,23 @@
 //   linli restore <file>     put a backup in place of the database and the key; the gateway must be stopped
 //   linli admin create …     an account with a one-time password (admin-cli.ts)
 //   linli device create|rotate …  provision a device / rotate its secret (admin-cli.ts)
+//   linli import …           bulk import of households, residents, cards, plates, devices (transfer-cli.ts)
+//   linli export …           the access log, alerts or audit log for a date range as CSV or XLSX
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databasePath, loadConfig } from './config';
 import { ADMIN_USAGE, runAdminCommand } from './admin-cli';
 import { backupDatabase, restoreDatabase } from './db/backup';
 import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
+import { TRANSFER_USAGE, exportCommand, importCommand } from './transfer-cli';
 
-const USAGE = `usage: linli migrate | backup <file> | restore <file> | admin create … | device create|rotate …
+const USAGE = `usage: linli migrate | backup <file> | restore <file> | admin create … | device create|rotate … | import … | export …
 
   migrate         apply pending database migrations
   backup <file>   online backup (safe while the gateway runs) of the database and the credential key
   restore <file>  replace the database and credential key with a backup (stop the gateway first)
 ${ADMIN_USAGE}
+${TRANSFER_USAGE}
 
 environment: the gateway's (DATABASE_URL, CREDENTIAL_KEY, …), see docs/operations.md`;
 
@@ -104,6 +108,10 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${r.text}\n`);
       return 0;
     }
+    case 'import':
+      return importCommand(config, rest);
+    case 'export':
+      return exportCommand(config, rest);
     default:
       process.stderr.write(`linli: unknown command ${command}\n\n${USAGE}\n`);
       return EX_USAGE;

@@ -10,6 +10,7 @@ const BENCHES = {
   connections: '10,000 authenticated connections held (gateway RSS), and time to all-online after a restart',
   alerts: 'alarm press → live-stream frame p50/p99, idle and while 10,000 other events/s are ingested, vs Mosquitto pub→sub',
   outage: 'alarm presses every 100 ms through a 30 s database lock and 30 s of full disk: press → guard frame, event-loop lag, acknowledged-and-lost',
+  export: 'streaming export of N access rows (default 200,000: a month of a 4,000-household compound) as CSV and XLSX: time, CPU, peak RSS',
   access: 'access request → reply round trip (p50/p99) at fixed rates, vs a Mosquitto request/response through a responder client',
 } as const;
 

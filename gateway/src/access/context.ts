@@ -38,7 +38,7 @@ export interface AccessContext {
 }
 
 /** How a person appears in the audit log. */
-export const actorOf = (p: Principal) => `${p.role}:${p.username}`;
+export { actorOf } from '../api/auth';
 
 /**
  * Object-level authorisation (OWASP API1): a resident sees and changes only what belongs to their own household.

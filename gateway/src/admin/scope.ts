@@ -37,4 +37,4 @@ export async function requireInstallationAdmin(req: FastifyRequest): Promise<voi
 }
 
 /** How the caller appears in the audit log (same form as access/: role:username). */
-export const actorOf = (p: Principal) => `${p.role}:${p.username}`;
+export { actorOf } from '../api/auth';

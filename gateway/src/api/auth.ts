@@ -118,6 +118,9 @@ export function requireRole(...roles: Role[]) {
 }
 
 /** The caller of a route guarded by requireRole. */
+/** How a person appears in the audit log and the logs: `role:username`. */
+export const actorOf = (p: Pick<Principal, 'role' | 'username'>) => `${p.role}:${p.username}`;
+
 export function principalOf(req: FastifyRequest): Principal {
   if (!req.principal) throw new AppError('UNAUTHENTICATED', 'log in first');
   return req.principal;

@@ -1,12 +1,11 @@
 import type { FeatureRoutes } from '../api/routes';
-import type { FastifyInstance } from 'fastify';
 import type { Broker } from '../broker';
 import type { Bus } from '../bus';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/client';
 import { deviceAdminRepo } from '../db/device-admin';
 import type { Logger } from '../log';
-import { registerSetupRoutes } from '../setup/routes';
+import { registerSetupRoutes } from './setup-routes';
 import { registerDeviceRoutes } from './routes';
 import { type DeviceService, createDeviceService } from './service';
 

@@ -19,7 +19,7 @@ import {
 import type { DeviceAdminRepo, DeviceRecord, DeviceWrite } from '../db/device-admin';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
-import { actorOf } from '../users/service';
+import { actorOf } from '../api/auth';
 
 export interface DeviceServiceDeps {
   repo: DeviceAdminRepo;

@@ -9,7 +9,7 @@ import { AppError } from '../errors';
 import type { Logger } from '../log';
 
 /** How a person appears in the audit log. */
-export const actorOf = (p: Pick<Principal, 'role' | 'username'>) => `${p.role}:${p.username}`;
+import { actorOf } from '../api/auth';
 
 // No 0/o, 1/l/i: a one-time password is read off a screen or a slip of paper and typed once.
 const OTP_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';

@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import type { DeviceKind, HouseholdTag, PlaceKind } from '../contracts';
+import type { ImportCounts, ImportIssue, Tally } from '../contracts/api/transfer';
+import type { RawDb } from './client';
+import { isoStored } from './time';
+
+interface Where {
+  sheet: string;
+  row: number;
+}
+
+export interface HouseholdKey {
+  building: number;
+  unit: number;
+  room: string;
+}
+
+/** One resident row, its secrets already hashed by the caller (db/ never sees a card number). */
+export interface ResidentWrite extends HouseholdKey {
+  at: Where;
+  name?: string;
+  phone?: string;
+  cards: Array<{ lookupHash: string; hint: string }>;
+  plates: string[];
+}
+
+export interface HouseholdWrite extends HouseholdKey {
+  at: Where;
+  /** undefined: the file has no tags column, leave them; otherwise the household's tags become exactly these. */
+  tags?: HouseholdTag[];
+}
+
+export interface DeviceWrite {
+  at: Where;
+  deviceId: string;
+  kind: DeviceKind;
+  name: string;
+  place: PlaceKind;
+  building?: number;
+  unit?: number;
+  room?: string;
+  x?: number;
+  y?: number;
+}
+
+export interface ImportPlan {
+  communityId: string;
+  actor: string;
+  fileName: string;
+  households: HouseholdWrite[];
+  residents: ResidentWrite[];
+  devices: DeviceWrite[];
+  /** argon2id hashes for devices that may be new (the caller hashed them; the KDF cannot run in a transaction). */
+  deviceSecretHashes: ReadonlyMap<string, string>;
+  supervisionSec: Record<DeviceKind, number>;
+}
+
+export type ImportOutcome =
+  | { ok: true; counts: ImportCounts; createdDevices: string[]; auditId: number | null }
+  | { ok: false; counts: ImportCounts; issues: ImportIssue[] };
+
+const tally = (): Tally => ({ created: 0, updated: 0, unchanged: 0 });
+export const emptyCounts = (): ImportCounts => ({
+  buildings: tally(),
+  units: tally(),
+  households: tally(),
+  residents: tally(),
+  cards: tally(),
+  plates: tally(),
+  devices: tally(),
+});
+
+class Rollback extends Error {}
+
+const newId = (prefix: string) => `${prefix}-${randomBytes(9).toString('base64url')}`;
+
+/** New buildings are placed on a plain grid of the site plan until someone draws them where they stand. */
+const GRID = { columns: 6, dx: 40, dy: 30, margin: 20 };
+
+/**
+ * Writes an import in ONE synchronous transaction on the raw connection (the ingest writer's own, so it never
+ * interleaves with a group commit): everything or nothing, and no event-loop time spent waiting between statements.
+ * Natural keys make it idempotent: a building by (compound, number), a unit by (building, number), a household by
+ * (unit, room), a resident by (household, name), a card by its lookup hash, a plate by its text, a device by its id.
+ * Found and equal → unchanged; found and different → updated; absent → created. Nothing is ever deleted.
+ *
+ * A dry run runs the very same statements and rolls back, so it reports exactly what the import would do, including
+ * the conflicts only the database can see. Any issue rolls the whole file back.
+ */
+export function applyImport(raw: RawDb, plan: ImportPlan, dryRun: boolean): ImportOutcome {
+  const counts = emptyCounts();
+  const issues: ImportIssue[] = [];
+  const createdDevices: string[] = [];
+  const now = isoStored(new Date());
+  const q = {
+    community: raw.prepare('SELECT id FROM Community WHERE id = ?'),
+    building: raw.prepare('SELECT id, x, y FROM Building WHERE communityId = ? AND number = ?'),
+    buildingCount: raw.prepare('SELECT COUNT(*) AS n FROM Building WHERE communityId = ?'),
+    idTaken: (table: 'Building' | 'Unit' | 'Household') => raw.prepare(`SELECT 1 FROM ${table} WHERE id = ?`),
+    insertBuilding: raw.prepare('INSERT INTO Building (id, communityId, number, name, x, y) VALUES (?, ?, ?, ?, ?, ?)'),
+    unit: raw.prepare('SELECT id FROM Unit WHERE buildingId = ? AND number = ?'),
+    insertUnit: raw.prepare('INSERT INTO Unit (id, buildingId, number) VALUES (?, ?, ?)'),
+    household: raw.prepare('SELECT id FROM Household WHERE unitId = ? AND room = ?'),
+    labelOwner: raw.prepare('SELECT id FROM Household WHERE label = ?'),
+    insertHousehold: raw.prepare('INSERT INTO Household (id, unitId, room, label, createdAt) VALUES (?, ?, ?, ?, ?)'),
+    tags: raw.prepare('SELECT tag FROM HouseholdTag WHERE householdId = ? ORDER BY tag'),
+    clearTags: raw.prepare('DELETE FROM HouseholdTag WHERE householdId = ?'),
+    insertTag: raw.prepare('INSERT INTO HouseholdTag (householdId, tag) VALUES (?, ?)'),
+    resident: raw.prepare('SELECT id, phone FROM Resident WHERE householdId = ? AND name = ? ORDER BY createdAt LIMIT 1'),
+    insertResident: raw.prepare("INSERT INTO Resident (id, householdId, name, phone, status, createdAt) VALUES (?, ?, ?, ?, 'active', ?)"),
+    setPhone: raw.prepare('UPDATE Resident SET phone = ? WHERE id = ?'),
+    credByHash: raw.prepare("SELECT c.id, c.residentId, b.communityId FROM Credential c JOIN Resident r ON r.id = c.residentId JOIN Household h ON h.id = r.householdId JOIN Unit u ON u.id = h.unitId JOIN Building b ON b.id = u.buildingId WHERE c.type = 'card' AND c.lookupHash = ?"),
+    credByPlate: raw.prepare("SELECT c.id, c.residentId, b.communityId FROM Credential c JOIN Resident r ON r.id = c.residentId JOIN Household h ON h.id = r.householdId JOIN Unit u ON u.id = h.unitId JOIN Building b ON b.id = u.buildingId WHERE c.type = 'plate' AND c.plate = ?"),
+    blacklistedHash: raw.prepare("SELECT 1 FROM Blacklist WHERE type = 'card' AND lookupHash = ?"),
+    blacklistedPlate: raw.prepare("SELECT 1 FROM Blacklist WHERE type = 'plate' AND plate = ?"),
+    insertCred: raw.prepare("INSERT INTO Credential (id, residentId, type, lookupHash, plate, hint, status, createdAt) VALUES (?, ?, ?, ?, ?, ?, 'active', ?)"),
+    moveCred: raw.prepare('UPDATE Credential SET residentId = ? WHERE id = ?'),
+    device: raw.prepare('SELECT id, kind, name, communityId, placeKind, buildingId, unitId, householdId, x, y FROM Device WHERE id = ?'),
+    insertDevice: raw.prepare(
+      'INSERT INTO Device (id, kind, name, communityId, placeKind, buildingId, unitId, householdId, x, y, secretHash, enabled, supervisionSec, online, createdAt) VALUES (@id, @kind, @name, @communityId, @placeKind, @buildingId, @unitId, @householdId, @x, @y, @secretHash, 1, @supervisionSec, 0, @createdAt)',
+    ),
+    updateDevice: raw.prepare('UPDATE Device SET name = @name, placeKind = @placeKind, buildingId = @buildingId, unitId = @unitId, householdId = @householdId, x = @x, y = @y WHERE id = @id'),
+    audit: raw.prepare('INSERT INTO AuditLog (at, actor, action, entity, entityId, detail) VALUES (?, ?, ?, ?, ?, ?)'),
+  };
+  const one = <T>(stmt: { get: (...a: unknown[]) => unknown }, ...args: unknown[]): T | undefined => stmt.get(...args) as T | undefined;
+  const issue = (at: Where, column: string | null, reason: string) => issues.push({ sheet: at.sheet, row: at.row, column, reason });
+
+  const buildings = new Map<number, { id: string; x: number; y: number }>();
+  const units = new Map<string, string>();
+  const households = new Map<string, string>();
+  const freeId = (table: 'Building' | 'Unit' | 'Household', wanted: string, prefix: string) => (q.idTaken(table).get(wanted) === undefined ? wanted : newId(prefix));
+
+  function building(n: number) {
+    const known = buildings.get(n);
+    if (known) return known;
+    let b = one<{ id: string; x: number; y: number }>(q.building, plan.communityId, n);
+    if (b) counts.buildings.unchanged++;
+    else {
+      const i = one<{ n: number }>(q.buildingCount, plan.communityId)?.n ?? 0;
+      b = { id: freeId('Building', `${plan.communityId}-b${String(n).padStart(2, '0')}`, 'bld'), x: GRID.margin + (i % GRID.columns) * GRID.dx, y: GRID.margin + Math.floor(i / GRID.columns) * GRID.dy };
+      q.insertBuilding.run(b.id, plan.communityId, n, `${n}号楼`, b.x, b.y);
+      counts.buildings.created++;
+    }
+    buildings.set(n, b);
+    return b;
+  }
+
+  function unit(bn: number, un: number): string {
+    const key = `${bn}-${un}`;
+    const known = units.get(key);
+    if (known) return known;
+    const b = building(bn);
+    let id = one<{ id: string }>(q.unit, b.id, un)?.id;
+    if (id) counts.units.unchanged++;
+    else {
+      id = freeId('Unit', `${b.id}-u${un}`, 'unit');
+      q.insertUnit.run(id, b.id, un);
+      counts.units.created++;
+    }
+    units.set(key, id);
+    return id;
+  }
+
+  /** The household's id, or null (with an issue) when its label belongs to a household of another compound. */
+  function household(k: HouseholdKey, at: Where): string | null {
+    const label = `${k.building}-${k.unit}-${k.room}`;
+    const known = households.get(label);
+    if (known) return known;
+    const unitId = unit(k.building, k.unit);
+    let id = one<{ id: string }>(q.household, unitId, k.room)?.id;
+    if (!id) {
+      if (one(q.labelOwner, label)) {
+        issue(at, 'room', `household ${label} already exists in another compound (household labels are gateway-wide)`);
+        return null;
+      }
+      id = freeId('Household', `hh-${randomBytes(6).toString('base64url')}`, 'hh');
+      q.insertHousehold.run(id, unitId, k.room, label, now);
+      createdNow.add(id);
+      counts.households.created++;
+    }
+    households.set(label, id);
+    return id;
+  }
+
+  const createdNow = new Set<string>();
+  const run = raw.transaction(() => {
+    if (!one(q.community, plan.communityId)) {
+      issue({ sheet: '', row: 0 }, null, `no compound ${plan.communityId}`);
+      throw new Rollback();
+    }
+    for (const h of plan.households) {
+      const id = household(h, h.at);
+      if (id === null) continue;
+      const before = q.tags.all(id).map((t) => String((t as { tag: unknown }).tag)).join(',');
+      const after = [...new Set(h.tags ?? [])].sort();
+      const changed = h.tags !== undefined && before !== after.join(',');
+      if (changed) {
+        q.clearTags.run(id);
+        for (const t of after) q.insertTag.run(id, t);
+      }
+      // A household this file created counts as created only.
+      if (!createdNow.has(id)) counts.households[changed ? 'updated' : 'unchanged']++;
+    }
+    for (const r of plan.residents) {
+      if (r.name === undefined) continue;
+      const hh = households.get(`${r.building}-${r.unit}-${r.room}`) ?? household(r, r.at);
+      if (hh === null) continue;
+      let res = one<{ id: string; phone: string | null }>(q.resident, hh, r.name);
+      if (!res) {
+        res = { id: newId('res'), phone: r.phone ?? null };
+        q.insertResident.run(res.id, hh, r.name, res.phone, now);
+        counts.residents.created++;
+      } else if (r.phone !== undefined && r.phone !== res.phone) {
+        q.setPhone.run(r.phone, res.id);
+        counts.residents.updated++;
+      } else counts.residents.unchanged++;
+      for (const c of r.cards) {
+        if (one(q.blacklistedHash, c.lookupHash)) {
+          issue(r.at, 'cards', `card ****${c.hint} is on the blacklist`);
+          continue;
+        }
+        credential(one(q.credByHash, c.lookupHash), res.id, r.at, `card ****${c.hint}`, counts.cards, () => q.insertCred.run(newId('cred'), res.id, 'card', c.lookupHash, null, c.hint, now));
+      }
+      for (const p of r.plates) {
+        if (one(q.blacklistedPlate, p)) {
+          issue(r.at, 'plates', `plate ${p} is on the blacklist`);
+          continue;
+        }
+        credential(one(q.credByPlate, p), res.id, r.at, `plate ${p}`, counts.plates, () => q.insertCred.run(newId('cred'), res.id, 'plate', null, p, p, now));
+      }
+    }
+    for (const d of plan.devices) device(d);
+    if (issues.length > 0 || dryRun) throw new Rollback();
+    const detail = { fileName: plan.fileName, counts, devicesCreated: createdDevices.length };
+    return Number(q.audit.run(now, plan.actor, 'import.commit', 'Community', plan.communityId, JSON.stringify(detail)).lastInsertRowid);
+  });
+
+  /** A card or plate: the same person → unchanged; another person of this compound → moved to this one (updated). */
+  function credential(found: unknown, residentId: string, at: Where, what: string, t: Tally, create: () => void): void {
+    const f = found as { id: string; residentId: string; communityId: string } | undefined;
+    if (!f) {
+      create();
+      t.created++;
+    } else if (f.residentId === residentId) t.unchanged++;
+    else if (f.communityId !== plan.communityId) issue(at, what.startsWith('card') ? 'cards' : 'plates', `${what} belongs to a resident of another compound`);
+    else {
+      q.moveCred.run(residentId, f.id);
+      t.updated++;
+    }
+  }
+
+  function device(d: DeviceWrite): void {
+    const hh = d.place === 'household' && d.building !== undefined && d.unit !== undefined && d.room !== undefined ? household({ building: d.building, unit: d.unit, room: d.room }, d.at) : null;
+    if (d.place === 'household' && hh === null) return;
+    const unitId = d.building !== undefined && d.unit !== undefined && (d.place === 'unit_door' || d.place === 'household') ? unit(d.building, d.unit) : null;
+    const b = d.building !== undefined && unitId !== null ? building(d.building) : null;
+    const row = {
+      id: d.deviceId,
+      kind: d.kind,
+      name: d.name,
+      communityId: plan.communityId,
+      placeKind: d.place,
+      buildingId: b?.id ?? null,
+      unitId,
+      householdId: hh,
+      x: d.x ?? b?.x ?? 0,
+      y: d.y ?? b?.y ?? 0,
+    };
+    const found = one<typeof row>(q.device, d.deviceId);
+    if (found) {
+      if (found.communityId !== plan.communityId) return void issue(d.at, 'deviceId', `device ${d.deviceId} belongs to another compound`);
+      if (found.kind !== d.kind) return void issue(d.at, 'kind', `device ${d.deviceId} is a ${found.kind}; a device's kind is not changed by an import`);
+      const same = (Object.keys(row) as Array<keyof typeof row>).every((k) => found[k] === row[k]);
+      if (same) counts.devices.unchanged++;
+      else {
+        q.updateDevice.run(row);
+        counts.devices.updated++;
+      }
+      return;
+    }
+    const secretHash = plan.deviceSecretHashes.get(d.deviceId);
+    if (secretHash === undefined) {
+      // A dry run hashes nothing: the device is counted, and the real import draws its secret.
+      if (!dryRun) issue(d.at, 'deviceId', `device ${d.deviceId} appeared while the import ran; import the file again`);
+      counts.devices.created++;
+      return;
+    }
+    q.insertDevice.run({ ...row, secretHash, supervisionSec: plan.supervisionSec[d.kind], createdAt: now });
+    createdDevices.push(d.deviceId);
+    counts.devices.created++;
+  }
+
+  try {
+    const auditId = run.immediate();
+    return { ok: true, counts, createdDevices, auditId };
+  } catch (err) {
+    if (!(err instanceof Rollback)) throw err;
+    return issues.length > 0 ? { ok: false, counts, issues } : { ok: true, counts, createdDevices: [], auditId: null };
+  }
+}

@@ -1,0 +1,131 @@
+import { stringify } from 'csv-stringify/sync';
+import { hashSecret, lookupHash, newSecret } from '../auth/hash';
+import type { DeviceKind, HouseholdTag } from '../contracts';
+import type { ImportReport } from '../contracts/api/transfer';
+import type { RawDb } from '../db/client';
+import { type HouseholdWrite, type ImportOutcome, type ImportPlan, applyImport, emptyCounts } from '../db/import';
+import { readSheets } from './read';
+import { validateSheets } from './validate';
+
+export interface ImportDeps {
+  raw: RawDb;
+  credentialKey: string;
+  supervisionSec: Record<DeviceKind, number>;
+  /** After a committed import: reload what serves the doors (access directory, credential sets). */
+  afterCommit: () => Promise<void>;
+}
+
+export interface ImportRequest {
+  fileName: string;
+  bytes: Buffer;
+  communityId: string;
+  actor: string;
+  dryRun: boolean;
+}
+
+const MAX_ISSUES = 1_000;
+
+/** SQLITE_BUSY from the raw connection (busy_timeout=0): someone else holds the write lock for a moment. */
+const isBusy = (err: unknown) => typeof err === 'object' && err !== null && 'code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED');
+
+/** The transaction never waits for a lock on the event loop: it is retried asynchronously, for up to ~10 s. */
+async function withRetry(fn: () => ImportOutcome): Promise<ImportOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isBusy(err) || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(250, 5 * 2 ** attempt)));
+    }
+  }
+}
+
+/**
+ * One file: read (CSV or XLSX, every sheet), check each row against the contracts, hash cards, then one transaction
+ * (db/import.ts) — rolled back for a dry run or at the first bad row, which is then reported with all the others.
+ * New devices get a secret each, returned once in `secretsFile` and stored only as an argon2id hash.
+ */
+export async function importFile(deps: ImportDeps, req: ImportRequest): Promise<ImportReport> {
+  const base = { dryRun: req.dryRun, fileName: req.fileName, communityId: req.communityId, counts: emptyCounts(), notes: [] as string[] };
+  const read = await readSheets(req.fileName, req.bytes);
+  if (!read.ok) return { ...base, ok: false, sheets: [], issues: [{ sheet: '', row: 0, column: null, reason: read.reason }], issuesTotal: 1 };
+  const v = validateSheets(read.sheets);
+  const sheets = v.sheets.map((s) => ({ name: s.name, kind: s.kind, rows: s.rows }));
+  const report = (ok: boolean, issues: ImportReport['issues'], counts = base.counts): ImportReport => ({
+    ...base,
+    ok,
+    sheets,
+    counts,
+    notes: v.notes,
+    issues: issues.slice(0, MAX_ISSUES),
+    issuesTotal: issues.length,
+  });
+  if (v.issues.length > 0) return report(false, v.issues);
+
+  // Households in file order, with the union of their rows' tags when a sheet has a tags column.
+  const households = new Map<string, HouseholdWrite>();
+  const tagged = v.sheets.some((s) => s.kind === 'residents' && s.columns.has('tags'));
+  for (const r of v.residents) {
+    const key = `${r.building}-${r.unit}-${r.room}`;
+    const h = households.get(key) ?? { building: r.building, unit: r.unit, room: r.room, at: r.at, ...(tagged ? { tags: [] as HouseholdTag[] } : {}) };
+    if (h.tags && r.tags) h.tags.push(...r.tags);
+    households.set(key, h);
+  }
+  const secrets = new Map<string, string>();
+  const hashes = new Map<string, string>();
+  if (!req.dryRun) {
+    const known = deps.raw.prepare('SELECT 1 FROM Device WHERE id = ?');
+    for (const d of v.devices) {
+      if (known.get(d.deviceId) !== undefined) continue;
+      const secret = newSecret();
+      secrets.set(d.deviceId, secret);
+      hashes.set(d.deviceId, await hashSecret(secret));
+    }
+  }
+  const plan: ImportPlan = {
+    communityId: req.communityId,
+    actor: req.actor,
+    fileName: req.fileName,
+    households: [...households.values()],
+    residents: v.residents.map((r) => ({
+      at: r.at,
+      building: r.building,
+      unit: r.unit,
+      room: r.room,
+      ...(r.name !== undefined ? { name: r.name } : {}),
+      ...(r.phone !== undefined ? { phone: r.phone } : {}),
+      cards: (r.cards ?? []).map((c) => ({ lookupHash: lookupHash(deps.credentialKey, 'card', c), hint: c.slice(-4) })),
+      plates: r.plates ?? [],
+    })),
+    devices: v.devices.map(({ at, deviceId, kind, name, place, building, unit, room, x, y }) => ({
+      at, deviceId, kind, name, place,
+      ...(building !== undefined ? { building } : {}),
+      ...(unit !== undefined ? { unit } : {}),
+      ...(room !== undefined ? { room } : {}),
+      ...(x !== undefined ? { x } : {}),
+      ...(y !== undefined ? { y } : {}),
+    })),
+    deviceSecretHashes: hashes,
+    supervisionSec: deps.supervisionSec,
+  };
+  const outcome = await withRetry(() => applyImport(deps.raw, plan, req.dryRun));
+  if (!outcome.ok) return report(false, outcome.issues, outcome.counts);
+  if (req.dryRun) return report(true, [], outcome.counts);
+  await deps.afterCommit();
+  const created = outcome.createdDevices.flatMap((id) => {
+    const secret = secrets.get(id);
+    return secret === undefined ? [] : [[id, secret]];
+  });
+  return {
+    ...report(true, [], outcome.counts),
+    ...(created.length > 0
+      ? {
+          secretsFile: {
+            name: `device-secrets-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '')}.csv`,
+            contentType: 'text/csv' as const,
+            content: stringify([['deviceId', 'secret'], ...created]),
+          },
+        }
+      : {}),
+  };
+}
