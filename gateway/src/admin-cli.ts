@@ -3,9 +3,11 @@
 // of a CLI change at its next start (or through the API): a rotation from the shell does not close a live session —
 // use the admin pages (or POST /api/v1/devices/{id}/rotate) when the device is connected.
 import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
+import { loadOrCreateCredentialKey } from './auth/credential-key';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
 import { Role } from './contracts';
@@ -105,6 +107,7 @@ export async function runAdminCommand(config: Config, group: 'admin' | 'device',
       broker: { disconnect: () => false },
       bus: new Bus(),
       reloadAccess: async () => undefined,
+      credentialKey: loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY).key,
       kindSupervisionSec: {
         face_terminal: config.SUPERVISION_SEC_FACE_TERMINAL,
         vehicle_gate: config.SUPERVISION_SEC_VEHICLE_GATE,

@@ -24,6 +24,7 @@ export function createDevicesFeature(deps: {
   broker: Pick<Broker, 'disconnect'>;
   reloadAccess: () => Promise<void>;
   ports: () => { http: number; mqtt: number };
+  credentialKey: string;
   log: Logger;
 }): DevicesFeature {
   const { config } = deps;
@@ -33,6 +34,7 @@ export function createDevicesFeature(deps: {
     broker: deps.broker,
     bus: deps.bus,
     reloadAccess: deps.reloadAccess,
+    credentialKey: deps.credentialKey,
     kindSupervisionSec: {
       face_terminal: config.SUPERVISION_SEC_FACE_TERMINAL,
       vehicle_gate: config.SUPERVISION_SEC_VEHICLE_GATE,

@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { hashSecret, newSecret } from '../auth/hash';
+import { hashDeviceSecret, newSecret } from '../auth/hash';
 import type { Broker } from '../broker';
 import type { Bus, IngestedEvent } from '../bus';
 import type { DeviceKind } from '../contracts';
@@ -29,6 +29,8 @@ export interface DeviceServiceDeps {
   reloadAccess: () => Promise<void>;
   /** SUPERVISION_SEC_<KIND>: the window of a device without its own. */
   kindSupervisionSec: Record<DeviceKind, number>;
+  /** Device secrets are stored as HMAC under the credential key (auth/hash.ts). */
+  credentialKey: string;
   /** Where devices connect, as seen from a browser that reached the gateway at `host`. */
   endpoints: (host: string) => { mqttUrl: string; wsUrl?: string };
   log: Logger;
@@ -181,7 +183,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
         supervisionSec,
       };
       const d = await repo.create(
-        { ...data, secretHash: await hashSecret(secret) },
+        { ...data, secretHash: hashDeviceSecret(deps.credentialKey, data.id, secret) },
         { actor: actorOf(p), action: 'device.create', entity: 'Device', entityId: body.id, detail: { before: null, after: { ...data, status: 'active' } } },
       );
       announce(d);
@@ -199,7 +201,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       const until = graceMinutes > 0 ? new Date(now().getTime() + graceMinutes * 60_000) : null;
       const d = await repo.update(
         id,
-        { secretHash: await hashSecret(secret), authMemo: null, prevSecretHash: until ? current : null, prevSecretUntil: until },
+        { secretHash: hashDeviceSecret(deps.credentialKey, id, secret), authMemo: null, prevSecretHash: until ? current : null, prevSecretUntil: until },
         { actor: actorOf(p), action: 'device.rotate_secret', entity: 'Device', entityId: id, detail: { before: audited(before), after: { ...audited(before), previousSecretUntil: until?.toISOString() ?? null }, graceMinutes } },
       );
       if (until) scheduleGraceEnd(id, until);
@@ -240,7 +242,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       if (before.decommissionedAt !== null) throw new AppError('CONFLICT', 'the device is decommissioned already');
       const d = await repo.update(
         id,
-        { enabled: false, decommissionedAt: now(), secretHash: await hashSecret(newSecret()), authMemo: null, prevSecretHash: null, prevSecretUntil: null },
+        { enabled: false, decommissionedAt: now(), secretHash: hashDeviceSecret(deps.credentialKey, id, newSecret()), authMemo: null, prevSecretHash: null, prevSecretUntil: null },
         { actor: actorOf(p), action: 'device.decommission', entity: 'Device', entityId: id, detail: { before: audited(before), after: { ...audited(before), status: 'decommissioned' } } },
       );
       clearTimeout(graceTimers.get(id));

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { hashSecret, lookupHash, newSecret } from '../auth/hash';
+import { hashDeviceSecret, lookupHash, newSecret } from '../auth/hash';
 import type { DeviceKind, HouseholdTag } from '../contracts';
 import type { ImportReport } from '../contracts/api/transfer';
 import type { RawDb } from '../db/client';
@@ -79,7 +79,7 @@ export async function importFile(deps: ImportDeps, req: ImportRequest): Promise<
       if (known.get(d.deviceId) !== undefined) continue;
       const secret = newSecret();
       secrets.set(d.deviceId, secret);
-      hashes.set(d.deviceId, await hashSecret(secret));
+      hashes.set(d.deviceId, hashDeviceSecret(deps.credentialKey, d.deviceId, secret));
     }
   }
   const plan: ImportPlan = {
