@@ -27,6 +27,8 @@ import { loadOrCreateCredentialKey } from './db/seed/credential-key';
 import { createPresenceWriter } from './db/presence';
 import { isoStored } from './db/time';
 import { sessionRepo } from './db/sessions';
+import { stationRepo } from './db/stations';
+import { stationRoutes } from './station/routes';
 import { type EventWriter, createEventWriter } from './db/event-writer';
 import { createIngest } from './ingest';
 import type { Logger } from './log';
@@ -225,7 +227,23 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       perName: config.LOGIN_RATE_PER_NAME_PER_MINUTE,
     },
     // The UI's catch-all comes last: every API route is registered before it.
-    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [
+      (app) => registerRenew(app, sessions),
+      (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log),
+      access.routes,
+      alerts.routes,
+      site.routes,
+      stationRoutes({
+        stations: stationRepo(db.prisma),
+        users: sessionRepo(db.prisma),
+        sessions,
+        board: alerts.board,
+        ttlDays: config.STATION_TTL_DAYS,
+        pinMaxFailures: config.PIN_MAX_FAILURES,
+        pinLockMinutes: config.PIN_LOCK_MINUTES,
+      }),
+      uiRoutes(config.UI_DIST_DIR, log),
+    ],
   });
 
   const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);

@@ -13,7 +13,7 @@ import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
 import { liveRoutes } from '../live/routes';
-import { StreamTickets } from '../live/tickets';
+import { type StationHolder, StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import { createActions } from './actions';
 import { subscribeRules } from './engine';
@@ -52,6 +52,8 @@ export interface AlertsFeature {
   idle(): Promise<void>;
   /** One pass over the alert outbox (what start and the timer do); resolves with the entries it judged. */
   sweepOutbox(): Promise<number>;
+  /** A registered guard station's read-only board (station/routes.ts): a single-use stream ticket, and ending its streams. */
+  board: { ticket(stationId: string): { ticket: string; expiresAt: Date }; end(stationId: string): number };
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     },
   );
   const tickets = new StreamTickets({ ttlMs: config.LIVE_TICKET_TTL_SEC * 1000, max: 10_000 });
+  const boardTickets = new StreamTickets<StationHolder>({ ttlMs: config.LIVE_TICKET_TTL_SEC * 1000, max: 1_000 });
   const store: AlertStore = new AlertStore(repo, log, (change, outbox) => {
     hub.publish(change);
     metrics.changes.inc({ action: change.action, type: change.alert.type });
@@ -180,7 +183,12 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
         hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS,
         maxPerUser: config.LIVE_MAX_CLIENTS_PER_USER,
         tickets,
+        boardTickets,
       })(app);
+    },
+    board: {
+      ticket: (stationId) => boardTickets.issue({ stationId }),
+      end: (stationId) => hub.evictOldestOf(`station:${stationId}`, 0),
     },
     idle: () => {
       lifecycle.flush();

@@ -111,6 +111,12 @@ export const ConfigSchema = z
      * never beyond this long after sign-in: a hard maximum per shift.
      */
     SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+    /** A registered guard station's token (its httpOnly cookie) lasts this long; an admin registers it again after. */
+    STATION_TTL_DAYS: z.coerce.number().int().min(1).max(3_650).default(365),
+    /** Wrong PINs in a row before a guard's PIN sign-in is locked (the password still works). */
+    PIN_MAX_FAILURES: z.coerce.number().int().min(1).max(20).default(5),
+    /** How long a locked PIN stays locked. */
+    PIN_LOCK_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
     /** Login attempts per address and user name per minute before 429. */
     LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(5),
     /** Login attempts per address per minute, any user names (unknown ones included), before 429. */
