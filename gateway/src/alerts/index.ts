@@ -12,6 +12,8 @@ import { notificationRepo } from '../db/notifications';
 import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
+import { createPoliceLink } from '../police/link';
+import { policeRoutes } from '../police/routes';
 import { liveRoutes } from '../live/routes';
 import { type StationHolder, StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
@@ -88,6 +90,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const boardTickets = new StreamTickets<StationHolder>({ ttlMs: config.LIVE_TICKET_TTL_SEC * 1000, max: 1_000 });
   const store: AlertStore = new AlertStore(repo, log, (change, outbox) => {
     hub.publish(change);
+    police.onChange(change);
     metrics.changes.inc({ action: change.action, type: change.alert.type });
     if (outbox.length > 0) dispatcher.kick();
   });
@@ -99,6 +102,14 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     (config.WEBHOOK_SECRET !== undefined
       ? webhookNotifier({ secret: config.WEBHOOK_SECRET, timeoutMs: config.WEBHOOK_TIMEOUT_MS, now })
       : { send: async () => ({ ok: false as const, error: 'no WEBHOOK_SECRET configured', retryable: false }) });
+  const police = createPoliceLink({
+    url: config.POLICE_LINK_URL,
+    devices: new Set(config.POLICE_LINK_DEVICES),
+    notifier,
+    record: (id, ok, note, detail) => actions.recordNotification(id, ok, note, detail),
+    log: log.child({ part: 'police' }),
+    now,
+  });
   const dispatcher = createDispatcher(
     { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS, backoffMaxMs: config.WEBHOOK_BACKOFF_MAX_MS, chain: settings.chain },
     { repo: notificationRepo(prisma), notifier, record: actions.recordNotification, log: log.child({ part: 'notifier' }), now },
@@ -179,6 +190,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     async routes(app) {
       await alertRoutes({ repo, actions })(app);
       await contactRoutes({ contacts: contactRepo(prisma), alerts: repo, actions })(app);
+      await policeRoutes({ police, alerts: repo })(app);
       await liveRoutes({
         hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS,
         maxPerUser: config.LIVE_MAX_CLIENTS_PER_USER,
