@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { Alert, AlertDetail, ResponseTimeReport } from '@linli/gateway/contracts/api/alerts';
+import { Alert, AlertDetail, PoliceReply, ResponseTimeReport } from '@linli/gateway/contracts/api/alerts';
 import { ErrorReply } from '@linli/gateway/contracts/api/auth';
 import { EscalationChain } from '@linli/gateway/contracts/api/escalation';
 import { type CallOutcome, HouseholdContacts, RevealReply } from '@linli/gateway/contracts/api/contacts';
@@ -57,6 +57,7 @@ export const api = {
   revealPhone: (householdId: string, contactId: string, alertId?: string) =>
     call(RevealReply, 'POST', `/api/v1/households/${encodeURIComponent(householdId)}/contacts/${encodeURIComponent(contactId)}/phone`, alertId ? { alertId } : {}),
   recordCall: (alertId: string, contactId: string, outcome: CallOutcome) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(alertId)}/call`, { contactId, outcome }),
+  police: (alertId: string) => call(PoliceReply, 'POST', `/api/v1/alerts/${encodeURIComponent(alertId)}/police`),
   escalationChain: () => call(EscalationChain, 'GET', '/api/v1/alerts/escalation-chain'),
   responseTimes: (from: string, to: string) => call(ResponseTimeReport, 'GET', `/api/v1/alerts/report/response-times${qs({ from, to })}`),
   site: () => call(SitePlan, 'GET', '/api/v1/site'),

@@ -1,13 +1,14 @@
 import { useEffect } from 'preact/hooks';
 import { Dialogs, Toasts } from './components/Dialogs';
 import { ExpiryWarning, LinkDownOverlay, LinkIndicator } from './components/LinkBanner';
+import { StationControl } from './components/Station';
 import { Takeover } from './components/Takeover';
 import { useNow } from './hooks';
 import { type MessageKey, useT } from './i18n';
 import { board, isEmergency, startBoard, stopBoard } from './live/board';
 import { type TextSize, type Theme, applyPrefs, prefs } from './prefs';
 import { Link, navigate, usePath } from './router';
-import { endSession, ended, expiryWatch, logout, reloginAsked, session, startRenewal } from './session';
+import { endSession, ended, expiryWatch, loadStation, logout, reloginAsked, session, startRenewal, station } from './session';
 import { siren } from './siren';
 import { useStore } from './store';
 import { acknowledge, dialog } from './ui-state';
@@ -35,19 +36,33 @@ export function App() {
   const s = useStore(session);
   const gone = useStore(ended);
   const asked = useStore(reloginAsked);
-  // The live board runs for the guard station's roles only, and not while a one-time password must be changed.
-  const station = s !== null && isStation(s.user.role) && !s.user.mustChangePassword;
+  const st = useStore(station);
+  const liveMode = useStore(board).mode;
+  useEffect(() => void loadStation(), []);
+  // The staff board runs for the guard station's roles only, and not while a one-time password must be changed.
+  // Signed out after a sign-in ended, on a registered guard station: the read-only board (docs/security.md, "Guard
+  // stations") — new alarms still take over the screen and sound.
+  const staffBoard = s !== null && isStation(s.user.role) && !s.user.mustChangePassword;
+  const mode = s !== null ? (staffBoard ? `staff:${s.token}` : 'none') : gone && st?.registered === true ? 'board' : 'none';
   useEffect(() => {
-    if (!s || !station) return;
-    startBoard(endSession);
-    const stopRenewal = startRenewal();
-    const stopWatch = expiryWatch();
-    return () => {
-      stopRenewal();
-      stopWatch();
-      stopBoard(ended.get());
-    };
-  }, [s?.token, station]);
+    if (mode.startsWith('staff:')) {
+      startBoard(endSession);
+      const stopRenewal = startRenewal();
+      const stopWatch = expiryWatch();
+      return () => {
+        stopRenewal();
+        stopWatch();
+        stopBoard(ended.get());
+      };
+    }
+    if (mode !== 'board') return;
+    // Refused (the station was revoked): the board freezes, and the station state is asked again.
+    startBoard(() => {
+      stopBoard(true);
+      void loadStation();
+    }, 'board');
+    return () => stopBoard(true);
+  }, [mode]);
   // Re-evaluate the automatic theme every minute (night falls during a shift).
   useEffect(() => {
     const t = setInterval(() => applyPrefs(), 60_000);
@@ -59,7 +74,8 @@ export function App() {
     <>
       <Shell />
       {(!s || asked) && (
-        <div class="relogin" data-testid="relogin">
+        // On a station's read-only board the box docks at the bottom, so a new alarm's place stays readable above it.
+        <div class={`relogin ${!s && liveMode === 'board' ? 'relogin-dock' : ''}`} data-testid="relogin">
           <Login overlay />
         </div>
       )}
@@ -70,7 +86,8 @@ export function App() {
 function Shell() {
   const segs = usePath();
   const role = useStore(session)?.user.role;
-  const station = role !== undefined && isStation(role);
+  // Signed out (the session ended): the guard board stays on screen under the sign-in box.
+  const station = role === undefined || isStation(role);
   const page = segs[0] ?? (station ? '' : 'admin');
   useGlobalKeys(station ? page : 'admin');
   return (
@@ -118,7 +135,8 @@ function useGlobalKeys(page: string) {
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
       const alerts = board.get().alerts;
       const emergency = alerts.find(isEmergency);
-      if (emergency) {
+      // A signed-out station's read-only board has nothing to act with: the keys go to the sign-in box.
+      if (emergency && board.get().mode !== 'board') {
         // The takeover covers everything: Enter or A acknowledges what it shows, N adds a note.
         if (e.key === 'Enter' || e.key === 'a' || e.key === 'A') {
           e.preventDefault();
@@ -215,6 +233,7 @@ function Header({ page }: { page: string }) {
         <button class="btn btn-sm" onClick={() => prefs.set({ ...p, size: next(SIZES, p.size) })} title={t('pref.size')} data-action="size">
           {t('pref.size')}: {t(`pref.size.${p.size}`)}
         </button>
+        <StationControl />
         <span class="user">{s?.user.displayName}</span>
         <button class="btn btn-sm" onClick={logout}>
           {t('user.logout')}

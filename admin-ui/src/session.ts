@@ -1,4 +1,5 @@
 import { LoginReply, type Principal, RenewReply } from '@linli/gateway/contracts/api/auth';
+import { StationView, ThisStation } from '@linli/gateway/contracts/api/station';
 import { createStore } from './store';
 
 export interface Session {
@@ -106,17 +107,31 @@ export function expiryWatch(): () => void {
   return () => clearInterval(t);
 }
 
-export type LoginOutcome = { ok: true } | { ok: false; reason: 'wrong' | 'busy' | 'network' | 'not_staff' };
+/** `locked`: too many wrong PINs in a row; `not_station`: PIN sign-in on a browser that is not (or no longer) a station. */
+export type LoginOutcome = { ok: true } | { ok: false; reason: 'wrong' | 'busy' | 'network' | 'not_staff' | 'locked' | 'not_station' };
 
-export async function login(username: string, password: string): Promise<LoginOutcome> {
+export function login(username: string, password: string): Promise<LoginOutcome> {
+  return signIn('/api/v1/auth/login', { username, password });
+}
+
+/** A guard's PIN sign-in: only on a registered guard station (the station cookie goes along by itself). */
+export function pinLogin(username: string, pin: string): Promise<LoginOutcome> {
+  return signIn('/api/v1/auth/pin-login', { username, pin });
+}
+
+async function signIn(path: string, body: Record<string, string>): Promise<LoginOutcome> {
   let res: Response;
   try {
-    res = await fetch('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    res = await fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   } catch {
     return { ok: false, reason: 'network' };
   }
   if (res.status === 401) return { ok: false, reason: 'wrong' };
-  if (res.status === 429) return { ok: false, reason: 'busy' };
+  if (res.status === 403 && 'pin' in body) {
+    void loadStation();
+    return { ok: false, reason: 'not_station' };
+  }
+  if (res.status === 429) return { ok: false, reason: 'pin' in body ? 'locked' : 'busy' };
   if (!res.ok) return { ok: false, reason: 'network' };
   const reply = LoginReply.parse(await res.json());
   // This screen is the guard station and the administration: residents and grid workers have their own apps.
@@ -133,4 +148,53 @@ export function logout(): void {
   if (s) void fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } }).catch(() => undefined);
   ended.set(false);
   session.set(null);
+}
+
+/**
+ * Whether this browser is a registered guard station (docs/security.md, "Guard stations"). Its token is an httpOnly
+ * cookie no script can read, so the gateway is asked. Null until the first answer.
+ */
+export const station = createStore<ThisStation | null>(null);
+
+export async function loadStation(): Promise<void> {
+  try {
+    const res = await fetch('/api/v1/station', { credentials: 'same-origin' });
+    if (!res.ok) return;
+    const parsed = ThisStation.safeParse(await res.json());
+    if (parsed.success) station.set(parsed.data);
+  } catch {
+    // unreachable gateway: keep what is known
+  }
+}
+
+/** An admin registers this browser as a guard station: the gateway answers with the station cookie. */
+export async function registerStation(name: string): Promise<StationView | null> {
+  const s = session.get();
+  if (!s) return null;
+  const res = await fetch('/api/v1/stations', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  if (!res.ok) return null;
+  const view = StationView.parse(await res.json());
+  await loadStation();
+  return view;
+}
+
+/** A guard sets their own PIN, confirming the password. */
+export async function setOwnPin(password: string, pin: string): Promise<'ok' | 'wrong_password' | 'weak' | 'error'> {
+  const s = session.get();
+  if (!s) return 'error';
+  const res = await fetch('/api/v1/auth/pin', {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ password, pin }),
+  }).catch(() => null);
+  if (!res) return 'error';
+  if (res.status === 204) return 'ok';
+  if (res.status === 403) return 'wrong_password';
+  if (res.status === 400) return 'weak';
+  return 'error';
 }

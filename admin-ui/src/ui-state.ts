@@ -25,7 +25,8 @@ export type Dialog =
   | { kind: 'clear'; alert: Alert }
   | { kind: 'call'; alert: Alert }
   | { kind: 'open-door'; deviceId: string; name: string }
-  | { kind: 'help' };
+  | { kind: 'help' }
+  | { kind: 'pin' };
 
 export const dialog = createStore<Dialog | null>(null);
 

@@ -26,6 +26,8 @@ import { loadOrCreateCredentialKey } from './auth/credential-key';
 import { createPresenceWriter } from './db/presence';
 import { isoStored } from './db/time';
 import { sessionRepo } from './db/sessions';
+import { stationRepo } from './db/stations';
+import { stationRoutes } from './station/routes';
 import { type EventWriter, createEventWriter } from './db/event-writer';
 import { createIngest } from './ingest';
 import type { Logger } from './log';
@@ -119,7 +121,16 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     asyncapi: (host?: string) => asyncapiFor(config, bound, host),
     sessions,
     // Every feature's routes (api/routes.ts); the UI's catch-all comes last: every API route is registered before it.
-    routes: [access.routes, alerts.routes, site.routes, admin.routes, userRoutes(db.prisma, log), devicesAdmin.routes, transferRoutes({ raw: db.raw, dbPath: db.path, credentialKey, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [access.routes, alerts.routes, site.routes, admin.routes, userRoutes(db.prisma, log), devicesAdmin.routes,
+      stationRoutes({
+        stations: stationRepo(db.prisma),
+        users: sessionRepo(db.prisma),
+        sessions,
+        board: alerts.board,
+        ttlDays: config.STATION_TTL_DAYS,
+        pinMaxFailures: config.PIN_MAX_FAILURES,
+        pinLockMinutes: config.PIN_LOCK_MINUTES,
+      }), transferRoutes({ raw: db.raw, dbPath: db.path, credentialKey, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)],
   });
   const wss = mqttOverWebSocket(http, broker, config);
 

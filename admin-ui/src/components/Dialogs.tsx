@@ -11,6 +11,7 @@ import { useStore } from '../store';
 import { acknowledge, clear, dialog, lastShown, toast, toasts } from '../ui-state';
 import { TagChips } from './AlertCard';
 import { SeverityIcon } from './icons';
+import { PinDialog } from './Station';
 
 /**
  * What a dialog acts on, in large type: severity, type and place. If the guard just acknowledged a different alert
@@ -263,6 +264,9 @@ export function Dialogs() {
           }}
         />
       );
+      break;
+    case 'pin':
+      body = <PinDialog />;
       break;
     case 'help':
       body = (

@@ -62,18 +62,21 @@ export function DatabaseBanner() {
 /** A link that is down covers the whole screen: alarms cannot arrive, and the guard must know it at a glance. */
 export function LinkDownOverlay() {
   const t = useT();
-  const { link } = useStore(board);
+  const { link, mode } = useStore(board);
+  const s = useStore(session);
   const now = useNow(1_000);
   if (link.status !== 'down') return null;
   const sec = Math.max(0, Math.round((now - link.since) / 1000));
+  // Signed out on a browser that is not a registered station: nothing reconnects, and the screen says so.
+  const signedOut = s === null && mode === 'none';
   return (
-    <div class="link-down" role="alert" data-testid="link-down">
+    <div class="link-down" role="alert" data-testid="link-down" data-signed-out={signedOut ? 'true' : 'false'}>
       <div class="link-down-panel">
         <div class="link-down-icon" aria-hidden="true">⚠</div>
-        <h1>{t('link.downTitle')}</h1>
-        <p class="link-down-body">{t('link.downBody')}</p>
-        <p class="link-down-since">{t('link.downSince', { sec, n: link.attempts })}</p>
-        <p class="link-down-advice">{t('link.downAdvice')}</p>
+        <h1>{t(signedOut ? 'link.signedOutTitle' : 'link.downTitle')}</h1>
+        <p class="link-down-body">{t(signedOut ? 'link.downSignedOut' : 'link.downBody')}</p>
+        {!signedOut && <p class="link-down-since">{t('link.downSince', { sec, n: link.attempts })}</p>}
+        <p class="link-down-advice">{t(signedOut ? 'link.downSignedOutAdvice' : 'link.downAdvice')}</p>
       </div>
     </div>
   );

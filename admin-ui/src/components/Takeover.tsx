@@ -13,7 +13,7 @@ import { acknowledge, dialog } from '../ui-state';
  */
 export function Takeover() {
   const t = useT();
-  const { alerts } = useStore(board);
+  const { alerts, mode } = useStore(board);
   const now = useNow(1_000);
   const emergencies = alerts.filter(isEmergency);
   const top = emergencies[0];
@@ -33,15 +33,24 @@ export function Takeover() {
           {top.count > 1 && ` · ${t('alert.count', { n: top.count })}`}
         </div>
         {top.cancelRequestedAt && <div class="takeover-cancel">{t('alert.cancelRequested')}</div>}
-        <div class="takeover-actions">
-          <button class="btn btn-xxl btn-ack" data-action="takeover-ack" autoFocus onClick={() => void acknowledge(top, undefined, 'takeover')}>
-            {t('alert.ack')} <kbd>Enter</kbd>
-          </button>
-          <button class="btn btn-xl" data-action="takeover-ack-note" onClick={() => dialog.set({ kind: 'ack', alert: top, from: 'takeover' })}>
-            {t('alert.ackNote')} <kbd>N</kbd>
-          </button>
-        </div>
-        <p class="takeover-hint">{t('takeover.hint')}</p>
+        {mode === 'board' ? (
+          // A signed-out station's read-only board: nothing here can be acknowledged; the sign-in below says how.
+          <p class="takeover-hint" data-testid="takeover-read-only">
+            {t('takeover.readOnly')}
+          </p>
+        ) : (
+          <>
+            <div class="takeover-actions">
+              <button class="btn btn-xxl btn-ack" data-action="takeover-ack" autoFocus onClick={() => void acknowledge(top, undefined, 'takeover')}>
+                {t('alert.ack')} <kbd>Enter</kbd>
+              </button>
+              <button class="btn btn-xl" data-action="takeover-ack-note" onClick={() => dialog.set({ kind: 'ack', alert: top, from: 'takeover' })}>
+                {t('alert.ackNote')} <kbd>N</kbd>
+              </button>
+            </div>
+            <p class="takeover-hint">{t('takeover.hint')}</p>
+          </>
+        )}
         {emergencies.length > 1 && <p class="takeover-more">{t('takeover.more', { n: emergencies.length - 1 })}</p>}
       </div>
     </div>

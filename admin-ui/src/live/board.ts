@@ -16,9 +16,22 @@ export interface BoardState {
   unsaved: LiveUnsaved[];
   /** The gateway's database status; degraded shows the banner. */
   database: LiveStatus | null;
+  /**
+   * Where the board's frames come from: a signed-in guard (`staff`); a registered guard station nobody is signed in
+   * on (`board`: read-only, alarms still shown and sounded); or nothing at all (`none`: signed out on a browser that
+   * is not a registered station — what is on screen is frozen, no new alarm can arrive).
+   */
+  mode: 'staff' | 'board' | 'none';
 }
 
-const initial = (): BoardState => ({ alerts: [], link: { status: 'connecting', since: Date.now(), attempts: 0, resumed: null }, loaded: false, unsaved: [], database: null });
+const initial = (): BoardState => ({
+  alerts: [],
+  link: { status: 'connecting', since: Date.now(), attempts: 0, resumed: null },
+  loaded: false,
+  unsaved: [],
+  database: null,
+  mode: 'none',
+});
 export const board = createStore<BoardState>(initial());
 
 function applyUnsaved(list: LiveUnsaved[], u: LiveUnsaved): LiveUnsaved[] {
@@ -54,23 +67,25 @@ let link: AlertLink | null = null;
  */
 export const lastChange = createStore<Record<string, number>>({});
 
-export function startBoard(onUnauthorized: () => void): void {
+export function startBoard(onUnauthorized: () => void, mode: 'staff' | 'board' = 'staff'): void {
   if (link) return;
-  const chainLoaded = loadChain();
+  // The escalation chain's names need a sign-in; a read-only board shows the alarms without per-step outcomes.
+  const chainLoaded = mode === 'staff' ? loadChain() : Promise.resolve();
+  board.set((b) => ({ ...b, mode }));
   link = new AlertLink(
-    { token: () => session.get()?.token ?? null },
+    { token: () => (mode === 'staff' ? (session.get()?.token ?? null) : null), mode },
     {
       snapshot: (s) => {
         board.set((b) => ({ ...b, alerts: [...s.alerts].sort(byUrgency), loaded: true }));
         // Who was told, per escalation step, for every alert on the board (most need no request: no channel).
         outcomes.set({});
-        void chainLoaded.then(() => Promise.all(s.alerts.map(refreshOutcome)));
+        if (mode === 'staff') void chainLoaded.then(() => Promise.all(s.alerts.map(refreshOutcome)));
       },
       change: (c) => {
         board.set((b) => ({ ...b, alerts: applyChange(b.alerts, c), loaded: true }));
         lastChange.set((m) => ({ ...m, [c.alert.id]: c.id }));
         if (c.alert.status === 'cleared') outcomes.set(({ [c.alert.id]: _gone, ...rest }) => rest);
-        else if (c.action === 'raised' || c.action === 'escalated' || c.action === 'notified' || c.action === 'notification_failed') void chainLoaded.then(() => refreshOutcome(c.alert));
+        else if (mode === 'staff' && (c.action === 'raised' || c.action === 'escalated' || c.action === 'notified' || c.action === 'notification_failed')) void chainLoaded.then(() => refreshOutcome(c.alert));
         if ((c.action === 'raised' || c.action === 'repeated') && c.alert.severity !== 'critical' && c.alert.severity !== 'warning') siren.chime();
       },
       status: (s) => board.set((b) => ({ ...b, link: s, loaded: b.loaded || s.status === 'live' })),
@@ -91,7 +106,7 @@ export function startBoard(onUnauthorized: () => void): void {
 export function stopBoard(keep = false): void {
   link?.stop();
   link = null;
-  if (keep) board.set((b) => ({ ...b, link: { status: 'down', since: Date.now(), attempts: 0, resumed: null } }));
+  if (keep) board.set((b) => ({ ...b, mode: 'none', link: { status: 'down', since: Date.now(), attempts: 0, resumed: null } }));
   else board.set(() => initial());
 }
 

@@ -28,6 +28,12 @@ export interface LinkHandlers {
 
 export interface LinkOptions {
   token: () => string | null;
+  /**
+   * `board`: a registered guard station nobody is signed in on (docs/security.md, "Guard stations"): the ticket comes
+   * from POST /live/board-ticket on the station's httpOnly cookie, no token exists, so no heartbeat acks and no
+   * /auth/me; the frames carry alarms without notes. A 403 (the station was revoked) counts as unauthorized.
+   */
+  mode?: 'staff' | 'board';
   /** Reconnect delays grow to this (ms). */
   maxDelayMs?: number;
 }
@@ -80,15 +86,18 @@ export class AlertLink {
 
   /** Each (re)connection needs a fresh ticket: EventSource's own retry would reuse a spent one and get a 401. */
   private async connect(): Promise<void> {
+    const board = this.opts.mode === 'board';
     const token = this.opts.token();
-    if (token === null) {
+    if (token === null && !board) {
       this.on.unauthorized();
       return;
     }
     let ticket: string;
     try {
-      const res = await fetch('/api/v1/live/ticket', { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
-      if (res.status === 401) {
+      const res = board
+        ? await fetch('/api/v1/live/board-ticket', { method: 'POST', credentials: 'same-origin', signal: AbortSignal.timeout(10_000) })
+        : await fetch('/api/v1/live/ticket', { method: 'POST', headers: { authorization: `Bearer ${token ?? ''}` }, signal: AbortSignal.timeout(10_000) });
+      if (res.status === 401 || (board && res.status === 403)) {
         this.on.unauthorized();
         return;
       }
@@ -101,7 +110,7 @@ export class AlertLink {
     if (this.stopped || this.es !== null) return;
     const url = new URL('/api/v1/live/alerts', location.origin);
     url.searchParams.set('ticket', ticket);
-    url.searchParams.set('ack', '1');
+    if (!board) url.searchParams.set('ack', '1');
     if (this.lastId !== null) url.searchParams.set('lastEventId', String(this.lastId));
     const es = new EventSource(url);
     this.es = es;
@@ -177,7 +186,7 @@ export class AlertLink {
     const attempts = this.state.attempts + 1;
     this.setStatus('down', { attempts });
     // EventSource cannot show an HTTP status: ask once in a while whether the token still works.
-    if (attempts % 3 === 2) void this.checkAuth();
+    if (attempts % 3 === 2 && this.opts.mode !== 'board') void this.checkAuth();
     const delay = Math.min(this.opts.maxDelayMs ?? 5_000, 500 * 2 ** Math.min(attempts, 4));
     if (this.retry) clearTimeout(this.retry);
     this.retry = setTimeout(() => {

@@ -13,7 +13,7 @@ import { board, lastChange } from '../live/board';
 import { chain, outcomes, stepOutcomes } from '../live/notify';
 import { navigate } from '../router';
 import { useStore } from '../store';
-import { acknowledge, dialog, onSite, selected } from '../ui-state';
+import { acknowledge, dialog, onSite, selected, toast } from '../ui-state';
 
 /** Keys that work on the board; the takeover and the dialogs handle their own. */
 export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
@@ -173,11 +173,27 @@ export function AlertActions({ alert, big = false }: { alert: Alert; big?: boole
           {t('alert.onSite')} <kbd>S</kbd>
         </button>
       )}
+      {alert.status !== 'cleared' && (
+        <button class={`${cls} btn-police`} data-action="police" onClick={() => void reportToPolice(t, alert)}>
+          {t('police.button')}
+        </button>
+      )}
       <button class={cls} data-action="map" onClick={() => navigate(`/map${alert.deviceId ? `/${encodeURIComponent(alert.deviceId)}` : ''}`)}>
         {t('alert.onMap')} <kbd>M</kbd>
       </button>
     </div>
   );
+}
+
+/** 转报警 110 (警民一键通): confirmed first; the outcome is said at once and lands in the history. */
+async function reportToPolice(t: ReturnType<typeof useT>, alert: Alert): Promise<void> {
+  if (!window.confirm(t('police.confirm'))) return;
+  try {
+    const r = await api.police(alert.id);
+    toast(t(`police.${r.outcome}`), r.outcome === 'delivered' ? 'ok' : 'error');
+  } catch (err) {
+    toast(t('alert.failed', { msg: err instanceof Error ? err.message : String(err) }), 'error');
+  }
 }
 
 function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
@@ -188,6 +204,10 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
   const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt, rev, JSON.stringify(told ?? null)].join('|');
   const [detail] = useLoad(() => api.alert(alert.id), key);
   const steps = detail.state === 'ok' && c ? stepOutcomes(alert, detail.value.history, c) : null;
+  // The latest police-link outcome in the history (delivered, failed, no_channel), if it was ever used for this alert.
+  const policeRows = detail.state === 'ok' ? detail.value.history.filter((h) => h.detail?.channel === 'police') : [];
+  const lastPolice = policeRows[policeRows.length - 1]?.note;
+  const police = lastPolice === 'police_delivered' ? 'delivered' : lastPolice === 'police_failed' ? 'failed' : lastPolice === 'police_no_channel' ? 'no_channel' : null;
   const showSteps = steps !== null && c !== null && (alert.escalationLevel > 0 || c.levels[0]?.channel !== null);
   return (
     <article class={`detail sev-${alert.severity}`} data-alert-id={alert.id}>
@@ -229,6 +249,11 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
         )}
       </dl>
       <AlertActions alert={alert} />
+      {police && (
+        <p class={`police-status police-${police}`} data-testid="police-status" data-police={police}>
+          {t('police.status')}：{t(`police.${police}`)}
+        </p>
+      )}
       {showSteps && (
         <>
           <h2 class="sub-title">{t('notify.title')}</h2>

@@ -1,16 +1,35 @@
 import { useState } from 'preact/hooks';
-import { useT } from '../i18n';
+import { type MessageKey, useT } from '../i18n';
+import { board } from '../live/board';
 import { prefs } from '../prefs';
-import { login } from '../session';
+import { type LoginOutcome, login, pinLogin, station } from '../session';
 import { siren } from '../siren';
+import { useStore } from '../store';
 
-/** The sign-in form: a page of its own, or (`overlay`) a box over the board when a sign-in ended mid-shift. */
+const FAILURE: Record<Exclude<LoginOutcome, { ok: true }>['reason'], MessageKey> = {
+  wrong: 'login.failed',
+  busy: 'login.busy',
+  network: 'login.error',
+  not_staff: 'login.notStaff',
+  locked: 'login.pinLocked',
+  not_station: 'login.notStation',
+};
+
+/**
+ * The sign-in form: a page of its own, or (`overlay`) a box over the board when a sign-in ended mid-shift. On a
+ * registered guard station a guard signs in with user name and PIN (the password stays one click away); anywhere
+ * else only the password works.
+ */
 export function Login({ overlay = false }: { overlay?: boolean }) {
   const t = useT();
+  const st = useStore(station);
+  const { mode, link } = useStore(board);
   const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
+  const [secret, setSecret] = useState('');
+  const [wantPassword, setWantPassword] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const withPin = st?.registered === true && !wantPassword;
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -18,31 +37,57 @@ export function Login({ overlay = false }: { overlay?: boolean }) {
     siren.unlock();
     setBusy(true);
     setError(null);
-    const r = await login(username.trim(), password);
+    const r = withPin ? await pinLogin(username.trim(), secret) : await login(username.trim(), secret);
     setBusy(false);
-    if (!r.ok) setError(t(r.reason === 'wrong' ? 'login.failed' : r.reason === 'busy' ? 'login.busy' : r.reason === 'not_staff' ? 'login.notStaff' : 'login.error'));
+    if (!r.ok) setError(t(FAILURE[r.reason]));
   };
+
+  // What is and is not live while nobody is signed in, truthfully (docs/admin-ui.md, "Sessions").
+  const endedText: MessageKey = mode === 'board' ? (link.status === 'live' ? 'login.endedBoard' : 'login.endedBoardDown') : 'login.ended';
 
   return (
     <main class={overlay ? 'login login-overlay' : 'login'}>
-      <form class="login-card" onSubmit={(e) => void submit(e)} role={overlay ? 'dialog' : undefined} aria-modal={overlay ? 'true' : undefined}>
+      <form class="login-card" onSubmit={(e) => void submit(e)} role={overlay ? 'dialog' : undefined} aria-modal={overlay ? 'true' : undefined} data-login-mode={withPin ? 'pin' : 'password'}>
         <div class="login-brand">
           <span class="brand-mark">{t('app.brand')}</span>
           <h1>{t('login.title')}</h1>
         </div>
         {overlay && (
-          <p class="login-ended" role="alert">
-            {t('login.ended')}
+          <p class={`login-ended ${mode === 'board' && link.status === 'live' ? 'login-ended-live' : ''}`} role="alert" data-testid="login-ended" data-board={mode}>
+            {t(endedText, { name: st?.name ?? '' })}
+          </p>
+        )}
+        {st?.registered === true && (
+          <p class="login-station" data-testid="login-station">
+            {t('login.station', { name: st.name ?? '' })}
           </p>
         )}
         <label class="field">
           <span>{t('login.username')}</span>
           <input class="input-lg" name="username" autoComplete="username" autoFocus value={username} onInput={(e) => setUsername(e.currentTarget.value)} required />
         </label>
-        <label class="field">
-          <span>{t('login.password')}</span>
-          <input class="input-lg" name="password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
-        </label>
+        {withPin ? (
+          <label class="field">
+            <span>{t('login.pin')}</span>
+            <input
+              class="input-lg input-pin"
+              name="pin"
+              type="password"
+              inputMode="numeric"
+              autoComplete="off"
+              maxLength={6}
+              pattern="\d{6}"
+              value={secret}
+              onInput={(e) => setSecret(e.currentTarget.value)}
+              required
+            />
+          </label>
+        ) : (
+          <label class="field">
+            <span>{t('login.password')}</span>
+            <input class="input-lg" name="password" type="password" autoComplete="current-password" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} required />
+          </label>
+        )}
         {error && (
           <p class="error-text" role="alert">
             {error}
@@ -51,6 +96,20 @@ export function Login({ overlay = false }: { overlay?: boolean }) {
         <button class="btn btn-xl btn-primary" type="submit" disabled={busy}>
           {t('login.submit')}
         </button>
+        {st?.registered === true && (
+          <button
+            type="button"
+            class="btn btn-link"
+            data-action="login-mode"
+            onClick={() => {
+              setWantPassword(!wantPassword);
+              setSecret('');
+              setError(null);
+            }}
+          >
+            {t(withPin ? 'login.usePassword' : 'login.usePin')}
+          </button>
+        )}
         <button type="button" class="btn btn-link" onClick={() => prefs.set((p) => ({ ...p, lang: p.lang === 'zh' ? 'en' : 'zh' }))}>
           {t('pref.language')}
         </button>

@@ -12,7 +12,9 @@ import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
 import { chainRule } from '../rules/escalation';
-import { StreamTickets } from '../live/tickets';
+import { createPoliceLink } from './police-link';
+import { policeRoutes } from './police-routes';
+import { type StationHolder, StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
 import { createActions } from './actions';
@@ -63,6 +65,8 @@ export interface AlertsFeature extends Lifecycle {
    * the cached places (labels, 七彩图 tags) of alerts to come.
    */
   masterDataChanged(): Promise<void>;
+  /** A registered guard station's read-only board (station/routes.ts): a single-use stream ticket, and ending its streams. */
+  board: { ticket(stationId: string): { ticket: string; expiresAt: Date }; end(stationId: string): number };
 }
 
 const LAMP_SWEEP_MS = 30_000;
@@ -93,8 +97,10 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     },
   );
   const tickets = new StreamTickets({ ttlMs: config.LIVE_TICKET_TTL_SEC * 1000, max: 10_000 });
+  const boardTickets = new StreamTickets<StationHolder>({ ttlMs: config.LIVE_TICKET_TTL_SEC * 1000, max: 1_000 });
   const store: AlertStore = new AlertStore(repo, log, (change, outbox) => {
     hub.publish(change);
+    police.onChange(change);
     metrics.changes.inc({ action: change.action, type: change.alert.type });
     if (outbox.length > 0) dispatcher.kick();
   });
@@ -115,6 +121,14 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     (config.WEBHOOK_SECRET !== undefined
       ? webhookNotifier({ secret: config.WEBHOOK_SECRET, timeoutMs: config.WEBHOOK_TIMEOUT_MS, now })
       : { send: async () => ({ ok: false as const, error: 'no WEBHOOK_SECRET configured', retryable: false }) });
+  const police = createPoliceLink({
+    url: config.POLICE_LINK_URL,
+    devices: new Set(config.POLICE_LINK_DEVICES),
+    notifier,
+    record: (id, ok, note, detail) => actions.recordNotification(id, ok, note, detail),
+    log: log.child({ part: 'police' }),
+    now,
+  });
   const dispatcher = createDispatcher(
     { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS, backoffMaxMs: config.WEBHOOK_BACKOFF_MAX_MS, chain: settings.chain },
     { repo: notificationRepo(prisma), notifier, record: actions.recordNotification, log: log.child({ part: 'notifier' }), now },
@@ -203,7 +217,9 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   }
 
   return {
-    routes: alertRoutes({
+    routes: async (app) => {
+      await policeRoutes({ police, alerts: repo })(app);
+      await alertRoutes({
       repo,
       actions,
       contacts: contactRepo(prisma),
@@ -214,8 +230,14 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
         hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS,
         maxPerUser: config.LIVE_MAX_CLIENTS_PER_USER,
         tickets,
+        boardTickets,
       },
-    }),
+    })(app);
+    },
+    board: {
+      ticket: (stationId) => boardTickets.issue({ stationId }),
+      end: (stationId) => hub.evictOldestOf(`station:${stationId}`, 0),
+    },
     idle: () => {
       lifecycle.flush();
       return store.idle();

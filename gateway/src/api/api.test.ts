@@ -6,7 +6,7 @@ import type { ReadyReport } from '../contracts/api/ops';
 
 describe('HTTP ops routes', () => {
   let ready: ReadyReport = { status: 'ready', checks: { database: 'ok', databaseReason: null, broker: 'ok', ingest: { state: 'ok', pending: 0 } } };
-  const sessions = { login: async () => ({ ok: false as const, reason: 'bad_credentials' as const, knownUser: false }), resolve: async () => null, renew: async () => null, logout: async () => undefined };
+  const sessions = { login: async () => ({ ok: false as const, reason: 'bad_credentials' as const, knownUser: false }), resolve: async () => null, renew: async () => null, logout: async () => undefined, start: async () => { throw new Error('not used here'); } };
   const app = buildHttp({ log: createLogger({ level: 'silent' }), metrics: createMetrics(), ready: () => ready, asyncapi: () => ({ asyncapi: '3.0.0' }), sessions, loginLimits: { perAddressAndName: 5, perAddress: 30, perName: 20 }, userRatePerMinute: 600,
     bodyLimit: 65_536,
     docs: true,

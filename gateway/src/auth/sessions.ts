@@ -10,25 +10,39 @@ const tokenHash = (token: string) => createHash('sha256').update(token).digest('
 
 // Verifying against this keeps a login for an unknown user as slow as one with a wrong password (no user probing).
 let dummyHash: Promise<string> | null = null;
-const dummy = () => (dummyHash ??= hashSecret(randomBytes(16).toString('hex')));
+export const dummy = () => (dummyHash ??= hashSecret(randomBytes(16).toString('hex')));
 
 /**
  * Opaque bearer tokens: 32 random bytes, stored as SHA-256 only, so a database leak yields no usable token.
  * They expire (SESSION_TTL_HOURS, a guard's shift by default) and are revoked by logout or by an admin.
  */
 export function createSessions(repo: SessionStore, ttlMs: number, now: () => Date = () => new Date(), maxMs = ttlMs) {
+  /** A new session for a user whose credential was checked (a password, or a PIN on a guard station). */
+  async function start(user: Principal): Promise<LoginReply> {
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now().getTime() + Math.min(ttlMs, maxMs));
+    await repo.create(tokenHash(token), user.userId, user.role, expiresAt);
+    const principal: Principal = {
+      userId: user.userId,
+      username: user.username,
+      role: user.role,
+      displayName: user.displayName,
+      residentId: user.residentId,
+      householdId: user.householdId,
+      mustChangePassword: user.mustChangePassword,
+      communityId: user.communityId,
+    };
+    return { token, expiresAt: expiresAt.toISOString(), user: principal };
+  }
   return {
     async login(username: string, password: string): Promise<LoginResult> {
       const user = await repo.userByName(username);
       const ok = await verifySecret(user?.passwordHash ?? (await dummy()), password);
       if (!user || !ok) return { ok: false, reason: 'bad_credentials', knownUser: user !== null };
       if (user.disabled) return { ok: false, reason: 'disabled', knownUser: true };
-      const token = randomBytes(32).toString('base64url');
-      const expiresAt = new Date(now().getTime() + Math.min(ttlMs, maxMs));
-      await repo.create(tokenHash(token), user.userId, user.role, expiresAt);
-      const { passwordHash: _p, disabled: _d, ...principal } = user;
-      return { ok: true, reply: { token, expiresAt: expiresAt.toISOString(), user: principal } };
+      return { ok: true, reply: await start(user) };
     },
+    start,
     resolve(token: string): Promise<Principal | null> {
       return repo.principal(tokenHash(token), now());
     },

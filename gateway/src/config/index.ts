@@ -140,6 +140,12 @@ export const ConfigSchema = z
     SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
     /** Requests per user per minute on every authenticated API route that has no tighter limit of its own, before 429. */
     API_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    /** A registered guard station's token (its httpOnly cookie) lasts this long; an admin registers it again after. */
+    STATION_TTL_DAYS: z.coerce.number().int().min(1).max(3_650).default(365),
+    /** Wrong PINs in a row before a guard's PIN sign-in is locked (the password still works). */
+    PIN_MAX_FAILURES: z.coerce.number().int().min(1).max(20).default(5),
+    /** How long a locked PIN stays locked. */
+    PIN_LOCK_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
     /** Login attempts per address and user name per minute before 429. */
     LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(5),
     /** Login attempts per address per minute, any user names (unknown ones included), before 429. */
@@ -200,6 +206,16 @@ export const ConfigSchema = z
     /** HMAC-SHA256 key for webhook signatures; required when any level has a url. */
     WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     WEBHOOK_TIMEOUT_MS: ms.default(5_000),
+    /**
+     * 警民一键通: the community police's endpoint. Alarms of POLICE_LINK_DEVICES and a guard's "转报警 110" are posted
+     * there at once, signed like the chain's webhooks, outside the escalation chain (docs/alerts.md, "Police link").
+     */
+    POLICE_LINK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Alarm points linked to the police (comma-separated device ids): their alarms reach POLICE_LINK_URL when raised. */
+    POLICE_LINK_DEVICES: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== '')),
     WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     /** Retry n waits about WEBHOOK_BACKOFF_MS × 2^(n-1) (with jitter), at most WEBHOOK_BACKOFF_MAX_MS. */
     WEBHOOK_BACKOFF_MS: ms.default(2_000),
@@ -281,6 +297,10 @@ export const ConfigSchema = z
   })
   .refine((c) => c.WEBHOOK_SECRET !== undefined || c.ESCALATION_CHAIN.every((l) => l.url === undefined), {
     message: 'WEBHOOK_SECRET is required when an escalation level has a url',
+    path: ['WEBHOOK_SECRET'],
+  })
+  .refine((c) => c.WEBHOOK_SECRET !== undefined || c.POLICE_LINK_URL === undefined, {
+    message: 'WEBHOOK_SECRET is required when POLICE_LINK_URL is set (the police endpoint checks the signature)',
     path: ['WEBHOOK_SECRET'],
   });
 

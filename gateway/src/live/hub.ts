@@ -4,6 +4,7 @@ import type { Alert } from '../contracts/api/alerts';
 import { LiveAlertChange, type LiveEventName, LiveHeartbeat, LiveHello, LiveSnapshot, LiveStatus, LiveUnsaved } from '../contracts/live';
 import type { StoredChange } from '../db/alerts';
 import type { Logger } from '../log';
+import { boardAlert, boardChange } from './board-view';
 
 export interface HubOptions {
   heartbeatMs: number;
@@ -32,6 +33,8 @@ interface Client {
   heldBytes: number;
   ackRequired: boolean;
   lastAckAt: number;
+  /** A signed-out guard station's read-only board (live/board-view.ts): alarms without people's notes. */
+  restricted: boolean;
 }
 
 /** One SSE frame. JSON has no raw newlines, so `data:` is a single line. */
@@ -69,10 +72,20 @@ export class LiveHub {
    * Adds a client, in the same tick reading the newest change id and the open alerts: every change after that id
    * reaches this client through publish(), every earlier one is in the snapshot (or in the caller's replay).
    */
-  attach(res: ServerResponse, opts: { user: string; ackRequired: boolean; resumed: boolean }): { client: Client; upto: number; alerts: Alert[] } {
+  attach(res: ServerResponse, opts: { user: string; ackRequired: boolean; resumed: boolean; restricted?: boolean }): { client: Client; upto: number; alerts: Alert[] } {
     const lastId = this.deps.lastId();
     const alerts = this.deps.openAlerts();
-    const client: Client = { id: randomUUID(), user: opts.user, res, live: false, held: [], heldBytes: 0, ackRequired: opts.ackRequired, lastAckAt: this.deps.now().getTime() };
+    const client: Client = {
+      id: randomUUID(),
+      user: opts.user,
+      res,
+      live: false,
+      held: [],
+      heldBytes: 0,
+      ackRequired: opts.ackRequired,
+      lastAckAt: this.deps.now().getTime(),
+      restricted: opts.restricted ?? false,
+    };
     this.clients.set(client.id, client);
     res.on('close', () => this.clients.delete(client.id));
     const hello = LiveHello.parse({
@@ -87,8 +100,8 @@ export class LiveHub {
     return { client, upto: lastId, alerts };
   }
 
-  snapshotFrame(lastId: number, alerts: Alert[]): string {
-    return frame('snapshot', LiveSnapshot.parse({ lastId, alerts }), lastId);
+  snapshotFrame(lastId: number, alerts: Alert[], restricted = false): string {
+    return frame('snapshot', LiveSnapshot.parse({ lastId, alerts: restricted ? alerts.map(boardAlert) : alerts }), lastId);
   }
 
   /** Ends the catch-up: held live frames newer than `sentUpTo` go out, then frames flow directly. */
@@ -102,8 +115,11 @@ export class LiveHub {
   publish(change: StoredChange): void {
     if (this.clients.size === 0) return;
     const data = LiveAlertChange.parse({ id: change.id, action: change.action, at: change.at, actor: change.actor, note: change.note, alert: change.alert });
-    const f = frame('alert', data, change.id);
+    const full = frame('alert', data, change.id);
+    // Serialised once per kind of screen, and the restricted one only when such a screen is connected.
+    let board: string | null = null;
     for (const c of this.clients.values()) {
+      const f = c.restricted ? (board ??= frame('alert', boardChange(data), change.id)) : full;
       if (c.live) {
         this.write(c, f);
         continue;

@@ -9,7 +9,8 @@ import { principalOf, requireRole } from '../api/auth';
 import { perUser } from '../api/limits';
 import type { FeatureRoutes } from '../api/routes';
 import { type LiveHub, frame } from './hub';
-import type { StreamTickets } from './tickets';
+import { boardChange } from './board-view';
+import type { StationHolder, StreamTickets } from './tickets';
 
 export interface LiveRouteDeps {
   hub: LiveHub;
@@ -20,7 +21,18 @@ export interface LiveRouteDeps {
   /** Streams one user may hold; their newest replaces their oldest (a guard reopening a screen is never refused). */
   maxPerUser: number;
   tickets: StreamTickets;
+  /** Tickets for a signed-out registered guard station's read-only board (station/routes.ts issues them). */
+  boardTickets?: StreamTickets<StationHolder>;
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set on the live stream only, by a board ticket: a registered station's read-only board, no person. */
+    liveStation?: StationHolder | undefined;
+  }
+}
+
+const staffOnly = requireRole('guard', 'admin');
 
 const PAGE = 500;
 
@@ -59,11 +71,15 @@ export function liveRoutes(deps: LiveRouteDeps): FeatureRoutes {
 
     r.get('/api/v1/live/alerts', {
       preHandler: [
-        async (req) => {
+        async (req, reply) => {
           // A ticket stands in for the bearer token on this route only, and is used up by this request.
-          if (req.principal === null && req.query.ticket !== undefined) req.principal = deps.tickets.redeem(req.query.ticket);
+          if (req.principal === null && req.query.ticket !== undefined) {
+            req.principal = deps.tickets.redeem(req.query.ticket);
+            // Not a staff ticket: perhaps a station's board ticket (alarms only, read-only, no person).
+            if (req.principal === null) req.liveStation = deps.boardTickets?.redeem(req.query.ticket) ?? undefined;
+          }
+          if (req.liveStation === undefined) await staffOnly(req, reply);
         },
-        requireRole('guard', 'admin'),
       ],
       schema: {
         tags: ['live'],
@@ -75,7 +91,9 @@ export function liveRoutes(deps: LiveRouteDeps): FeatureRoutes {
         response: { 401: ErrorReply, 403: ErrorReply, 503: ErrorReply },
       },
     }, async (req, reply) => {
-      const user = principalOf(req).username;
+      const station = req.liveStation;
+      // A station's board counts as one user of its own (its streams replace each other like a guard's do).
+      const user = station ? `station:${station.stationId}` : principalOf(req).username;
       // The user's own oldest streams make room first; only then does the total cap refuse anybody.
       const replaced = hub.evictOldestOf(user, deps.maxPerUser - 1);
       if (replaced > 0) req.log.info({ user, replaced }, 'live stream replaced by the same user\'s newer one');
@@ -93,10 +111,12 @@ export function liveRoutes(deps: LiveRouteDeps): FeatureRoutes {
         'x-accel-buffering': 'no',
       });
       req.raw.socket.setNoDelay(true);
-      const { client, upto, alerts } = hub.attach(res, { user, ackRequired: req.query.ack === '1', resumed: resume });
+      // A board does not acknowledge heartbeats (it holds no token for POST /live/ack); its own watchdog still works.
+      const restricted = station !== undefined;
+      const { client, upto, alerts } = hub.attach(res, { user, ackRequired: req.query.ack === '1' && !restricted, resumed: resume, restricted });
       req.log.info({ connectionId: client.id, user, resume, last, upto }, 'live client connected');
       if (!resume) {
-        hub.write(client, hub.snapshotFrame(upto, alerts));
+        hub.write(client, hub.snapshotFrame(upto, alerts, restricted));
         hub.goLive(client, upto);
         return;
       }
@@ -107,7 +127,8 @@ export function liveRoutes(deps: LiveRouteDeps): FeatureRoutes {
           if (page.length === 0) break;
           for (const c of page) {
             if (c.id > upto) break;
-            const data = LiveAlertChange.parse({ id: c.id, action: c.action, at: c.at, actor: c.actor, note: c.note, alert: c.alert });
+            const full = LiveAlertChange.parse({ id: c.id, action: c.action, at: c.at, actor: c.actor, note: c.note, alert: c.alert });
+            const data = restricted ? boardChange(full) : full;
             // Replay respects the socket: a long catch-up never piles up in memory.
             if (!hub.write(client, frame('alert', data, c.id))) await drained(res);
             after = c.id;

@@ -9,6 +9,11 @@ export interface StreamTicketOptions {
   max: number;
 }
 
+/** Who a board ticket was issued to: a registered guard station, not a person (live/board-view.ts). */
+export interface StationHolder {
+  stationId: string;
+}
+
 const digest = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
 
 /**
@@ -17,8 +22,8 @@ const digest = (ticket: string) => createHash('sha256').update(ticket).digest('b
  * authenticated POST, lives for seconds, opens one stream and is gone — a copy taken from any log is worthless.
  * Kept in memory only (a restart invalidates them, which costs the UI one more POST) and looked up by SHA-256.
  */
-export class StreamTickets {
-  private readonly tickets: LRUCache<string, Principal>;
+export class StreamTickets<T extends object = Principal> {
+  private readonly tickets: LRUCache<string, T>;
 
   constructor(
     private readonly opts: StreamTicketOptions,
@@ -27,14 +32,14 @@ export class StreamTickets {
     this.tickets = new LRUCache({ max: opts.max, ttl: opts.ttlMs, ttlAutopurge: false, perf: { now: this.now } });
   }
 
-  issue(principal: Principal): { ticket: string; expiresAt: Date } {
+  issue(principal: T): { ticket: string; expiresAt: Date } {
     const ticket = randomBytes(32).toString('base64url');
     this.tickets.set(digest(ticket), principal);
     return { ticket, expiresAt: new Date(this.now() + this.opts.ttlMs) };
   }
 
   /** The ticket's principal, once; null for an unknown, expired or already used ticket. */
-  redeem(ticket: string): Principal | null {
+  redeem(ticket: string): T | null {
     const key = digest(ticket);
     const principal = this.tickets.get(key) ?? null;
     this.tickets.delete(key);

@@ -29,5 +29,11 @@ export const SystemNote = z.enum([
   'notify_delivered',
   /** Notifying level `level` failed for good (`error` in the detail is for technicians). */
   'notify_failed',
+  /** 警民一键通: the community police's endpoint took the alarm (`requestedBy`: system for a linked point, or the guard). */
+  'police_delivered',
+  /** 警民一键通: the police endpoint could not be reached or refused (`error` for technicians). */
+  'police_failed',
+  /** 警民一键通 was asked for, but no POLICE_LINK_URL is configured: nobody was told. */
+  'police_no_channel',
 ]);
 export type SystemNote = z.infer<typeof SystemNote>;

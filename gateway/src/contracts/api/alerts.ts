@@ -218,3 +218,25 @@ export const AlertNotification = z.object({
   alert: Alert,
 });
 export type AlertNotification = z.infer<typeof AlertNotification>;
+
+/**
+ * 警民一键通: what the community police's endpoint receives (POST, signed like the chain's webhooks). The alert
+ * without people's notes or the rule's parameters (live/board-view.ts).
+ */
+export const PoliceNotification = z.object({
+  deliveryId: z.string(),
+  event: z.literal('police.alarm'),
+  /** `linked_point`: an alarm point configured as police-linked was raised; `guard_request`: a guard's 转报警 110. */
+  reason: z.enum(['linked_point', 'guard_request']),
+  requestedBy: z.string(),
+  sentAt: Iso,
+  alert: Alert,
+});
+export type PoliceNotification = z.infer<typeof PoliceNotification>;
+
+/** POST /api/v1/alerts/{id}/police: what became of the notification (the same is in the alert's history). */
+export const PoliceReply = z.object({
+  outcome: z.enum(['delivered', 'failed', 'no_channel']),
+  error: z.string().nullable(),
+});
+export type PoliceReply = z.infer<typeof PoliceReply>;
