@@ -32,6 +32,7 @@ import { createIngest } from './ingest';
 import type { Logger } from './log';
 import { type Metrics, createMetrics } from './metrics';
 import { type SiteFeature, createSiteFeature } from './site';
+import { createResidentFeature } from './resident';
 
 export interface Gateway {
   readonly config: Config;
@@ -186,6 +187,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey: credentialKey.key });
   const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health() });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
+  const resident = createResidentFeature({ prisma: db.prisma, bus, log, credentialKey: credentialKey.key, ticketTtlMs: config.LIVE_TICKET_TTL_SEC * 1000 });
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
   const http = await buildHttp({
@@ -225,7 +227,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
       perName: config.LOGIN_RATE_PER_NAME_PER_MINUTE,
     },
     // The UI's catch-all comes last: every API route is registered before it.
-    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, uiRoutes(config.UI_DIST_DIR, log)],
+    routes: [(app) => registerRenew(app, sessions), (app) => registerEscalationChain(app, config.ESCALATION_CHAIN, log), access.routes, alerts.routes, site.routes, resident.routes, uiRoutes(config.UI_DIST_DIR, log)],
   });
 
   const httpProxy = addressMatcher(config.HTTP_TRUSTED_PROXIES);
@@ -288,6 +290,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
         drained = (await writer.drain(left())) && drained;
         await alerts.close();
         site.close();
+        resident.close();
         await presenceWriter.drain(left());
         heartbeat.stop();
         if (!drained) log.error({ pending: writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');

@@ -85,6 +85,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const tickets = new StreamTickets({ ttlMs: config.LIVE_TICKET_TTL_SEC * 1000, max: 10_000 });
   const store: AlertStore = new AlertStore(repo, log, (change, outbox) => {
     hub.publish(change);
+    bus.emit('alert-change', { alertId: change.alert.id, type: change.alert.type, householdId: change.alert.householdId, action: change.action, at: new Date(change.at) });
     metrics.changes.inc({ action: change.action, type: change.alert.type });
     if (outbox.length > 0) dispatcher.kick();
   });

@@ -48,6 +48,9 @@ export type UnsavedAlarm = { state: 'unsaved' | 'saved'; deviceId: string; event
 /** The database's write health changed (the heartbeat write, db/heartbeat.ts). */
 export type DbHealth = { ok: boolean; reason: string | null; at: Date };
 
+/** An alert changed (stored and published to the guard station): the resident stream tells the household. */
+export type AlertChanged = { alertId: string; type: string; householdId: string | null; action: string; at: Date };
+
 interface BusEvents {
   'unsaved-alarm': [UnsavedAlarm];
   'db-health': [DbHealth];
@@ -56,6 +59,7 @@ interface BusEvents {
   presence: [Presence];
   'access-decision': [AccessDecision];
   'access-incident': [AccessIncident];
+  'alert-change': [AlertChanged];
 }
 
 /**
