@@ -8,7 +8,7 @@ import { AlertList } from '../../gateway/src/contracts/api/alerts';
 import { PassCreated } from '../../gateway/src/contracts/api/passes';
 import { apiClient } from '../helpers/http';
 import { SseClient } from '../helpers/sse';
-import { PASSWORDS, type SeededGateway, closeAll, launchBrowser, screenshotPath, seededGateway, skipBrowser } from './harness';
+import { PASSWORDS, type SeededGateway, closeAll, launchBrowser, screenshotPath, screenshotSizes, seededGateway, skipBrowser } from './harness';
 
 /** An IANA zone where it is evening (18:00–21:59) right now: "tonight" must be usable at the gate while the test runs. */
 function eveningZone(): string {
@@ -124,11 +124,11 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     await form.locator('[data-preset=tonight]').click();
     // Tonight in the compound's zone ends at its midnight.
     expect(await form.locator('[data-testid=invite-window]').textContent()).toMatch(/– 24:00$/);
-    expect(await form.locator('[data-testid=invite-doors]').textContent()).toContain('小区大门人脸门禁');
+    expect(await form.locator('[data-testid=invite-doors]').textContent()).toContain('小区大门 → ');
     await page.screenshot({ path: screenshotPath('resident-invite-390.png'), fullPage: true });
     await form.locator('[data-action=invite-submit]').click();
     await page.locator('[data-testid=card-image]').waitFor({ timeout: 15_000 });
-    await page.screenshot({ path: screenshotPath('resident-card-390.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('resident-card-390.png') });
 
     const stored = await g.t.gw.db.prisma.visitorPass.findFirst({ where: { householdId: home.id, visitorName: '张三' } });
     if (!stored) throw new Error('no pass stored');
@@ -177,14 +177,15 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     expect(first.ok && first.reply.decision).toBe('grant');
     const arrival = page.locator('[data-testid=arrival]');
     await arrival.waitFor({ timeout: 30_000 });
-    expect(await arrival.textContent()).toMatch(/^访客 张\* \d\d:\d\d 进入小区大门人脸门禁$/);
+    expect(await arrival.textContent()).toMatch(/^访客 张\* \d\d:\d\d 进入小区大门$/);
     // The time is the compound's wall clock.
     const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     const shown = /(\d\d:\d\d)/.exec((await arrival.textContent()) ?? '')?.[1];
     expect([hhmm.format(new Date()), hhmm.format(new Date(Date.now() - 60_000))]).toContain(shown);
     const row = page.locator(`[data-pass="${passId}"]`);
     await expect.poll(() => row.locator('[data-testid=pass-state]').textContent(), { timeout: 30_000 }).toBe('已进入 1 次');
-    await page.screenshot({ path: screenshotPath('resident-arrival-390.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('resident-arrival-390.png') });
+    await screenshotSizes(page, 'resident-visitors');
 
     await row.locator('[data-action=revoke]').click();
     await row.locator('[data-action=revoke-confirm]').click();
@@ -221,7 +222,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     const acked = page.locator(`[data-alarm="${alertId}"] [data-testid=alarm-acked]`);
     await acked.waitFor({ timeout: 30_000 });
     const text = (await acked.textContent()) ?? '';
-    expect(text).toContain('值班门卫 值班门卫一 已确认');
+    expect(text).toContain('值班门卫一 已确认');
     expect(text).toContain('保安已出发');
     expect(text).not.toContain('guard1');
     await page.screenshot({ path: screenshotPath('resident-alarms-390.png'), fullPage: true });
@@ -236,6 +237,40 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
       expect(creds).not.toContain(c.value);
     }
     await page.screenshot({ path: screenshotPath('resident-me-390.png'), fullPage: true });
+  });
+
+  it('withdraws face consent: the face is gone at once, the card still opens the gate', async () => {
+    const mine = g.secrets.credentials.filter((x) => x.householdLabel === home.label);
+    const face = mine.find((x) => x.type === 'face');
+    const other = mine.find((x) => x.type === 'card') ?? mine.find((x) => x.type === 'pin');
+    const consent = page.locator('[data-testid=face-consent]');
+    await consent.waitFor();
+    // The seed is fixed (seed 1): this household's first resident consented to face entry and holds a face credential.
+    if (face === undefined || !other) throw new Error('the seeded household should have a face and another credential');
+    expect(await consent.getAttribute('data-consent')).toBe('true');
+    await page.locator('[data-action=withdraw]').click();
+    await page.locator('[data-action=withdraw-confirm]').click();
+    await page.locator('[data-testid=face-consent][data-consent=false]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator('[data-testid=credentials] [data-cred=face]').count()).toBe(0);
+    const residentId = face.residentId;
+    expect(await g.t.gw.db.prisma.credential.count({ where: { residentId, type: 'face' } })).toBe(0);
+    const gate = g.devices.get('gate-main') as FaceTerminal;
+    const byFace = await gate.requestAccess({ type: 'face', value: face.value }, 'in');
+    expect(byFace.ok && byFace.reply.decision).toBe('deny');
+    const byOther = await gate.requestAccess({ type: other.type, value: other.value }, 'in');
+    expect(byOther.ok && byOther.reply.decision).toBe('grant');
+  });
+
+  it('changes the password from the app; the new one signs in', async () => {
+    const form = page.locator('[data-testid=password-form]');
+    await form.locator('input[name=current]').fill(pw);
+    await form.locator('input[name=next]').fill('a-new-phone-password-2');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.locator('.m-note').textContent()).toContain('密码已修改');
+    const http = apiClient(g.t.httpUrl);
+    await http.login({ username: `r-${home.label}`, password: 'a-new-phone-password-2' });
+    const old = await http.call('POST', '/api/v1/auth/login', undefined, { username: `r-${home.label}`, password: pw });
+    expect(old.status).toBe(401);
   });
 
   it("never shows another household's passes, alarms or credentials through the app's own calls", async () => {

@@ -347,7 +347,7 @@ function Invite({ t, lang, s, home, done }: { t: MT; lang: MLang; s: MSession; h
         </div>
       </label>
       <p class="m-muted" data-testid="invite-doors">
-        {t('invite.doors')}: {t('invite.doorsDefault', { doors: doors.map((d) => d.name).join(' → ') })}
+        {t('invite.doorsDefault', { doors: doors.map((d) => d.name).join(' → ') })}
       </p>
       {error && <p class="m-error" role="alert">{error}</p>}
       <div class="m-row">
@@ -446,7 +446,9 @@ function Card({ t, lang, home, pass, done }: { t: MT; lang: MLang; home: Residen
 
 function who(t: MT, r: Responder): string {
   const role = t(`role.${r.role}`);
-  return r.name ? `${role} ${r.name}` : role;
+  // "值班门卫一" already says the role; "王师傅" does not.
+  if (!r.name) return role;
+  return r.name.startsWith(role) ? r.name : `${role} ${r.name}`;
 }
 
 function alarmNote(lang: MLang, note: string | null): string | null {
@@ -496,7 +498,8 @@ function Alarms({ t, lang, tz, tick }: { t: MT; lang: MLang; tz: string; tick: n
 
 function credText(t: MT, c: CredentialView): string {
   const name = t(`me.cred.${c.type}`);
-  const hint = c.type === 'pin' ? '••••••' : c.type === 'face' ? '' : (c.hint ?? '');
+  // Never more than the gateway's hint: the last digits of a card (shown masked), the plate; nothing of a PIN or face.
+  const hint = c.type === 'pin' ? '••••••' : c.type === 'card' ? `••••${c.hint ?? ''}` : c.type === 'face' ? '' : (c.hint ?? '');
   return `${name} ${hint}`.trim();
 }
 

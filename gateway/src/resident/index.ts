@@ -7,7 +7,7 @@ import { ResidentAlarmChanged, ResidentArrival } from '../contracts/api/resident
 import type { PrismaClient } from '../db/client';
 import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
-import { ResidentLive } from './live';
+import { ResidentLive, doorPlace } from './live';
 import { residentRoutes } from './routes';
 import { visitLinkKey } from './visit-link';
 
@@ -52,7 +52,7 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
       const frame = ResidentArrival.parse({
         passId: d.passId,
         visitor: maskName(pass.visitorName),
-        door: door?.name ?? d.deviceId,
+        door: door ? doorPlace(door.name) : d.deviceId,
         direction: event?.direction === 'out' ? 'out' : 'in',
         at: d.at.toISOString(),
       });

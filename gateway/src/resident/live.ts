@@ -12,6 +12,11 @@ interface Client {
   res: ServerResponse;
 }
 
+/** A door as a resident says it: the place, not the device ("小区大门人脸门禁" → "小区大门", "…单元门禁" → "…单元门"). */
+export function doorPlace(deviceName: string): string {
+  return deviceName.replace(/人脸门禁$/, '').replace(/门禁$/, '门').trim() || deviceName;
+}
+
 export interface ResidentLiveOptions {
   heartbeatMs: number;
   maxClients: number;

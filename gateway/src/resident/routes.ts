@@ -24,7 +24,7 @@ import {
 import type { PrismaClient } from '../db/client';
 import { AppError } from '../errors';
 import type { StreamTickets } from '../live/tickets';
-import type { ResidentLive } from './live';
+import { type ResidentLive, doorPlace } from './live';
 import { openVisitLink, sealVisitLink } from './visit-link';
 
 export interface ResidentRouteDeps {
@@ -65,7 +65,7 @@ export function residentRoutes(deps: ResidentRouteDeps) {
 
   async function doorNames(ids: string[]): Promise<Map<string, string>> {
     const rows = await prisma.device.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
-    return new Map(rows.map((r) => [r.id, r.name]));
+    return new Map(rows.map((r) => [r.id, doorPlace(r.name)]));
   }
 
   /** User names in history become a role and a display name: what a resident may know of who answered. */
@@ -95,7 +95,7 @@ export function residentRoutes(deps: ResidentRouteDeps) {
         select: { id: true, name: true, placeKind: true },
         orderBy: { id: 'asc' },
       });
-      const door = (d: { id: string; name: string }) => ({ id: d.id, name: d.name });
+      const door = (d: { id: string; name: string }) => ({ id: d.id, name: doorPlace(d.name) });
       return {
         community: { name: h.unit.building.community.name, timezone: h.unit.building.community.timezone },
         household: { id: h.id, label: h.label, building: h.unit.building.name, unit: h.unit.number, room: h.room },
