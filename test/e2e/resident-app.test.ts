@@ -6,6 +6,7 @@ import { codeFromQr, qrSigningKey } from '../../gateway/src/access/pass-code';
 import { lookupHash } from '../../gateway/src/auth/hash';
 import { AlertList } from '../../gateway/src/contracts/api/alerts';
 import { PassCreated } from '../../gateway/src/contracts/api/passes';
+import { ResidentTicketReply } from '../../gateway/src/contracts/api/resident';
 import { apiClient } from '../helpers/http';
 import { SseClient } from '../helpers/sse';
 import { PASSWORDS, type SeededGateway, closeAll, launchBrowser, screenshotPath, screenshotSizes, seededGateway, skipBrowser } from './harness';
@@ -125,7 +126,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     // Tonight in the compound's zone ends at its midnight.
     expect(await form.locator('[data-testid=invite-window]').textContent()).toMatch(/– 24:00$/);
     expect(await form.locator('[data-testid=invite-doors]').textContent()).toContain('小区大门 → ');
-    await page.screenshot({ path: screenshotPath('resident-invite-390.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('resident-invite-390.png') });
     await form.locator('[data-action=invite-submit]').click();
     await page.locator('[data-testid=card-image]').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: screenshotPath('resident-card-390.png') });
@@ -157,7 +158,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     await vp.goto(link);
     await vp.locator('[data-testid=visit-code]').waitFor();
     expect((await vp.locator('[data-testid=visit-code]').textContent())?.replace(/\s/g, '')).toBe(code);
-    await vp.screenshot({ path: screenshotPath('resident-visitor-link-390.png'), fullPage: true });
+    await vp.screenshot({ path: screenshotPath('resident-visitor-link-390.png') });
     await visitor.close();
     // A forged token is simply not found.
     const bad = await apiClient(g.t.httpUrl).post('/api/v1/visit', undefined, { token: 'A'.repeat(60) });
@@ -169,7 +170,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     // The other household's stream is open too: it must never hear of this arrival.
     const http = apiClient(g.t.httpUrl);
     const t = await http.post('/api/v1/resident/live/ticket', otherToken);
-    const otherStream = await SseClient.open(`${g.t.httpUrl}/api/v1/resident/live?ticket=${(t.body as { ticket: string }).ticket}`);
+    const otherStream = await SseClient.open(`${g.t.httpUrl}/api/v1/resident/live?ticket=${ResidentTicketReply.parse(t.body).ticket}`);
     await otherStream.next((f) => f.event === 'hello', { timeoutMs: 30_000 });
 
     const gate = g.devices.get('gate-main') as FaceTerminal;
@@ -225,7 +226,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     expect(text).toContain('值班门卫一 已确认');
     expect(text).toContain('保安已出发');
     expect(text).not.toContain('guard1');
-    await page.screenshot({ path: screenshotPath('resident-alarms-390.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('resident-alarms-390.png') });
   });
 
   it('shows my data: masked credentials, consent, the privacy notice', async () => {
@@ -236,7 +237,10 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     for (const c of g.secrets.credentials.filter((x) => x.householdLabel === home.label && (x.type === 'pin' || x.type === 'card'))) {
       expect(creds).not.toContain(c.value);
     }
-    await page.screenshot({ path: screenshotPath('resident-me-390.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('resident-me-390.png') });
+    await page.locator('.m-privacy').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('resident-privacy-390.png') });
+    await page.evaluate(() => window.scrollTo(0, 0));
   });
 
   it('withdraws face consent: the face is gone at once, the card still opens the gate', async () => {
