@@ -8,6 +8,7 @@ import type { PrismaClient } from '../db/client';
 import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import { ResidentLive, doorPlace } from './live';
+import { passwordRoute } from './password';
 import { residentRoutes } from './routes';
 import { visitLinkKey } from './visit-link';
 
@@ -67,15 +68,18 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
   deps.bus.on('alert-change', onAlert);
 
   return {
-    routes: residentRoutes({
-      prisma: deps.prisma,
-      credentialKey: deps.credentialKey,
-      qrSigningKey: qrSigningKey(deps.credentialKey),
-      linkKey: visitLinkKey(deps.credentialKey),
-      tickets,
-      live,
-      now,
-    }),
+    async routes(app) {
+      await residentRoutes({
+        prisma: deps.prisma,
+        credentialKey: deps.credentialKey,
+        qrSigningKey: qrSigningKey(deps.credentialKey),
+        linkKey: visitLinkKey(deps.credentialKey),
+        tickets,
+        live,
+        now,
+      })(app);
+      await passwordRoute(deps.prisma, now)(app);
+    },
     close() {
       deps.bus.off('access-decision', onDecision);
       deps.bus.off('alert-change', onAlert);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,12 +5,11 @@ import { maskName } from '../access/mask';
 import { qrPayload } from '../access/pass-code';
 import { principalOf, requireRole } from '../api/auth';
 import { perUser } from '../api/limits';
-import { hashSecret, lookupHash, verifySecret } from '../auth/hash';
+import { lookupHash } from '../auth/hash';
 import { AlertPlace } from '../contracts/api/alerts';
 import { ErrorReply, type Principal } from '../contracts/api/auth';
 import { IdParam } from '../contracts/api/passes';
 import {
-  PasswordChangeBody,
   ResidentAlarmList,
   ResidentHome,
   ResidentTicketReply,
@@ -55,8 +53,8 @@ function passState(p: { status: string; validFrom: Date; validUntil: Date; entri
 }
 
 /**
- * The resident phone app's own routes (docs/resident-app.md): their home, their alarms, the visitor link, their live
- * stream, and a password change. Everything a resident reads goes through their own household id; another
+ * The resident phone app's own routes (docs/resident-app.md): their home, their alarms, the visitor link, and their live
+ * stream. Everything a resident reads goes through their own household id; another
  * household's pass answers 404 like a missing one.
  */
 export function residentRoutes(deps: ResidentRouteDeps) {
@@ -221,28 +219,6 @@ export function residentRoutes(deps: ResidentRouteDeps) {
         return;
       }
       req.log.info({ householdId }, 'resident live stream connected');
-    });
-
-    // Minimal on purpose (another branch adds the staff version): any signed-in user changes their own password
-    // with the current one; every other sign-in of theirs ends.
-    r.post('/api/v1/auth/password', {
-      preHandler: requireRole('resident', 'guard', 'admin'),
-      config: perUser(5, 60_000),
-      schema: { tags: ['auth'], summary: 'Change your own password (needs the current one); your other sign-ins end', security, body: PasswordChangeBody, response: { 204: z.null(), ...errors } },
-    }, async (req, reply) => {
-      const p = principalOf(req);
-      const user = await prisma.user.findUnique({ where: { id: p.userId } });
-      if (!user || !(await verifySecret(user.passwordHash, req.body.currentPassword))) {
-        throw new AppError('VALIDATION', 'currentPassword: wrong password', { details: { issues: [{ path: '/currentPassword', message: 'wrong password' }] } });
-      }
-      const auth = req.headers.authorization ?? '';
-      const current = createHash('sha256').update(auth.slice(7).trim()).digest('base64url');
-      await prisma.$transaction([
-        prisma.user.update({ where: { id: p.userId }, data: { passwordHash: await hashSecret(req.body.newPassword) } }),
-        prisma.session.updateMany({ where: { userId: p.userId, revokedAt: null, tokenHash: { not: current } }, data: { revokedAt: deps.now() } }),
-      ]);
-      req.log.info({ userId: p.userId }, 'password changed');
-      return reply.code(204).send(null);
     });
 
     app.addHook('preClose', async () => deps.live.close());
