@@ -302,4 +302,33 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
       expect(JSON.stringify(r.body)).not.toContain(passId);
     }
   });
+
+  it('shows an issued pass and its QR with the gateway unreachable (installed app, service worker)', async () => {
+    // The manifest is served and the service worker controls the app.
+    const manifest = await apiClient(g.t.httpUrl).get('/m/manifest.webmanifest');
+    expect(manifest.status).toBe(200);
+    expect(manifest.body).toMatchObject({ start_url: '/m/', display: 'standalone' });
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).toMatch(/\/m\/sw\.js$/);
+    // Another invitation, still valid, then the gateway goes away entirely.
+    await page.locator('[data-tab=visitors]').click();
+    await page.locator('[data-action=invite]').click();
+    await page.locator('[data-testid=invite-form] input[name=visitorName]').fill('王五');
+    await page.locator('[data-action=invite-submit]').click();
+    await page.locator('[data-testid=card-image]').waitFor({ timeout: 15_000 });
+    const wangwu = await g.t.gw.db.prisma.visitorPass.findFirst({ where: { householdId: home.id, visitorName: '王五' } });
+    const expectedHash = wangwu?.codeHash;
+    await page.locator('[data-action=card-done]').click();
+    await g.disconnectAll();
+    await g.t.close();
+    await page.reload();
+    await page.locator('[data-testid=offline]').waitFor({ timeout: 30_000 });
+    const row = page.locator('[data-pass]', { hasText: '王五' });
+    await row.locator('[data-action=show-card]').click();
+    await page.locator('[data-testid=card-image]').waitFor({ timeout: 15_000 });
+    const decoded = await decodeImageQr(page, '[data-testid=card-image]');
+    const key = g.env.CREDENTIAL_KEY ?? '';
+    const code = codeFromQr(qrSigningKey(key), decoded ?? '');
+    expect(lookupHash(key, 'pass', code ?? '')).toBe(expectedHash);
+    await page.screenshot({ path: screenshotPath('resident-offline-card-390.png') });
+  });
 });

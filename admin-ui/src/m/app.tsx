@@ -8,7 +8,7 @@ import { ApiError, type MSession, api, login, logout, onSession, session } from 
 import { canvasPng, drawCard, drawQr, spacedCode } from './card';
 import { type MLang, type MT, initialLang, mt, saveLang } from './i18n';
 import { openLive } from './live';
-import { type SavedPass, forgetPasses, savePass, savedPasses } from './store';
+import { type SavedPass, forgetPasses, saveHome, savePass, savedHome, savedPasses } from './store';
 import { type Preset, formatClock, formatWhen, formatWindow, fromLocalInput, presetWindow, toLocalInput } from './time';
 
 type Tab = 'visitors' | 'alarms' | 'me';
@@ -98,8 +98,15 @@ function Home({ t, lang, setLang, s }: { t: MT; lang: MLang; setLang: (l: MLang)
   const [link, setLink] = useState<'connecting' | 'live' | 'down'>('connecting');
 
   useEffect(() => {
-    api.home().then(setHome, () => setHome(null));
-  }, []);
+    // Offline, the card still needs the compound's name and zone: the last answer is kept on the phone.
+    api.home().then(
+      (h) => {
+        saveHome(s.user.userId, h);
+        setHome(h);
+      },
+      () => setHome(savedHome(s.user.userId)),
+    );
+  }, [s.user.userId]);
   useEffect(
     () =>
       openLive({
@@ -189,7 +196,7 @@ function Visitors({ t, lang, s, home, tick }: { t: MT; lang: MLang; s: MSession;
     : (passes ?? []).map((p) => ({ ...p, label: passLabel(t, p), revocable: p.state === 'active' || p.state === 'upcoming' }));
   return (
     <section data-testid="visitors">
-      <button type="button" class="m-primary m-big" data-action="invite" disabled={!home} onClick={() => setView({ kind: 'invite' })}>
+      <button type="button" class="m-primary m-big" data-action="invite" disabled={!home || offline} onClick={() => setView({ kind: 'invite' })}>
         ＋ {t('visitors.invite')}
       </button>
       {offline && <p class="m-note" data-testid="offline">{t('visitors.offline')}</p>}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ResidentHome } from '@linli/gateway/contracts/api/resident';
 
 /**
  * Passes issued from this phone, kept on it: the code and QR are shown by the gateway once, and the resident must
@@ -42,10 +43,27 @@ export function savePass(p: SavedPass): void {
 }
 
 export function forgetPasses(userId: string): void {
+  localStorage.removeItem(HOME_KEY);
   try {
     const parsed = z.array(SavedPass).safeParse(JSON.parse(localStorage.getItem(KEY) ?? '[]'));
     if (parsed.success) localStorage.setItem(KEY, JSON.stringify(parsed.data.filter((p) => p.userId !== userId)));
   } catch {
     localStorage.removeItem(KEY);
+  }
+}
+
+const HOME_KEY = 'linli.m.home';
+
+/** The last /resident/home answer, for the card when there is no network. */
+export function saveHome(userId: string, home: ResidentHome): void {
+  localStorage.setItem(HOME_KEY, JSON.stringify({ userId, home }));
+}
+
+export function savedHome(userId: string): ResidentHome | null {
+  try {
+    const parsed = z.object({ userId: z.string(), home: ResidentHome }).safeParse(JSON.parse(localStorage.getItem(HOME_KEY) ?? 'null'));
+    return parsed.success && parsed.data.userId === userId ? parsed.data.home : null;
+  } catch {
+    return null;
   }
 }
