@@ -114,6 +114,12 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     await page.getByRole('button', { name: '登录' }).click();
     await page.locator('[data-testid=visitors]').waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    // English on request, and back.
+    await page.locator('[data-action=lang]').click();
+    expect(await page.locator('[data-tab=visitors]').textContent()).toBe('Visitors');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await page.locator('[data-action=lang]').click();
+    expect(await page.locator('[data-tab=visitors]').textContent()).toBe('访客');
     // Nothing wider than the phone.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
