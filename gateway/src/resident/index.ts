@@ -5,6 +5,7 @@ import type { Bus } from '../bus';
 import type { AccessDecision, AlertChanged } from '../bus';
 import { ResidentAlarmChanged, ResidentArrival } from '../contracts/api/resident';
 import type { PrismaClient } from '../db/client';
+import { residentRepo } from '../db/resident';
 import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import { ResidentLive, doorPlace } from './live';
@@ -38,23 +39,20 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
   const now = deps.now ?? (() => new Date());
   const live = new ResidentLive({ heartbeatMs: deps.heartbeatMs ?? 15_000, maxClients: 2_000, maxPerHousehold: 4 }, log);
   const tickets = new StreamTickets({ ttlMs: deps.ticketTtlMs, max: 10_000 });
+  const repo = residentRepo(deps.prisma);
 
   const onDecision = (d: AccessDecision) => {
     const householdId = d.householdId;
     if (d.decision !== 'grant' || d.passId === null || householdId === null || !live.hasHousehold(householdId)) return;
     void (async () => {
-      const [event, pass, door] = await Promise.all([
-        deps.prisma.accessEvent.findUnique({ where: { id: d.accessEventId }, select: { direction: true } }),
-        deps.prisma.visitorPass.findUnique({ where: { id: d.passId ?? '' }, select: { visitorName: true, householdId: true } }),
-        deps.prisma.device.findUnique({ where: { id: d.deviceId }, select: { name: true } }),
-      ]);
+      const { direction, pass, doorName } = await repo.arrival(d.accessEventId, d.passId ?? '', d.deviceId);
       // The pass's own household, read from the database, decides who hears of it.
       if (!pass || pass.householdId !== householdId) return;
       const frame = ResidentArrival.parse({
         passId: d.passId,
         visitor: maskName(pass.visitorName),
-        door: door ? doorPlace(door.name) : d.deviceId,
-        direction: event?.direction === 'out' ? 'out' : 'in',
+        door: doorName !== null ? doorPlace(doorName) : d.deviceId,
+        direction: direction === 'out' ? 'out' : 'in',
         at: d.at.toISOString(),
       });
       live.publish(householdId, 'arrival', frame);
@@ -70,7 +68,7 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
   return {
     async routes(app) {
       await residentRoutes({
-        prisma: deps.prisma,
+        repo,
         credentialKey: deps.credentialKey,
         qrSigningKey: qrSigningKey(deps.credentialKey),
         linkKey: visitLinkKey(deps.credentialKey),
@@ -78,7 +76,7 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
         live,
         now,
       })(app);
-      await passwordRoute(deps.prisma, now)(app);
+      await passwordRoute(repo, now)(app);
     },
     close() {
       deps.bus.off('access-decision', onDecision);

@@ -7,7 +7,7 @@ import { perUser } from '../api/limits';
 import { hashSecret, verifySecret } from '../auth/hash';
 import { ErrorReply } from '../contracts/api/auth';
 import { PasswordChangeBody } from '../contracts/api/resident';
-import type { PrismaClient } from '../db/client';
+import type { ResidentRepo } from '../db/resident';
 import { AppError } from '../errors';
 
 /**
@@ -15,7 +15,7 @@ import { AppError } from '../errors';
  * change for staff: when both meet, keep one route and drop this file and its line in resident/index.ts.
  * Any signed-in user changes their own password with the current one; every other sign-in of theirs ends.
  */
-export function passwordRoute(prisma: PrismaClient, now: () => Date) {
+export function passwordRoute(repo: ResidentRepo, now: () => Date) {
   return async (app: FastifyInstance) => {
     app.withTypeProvider<ZodTypeProvider>().post('/api/v1/auth/password', {
       preHandler: requireRole('resident', 'guard', 'admin'),
@@ -29,16 +29,13 @@ export function passwordRoute(prisma: PrismaClient, now: () => Date) {
       },
     }, async (req, reply) => {
       const p = principalOf(req);
-      const user = await prisma.user.findUnique({ where: { id: p.userId } });
+      const user = await repo.passwordHashOf(p.userId);
       if (!user || !(await verifySecret(user.passwordHash, req.body.currentPassword))) {
         throw new AppError('VALIDATION', 'currentPassword: wrong password', { details: { issues: [{ path: '/currentPassword', message: 'wrong password' }] } });
       }
       // The session that asked stays; sessions are stored by the SHA-256 of their token (auth/sessions.ts).
       const current = createHash('sha256').update((req.headers.authorization ?? '').slice(7).trim()).digest('base64url');
-      await prisma.$transaction([
-        prisma.user.update({ where: { id: p.userId }, data: { passwordHash: await hashSecret(req.body.newPassword) } }),
-        prisma.session.updateMany({ where: { userId: p.userId, revokedAt: null, tokenHash: { not: current } }, data: { revokedAt: now() } }),
-      ]);
+      await repo.setPassword(p.userId, await hashSecret(req.body.newPassword), current, now());
       req.log.info({ userId: p.userId }, 'password changed');
       return reply.code(204).send(null);
     });

@@ -19,14 +19,14 @@ import {
   VisitLinkReply,
   VisitView,
 } from '../contracts/api/resident';
-import type { PrismaClient } from '../db/client';
+import type { ResidentRepo } from '../db/resident';
 import { AppError } from '../errors';
 import type { StreamTickets } from '../live/tickets';
 import { type ResidentLive, doorPlace } from './live';
 import { openVisitLink, sealVisitLink } from './visit-link';
 
 export interface ResidentRouteDeps {
-  prisma: PrismaClient;
+  repo: ResidentRepo;
   credentialKey: string;
   qrSigningKey: Buffer;
   linkKey: Buffer;
@@ -58,19 +58,19 @@ function passState(p: { status: string; validFrom: Date; validUntil: Date; entri
  * household's pass answers 404 like a missing one.
  */
 export function residentRoutes(deps: ResidentRouteDeps) {
-  const { prisma } = deps;
+  const { repo } = deps;
   const minute = perUser(60, 60_000);
 
   async function doorNames(ids: string[]): Promise<Map<string, string>> {
-    const rows = await prisma.device.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
-    return new Map(rows.map((r) => [r.id, doorPlace(r.name)]));
+    const names = await repo.deviceNames(ids);
+    return new Map([...names].map(([id, name]) => [id, doorPlace(name)]));
   }
 
   /** User names in history become a role and a display name: what a resident may know of who answered. */
   async function responder(actor: string | null): Promise<Responder | null> {
     if (actor === null) return null;
     if (actor === 'system' || actor.startsWith('device:')) return { role: 'system', name: '' };
-    const u = await prisma.user.findUnique({ where: { username: actor }, select: { role: true, displayName: true } });
+    const u = await repo.userByName(actor);
     if (!u) return { role: 'staff', name: '' };
     return { role: u.role === 'guard' || u.role === 'admin' ? u.role : 'staff', name: u.displayName };
   }
@@ -85,14 +85,9 @@ export function residentRoutes(deps: ResidentRouteDeps) {
     }, async (req) => {
       const p = principalOf(req);
       const householdId = householdOf(p);
-      const h = await prisma.household.findUnique({ where: { id: householdId }, include: { unit: { include: { building: { include: { community: true } } } } } });
-      const me = await prisma.resident.findUnique({ where: { id: p.residentId ?? '' } });
-      if (!h || !me) throw notFound('household');
-      const doors = await prisma.device.findMany({
-        where: { enabled: true, kind: { in: ['face_terminal', 'vehicle_gate'] }, OR: [{ placeKind: { in: ['main_gate', 'vehicle_gate'] } }, { placeKind: 'unit_door', unitId: h.unitId }] },
-        select: { id: true, name: true, placeKind: true },
-        orderBy: { id: 'asc' },
-      });
+      const found = await repo.home(householdId, p.residentId ?? '');
+      if (!found) throw notFound('household');
+      const { household: h, me, doors } = found;
       const door = (d: { id: string; name: string }) => ({ id: d.id, name: doorPlace(d.name) });
       return {
         community: { name: h.unit.building.community.name, timezone: h.unit.building.community.timezone },
@@ -110,7 +105,7 @@ export function residentRoutes(deps: ResidentRouteDeps) {
       schema: { tags: ['resident'], summary: "The household's one-key alarms: who answered (role and name), when, and the outcome", security, response: { 200: ResidentAlarmList, ...errors } },
     }, async (req) => {
       const householdId = householdOf(principalOf(req));
-      const rows = await prisma.alert.findMany({ where: { householdId, type: 'alarm_press' }, orderBy: { firstAt: 'desc' }, take: 20 });
+      const rows = await repo.alarmsOf(householdId, 20);
       const alarms = await Promise.all(
         rows.map(async (a) => {
           const ackBy = await responder(a.ackedBy);
@@ -144,7 +139,7 @@ export function residentRoutes(deps: ResidentRouteDeps) {
       },
     }, async (req) => {
       const householdId = householdOf(principalOf(req));
-      const pass = await prisma.visitorPass.findUnique({ where: { id: req.params.id } });
+      const pass = await repo.pass(req.params.id);
       if (!pass || pass.householdId !== householdId) throw notFound('pass');
       if (lookupHash(deps.credentialKey, 'pass', req.body.code) !== pass.codeHash) throw new AppError('VALIDATION', 'code: not this pass\'s code', { details: { issues: [{ path: '/code', message: 'not this pass\'s code' }] } });
       return { token: sealVisitLink(deps.linkKey, pass.id, req.body.code) };
@@ -158,10 +153,7 @@ export function residentRoutes(deps: ResidentRouteDeps) {
     }, async (req) => {
       const opened = openVisitLink(deps.linkKey, req.body.token);
       if (!opened) throw notFound('visitor link');
-      const pass = await prisma.visitorPass.findUnique({
-        where: { id: opened.passId },
-        include: { household: { include: { unit: { include: { building: { include: { community: true } } } }, residents: { take: 1, orderBy: { createdAt: 'asc' } } } } },
-      });
+      const pass = await repo.passForVisit(opened.passId);
       if (!pass || lookupHash(deps.credentialKey, 'pass', opened.code) !== pass.codeHash) throw notFound('visitor link');
       const state = passState(pass, deps.now().getTime());
       const doorIds = z.array(z.string()).parse(JSON.parse(pass.allowedDoors));
