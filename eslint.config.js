@@ -26,6 +26,11 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
+    // The resident app's service worker (admin-ui/public/m/sw.js) is plain JavaScript copied as is by Vite.
+    files: ['admin-ui/public/**/*.js'],
+    languageOptions: { globals: globals.serviceworker },
+  },
+  {
     // Plain Node scripts that must run without tsx (scripts/postinstall.mjs runs in production installs).
     files: ['scripts/**/*.mjs'],
     languageOptions: { globals: globals.node },

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 // Preact through esbuild's automatic JSX runtime (tsconfig: jsxImportSource preact): no Babel preset needed.
@@ -12,6 +13,8 @@ export default defineConfig({
     // One small app: a single chunk loads fastest from the gateway on a LAN.
     chunkSizeWarningLimit: 400,
     rollupOptions: {
+      // Two pages from one build: the guard station at / and the resident phone app at /m/ (m/index.html).
+      input: { main: resolve(import.meta.dirname, 'index.html'), m: resolve(import.meta.dirname, 'm/index.html') },
       onwarn(warning, warn) {
         // zod's sources carry #__PURE__ comments in places Rollup cannot use; harmless, and not ours to fix.
         if (warning.code === 'INVALID_ANNOTATION') return;

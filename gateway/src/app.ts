@@ -36,6 +36,7 @@ import type { Lifecycle } from './runtime/lifecycle';
 import { type SiteFeature, createSiteFeature } from './site';
 import { createDevicesFeature } from './devices';
 import { userRoutes } from './users';
+import { createResidentFeature } from './resident';
 import { transferRoutes } from './transfer/routes';
 import { alertSettings } from './alerts/settings';
 
@@ -112,6 +113,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
 
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
+  const resident = createResidentFeature({ prisma: db.prisma, bus, log, credentialKey, ticketTtlMs: config.LIVE_TICKET_TTL_SEC * 1000 });
   const devicesAdmin = createDevicesFeature({ config, prisma: db.prisma, bus, broker, reloadAccess: () => access.reload(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT }, credentialKey, log });
   const http = await buildHttp({
     ...httpSettings(config, metrics),
@@ -121,7 +123,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     asyncapi: (host?: string) => asyncapiFor(config, bound, host),
     sessions,
     // Every feature's routes (api/routes.ts); the UI's catch-all comes last: every API route is registered before it.
-    routes: [access.routes, alerts.routes, site.routes, admin.routes, userRoutes(db.prisma, log), devicesAdmin.routes,
+    routes: [access.routes, alerts.routes, site.routes, admin.routes, userRoutes(db.prisma, log), devicesAdmin.routes, resident.routes,
       stationRoutes({
         stations: stationRepo(db.prisma),
         users: sessionRepo(db.prisma),
@@ -155,7 +157,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     close() {
       closing ??= (async () => {
         const deadline = startDeadline(config.SHUTDOWN_TIMEOUT_MS);
-        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, devicesAdmin, heartbeat, db, log }, deadline)) await step();
+        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, devicesAdmin, resident, heartbeat, db, log }, deadline)) await step();
       })();
       return closing;
     },
@@ -181,6 +183,7 @@ function stopOrder(p: StopParts, deadline: Deadline): StopStep[] {
     ['alerts', () => p.alerts.stop()],
     ['site', () => p.site.stop()],
     ['device administration', () => p.devicesAdmin.close()],
+    ['resident app', () => p.resident.close()],
     ['presence writer', () => p.presence.drain(deadline.left())],
     ['database heartbeat', () => p.heartbeat.stop()],
     ['report', () => {
@@ -200,6 +203,7 @@ interface StopParts {
   alerts: Lifecycle;
   site: Lifecycle;
   devicesAdmin: { close(): void };
+  resident: { close(): void };
   heartbeat: { stop(): void };
   db: Db;
   log: Logger;

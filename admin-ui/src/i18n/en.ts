@@ -46,7 +46,7 @@ export const en: Record<MessageKey, string> = {
   'login.failed': 'Wrong user name or password, please try again',
   'login.busy': 'Too many attempts; try again in a minute',
   'login.error': 'Cannot reach the gateway; check the network',
-  'login.notStaff': 'This account is not a guard account',
+  'login.notStaff': 'This account is not a guard account (residents: open /m/ on your phone)',
   'user.logout': 'Sign out',
   'pref.language': '中文',
   'pref.theme.auto': 'Auto',

@@ -49,7 +49,7 @@ export const zh = {
   'login.failed': '用户名或密码不对，请再试一次',
   'login.busy': '尝试次数过多，请一分钟后再试',
   'login.error': '无法连接网关，请检查网络',
-  'login.notStaff': '此账号不是值班人员账号',
+  'login.notStaff': '此账号不是值班人员账号（住户请在手机上打开 /m/）',
   'user.logout': '退出',
   'pref.language': 'English',
   'pref.theme.auto': '自动',

@@ -16,7 +16,7 @@ import { credentialService } from './credentials';
 import { Directory } from './directory';
 import { doorService } from './doors';
 import { createEngine } from './engine';
-import { qrSigningKey } from './pass-code';
+import { qrSigningKey } from '../auth/pass-code';
 import { passService } from './passes';
 import { accessRoutes } from './routes';
 import { createSyncer } from './syncer';

@@ -7,7 +7,7 @@ import { AppError } from '../errors';
 import { type AccessContext, actorOf, assertVisible, notFound } from './context';
 import { maskPhone } from '../contracts/mask';
 import type { PassRecord } from '../db/records/access';
-import { newPassCode, qrPayload } from './pass-code';
+import { newPassCode, qrPayload } from '../auth/pass-code';
 
 /** Clock skew we forgive a phone that sends "now" as validFrom. */
 const PAST_TOLERANCE_MS = 5 * 60_000;

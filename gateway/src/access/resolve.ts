@@ -3,7 +3,7 @@ import type { CredentialType } from '../contracts';
 import type { Subject } from './decide';
 import type { Directory } from './directory';
 import type { PassRecord } from '../db/records/access';
-import { codeFromQr } from './pass-code';
+import { codeFromQr } from '../auth/pass-code';
 
 export interface Keys {
   credentialKey: string;

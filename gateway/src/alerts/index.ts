@@ -101,6 +101,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const store: AlertStore = new AlertStore(repo, log, (change, outbox) => {
     hub.publish(change);
     police.onChange(change);
+    bus.emit('alert-change', { alertId: change.alert.id, type: change.alert.type, householdId: change.alert.householdId, action: change.action, at: new Date(change.at) });
     metrics.changes.inc({ action: change.action, type: change.alert.type });
     if (outbox.length > 0) dispatcher.kick();
   });

@@ -50,6 +50,8 @@ export function uiRoutes(dir: string, log: Logger) {
       }
       // A missing file (/favicon.ico, a stale asset) is a 404, not the app.
       if (/\.[a-z0-9]{1,8}$/i.test(rel)) throw new AppError('NOT_FOUND', 'no such file');
+      // The resident phone app (/m, its own entry) has routes of its own under /m/.
+      if ((rel === 'm' || rel.startsWith('m/')) && isFile(join(root, 'm', 'index.html'))) return reply.headers(page).sendFile('m/index.html', { cacheControl: false });
       return reply.headers(page).sendFile('index.html', { cacheControl: false });
     });
     log.info({ root }, 'serving the guard station UI at /');

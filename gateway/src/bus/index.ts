@@ -63,6 +63,8 @@ export type DbHealth = { ok: boolean; reason: string | null; at: Date };
 
 /** A device provisioned or re-configured by an admin (devices/): supervision follows its window and state. */
 export type DeviceConfig = { deviceId: string; kind: DeviceKind; enabled: boolean; supervisionSec: number | null; at: Date };
+/** An alert changed (stored and published to the guard station): the resident stream tells the household. */
+export type AlertChanged = { alertId: string; type: string; householdId: string | null; action: string; at: Date };
 
 interface BusEvents {
   'device-config': [DeviceConfig];
@@ -75,6 +77,7 @@ interface BusEvents {
   presence: [Presence];
   'access-decision': [AccessDecision];
   'access-incident': [AccessIncident];
+  'alert-change': [AlertChanged];
 }
 
 /**

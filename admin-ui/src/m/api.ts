@@ -1,0 +1,116 @@
+import type { z } from 'zod';
+import { LoginReply, ErrorReply, type Principal } from '@linli/gateway/contracts/api/auth';
+import { CredentialList, ResidentView } from '@linli/gateway/contracts/api/credentials';
+import { PassCreated, PassList, PassView, type PassCreateBody } from '@linli/gateway/contracts/api/passes';
+import { ResidentAlarmList, ResidentHome, ResidentTicketReply, VisitLinkReply, VisitView } from '@linli/gateway/contracts/api/resident';
+
+/** The resident's sign-in, kept on the phone (localStorage) until it expires or they sign out. */
+export interface MSession {
+  token: string;
+  expiresAt: string;
+  user: Principal;
+}
+
+const KEY = 'linli.m.session';
+
+export function loadSession(): MSession | null {
+  try {
+    const raw = localStorage.getItem(KEY);
+    if (raw === null) return null;
+    const parsed = LoginReply.safeParse(JSON.parse(raw));
+    if (!parsed.success || Date.parse(parsed.data.expiresAt) <= Date.now()) return null;
+    return parsed.data;
+  } catch {
+    return null;
+  }
+}
+
+let current: MSession | null = loadSession();
+const listeners = new Set<() => void>();
+
+export function session(): MSession | null {
+  return current;
+}
+export function onSession(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+function setSession(s: MSession | null) {
+  current = s;
+  if (s) localStorage.setItem(KEY, JSON.stringify(s));
+  else localStorage.removeItem(KEY);
+  for (const fn of listeners) fn();
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Every reply is parsed with the gateway's own zod contract before the app uses it. */
+async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, auth = true): Promise<z.infer<S>> {
+  const s = current;
+  const res = await fetch(path, {
+    method,
+    headers: { ...(auth && s ? { authorization: `Bearer ${s.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  const json: unknown = text === '' ? null : JSON.parse(text);
+  if (res.status === 401 && auth) setSession(null);
+  if (!res.ok) {
+    const e = ErrorReply.safeParse(json);
+    throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`);
+  }
+  return schema.parse(json);
+}
+
+export async function login(username: string, password: string): Promise<MSession> {
+  const reply = await call(LoginReply, 'POST', '/api/v1/auth/login', { username, password }, false);
+  if (reply.user.role !== 'resident') {
+    // Staff use the guard station; the phone app is for residents. Sign the token out again at once.
+    await fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${reply.token}` } }).catch(() => undefined);
+    throw new ApiError(403, 'NOT_RESIDENT', 'not a resident account');
+  }
+  setSession(reply);
+  return reply;
+}
+
+export async function logout(): Promise<void> {
+  const s = current;
+  setSession(null);
+  if (s) await fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } }).catch(() => undefined);
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  home: () => call(ResidentHome, 'GET', '/api/v1/resident/home'),
+  passes: () => call(PassList, 'GET', '/api/v1/passes?scope=all'),
+  createPass: (body: PassCreateBody) => call(PassCreated, 'POST', '/api/v1/passes', body),
+  revoke: (id: string) => call(PassView, 'POST', `/api/v1/passes/${enc(id)}/revoke`),
+  visitLink: (id: string, code: string) => call(VisitLinkReply, 'POST', `/api/v1/resident/passes/${enc(id)}/link`, { code }),
+  alarms: () => call(ResidentAlarmList, 'GET', '/api/v1/resident/alarms'),
+  me: (residentId: string) => call(ResidentView, 'GET', `/api/v1/residents/${enc(residentId)}`),
+  credentials: (residentId: string) => call(CredentialList, 'GET', `/api/v1/residents/${enc(residentId)}/credentials`),
+  faceConsent: (residentId: string, consent: boolean) => call(ResidentView, 'PUT', `/api/v1/residents/${enc(residentId)}/face-consent`, { consent }),
+  changePassword: async (currentPassword: string, newPassword: string) => {
+    const s = current;
+    const res = await fetch('/api/v1/auth/password', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(s ? { authorization: `Bearer ${s.token}` } : {}) },
+      body: JSON.stringify({ currentPassword, newPassword }),
+    });
+    if (res.status !== 204) {
+      const e = ErrorReply.safeParse(await res.json().catch(() => null));
+      throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`);
+    }
+  },
+  ticket: () => call(ResidentTicketReply, 'POST', '/api/v1/resident/live/ticket'),
+  visit: (token: string) => call(VisitView, 'POST', '/api/v1/visit', { token }, false),
+};

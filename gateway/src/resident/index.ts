@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { maskName } from '../contracts/mask';
+import { qrSigningKey } from '../auth/pass-code';
+import type { Bus } from '../bus';
+import type { AccessDecision, AlertChanged } from '../bus';
+import { ResidentAlarmChanged, ResidentArrival } from '../contracts/api/resident';
+import type { PrismaClient } from '../db/client';
+import { residentRepo } from '../db/resident';
+import { StreamTickets } from '../live/tickets';
+import type { Logger } from '../log';
+import { ResidentLive, doorPlace } from './live';
+import { residentRoutes } from './routes';
+import { visitLinkKey } from './visit-link';
+
+export interface ResidentFeatureDeps {
+  prisma: PrismaClient;
+  bus: Bus;
+  log: Logger;
+  credentialKey: string;
+  /** Ticket lifetime (the guard station's LIVE_TICKET_TTL_SEC). */
+  ticketTtlMs: number;
+  heartbeatMs?: number;
+  now?: () => Date;
+}
+
+export interface ResidentFeature {
+  routes: (app: FastifyInstance) => Promise<void>;
+  close(): void;
+}
+
+/**
+ * The resident phone app's backend (docs/resident-app.md): its routes, and its live stream fed from the bus — a
+ * visitor's pass used at a door (arrival) and any change to one of the household's alarms. Each frame goes to that
+ * household's streams only.
+ */
+export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeature {
+  const log = deps.log.child({ module: 'resident' });
+  const now = deps.now ?? (() => new Date());
+  const live = new ResidentLive({ heartbeatMs: deps.heartbeatMs ?? 15_000, maxClients: 2_000, maxPerHousehold: 4 }, log);
+  const tickets = new StreamTickets({ ttlMs: deps.ticketTtlMs, max: 10_000 });
+  const repo = residentRepo(deps.prisma);
+
+  const onDecision = (d: AccessDecision) => {
+    const householdId = d.householdId;
+    if (d.decision !== 'grant' || d.passId === null || householdId === null || !live.hasHousehold(householdId)) return;
+    void (async () => {
+      const { direction, pass, doorName } = await repo.arrival(d.accessEventId, d.passId ?? '', d.deviceId);
+      // The pass's own household, read from the database, decides who hears of it.
+      if (!pass || pass.householdId !== householdId) return;
+      const frame = ResidentArrival.parse({
+        passId: d.passId,
+        visitor: maskName(pass.visitorName),
+        door: doorName !== null ? doorPlace(doorName) : d.deviceId,
+        direction: direction === 'out' ? 'out' : 'in',
+        at: d.at.toISOString(),
+      });
+      live.publish(householdId, 'arrival', frame);
+    })().catch((err: unknown) => log.warn({ err, passId: d.passId }, 'could not tell the household of an arrival'));
+  };
+  const onAlert = (a: AlertChanged) => {
+    if (a.householdId === null || a.type !== 'alarm_press') return;
+    live.publish(a.householdId, 'alarm', ResidentAlarmChanged.parse({ alertId: a.alertId, action: a.action, at: a.at.toISOString() }));
+  };
+  deps.bus.on('access-decision', onDecision);
+  deps.bus.on('alert-change', onAlert);
+
+  return {
+    async routes(app) {
+      await residentRoutes({
+        repo,
+        credentialKey: deps.credentialKey,
+        qrSigningKey: qrSigningKey(deps.credentialKey),
+        linkKey: visitLinkKey(deps.credentialKey),
+        tickets,
+        live,
+        now,
+      })(app);
+    },
+    close() {
+      deps.bus.off('access-decision', onDecision);
+      deps.bus.off('alert-change', onAlert);
+      live.close();
+    },
+  };
+}
