@@ -220,7 +220,7 @@ function Header({ page }: { page: string }) {
         {s !== null && adminNav(s.user.role, page === 'admin' ? sub : null)}
       </nav>
       <div class="topbar-right">
-        {s !== null && isStation(s.user.role) && <LinkIndicator />}
+        {(s === null || isStation(s.user.role)) && <LinkIndicator />}
         <span class="clock" aria-label="time">
           {clock(now)}
         </span>
