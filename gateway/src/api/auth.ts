@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Role } from '../contracts';
 import { ErrorReply, LoginBody, LoginReply, Principal } from '../contracts/api/auth';
-import type { Sessions } from '../auth/sessions';
+import { type Sessions, tokenHash } from '../auth/sessions';
 import { AppError } from '../errors';
 import { fingerprint } from '../log';
 
@@ -12,6 +12,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+}
+
+/** The stored hash of the bearer token this request came with (its session), or null. */
+export function sessionOf(req: FastifyRequest): string | null {
+  const token = bearer(req);
+  return token === null ? null : tokenHash(token);
 }
 
 function bearer(req: FastifyRequest): string | null {

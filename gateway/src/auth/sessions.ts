@@ -6,7 +6,7 @@ import { hashSecret, verifySecret } from './hash';
 /** `knownUser`: whether the name exists (only then may it be logged: an unknown name may be a mistyped password). */
 export type LoginResult = { ok: true; reply: LoginReply } | { ok: false; reason: 'bad_credentials' | 'disabled'; knownUser: boolean };
 
-const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+export const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 // Verifying against this keeps a login for an unknown user as slow as one with a wrong password (no user probing).
 let dummyHash: Promise<string> | null = null;

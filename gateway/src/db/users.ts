@@ -62,12 +62,14 @@ export function userRepo(prisma: PrismaClient) {
       data: { displayName?: string; disabled?: boolean; passwordHash?: string; mustChangePassword?: boolean; passwordChangedAt?: Date },
       audit: AuditEntry,
       revokeSessionsAt?: Date,
+      /** A session that stays (the one that changed its own password). */
+      keepSession?: string,
     ): Promise<UserView> {
       const [u] = await prisma.$transaction([
         prisma.user.update({ where: { id }, data }),
         prisma.auditLog.create({ data: auditData(audit) }),
         // Sessions end in the same transaction: a disabled user or a reset password never has a live token after.
-        ...(revokeSessionsAt ? [prisma.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: revokeSessionsAt } })] : []),
+        ...(revokeSessionsAt ? [prisma.session.updateMany({ where: { userId: id, revokedAt: null, ...(keepSession ? { tokenHash: { not: keepSession } } : {}) }, data: { revokedAt: revokeSessionsAt } })] : []),
       ]);
       return userView(u);
     },

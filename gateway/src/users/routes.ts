@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, requireRole } from '../api/auth';
+import { principalOf, requireRole, sessionOf } from '../api/auth';
 import { perUser } from '../api/limits';
 import { Role } from '../contracts';
 import { ErrorReply } from '../contracts/api/auth';
@@ -61,7 +61,7 @@ export function registerUserRoutes(app: FastifyInstance, users: UserService) {
       response: { 204: z.null(), ...errors },
     },
   }, async (req, reply) => {
-    await users.changeOwn(principalOf(req), req.body);
+    await users.changeOwn(principalOf(req), req.body, sessionOf(req));
     return reply.code(204).send(null);
   });
 }

@@ -99,7 +99,8 @@ export function createUserService(deps: { repo: UserRepo; log: Logger; now?: () 
     },
 
     /** Any user, their own password; the one way out of a one-time password. */
-    async changeOwn(p: Principal, body: PasswordChangeBody): Promise<UserView> {
+    /** Changes the caller's own password; every other sign-in of theirs ends (`session` stays: the one asking). */
+    async changeOwn(p: Principal, body: PasswordChangeBody, session: string | null): Promise<UserView> {
       const before = await mustGet(p.userId);
       if (!(await verifySecret(before.passwordHash, body.currentPassword))) throw new AppError('VALIDATION', 'the current password is wrong', { details: { path: 'currentPassword' } });
       const problem = passwordProblem(body.newPassword, before.username);
@@ -108,6 +109,8 @@ export function createUserService(deps: { repo: UserRepo; log: Logger; now?: () 
         p.userId,
         { passwordHash: await hashSecret(body.newPassword), mustChangePassword: false, passwordChangedAt: now() },
         { actor: actorOf(p), action: 'user.change_password', entity: 'User', entityId: p.userId, detail: { before: audited(before), after: audited({ ...before, mustChangePassword: false }) } },
+        now(),
+        session ?? undefined,
       );
       log.info({ userId: p.userId }, 'password changed');
       return user;
