@@ -6,7 +6,7 @@ describe('feature lifecycles', () => {
     const t = await startGateway();
     try {
       const owners = t.gw.bus.owners();
-      expect([...owners.keys()].sort()).toEqual(['access', 'alerts', 'site']);
+      expect([...owners.keys()].sort()).toEqual(['access', 'alerts', 'devices', 'resident', 'site']);
       for (const count of owners.values()) expect(count).toBeGreaterThan(0);
       // Every listener on the bus belongs to an owner.
       const listeners = t.gw.bus.eventNames().reduce((n, e) => n + t.gw.bus.listenerCount(e), 0);

@@ -149,7 +149,8 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     if (prev && prev.firmware === (firmware ?? prev.firmware) && Math.abs(prev.driftSec - driftSec) < DRIFT_STEP_SEC) return;
     repo.setHealth(e.deviceId, firmware, driftSec).catch((err: unknown) => log.warn({ err, deviceId: e.deviceId }, 'could not store firmware and clock drift'));
   };
-  bus.on('device-event', onEvent);
+  // Owned, so the lifecycle check sees whose it is; released in close().
+  bus.subscriber('devices').on('device-event', onEvent);
 
   return {
     async list(p: Principal, q: { communityId?: string | undefined; status?: DeviceStatus | undefined }): Promise<DeviceAdminView[]> {
@@ -254,7 +255,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     },
 
     close() {
-      bus.off('device-event', onEvent);
+      bus.release('devices');
       for (const t of graceTimers.values()) clearTimeout(t);
       graceTimers.clear();
     },

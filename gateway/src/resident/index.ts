@@ -61,8 +61,7 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
     if (a.householdId === null || a.type !== 'alarm_press') return;
     live.publish(a.householdId, 'alarm', ResidentAlarmChanged.parse({ alertId: a.alertId, action: a.action, at: a.at.toISOString() }));
   };
-  deps.bus.on('access-decision', onDecision);
-  deps.bus.on('alert-change', onAlert);
+  deps.bus.subscriber('resident').on('access-decision', onDecision).on('alert-change', onAlert);
 
   return {
     async routes(app) {
@@ -77,8 +76,7 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
       })(app);
     },
     close() {
-      deps.bus.off('access-decision', onDecision);
-      deps.bus.off('alert-change', onAlert);
+      deps.bus.release('resident');
       live.close();
     },
   };
