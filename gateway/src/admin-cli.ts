@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { loadOrCreateCredentialKey } from './auth/credential-key';
 import { Bus } from './bus';
-import { type Config, databasePath } from './config';
+import { type Config, databasePath, supervisionByKind } from './config';
 import { Role } from './contracts';
 import type { Principal } from './contracts/api/auth';
 import { DeviceCreateBody, type DeviceSecretReply } from './contracts/api/devices';
@@ -108,13 +108,7 @@ export async function runAdminCommand(config: Config, group: 'admin' | 'device',
       bus: new Bus(),
       reloadAccess: async () => undefined,
       credentialKey: loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY).key,
-      kindSupervisionSec: {
-        face_terminal: config.SUPERVISION_SEC_FACE_TERMINAL,
-        vehicle_gate: config.SUPERVISION_SEC_VEHICLE_GATE,
-        indoor_alarm: config.SUPERVISION_SEC_INDOOR_ALARM,
-        outdoor_alarm: config.SUPERVISION_SEC_OUTDOOR_ALARM,
-        streetlight: config.SUPERVISION_SEC_STREETLIGHT,
-      },
+      kindSupervisionSec: supervisionByKind(config),
       endpoints: (host) => ({ mqttUrl: `mqtt://${host}:${config.MQTT_PORT}`, wsUrl: `ws://${host}:${config.HTTP_PORT}/mqtt` }),
       log,
     });

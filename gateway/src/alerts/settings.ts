@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import { type Config, supervisionByKind } from '../config';
 import type { AlertSettings } from '../rules/types';
 
 /** The rules' settings, from the one parsed configuration. */
@@ -7,13 +7,7 @@ export function alertSettings(c: Config): AlertSettings {
     ackSec: { critical: c.ALERT_ACK_SEC_CRITICAL, major: c.ALERT_ACK_SEC_MAJOR, minor: c.ALERT_ACK_SEC_MINOR, warning: c.ALERT_ACK_SEC_WARNING },
     onSiteMin: c.ON_SITE_MINUTES,
     chain: c.ESCALATION_CHAIN.map((l) => l.name),
-    supervisionSec: {
-      face_terminal: c.SUPERVISION_SEC_FACE_TERMINAL,
-      vehicle_gate: c.SUPERVISION_SEC_VEHICLE_GATE,
-      indoor_alarm: c.SUPERVISION_SEC_INDOOR_ALARM,
-      outdoor_alarm: c.SUPERVISION_SEC_OUTDOOR_ALARM,
-      streetlight: c.SUPERVISION_SEC_STREETLIGHT,
-    },
+    supervisionSec: supervisionByKind(c),
     supervisionGraceSec: c.SUPERVISION_GRACE_SEC,
     clockDriftToleranceSec: c.CLOCK_DRIFT_TOLERANCE_SEC,
     welfareSilenceHours: c.WELFARE_SILENCE_HOURS,

@@ -319,3 +319,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function databasePath(config: Pick<Config, 'DATABASE_URL'>): string {
   return config.DATABASE_URL.slice('file:'.length);
 }
+
+/** SUPERVISION_SEC_<KIND>: how long a device of each kind may stay silent when it has no window of its own. */
+export function supervisionByKind(c: Config) {
+  return {
+    face_terminal: c.SUPERVISION_SEC_FACE_TERMINAL,
+    vehicle_gate: c.SUPERVISION_SEC_VEHICLE_GATE,
+    indoor_alarm: c.SUPERVISION_SEC_INDOOR_ALARM,
+    outdoor_alarm: c.SUPERVISION_SEC_OUTDOOR_ALARM,
+    streetlight: c.SUPERVISION_SEC_STREETLIGHT,
+  } as const;
+}

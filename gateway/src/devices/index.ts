@@ -1,7 +1,7 @@
 import type { FeatureRoutes } from '../api/routes';
 import type { Broker } from '../broker';
 import type { Bus } from '../bus';
-import type { Config } from '../config';
+import { type Config, supervisionByKind } from '../config';
 import type { PrismaClient } from '../db/client';
 import { deviceAdminRepo } from '../db/device-admin';
 import type { Logger } from '../log';
@@ -35,13 +35,7 @@ export function createDevicesFeature(deps: {
     bus: deps.bus,
     reloadAccess: deps.reloadAccess,
     credentialKey: deps.credentialKey,
-    kindSupervisionSec: {
-      face_terminal: config.SUPERVISION_SEC_FACE_TERMINAL,
-      vehicle_gate: config.SUPERVISION_SEC_VEHICLE_GATE,
-      indoor_alarm: config.SUPERVISION_SEC_INDOOR_ALARM,
-      outdoor_alarm: config.SUPERVISION_SEC_OUTDOOR_ALARM,
-      streetlight: config.SUPERVISION_SEC_STREETLIGHT,
-    },
+    kindSupervisionSec: supervisionByKind(config),
     endpoints: (host) => {
       const p = deps.ports();
       const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
