@@ -17,7 +17,12 @@ export class BackpressureError extends Error {
 }
 
 export interface GroupCommit<T, R> {
-  write(item: T): Promise<R>;
+  /**
+   * Queues an item; the promise resolves after its COMMIT. An `urgent` item (an alarm press, a door opening) goes
+   * ahead of every non-urgent item still waiting and starts a commit at the next turn of the event loop instead of
+   * waiting for companions: the alarm lane of docs/architecture.md. Urgent items keep their order among themselves.
+   */
+  write(item: T, urgent?: boolean): Promise<R>;
   pending(): number;
   /** True while commits keep failing (reported by /readyz as degraded); one busy retry is not degraded. */
   degraded(): boolean;
@@ -41,6 +46,8 @@ interface Pending<T, R> {
  */
 export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: GroupCommitOptions): GroupCommit<T, R> {
   let queue: Pending<T, R>[] = [];
+  /** How many items at the front of `queue` are urgent. */
+  let urgentAhead = 0;
   let timer: NodeJS.Timeout | null = null;
   let flushing = false;
   let failures = 0;
@@ -57,6 +64,7 @@ export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: Group
     flushing = true;
     const batch = queue.length <= opts.maxBatch ? queue : queue.slice(0, opts.maxBatch);
     queue = batch === queue ? [] : queue.slice(opts.maxBatch);
+    urgentAhead = Math.max(0, urgentAhead - batch.length);
     const started = process.hrtime.bigint();
     try {
       const results = commit(batch.map((p) => p.item));
@@ -66,7 +74,8 @@ export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: Group
     } catch (err) {
       failures++;
       opts.onError?.(err, failures);
-      // Put the batch back in front: nothing that was handed to us is dropped.
+      // Put the batch back in front: nothing that was handed to us is dropped. (Urgent items it held count as
+      // ordinary ones now; they are in front anyway.)
       queue = batch.concat(queue);
     }
     flushing = false;
@@ -74,12 +83,16 @@ export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: Group
   }
 
   return {
-    write(item: T): Promise<R> {
+    write(item: T, urgent = false): Promise<R> {
       if (closed) return Promise.reject(new Error('writer closed'));
-      if (queue.length >= opts.maxPending) return Promise.reject(new BackpressureError(queue.length));
+      // An urgent item is never refused for a full queue: backpressure is for bulk traffic.
+      if (!urgent && queue.length >= opts.maxPending) return Promise.reject(new BackpressureError(queue.length));
       return new Promise<R>((resolve) => {
-        queue.push({ item, resolve });
-        if (queue.length >= opts.maxBatch && failures === 0) {
+        if (urgent) {
+          queue.splice(urgentAhead, 0, { item, resolve });
+          urgentAhead++;
+        } else queue.push({ item, resolve });
+        if ((urgent || queue.length >= opts.maxBatch) && failures === 0) {
           if (timer) clearTimeout(timer);
           timer = null;
           if (!flushing) setImmediate(flush);

@@ -146,6 +146,9 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     // A door or barrier opening may be a forced entry: its alert outbox entry commits with it, so door monitoring's
     // verdict survives a crash (docs/architecture.md, "Nothing accepted is lost").
     const opening = (event.name === 'doorState' && event.payload.state === 'open') || (event.name === 'barrierState' && event.payload.state === 'raised');
+    // The alarm lane: a press (and its cancel, so a backlog keeps their order) or an opening commits ahead of bulk
+    // traffic, at once instead of after the group-commit delay.
+    const urgent = opening || name === 'alarmPress' || name === 'alarmCancel';
     const write = writer.write({
       deviceId: device.id,
       eventId: decoded.eventId,
@@ -155,7 +158,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
       deviceTime: isoStored(deviceTime),
       receivedAt: isoStored(receivedAt),
       ...(opening ? { priority: 1 as const } : {}),
-    });
+    }, urgent);
     const publish = (result: WriteResult) => {
       if (result.status === 'duplicate') {
         metrics.ingestDuplicates.inc();

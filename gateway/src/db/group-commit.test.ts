@@ -1,0 +1,65 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BackpressureError, createGroupCommit } from './group-commit';
+
+describe('group commit: the alarm lane', () => {
+  let dir: string;
+  let db: Database.Database;
+  const rows = () => db.prepare<[], { name: string }>('SELECT name FROM item ORDER BY seq').all().map((r) => r.name);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'linli-gc-'));
+    db = new Database(join(dir, 'gc.db'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE item (seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL)');
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function writer(maxBatch: number, maxPending = 1_000) {
+    const insert = db.prepare('INSERT INTO item (name) VALUES (?)');
+    const batches: string[][] = [];
+    const commit = db.transaction((names: string[]) => {
+      batches.push(names);
+      return names.map((n) => Number(insert.run(n).lastInsertRowid));
+    });
+    // A lone bulk item would wait a minute for companions: only the urgent path can commit it sooner.
+    return { gc: createGroupCommit(commit, { maxBatch, maxDelayMs: 60_000, maxPending }), batches };
+  }
+
+  it('commits an urgent item at once, ahead of the bulk items waiting, which ride along in its batch', async () => {
+    const { gc, batches } = writer(100);
+    const bulk = ['door-1', 'lamp-2', 'door-3'].map((n) => gc.write(n));
+    const press = await gc.write('alarm-press', true);
+    expect(press).toBe(1);
+    expect(rows()).toEqual(['alarm-press', 'door-1', 'lamp-2', 'door-3']);
+    expect(batches).toEqual([['alarm-press', 'door-1', 'lamp-2', 'door-3']]);
+    expect(await Promise.all(bulk)).toEqual([2, 3, 4]);
+  });
+
+  it('keeps urgent items in their own order (a press stays before its cancel) and takes them first when the queue exceeds a batch', async () => {
+    const { gc, batches } = writer(2);
+    const bulk = ['b1', 'b2', 'b3'].map((n) => gc.write(n));
+    // b1 and b2 filled a batch: its commit is scheduled for the next turn; the urgent ones overtake it.
+    const urgent = [gc.write('press', true), gc.write('cancel', true)];
+    await Promise.all([...urgent, ...bulk.slice(0, 2)]);
+    expect(batches[0]).toEqual(['press', 'cancel']);
+    expect(rows().slice(0, 4)).toEqual(['press', 'cancel', 'b1', 'b2']);
+    expect(await gc.drain(5_000)).toBe(true);
+    expect(rows()).toEqual(['press', 'cancel', 'b1', 'b2', 'b3']);
+  });
+
+  it('never refuses an urgent item for a full queue; bulk items get backpressure', async () => {
+    const { gc } = writer(100, 2);
+    const bulk = [gc.write('b1'), gc.write('b2')];
+    await expect(gc.write('b3')).rejects.toBeInstanceOf(BackpressureError);
+    await gc.write('press', true);
+    await Promise.all(bulk);
+    expect(rows()).toEqual(['press', 'b1', 'b2']);
+  });
+});
