@@ -9,6 +9,7 @@
 //   linli device create|rotate …  provision a device / rotate its secret (admin-cli.ts)
 //   linli import …           bulk import of households, residents, cards, plates, devices (transfer-cli.ts)
 //   linli export …           the access log, alerts or audit log for a date range as CSV or XLSX
+//   linli ready [--timeout S] wait until the running gateway's /readyz says ready (systemd ExecStartPost)
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databasePath, loadConfig } from './config';
@@ -16,12 +17,14 @@ import { ADMIN_USAGE, runAdminCommand } from './admin-cli';
 import { backupDatabase, restoreDatabase } from './db/backup';
 import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
 import { TRANSFER_USAGE, exportCommand, importCommand } from './transfer-cli';
+import { probeHost, waitReady } from './runtime/wait-ready';
 
-const USAGE = `usage: linli migrate | backup <file> | restore <file> | admin create … | device create|rotate … | import … | export …
+const USAGE = `usage: linli migrate | backup <file> | restore <file> | ready [--timeout S] | admin create … | device create|rotate … | import … | export …
 
   migrate         apply pending database migrations
   backup <file>   online backup (safe while the gateway runs) of the database and the credential key
   restore <file>  replace the database and credential key with a backup (stop the gateway first)
+  ready [--timeout S]  wait (default 90 s) until the running gateway answers /readyz with ready; exit 1 if not
 ${ADMIN_USAGE}
 ${TRANSFER_USAGE}
 
@@ -106,6 +109,20 @@ async function main(argv: string[]): Promise<number> {
         return r.code;
       }
       process.stdout.write(`${r.text}\n`);
+      return 0;
+    }
+    case 'ready': {
+      const timeout = rest[0] === '--timeout' && rest.length === 2 ? Number(rest[1]) : rest.length === 0 ? 90 : Number.NaN;
+      if (!Number.isFinite(timeout) || timeout <= 0) {
+        process.stderr.write(`linli: ready takes an optional --timeout <seconds>\n\n${USAGE}\n`);
+        return EX_USAGE;
+      }
+      const r = await waitReady(`http://${probeHost(config.HTTP_HOST)}:${config.HTTP_PORT}/readyz`, timeout * 1000);
+      if (!r.ok) {
+        process.stderr.write(`linli: ${r.message}\n`);
+        return EX_FAIL;
+      }
+      process.stdout.write(`linli: ready after ${(r.afterMs / 1000).toFixed(1)} s\n`);
       return 0;
     }
     case 'import':
