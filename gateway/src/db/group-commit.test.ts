@@ -21,10 +21,12 @@ describe('group commit: the alarm lane', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function writer(maxBatch: number, maxPending = 1_000) {
+  function writer(maxBatch: number, maxPending = 1_000, failFirst = 0) {
     const insert = db.prepare('INSERT INTO item (name) VALUES (?)');
     const batches: string[][] = [];
+    let fails = failFirst;
     const commit = db.transaction((names: string[]) => {
+      if (fails-- > 0) throw new Error('SQLITE_BUSY: database is locked');
       batches.push(names);
       return names.map((n) => Number(insert.run(n).lastInsertRowid));
     });
@@ -32,26 +34,36 @@ describe('group commit: the alarm lane', () => {
     return { gc: createGroupCommit(commit, { maxBatch, maxDelayMs: 60_000, maxPending }), batches };
   }
 
-  it('commits an urgent item at once, ahead of the bulk items waiting, which ride along in its batch', async () => {
+  it('commits an urgent item at once in a transaction of its own, ahead of the bulk items waiting', async () => {
     const { gc, batches } = writer(100);
     const bulk = ['door-1', 'lamp-2', 'door-3'].map((n) => gc.write(n));
     const press = await gc.write('alarm-press', true);
     expect(press).toBe(1);
-    expect(rows()).toEqual(['alarm-press', 'door-1', 'lamp-2', 'door-3']);
-    expect(batches).toEqual([['alarm-press', 'door-1', 'lamp-2', 'door-3']]);
+    expect(batches[0]).toEqual(['alarm-press']);
+    // The bulk items, whose wait the press cut short, follow in the next turn.
     expect(await Promise.all(bulk)).toEqual([2, 3, 4]);
+    expect(rows()).toEqual(['alarm-press', 'door-1', 'lamp-2', 'door-3']);
+    expect(batches).toEqual([['alarm-press'], ['door-1', 'lamp-2', 'door-3']]);
   });
 
-  it('keeps urgent items in their own order (a press stays before its cancel) and takes them first when the queue exceeds a batch', async () => {
+  it('keeps urgent items in their own order (a press stays before its cancel), ahead of a full batch waiting', async () => {
     const { gc, batches } = writer(2);
     const bulk = ['b1', 'b2', 'b3'].map((n) => gc.write(n));
     // b1 and b2 filled a batch: its commit is scheduled for the next turn; the urgent ones overtake it.
     const urgent = [gc.write('press', true), gc.write('cancel', true)];
-    await Promise.all([...urgent, ...bulk.slice(0, 2)]);
-    expect(batches[0]).toEqual(['press', 'cancel']);
-    expect(rows().slice(0, 4)).toEqual(['press', 'cancel', 'b1', 'b2']);
-    expect(await gc.drain(5_000)).toBe(true);
+    await Promise.all([...urgent, ...bulk]);
+    expect(batches).toEqual([['press', 'cancel'], ['b1', 'b2'], ['b3']]);
     expect(rows()).toEqual(['press', 'cancel', 'b1', 'b2', 'b3']);
+  });
+
+  it('keeps a press before its cancel when the press’s commit failed and the cancel arrived during the outage', async () => {
+    const { gc } = writer(100, 1_000, 1);
+    const press = gc.write('press', true);
+    // Let the first (failing) commit happen, then the cancel arrives while the retry waits.
+    await new Promise((r) => setImmediate(r));
+    const cancel = gc.write('cancel', true);
+    await Promise.all([press, cancel]);
+    expect(rows()).toEqual(['press', 'cancel']);
   });
 
   it('never refuses an urgent item for a full queue; bulk items get backpressure', async () => {
@@ -59,6 +71,7 @@ describe('group commit: the alarm lane', () => {
     const bulk = [gc.write('b1'), gc.write('b2')];
     await expect(gc.write('b3')).rejects.toBeInstanceOf(BackpressureError);
     await gc.write('press', true);
+    expect(rows()).toEqual(['press']);
     await Promise.all(bulk);
     expect(rows()).toEqual(['press', 'b1', 'b2']);
   });

@@ -19,8 +19,9 @@ export class BackpressureError extends Error {
 export interface GroupCommit<T, R> {
   /**
    * Queues an item; the promise resolves after its COMMIT. An `urgent` item (an alarm press, a door opening) goes
-   * ahead of every non-urgent item still waiting and starts a commit at the next turn of the event loop instead of
-   * waiting for companions: the alarm lane of docs/architecture.md. Urgent items keep their order among themselves.
+   * ahead of every non-urgent item still waiting and is committed at the next turn of the event loop in a
+   * transaction of urgent items only, instead of waiting for companions: the alarm lane of docs/architecture.md.
+   * Urgent items keep their order among themselves.
    */
   write(item: T, urgent?: boolean): Promise<R>;
   pending(): number;
@@ -62,9 +63,13 @@ export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: Group
     timer = null;
     if (queue.length === 0) return;
     flushing = true;
-    const batch = queue.length <= opts.maxBatch ? queue : queue.slice(0, opts.maxBatch);
-    queue = batch === queue ? [] : queue.slice(opts.maxBatch);
-    urgentAhead = Math.max(0, urgentAhead - batch.length);
+    // Urgent items commit alone, in a small transaction of their own (one fsync), so an alarm never waits for a
+    // thousand-row batch; bulk items follow at their usual pace.
+    const size = urgentAhead > 0 ? Math.min(urgentAhead, opts.maxBatch) : opts.maxBatch;
+    const batch = queue.length <= size ? queue : queue.slice(0, size);
+    queue = batch === queue ? [] : queue.slice(size);
+    const urgentInBatch = Math.min(urgentAhead, batch.length);
+    urgentAhead -= urgentInBatch;
     const started = process.hrtime.bigint();
     try {
       const results = commit(batch.map((p) => p.item));
@@ -74,9 +79,10 @@ export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: Group
     } catch (err) {
       failures++;
       opts.onError?.(err, failures);
-      // Put the batch back in front: nothing that was handed to us is dropped. (Urgent items it held count as
-      // ordinary ones now; they are in front anyway.)
+      // Put the batch back in front: nothing that was handed to us is dropped, and its urgent items stay ahead of
+      // any urgent item that arrives during the outage (a press before its cancel).
       queue = batch.concat(queue);
+      urgentAhead += urgentInBatch;
     }
     flushing = false;
     if (queue.length > 0) schedule(failures > 0 ? Math.min(2_000, 25 * 2 ** Math.min(failures, 6)) : 0);
