@@ -16,17 +16,46 @@ const DAY_MS = 86_400_000;
 export function daylightAt(at: Date, latitude: number, longitude: number, marginMin: number): Daylight {
   const t = at.getTime();
   const margin = marginMin * 60_000;
+  const windows = sunWindows(t, latitude, longitude);
+  // Polar day or night: no sunrise or sunset that day; the sun's altitude decides.
+  if (windows === null) return SunCalc.getPosition(at, latitude, longitude).altitude > 0 ? 'day' : 'night';
   let twilight = false;
-  for (const offset of [-DAY_MS, 0, DAY_MS]) {
-    const { sunrise, sunset } = SunCalc.getTimes(new Date(t + offset), latitude, longitude);
-    const rise = sunrise.getTime();
-    const set = sunset.getTime();
-    // Polar day or night: no sunrise or sunset that day; the sun's altitude decides.
-    if (Number.isNaN(rise) || Number.isNaN(set)) return SunCalc.getPosition(at, latitude, longitude).altitude > 0 ? 'day' : 'night';
+  for (const { rise, set } of windows) {
     if (t > rise + margin && t < set - margin) return 'day';
     if (t >= rise - margin && t <= set + margin) twilight = true;
   }
   return twilight ? 'twilight' : 'night';
+}
+
+const HOUR_MS = 3_600_000;
+const windowCache = new Map<string, { rise: number; set: number }[] | null>();
+
+/**
+ * Sunrise and sunset of the day before, the day of and the day after, solved once per hour and place: every lamp of
+ * a compound shares its coordinates and reports every few seconds, and three suncalc solutions per reading were
+ * ~1 % of the gateway's CPU at saturation. The comparisons with the reading's own time stay exact; the anchor moves
+ * within the hour only, far from any sunrise or sunset in the neighbouring days' windows.
+ */
+function sunWindows(t: number, latitude: number, longitude: number): { rise: number; set: number }[] | null {
+  const hour = Math.floor(t / HOUR_MS);
+  const key = `${hour}|${latitude}|${longitude}`;
+  const known = windowCache.get(key);
+  if (known !== undefined) return known;
+  const anchor = hour * HOUR_MS + HOUR_MS / 2;
+  let windows: { rise: number; set: number }[] | null = [];
+  for (const offset of [-DAY_MS, 0, DAY_MS]) {
+    const { sunrise, sunset } = SunCalc.getTimes(new Date(anchor + offset), latitude, longitude);
+    const rise = sunrise.getTime();
+    const set = sunset.getTime();
+    if (Number.isNaN(rise) || Number.isNaN(set)) {
+      windows = null;
+      break;
+    }
+    windows.push({ rise, set });
+  }
+  if (windowCache.size >= 64) windowCache.clear();
+  windowCache.set(key, windows);
+  return windows;
 }
 
 export type LampReading = Pick<LightState, 'on' | 'brightness' | 'powerW' | 'voltage' | 'fault'>;

@@ -1,13 +1,12 @@
 import type { FeatureRoutes } from '../api/routes';
 import type { Bus, IngestedEvent, Presence } from '../bus';
-import { catalogue } from '../contracts';
 import type { DeviceStateView } from '../contracts/api/site';
 import type { Db } from '../db/client';
 import { siteRepo } from '../db/site';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
 import { siteRoutes } from './routes';
-import { type DeviceState, EMPTY_STATE, foldMessage } from './state';
+import { type DeviceState, EMPTY_STATE, foldEvent, foldMessage } from './state';
 
 export interface SiteDeps {
   db: Db;
@@ -46,7 +45,13 @@ export async function createSiteFeature(deps: SiteDeps): Promise<SiteFeature> {
     states.set(deviceId, next);
     version++;
   }
-  const onEvent = (e: IngestedEvent) => apply(e.deviceId, { channel: catalogue[e.name].channel, payload: e.payload, receivedAt: e.receivedAt });
+  const onEvent = (e: IngestedEvent) => {
+    const prev = states.get(e.deviceId) ?? EMPTY_STATE;
+    const next = foldEvent(prev, e);
+    if (next === prev) return;
+    states.set(e.deviceId, next);
+    version++;
+  };
   // Online comes from the broker when asked; a presence change still moves the version so clients redraw.
   const onPresence = (p: Presence) => {
     const prev = states.get(p.deviceId) ?? EMPTY_STATE;

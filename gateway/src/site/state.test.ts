@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_STATE, flatten, foldMessage } from './state';
+import type { IngestedEvent } from '../bus';
+import { catalogue } from '../contracts';
+import { EMPTY_STATE, flatten, foldEvent, foldMessage } from './state';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 21, 12, 0, s));
 const env = { eventId: 'e1', ts: '2026-11-21T20:00:00+08:00' };
@@ -33,6 +35,32 @@ describe('foldMessage', () => {
   it('returns the same object when nothing changed', () => {
     const s = { ...EMPTY_STATE, lastSeenAt: at(9) };
     expect(foldMessage(s, { channel: 'heartbeat', payload: {}, receivedAt: at(2) })).toBe(s);
+  });
+});
+
+describe('foldEvent (the live path, payloads already validated by ingest)', () => {
+  const events: readonly IngestedEvent[] = [
+    { deviceId: 'd', kind: 'face_terminal', name: 'doorState', payload: { ...env, state: 'open', cause: 'grant' }, deviceTime: at(0), receivedAt: at(1) },
+    { deviceId: 'd', kind: 'vehicle_gate', name: 'barrierState', payload: { ...env, state: 'lowered', cause: 'manual' }, deviceTime: at(0), receivedAt: at(2) },
+    { deviceId: 'd', kind: 'streetlight', name: 'lightState', payload: { ...env, on: true, brightness: 80, powerW: 41, voltage: 223, fault: null }, deviceTime: at(0), receivedAt: at(3) },
+    { deviceId: 'd', kind: 'outdoor_alarm', name: 'lowBattery', payload: { ...env, percent: 7 }, deviceTime: at(0), receivedAt: at(4) },
+    { deviceId: 'd', kind: 'outdoor_alarm', name: 'heartbeat', payload: { ...env, uptimeSec: 60 }, deviceTime: at(0), receivedAt: at(5) },
+  ];
+
+  it('folds every channel exactly as the stored message of the same event folds', () => {
+    let live = EMPTY_STATE;
+    let stored = EMPTY_STATE;
+    for (const e of events) {
+      live = foldEvent(live, e);
+      stored = foldMessage(stored, { channel: catalogue[e.name].channel, payload: e.payload, receivedAt: e.receivedAt });
+      expect(live).toEqual(stored);
+    }
+    expect(live).toEqual({
+      lastSeenAt: at(5),
+      door: { state: 'closed', cause: 'manual', since: at(2).toISOString() },
+      lamp: { on: true, brightness: 80, powerW: 41, voltage: 223, fault: null, at: at(3).toISOString() },
+      batteryPercent: 7,
+    });
   });
 });
 

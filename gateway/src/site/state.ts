@@ -1,3 +1,4 @@
+import type { IngestedEvent } from '../bus';
 import { BarrierState, DoorState, LightState, LowBattery } from '../contracts';
 import type { DoorStateView, LampStateView } from '../contracts/api/site';
 
@@ -21,34 +22,89 @@ export interface StateMessage {
   receivedAt: Date;
 }
 
-/** Returns the next state, or the same object when nothing a person would see changed. */
-export function foldMessage(prev: DeviceState, m: StateMessage): DeviceState {
-  const at = m.receivedAt.toISOString();
-  const seen = prev.lastSeenAt === null || prev.lastSeenAt < m.receivedAt ? { lastSeenAt: m.receivedAt } : {};
+/** What the site plan shows of one message, typed: a door or barrier position, a lamp reading, a battery level. */
+type Shown =
+  | { kind: 'door'; state: 'open' | 'closed'; cause: DoorStateView['cause'] }
+  | { kind: 'lamp'; reading: Omit<LampStateView, 'at'> }
+  | { kind: 'battery'; percent: number }
+  | { kind: 'other' };
+
+const OTHER: Shown = { kind: 'other' };
+const lampOf = ({ on, brightness, powerW, voltage, fault }: LightState): Shown => ({ kind: 'lamp', reading: { on, brightness, powerW, voltage, fault } });
+
+/** A stored message (any row, any age): validated here, since it was written by whatever version was running then. */
+function shownFromStored(m: StateMessage): Shown | null {
   switch (m.channel) {
     case 'door/state': {
       const p = DoorState.safeParse(m.payload);
-      if (!p.success) return { ...prev, ...seen };
-      return { ...prev, ...seen, door: prev.door?.state === p.data.state ? prev.door : { state: p.data.state, cause: p.data.cause, since: at } };
+      return p.success ? { kind: 'door', state: p.data.state, cause: p.data.cause } : null;
     }
     case 'barrier/state': {
       const p = BarrierState.safeParse(m.payload);
-      if (!p.success) return { ...prev, ...seen };
-      const state = p.data.state === 'raised' ? 'open' : 'closed';
-      return { ...prev, ...seen, door: prev.door?.state === state ? prev.door : { state, cause: p.data.cause, since: at } };
+      return p.success ? { kind: 'door', state: p.data.state === 'raised' ? 'open' : 'closed', cause: p.data.cause } : null;
     }
     case 'light/state': {
       const p = LightState.safeParse(m.payload);
-      if (!p.success) return { ...prev, ...seen };
-      const { on, brightness, powerW, voltage, fault } = p.data;
-      return { ...prev, ...seen, lamp: { on, brightness, powerW, voltage, fault, at } };
+      return p.success ? lampOf(p.data) : null;
     }
     case 'battery/low': {
       const p = LowBattery.safeParse(m.payload);
-      return p.success ? { ...prev, ...seen, batteryPercent: p.data.percent } : { ...prev, ...seen };
+      return p.success ? { kind: 'battery', percent: p.data.percent } : null;
     }
     default:
-      return 'lastSeenAt' in seen ? { ...prev, ...seen } : prev;
+      return OTHER;
+  }
+}
+
+/** A live event from the bus: ingest validated its payload against the same contract, so it is not parsed again. */
+function shownFromEvent(e: IngestedEvent): Shown {
+  switch (e.name) {
+    case 'doorState':
+      return { kind: 'door', state: e.payload.state, cause: e.payload.cause };
+    case 'barrierState':
+      return { kind: 'door', state: e.payload.state === 'raised' ? 'open' : 'closed', cause: e.payload.cause };
+    case 'lightState':
+      return lampOf(e.payload);
+    case 'lowBattery':
+      return { kind: 'battery', percent: e.payload.percent };
+    // Every other channel only says the device was there (listed so a new channel is a decision, not a default).
+    case 'accessRequest':
+    case 'alarmCancel':
+    case 'alarmPress':
+    case 'commandAck':
+    case 'heartbeat':
+    case 'offlineLog':
+    case 'plateRead':
+    case 'presence':
+    case 'tamper':
+      return OTHER;
+  }
+}
+
+/** Returns the next state, or the same object when nothing a person would see changed. */
+export function foldMessage(prev: DeviceState, m: StateMessage): DeviceState {
+  return fold(prev, shownFromStored(m), m.receivedAt);
+}
+
+/** The same fold for an event as the bus carries it (the hot path: every ingested event passes here). */
+export function foldEvent(prev: DeviceState, e: IngestedEvent): DeviceState {
+  return fold(prev, shownFromEvent(e), e.receivedAt);
+}
+
+/** `shown` null: a message that did not validate still says the device was there. */
+function fold(prev: DeviceState, shown: Shown | null, receivedAt: Date): DeviceState {
+  const newer = prev.lastSeenAt === null || prev.lastSeenAt < receivedAt;
+  const seen = newer ? { lastSeenAt: receivedAt } : {};
+  if (shown === null) return { ...prev, ...seen };
+  switch (shown.kind) {
+    case 'door':
+      return { ...prev, ...seen, door: prev.door?.state === shown.state ? prev.door : { state: shown.state, cause: shown.cause, since: receivedAt.toISOString() } };
+    case 'lamp':
+      return { ...prev, ...seen, lamp: { ...shown.reading, at: receivedAt.toISOString() } };
+    case 'battery':
+      return { ...prev, ...seen, batteryPercent: shown.percent };
+    case 'other':
+      return newer ? { ...prev, ...seen } : prev;
   }
 }
 
