@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { AuditPage } from '../gateway/src/contracts/api/admin-people';
 import { DeviceStates, SitePlan } from '../gateway/src/contracts/api/site';
 import { DrawingMeta, PlanCompounds, PlanEditor, PlanItem } from '../gateway/src/contracts/api/site-plan';
@@ -173,5 +174,10 @@ describe('site plan from a drawing: upload, placement, per compound', () => {
     expect((await upload('east', manager, SVG_OK)).status).toBe(200);
     const again = SitePlan.parse((await api.get('/api/v1/site?communityId=east', guard)).body);
     expect(again.devices.find((d) => d.id === 'door-e01-u1')?.plan).toEqual({ x: 0.6, y: 0.7 });
+  });
+
+  it('documents the routes in the OpenAPI document', async () => {
+    const doc = z.object({ paths: z.record(z.string(), z.unknown()) }).parse(await (await fetch(`${t.httpUrl}/docs/json`)).json());
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/site/plans', '/api/v1/site/plans/{communityId}/drawing', '/api/v1/site/plans/{communityId}/placements/{kind}/{itemId}']));
   });
 });
