@@ -25,9 +25,10 @@ export function DrawnSiteMap(props: { plan: SitePlan; drawing: DrawingMeta; stat
   const at = (p: { x: number; y: number }) => ({ x: (p.x * W) / k, y: (p.y * H) / k });
   const buildings = plan.buildings.flatMap((b) => (b.plan ? [{ b, p: at(b.plan) }] : []));
   const devices = plan.devices.flatMap((d) => (d.plan && d.kind !== 'indoor_alarm' ? [{ d, p: at(d.plan) }] : []));
-  const whereIs = new Map<string, { x: number; y: number }>([...buildings.map(({ b, p }) => [b.id, p] as const), ...devices.map(({ d, p }) => [d.id, p] as const)]);
+  const deviceAt = new Map(devices.map(({ d, p }) => [d.id, p]));
+  const buildingAt = new Map(buildings.map(({ b, p }) => [b.id, p]));
   const alertAt = alerts.flatMap((a) => {
-    const p = (a.deviceId ? whereIs.get(a.deviceId) : undefined) ?? (a.place.buildingId ? whereIs.get(a.place.buildingId) : undefined);
+    const p = (a.deviceId ? deviceAt.get(a.deviceId) : undefined) ?? (a.place.buildingId ? buildingAt.get(a.place.buildingId) : undefined);
     return p ? [{ a, p }] : [];
   });
   const alertBuildings = new Set(alerts.flatMap((a) => (a.place.buildingId ? [a.place.buildingId] : [])));

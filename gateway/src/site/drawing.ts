@@ -55,7 +55,18 @@ const ACTIVE: Array<[RegExp, string]> = [
   [/<([\w-]+:)?(set|animate)\b[^>]*attributeName\s*=\s*["']?(xlink:)?href/i, 'an animated link'],
 ];
 
+/** A character reference to an ASCII character (&#106; = j, &#x3A; = :) can spell a script link past the checks. */
+function escapedAscii(text: string): boolean {
+  for (const m of text.matchAll(/&#(x[0-9a-f]+|\d+);?/gi)) {
+    const ref = m[1] ?? '';
+    const code = ref[0] === 'x' || ref[0] === 'X' ? Number.parseInt(ref.slice(1), 16) : Number.parseInt(ref, 10);
+    if (code < 0x80) return true;
+  }
+  return false;
+}
+
 function checkSvg(text: string): DrawingCheck {
+  if (escapedAscii(text)) return { ok: false, reason: 'the SVG spells plain characters as references (&#…;), which can hide a script link; export it again as plain SVG' };
   for (const [re, what] of ACTIVE) {
     if (re.test(text)) return { ok: false, reason: `the SVG contains ${what}; export the drawing as plain SVG (or PNG) without scripts` };
   }
