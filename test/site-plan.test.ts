@@ -37,9 +37,10 @@ describe('site plan from a drawing: upload, placement, per compound', () => {
 
   /** PUT raw bytes, as the admin page does. */
   const upload = async (communityId: string, token: string, body: Buffer | string, type = 'application/octet-stream') => {
-    const res = await fetch(`${t.httpUrl}/api/v1/site/plans/${communityId}/drawing`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+    const res = await fetch(`${t.httpUrl}/api/v1/site/plans/${communityId}/drawing`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: typeof body === 'string' ? body : new Uint8Array(body) });
     const text = await res.text();
-    return { status: res.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
+    const parsed: unknown = text === '' ? null : JSON.parse(text);
+    return { status: res.status, body: parsed };
   };
   const place = (communityId: string, token: string, kind: string, id: string, p: { x: number; y: number }) => api.call('PUT', `/api/v1/site/plans/${communityId}/placements/${kind}/${id}`, token, p);
   const audit = async (action: string) => AuditPage.parse((await api.get(`/api/v1/admin/audit?action=${encodeURIComponent(action)}`, admin)).body).entries;

@@ -1,14 +1,26 @@
 import type { Alert } from '@linli/gateway/contracts/api/alerts';
 import type { DeviceStateView, SitePlan } from '@linli/gateway/contracts/api/site';
 import type { DrawingMeta } from '@linli/gateway/contracts/api/site-plan';
+import { useEffect, useState } from 'preact/hooks';
 import { useLoad } from '../hooks';
 import { type Translate, placeText } from '../i18n';
 import { drawingDataUrl } from '../site-plan-api';
 import { DeviceMark } from './DeviceMark';
 import '../site-plan.css';
 
-/** Marker units across the drawing's longer side: markers keep the size they have on the generated grid. */
-const UNITS_ACROSS = 220;
+/**
+ * Marker units across the drawing's longer side: markers keep the size they have on the generated grid; on a phone
+ * fewer (bigger markers and labels), or they would shrink to specks.
+ */
+function useUnitsAcross(): number {
+  const [narrow, setNarrow] = useState(window.innerWidth < 700);
+  useEffect(() => {
+    const onResize = () => setNarrow(window.innerWidth < 700);
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
+  return narrow ? 120 : 220;
+}
 
 /**
  * The guard's map on the compound's own drawing: the image, then what is placed on it — alarm rings, doors, lamps,
@@ -18,10 +30,11 @@ const UNITS_ACROSS = 220;
 export function DrawnSiteMap(props: { plan: SitePlan; drawing: DrawingMeta; states: Map<string, DeviceStateView>; alerts: Alert[]; selected: string | null; select: (id: string) => void; t: Translate }) {
   const { plan, drawing, states, alerts, selected, select, t } = props;
   const [src] = useLoad(() => drawingDataUrl(drawing.url), drawing.url);
+  const across = useUnitsAcross();
   const W = drawing.width;
   const H = drawing.height;
   // Everything but the image is drawn in marker units (k drawing units each), so styles written for the grid fit.
-  const k = Math.max(W, H) / UNITS_ACROSS;
+  const k = Math.max(W, H) / across;
   const at = (p: { x: number; y: number }) => ({ x: (p.x * W) / k, y: (p.y * H) / k });
   const buildings = plan.buildings.flatMap((b) => (b.plan ? [{ b, p: at(b.plan) }] : []));
   const devices = plan.devices.flatMap((d) => (d.plan && d.kind !== 'indoor_alarm' ? [{ d, p: at(d.plan) }] : []));
