@@ -60,7 +60,7 @@ export const api = {
   police: (alertId: string) => call(PoliceReply, 'POST', `/api/v1/alerts/${encodeURIComponent(alertId)}/police`),
   escalationChain: () => call(EscalationChain, 'GET', '/api/v1/alerts/escalation-chain'),
   responseTimes: (from: string, to: string) => call(ResponseTimeReport, 'GET', `/api/v1/alerts/report/response-times${qs({ from, to })}`),
-  site: () => call(SitePlan, 'GET', '/api/v1/site'),
+  site: (communityId?: string) => call(SitePlan, 'GET', `/api/v1/site${qs({ communityId })}`),
   deviceStates: () => call(DeviceStates, 'GET', '/api/v1/devices/states'),
   deviceEvents: (id: string, limit = 15) => call(DeviceEventList, 'GET', `/api/v1/devices/${encodeURIComponent(id)}/events${qs({ limit })}`),
   accessEvents: (deviceId: string, limit = 10) => call(AccessEventList, 'GET', `/api/v1/access-events${qs({ deviceId, limit })}`),

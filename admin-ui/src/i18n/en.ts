@@ -1,8 +1,10 @@
 import { adminEn } from './admin-en';
+import { sitePlanEn } from './site-plan-en';
 import type { EnumLabels, MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
   ...adminEn,
+  ...sitePlanEn,
   'app.title': 'Guard station',
   'app.brand': 'Linli',
   'nav.board': 'Alarms',

@@ -3,6 +3,7 @@ import type { LiveUnsaved } from '@linli/gateway/contracts/live';
 import { useEffect } from 'preact/hooks';
 import { api } from '../api';
 import { AlertCard, Deadline, TagChips, levelName } from '../components/AlertCard';
+import { useBoardCompound } from '../components/CompoundPicker';
 import { DatabaseBanner } from '../components/LinkBanner';
 import { SeverityIcon } from '../components/icons';
 import { clock, dateTime } from '../format';
@@ -64,7 +65,9 @@ export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
 
 export function Board() {
   const t = useT();
-  const { alerts, loaded, unsaved } = useStore(board);
+  const { alerts: every, loaded, unsaved } = useStore(board);
+  // Several compounds: the list can show one compound's alarms (the takeover still shows every emergency).
+  const { alerts, picker } = useBoardCompound(every);
   const sel = useStore(selected);
   const now = useNow(1_000);
   const current = alerts.find((a) => a.id === sel) ?? alerts[0] ?? null;
@@ -88,6 +91,7 @@ export function Board() {
           {t('board.title')} <span class="big-count" data-testid="open-count">{t('board.count', { n: alerts.length })}</span>
           {open > 0 && <span class="open-count">{t.e.status.open} {open}</span>}
         </h1>
+        {picker}
         <DatabaseBanner />
         {unsaved.length > 0 && (
           <ul class="alert-list unsaved-list" aria-label={t('alert.unsaved')}>

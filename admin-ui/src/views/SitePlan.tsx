@@ -1,13 +1,18 @@
 import type { Alert } from '@linli/gateway/contracts/api/alerts';
 import type { JSX } from 'preact';
-import type { DeviceStateView, SiteDevice, SitePlan } from '@linli/gateway/contracts/api/site';
+import type { DeviceStateView, SitePlan } from '@linli/gateway/contracts/api/site';
 import { api } from '../api';
+import { useEffect } from 'preact/hooks';
+import { CompoundPicker, inCompound } from '../components/CompoundPicker';
+import { DeviceMark } from '../components/DeviceMark';
 import { DevicePanel } from '../components/DevicePanel';
+import { DrawnSiteMap } from '../components/DrawnSiteMap';
+import { mapCompound } from '../site-plan-api';
 import { useLoad } from '../hooks';
 import { type Translate, placeText, useT } from '../i18n';
 import { board } from '../live/board';
 import { navigate } from '../router';
-import { sitePlan } from '../site-data';
+import { forgetSitePlans, sitePlan } from '../site-data';
 import { useStore } from '../store';
 
 /**
@@ -17,21 +22,45 @@ import { useStore } from '../store';
  */
 export const STATE_POLL_MS = 2_000;
 
+/** The plan version this page last loaded plans at: when the gateway's moves on, every cached plan is read again. */
+let seenPlanVersion = -1;
+
 export function SitePlanView({ focus }: { focus: string | null }) {
   const t = useT();
-  const [plan] = useLoad(sitePlan, 'site');
+  const chosen = useStore(mapCompound);
   const [states] = useLoad(api.deviceStates, 'states', STATE_POLL_MS);
+  const planVersion = states.state === 'ok' ? states.value.planVersion : seenPlanVersion;
+  const [plan] = useLoad(() => {
+    if (planVersion !== seenPlanVersion) {
+      forgetSitePlans();
+      seenPlanVersion = planVersion;
+    }
+    return sitePlan(chosen);
+  }, `site:${chosen ?? ''}:${planVersion}`);
   const { alerts } = useStore(board);
+  // A compound chosen on this station that is gone (or out of this user's scope): back to the default.
+  useEffect(() => {
+    if (plan.state === 'error' && chosen !== null) mapCompound.set(null);
+  }, [plan.state, chosen]);
   if (plan.state !== 'ok') return <p class="muted">{plan.state === 'error' ? t('common.error', { msg: plan.message }) : t('map.loading')}</p>;
   const byId = new Map<string, DeviceStateView>(states.state === 'ok' ? states.value.devices.map((d) => [d.id, d]) : []);
   const device = focus ? plan.value.devices.find((d) => d.id === focus) : undefined;
+  const here = alerts.filter((a) => inCompound(plan.value, a));
+  const drawing = plan.value.drawing;
+  const unplaced = drawing ? plan.value.devices.filter((d) => d.kind !== 'indoor_alarm' && d.plan === null).length : 0;
   return (
     <div class={`map-view ${device ? '' : 'no-panel'}`}>
       <section class="map-wrap">
-        <h1 class="view-title">
-          {t('map.title')} <span class="muted">{plan.value.community.name}</span>
+        <h1 class="view-title map-title">
+          {t('map.title')} <span class="muted" data-testid="map-compound-name">{plan.value.community.name}</span>
+          <CompoundPicker compounds={plan.value.compounds} store={mapCompound} current={plan.value.community.id} testId="map-compound" />
+          {unplaced > 0 && <span class="muted map-unplaced">{t('plan.notPlaced', { n: unplaced })}</span>}
         </h1>
-        <SiteMap plan={plan.value} states={byId} alerts={alerts} selected={focus} t={t} />
+        {drawing ? (
+          <DrawnSiteMap plan={plan.value} drawing={drawing} states={byId} alerts={here} selected={focus} select={select} t={t} />
+        ) : (
+          <SiteMap plan={plan.value} states={byId} alerts={here} selected={focus} t={t} />
+        )}
       </section>
       <aside class="side-panel">
         {device ? <DevicePanel device={device} state={byId.get(device.id) ?? null} alerts={alerts.filter((a) => a.deviceId === device.id)} /> : <Legend t={t} />}
@@ -88,7 +117,7 @@ function SiteMap({ plan, states, alerts, selected, t }: { plan: SitePlan; states
           </g>
         ))}
       {drawn.map((d) => (
-        <DeviceMark key={d.id} d={d} s={states.get(d.id)} Y={Y} selected={d.id === selected} />
+        <DeviceMark key={d.id} d={d} s={states.get(d.id)} Y={Y} selected={d.id === selected} select={select} />
       ))}
       {/* Labels last, with a halo: an alert marker never hides a building's name or a gate's. */}
       <g class="labels">
@@ -105,53 +134,6 @@ function SiteMap({ plan, states, alerts, selected, t }: { plan: SitePlan; states
       </g>
     </svg>
   );
-}
-
-function DeviceMark({ d, s, Y, selected }: { d: SiteDevice; s: DeviceStateView | undefined; Y: (y: number) => number; selected: boolean }) {
-  const online = s?.online ?? false;
-  const common = {
-    'data-device': d.id,
-    'data-online': String(online),
-    transform: `translate(${d.x} ${Y(d.y)})`,
-    onClick: () => select(d.id),
-    role: 'button' as const,
-    'aria-label': d.name,
-  };
-  const cls = (kind: string) => `device ${kind} ${selected ? 'selected' : ''}`;
-  switch (d.kind) {
-    case 'face_terminal':
-    case 'vehicle_gate': {
-      const gate = d.placeKind !== 'unit_door';
-      const w = gate ? 8 : 5;
-      const h = gate ? 4 : 3;
-      return (
-        <g {...common} class={cls('door')} data-state={s?.door?.state ?? 'unknown'}>
-          <title>{d.name}</title>
-          <rect class="mark" x={-w / 2} y={-h / 2} width={w} height={h} rx={0.6} />
-        </g>
-      );
-    }
-    case 'streetlight': {
-      const lamp = s?.lamp;
-      const state = lamp?.fault ? 'fault' : lamp?.on ? 'on' : 'off';
-      return (
-        <g {...common} class={cls('lamp')} data-lamp={state}>
-          <title>{d.name}</title>
-          {state === 'on' && online && <circle class="glow" r={4.2} />}
-          <circle class="mark" r={1.7} />
-        </g>
-      );
-    }
-    case 'outdoor_alarm':
-      return (
-        <g {...common} class={cls('post')}>
-          <title>{d.name}</title>
-          <rect class="mark" x={-1.7} y={-1.7} width={3.4} height={3.4} transform="rotate(45)" />
-        </g>
-      );
-    case 'indoor_alarm':
-      return null;
-  }
 }
 
 function Legend({ t }: { t: Translate }) {

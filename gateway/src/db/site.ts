@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DeviceKind, HouseholdTag, PlaceKind } from '../contracts';
 import type { AccessLogQuery, SitePlan } from '../contracts/api/site';
 import type { PrismaClient, RawDb } from './client';
+import { sitePlanRepo } from './site-plan';
 
 /** Wall to the first building in the seeded layout (seed/layout.ts): the compound extends that far past them. */
 const SITE_MARGIN = 20;
@@ -53,20 +54,34 @@ export function siteRepo(prisma: PrismaClient, raw: RawDb) {
     `SELECT seq, deviceId, channel, payload, deviceTime, receivedAt FROM DeviceEvent
       WHERE deviceId = ? AND channel NOT IN (${HIDDEN_CHANNELS.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT ?`,
   );
+  const plans = sitePlanRepo(prisma);
 
   return {
-    async sitePlan(): Promise<SitePlan> {
-      const [community, buildings, devices] = await Promise.all([
-        prisma.community.findFirst({ orderBy: { createdAt: 'asc' } }),
-        prisma.building.findMany({ orderBy: { number: 'asc' }, include: { units: { orderBy: { number: 'asc' }, select: { id: true, number: true } } } }),
+    /**
+     * One compound's plan: `communityId` if given, else the caller's compound (`scope`), else the first. Null when
+     * that compound does not exist or is outside the caller's scope. Decommissioned devices are left out.
+     */
+    async sitePlan(opts: { communityId?: string | undefined; scope: string | null }): Promise<SitePlan | null> {
+      const compounds = await plans.compounds(opts.scope);
+      const wanted = opts.communityId ?? opts.scope ?? compounds[0]?.id;
+      const any = wanted === undefined;
+      const community = any ? null : await prisma.community.findUnique({ where: { id: wanted } });
+      if (!any && (!community || (opts.scope !== null && opts.scope !== community.id))) return null;
+      const where = community ? { communityId: community.id } : {};
+      const [buildings, devices, drawing, placed] = await Promise.all([
+        prisma.building.findMany({ where, orderBy: { number: 'asc' }, include: { units: { orderBy: { number: 'asc' }, select: { id: true, number: true } } } }),
         prisma.device.findMany({
+          where: { ...where, decommissionedAt: null },
           orderBy: { id: 'asc' },
           select: {
             id: true, kind: true, name: true, placeKind: true, buildingId: true, unitId: true, householdId: true, x: true, y: true, enabled: true,
             household: { select: { label: true, tags: { select: { tag: true } } } },
           },
         }),
+        community ? plans.meta(community.id) : null,
+        community ? plans.placementsOf(community.id) : new Map<string, { x: number; y: number }>(),
       ]);
+      const at = (kind: 'building' | 'device', id: string) => (drawing ? (placed.get(`${kind}:${id}`) ?? null) : null);
       let width = 1;
       let depth = 1;
       for (const b of buildings) {
@@ -81,7 +96,7 @@ export function siteRepo(prisma: PrismaClient, raw: RawDb) {
         community: community ? { id: community.id, name: community.name, timezone: community.timezone } : { id: '', name: '', timezone: 'Asia/Shanghai' },
         width,
         depth,
-        buildings: buildings.map((b) => ({ id: b.id, number: b.number, name: b.name, x: b.x, y: b.y, width: b.width, depth: b.depth, floors: b.floors, units: b.units })),
+        buildings: buildings.map((b) => ({ id: b.id, number: b.number, name: b.name, x: b.x, y: b.y, width: b.width, depth: b.depth, floors: b.floors, units: b.units, plan: at('building', b.id) })),
         devices: devices.map((d) => ({
           id: d.id,
           kind: DeviceKind.parse(d.kind),
@@ -95,7 +110,10 @@ export function siteRepo(prisma: PrismaClient, raw: RawDb) {
           x: d.x,
           y: d.y,
           enabled: d.enabled,
+          plan: at('device', d.id),
         })),
+        compounds: compounds.map(({ id, name }) => ({ id, name })),
+        drawing,
       };
     },
 

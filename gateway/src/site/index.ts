@@ -6,6 +6,8 @@ import { siteRepo } from '../db/site';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
 import { siteRoutes } from './routes';
+import { planRoutes } from './plan-routes';
+import { sitePlanRepo } from '../db/site-plan';
 import { type DeviceState, EMPTY_STATE, foldEvent, foldMessage } from './state';
 
 export interface SiteDeps {
@@ -20,7 +22,7 @@ export interface SiteDeps {
 export interface SiteFeature extends Lifecycle {
   /** GET /api/v1/site, /api/v1/devices/states, /api/v1/devices/{id}/events, /api/v1/access-log. */
   routes: FeatureRoutes;
-  states(): { version: number; devices: DeviceStateView[] };
+  states(): { version: number; planVersion: number; devices: DeviceStateView[] };
 }
 
 /**
@@ -34,6 +36,7 @@ export async function createSiteFeature(deps: SiteDeps): Promise<SiteFeature> {
   const repo = siteRepo(deps.db.prisma, deps.db.raw);
   const states = new Map<string, DeviceState>();
   let version = 0;
+  let planVersion = 0;
 
   for (const d of await repo.devicesSeen()) states.set(d.id, { ...EMPTY_STATE, lastSeenAt: d.lastSeenAt });
   for (const m of repo.latestStates()) apply(m.deviceId, m);
@@ -64,6 +67,7 @@ export async function createSiteFeature(deps: SiteDeps): Promise<SiteFeature> {
     states() {
       return {
         version,
+        planVersion,
         devices: [...states].map(([id, s]) => ({
           id,
           online: deps.isConnected(id),
@@ -74,7 +78,10 @@ export async function createSiteFeature(deps: SiteDeps): Promise<SiteFeature> {
         })),
       };
     },
-    routes: siteRoutes({ repo, states: () => feature.states(), now }),
+    routes: async (app) => {
+      await siteRoutes({ repo, states: () => feature.states(), now })(app);
+      await planRoutes({ plans: sitePlanRepo(deps.db.prisma), changed: () => void planVersion++, now, log })(app);
+    },
     async start() {
       deps.bus.subscriber('site').on('device-event', onEvent).on('presence', onPresence);
     },

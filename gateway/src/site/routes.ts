@@ -6,12 +6,14 @@ import { AccessLog, AccessLogQuery, DeviceEventList, DeviceEventsQuery, DevicePa
 import type { SiteRepo } from '../db/site';
 import { AppError } from '../errors';
 import { flatten } from './state';
-import { requireRole } from '../api/auth';
+import { principalOf, requireRole } from '../api/auth';
+import { SiteQuery } from '../contracts/api/site-plan';
+import { scopeOf } from './plan-routes';
 import type { FeatureRoutes } from '../api/routes';
 
 export interface SiteRouteDeps {
   repo: SiteRepo;
-  states: () => { version: number; devices: DeviceStateView[] };
+  states: () => { version: number; planVersion: number; devices: DeviceStateView[] };
   now: () => Date;
 }
 
@@ -31,8 +33,18 @@ function registerSiteRoutes(app: FastifyInstance, deps: SiteRouteDeps) {
 
   r.get('/api/v1/site', {
     preHandler: staff,
-    schema: { tags: ['site'], summary: 'Site plan: the compound, its buildings and every device with its position', security, response: { 200: SitePlan, ...errors } },
-  }, async () => repo.sitePlan());
+    schema: {
+      tags: ['site'],
+      summary: 'Site plan of one compound (default: the caller\u2019s, else the first): its buildings and devices with their positions, its drawing, and the compounds to choose from',
+      security,
+      querystring: SiteQuery,
+      response: { 200: SitePlan, ...errors },
+    },
+  }, async (req) => {
+    const plan = await repo.sitePlan({ communityId: req.query.communityId, scope: scopeOf(principalOf(req)) });
+    if (!plan) throw new AppError('NOT_FOUND', 'no such compound');
+    return plan;
+  });
 
   r.get('/api/v1/devices/states', {
     preHandler: staff,

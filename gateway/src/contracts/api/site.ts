@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CredentialType, DeviceId, DeviceKind, HouseholdTag, PlaceKind } from '../common';
 import { Detail } from './alerts';
+import { CompoundRef, DrawingMeta, PlanPoint } from './site-plan';
 
 /**
  * What the guard station needs to draw the compound and follow its devices: the site plan (read once), device
@@ -20,6 +21,8 @@ export const SiteBuilding = z.object({
   depth: z.number().positive(),
   floors: z.number().int(),
   units: z.array(z.object({ id: z.string(), number: z.number().int() })),
+  /** Where it sits on the compound's drawing (fractions from the top left); null: not placed, or no drawing. */
+  plan: PlanPoint.nullable(),
 });
 export type SiteBuilding = z.infer<typeof SiteBuilding>;
 
@@ -38,6 +41,8 @@ export const SiteDevice = z.object({
   x: z.number(),
   y: z.number(),
   enabled: z.boolean(),
+  /** Where it sits on the compound's drawing (fractions from the top left); null: not placed, or no drawing. */
+  plan: PlanPoint.nullable(),
 });
 export type SiteDevice = z.infer<typeof SiteDevice>;
 
@@ -47,7 +52,12 @@ export const SitePlan = z.object({
   width: z.number().positive(),
   depth: z.number().positive(),
   buildings: z.array(SiteBuilding),
+  /** Every device of the compound but decommissioned ones. */
   devices: z.array(SiteDevice),
+  /** The compounds the caller may see (a selector when there are several). */
+  compounds: z.array(CompoundRef),
+  /** The uploaded drawing; null: the map draws the generated grid. */
+  drawing: DrawingMeta.nullable(),
 });
 export type SitePlan = z.infer<typeof SitePlan>;
 
@@ -88,6 +98,8 @@ export const DeviceStates = z.object({
   /** Grows with every change the gateway has seen; a client that holds this version can skip re-drawing. */
   version: z.number().int().nonnegative(),
   devices: z.array(DeviceStateView),
+  /** Grows when a drawing is uploaded or removed or something is placed: a map holding an older one reloads the plan. */
+  planVersion: z.number().int().nonnegative(),
 });
 export type DeviceStates = z.infer<typeof DeviceStates>;
 
