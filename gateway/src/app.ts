@@ -108,13 +108,12 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health(), judgeOpening: access.judgeStoredOpening });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
   const admin = createAdminFeature({ db, log, live: { reloadAccess: access.refreshMasterData, refreshResident: access.refreshResident, reloadAlerts: alerts.masterDataChanged }, chainLength: config.ESCALATION_CHAIN.length, webhookSecret: config.WEBHOOK_SECRET !== undefined });
-  // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
-  for (const feature of [access, alerts, site]) await feature.start();
-
+  const resident = createResidentFeature({ prisma: db.prisma, bus, log, credentialKey, ticketTtlMs: config.LIVE_TICKET_TTL_SEC * 1000 });
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
-  const resident = createResidentFeature({ prisma: db.prisma, bus, log, credentialKey, ticketTtlMs: config.LIVE_TICKET_TTL_SEC * 1000 });
   const devicesAdmin = createDevicesFeature({ config, prisma: db.prisma, bus, broker, reloadAccess: () => access.reload(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT }, credentialKey, log });
+  // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
+  for (const feature of [access, alerts, site, resident, devicesAdmin]) await feature.start();
   const http = await buildHttp({
     ...httpSettings(config, metrics),
     log,
@@ -182,8 +181,8 @@ function stopOrder(p: StopParts, deadline: Deadline): StopStep[] {
     ['ingest writer (close)', async () => deadline.drained(await p.writer.drain(deadline.left()))],
     ['alerts', () => p.alerts.stop()],
     ['site', () => p.site.stop()],
-    ['device administration', () => p.devicesAdmin.close()],
-    ['resident app', () => p.resident.close()],
+    ['device administration', () => p.devicesAdmin.stop()],
+    ['resident app', () => p.resident.stop()],
     ['presence writer', () => p.presence.drain(deadline.left())],
     ['database heartbeat', () => p.heartbeat.stop()],
     ['report', () => {
@@ -202,8 +201,8 @@ interface StopParts {
   access: Lifecycle;
   alerts: Lifecycle;
   site: Lifecycle;
-  devicesAdmin: { close(): void };
-  resident: { close(): void };
+  devicesAdmin: Lifecycle;
+  resident: Lifecycle;
   heartbeat: { stop(): void };
   db: Db;
   log: Logger;
