@@ -7,10 +7,11 @@ import { type AccessFeature, createAccessFeature } from './access';
 import { createAdminFeature } from './admin';
 import { type AlertsFeature, createAlertsFeature } from './alerts';
 import { buildHttp } from './api';
+import type { FeatureRoutes } from './api/routes';
 import type { ReadyReport } from './contracts/api/ops';
 import { uiRoutes } from './api/ui';
 import { createDeviceAuth } from './auth/device-auth';
-import { createSessions } from './auth/sessions';
+import { type Sessions, createSessions } from './auth/sessions';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
 import { type Config, databasePath } from './config';
@@ -70,51 +71,23 @@ const PRESENCE_SUMMARY_SEC = 10;
 
 /** Builds every part of the gateway and wires them; nothing listens until `listen()`. */
 export async function buildGateway(config: Config, log: Logger): Promise<Gateway> {
+  // Read top to bottom as the data flow: storage and the bus, the device side (broker → ingest → writer), the
+  // features on the bus, then HTTP in front of them.
   const metrics = createMetrics();
   const db = await openDb(databasePath(config), { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc() });
   const bus = new Bus();
   const heartbeat = watchWrites(db, bus, config, metrics, log);
   const credentialKey = prepareDataDirectory(db, config, log);
-  const devices = deviceRepo(db);
-  const writer = ingestWriter(db, config, metrics, log);
-  const ingest = createIngest(ingestSettings(config, credentialKey), {
-    writer,
-    bus,
-    log: log.child({ module: 'ingest' }),
-    metrics,
-    replyError: (deviceId, error) => {
-      // Called only from inside the broker's hooks, so `broker` below is initialised by then.
-      broker.publishTo(deviceId, 'error', error).catch((err: unknown) => log.warn({ err, deviceId }, 'could not send device error'));
-    },
-  });
-  const presence = trackPresence(db, bus, log, () => broker.connectedCount());
-  const broker = await createBroker(
-    brokerLimits(config),
-    {
-      authenticate: createDeviceAuth(devices, credentialKey),
-      ingest: ingest.ingest,
-      unknownChannel: ingest.unknownChannel,
-      connected: (d) => presence.set(d.id, true, 'connected', d.kind),
-      disconnected: (d, cause) => {
-        if (cause !== 'taken_over') presence.set(d.id, false, cause, d.kind);
-      },
-    },
-    log.child({ module: 'broker' }),
-    metrics,
-  );
-
-  const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);
-  const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey });
-  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: () => heartbeat.health(), judgeOpening: access.judgeStoredOpening });
-  const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
-  const admin = createAdminFeature({ db, log, live: { reloadAccess: access.refreshMasterData, refreshResident: access.refreshResident, reloadAlerts: alerts.masterDataChanged }, chainLength: config.ESCALATION_CHAIN.length, webhookSecret: config.WEBHOOK_SECRET !== undefined });
-  // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
-  for (const feature of [access, alerts, site]) await feature.start();
-
+  const base: Base = { config, db, bus, metrics, log, credentialKey };
+  const { devices, writer, presence, broker } = await buildDeviceSide(base);
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
-  const resident = createResidentFeature({ prisma: db.prisma, bus, log, credentialKey, ticketTtlMs: config.LIVE_TICKET_TTL_SEC * 1000 });
-  const devicesAdmin = createDevicesFeature({ config, prisma: db.prisma, bus, broker, reloadAccess: () => access.reload(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT }, credentialKey, log });
+  const features = await buildFeatures(base, { writer, broker, dbHealth: () => heartbeat.health(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT } });
+  const { access, alerts, site, resident, devicesAdmin } = features;
+  // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
+  for (const feature of [access, alerts, site, resident, devicesAdmin]) await feature.start();
+
+  const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);
   const http = await buildHttp({
     ...httpSettings(config, metrics),
     log,
@@ -122,17 +95,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     ready: () => readiness(config, heartbeat, writer, broker),
     asyncapi: (host?: string) => asyncapiFor(config, bound, host),
     sessions,
-    // Every feature's routes (api/routes.ts); the UI's catch-all comes last: every API route is registered before it.
-    routes: [access.routes, alerts.routes, site.routes, admin.routes, userRoutes(db.prisma, log), devicesAdmin.routes, resident.routes,
-      stationRoutes({
-        stations: stationRepo(db.prisma),
-        users: sessionRepo(db.prisma),
-        sessions,
-        board: alerts.board,
-        ttlDays: config.STATION_TTL_DAYS,
-        pinMaxFailures: config.PIN_MAX_FAILURES,
-        pinLockMinutes: config.PIN_LOCK_MINUTES,
-      }), transferRoutes({ raw: db.raw, dbPath: db.path, credentialKey, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)],
+    routes: featureRoutes(base, features, sessions),
   });
   const wss = mqttOverWebSocket(http, broker, config);
 
@@ -164,6 +127,81 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   };
 }
 
+/** What every part is built from. */
+interface Base {
+  config: Config;
+  db: Db;
+  bus: Bus;
+  metrics: Metrics;
+  log: Logger;
+  credentialKey: string;
+}
+
+/**
+ * The device side, in the order a message travels it: the broker authenticates a device and hands its publishes to
+ * ingest, which validates them and commits them through the event writer before the broker acknowledges.
+ */
+async function buildDeviceSide({ config, db, bus, metrics, log, credentialKey }: Base) {
+  const devices = deviceRepo(db);
+  const writer = ingestWriter(db, config, metrics, log);
+  const ingest = createIngest(ingestSettings(config, credentialKey), {
+    writer,
+    bus,
+    log: log.child({ module: 'ingest' }),
+    metrics,
+    replyError: (deviceId, error) => {
+      // Called only from inside the broker's hooks, so `broker` below is initialised by then.
+      broker.publishTo(deviceId, 'error', error).catch((err: unknown) => log.warn({ err, deviceId }, 'could not send device error'));
+    },
+  });
+  const presence = trackPresence(db, bus, log, () => broker.connectedCount());
+  const broker = await createBroker(
+    brokerLimits(config),
+    {
+      authenticate: createDeviceAuth(devices, credentialKey),
+      ingest: ingest.ingest,
+      unknownChannel: ingest.unknownChannel,
+      connected: (d) => presence.set(d.id, true, 'connected', d.kind),
+      disconnected: (d, cause) => {
+        if (cause !== 'taken_over') presence.set(d.id, false, cause, d.kind);
+      },
+    },
+    log.child({ module: 'broker' }),
+    metrics,
+  );
+  return { devices, writer, presence, broker };
+}
+
+/** The features, each built and loaded but not yet listening (app.ts starts them in one list). */
+async function buildFeatures(
+  { config, db, bus, metrics, log, credentialKey }: Base,
+  side: { writer: EventWriter; broker: Broker; dbHealth: () => WriteHealth; ports: () => { http: number; mqtt: number } },
+) {
+  const { writer, broker } = side;
+  const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey });
+  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: side.dbHealth, judgeOpening: access.judgeStoredOpening });
+  const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
+  const admin = createAdminFeature({ db, log, live: { reloadAccess: access.refreshMasterData, refreshResident: access.refreshResident, reloadAlerts: alerts.masterDataChanged }, chainLength: config.ESCALATION_CHAIN.length, webhookSecret: config.WEBHOOK_SECRET !== undefined });
+  const resident = createResidentFeature({ prisma: db.prisma, bus, log, credentialKey, ticketTtlMs: config.LIVE_TICKET_TTL_SEC * 1000 });
+  const devicesAdmin = createDevicesFeature({ config, prisma: db.prisma, bus, broker, reloadAccess: () => access.reload(), ports: side.ports, credentialKey, log });
+  return { access, alerts, site, admin, resident, devicesAdmin };
+}
+
+/** Every feature's routes (api/routes.ts); the UI's catch-all comes last: every API route is registered before it. */
+function featureRoutes({ config, db, log, credentialKey }: Base, f: Awaited<ReturnType<typeof buildFeatures>>, sessions: Sessions): FeatureRoutes[] {
+  const { access, alerts } = f;
+  return [access.routes, alerts.routes, f.site.routes, f.admin.routes, userRoutes(db.prisma, log), f.devicesAdmin.routes, f.resident.routes,
+    stationRoutes({
+      stations: stationRepo(db.prisma),
+      users: sessionRepo(db.prisma),
+      sessions,
+      board: alerts.board,
+      ttlDays: config.STATION_TTL_DAYS,
+      pinMaxFailures: config.PIN_MAX_FAILURES,
+      pinLockMinutes: config.PIN_LOCK_MINUTES,
+    }), transferRoutes({ raw: db.raw, dbPath: db.path, credentialKey, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)];
+}
+
 /**
  * The shutdown order, in one list: each step starts when the one before it has finished, all of them within
  * SHUTDOWN_TIMEOUT_MS. Nothing new comes in first (MQTT, then HTTP). Then the order keeps every stored alarm judged:
@@ -182,8 +220,8 @@ function stopOrder(p: StopParts, deadline: Deadline): StopStep[] {
     ['ingest writer (close)', async () => deadline.drained(await p.writer.drain(deadline.left()))],
     ['alerts', () => p.alerts.stop()],
     ['site', () => p.site.stop()],
-    ['device administration', () => p.devicesAdmin.close()],
-    ['resident app', () => p.resident.close()],
+    ['device administration', () => p.devicesAdmin.stop()],
+    ['resident app', () => p.resident.stop()],
     ['presence writer', () => p.presence.drain(deadline.left())],
     ['database heartbeat', () => p.heartbeat.stop()],
     ['report', () => {
@@ -202,8 +240,8 @@ interface StopParts {
   access: Lifecycle;
   alerts: Lifecycle;
   site: Lifecycle;
-  devicesAdmin: { close(): void };
-  resident: { close(): void };
+  devicesAdmin: Lifecycle;
+  resident: Lifecycle;
   heartbeat: { stop(): void };
   db: Db;
   log: Logger;

@@ -5,15 +5,15 @@ import { type Config, supervisionByKind } from '../config';
 import type { PrismaClient } from '../db/client';
 import { deviceAdminRepo } from '../db/device-admin';
 import type { Logger } from '../log';
+import type { Lifecycle } from '../runtime/lifecycle';
 import { registerSetupRoutes } from './setup-routes';
 import { registerDeviceRoutes } from './routes';
 import { type DeviceService, createDeviceService } from './service';
 
-export interface DevicesFeature {
+export interface DevicesFeature extends Lifecycle {
   service: DeviceService;
   /** /api/v1/devices… (provisioning) and /api/v1/setup (the setup checklist). */
   routes: FeatureRoutes;
-  close(): void;
 }
 
 /** Device provisioning and the setup checklist, wired from the gateway's parts. */
@@ -49,6 +49,8 @@ export function createDevicesFeature(deps: {
       registerDeviceRoutes(app, service);
       registerSetupRoutes(app, repo);
     },
-    close: () => service.close(),
+    // start: heartbeats are followed (firmware, clock drift); stop: that ends and the commissioning grace timers go.
+    start: async () => service.start(),
+    stop: async () => service.close(),
   };
 }

@@ -149,10 +149,11 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     if (prev && prev.firmware === (firmware ?? prev.firmware) && Math.abs(prev.driftSec - driftSec) < DRIFT_STEP_SEC) return;
     repo.setHealth(e.deviceId, firmware, driftSec).catch((err: unknown) => log.warn({ err, deviceId: e.deviceId }, 'could not store firmware and clock drift'));
   };
-  // Owned, so the lifecycle check sees whose it is; released in close().
-  bus.subscriber('devices').on('device-event', onEvent);
-
   return {
+    /** Follows heartbeats for firmware and clock drift. Owned, so the lifecycle check sees whose it is; released in close(). */
+    start() {
+      bus.subscriber('devices').on('device-event', onEvent);
+    },
     async list(p: Principal, q: { communityId?: string | undefined; status?: DeviceStatus | undefined }): Promise<DeviceAdminView[]> {
       const communityId = p.role === 'property_manager' ? (p.communityId ?? '\0none') : q.communityId;
       return (await repo.list({ ...(communityId !== undefined ? { communityId } : {}), ...(q.status ? { status: q.status } : {}) })).map(view);

@@ -19,3 +19,21 @@ export class TokenBuckets {
     return ok;
   }
 }
+
+export type Qos0Verdict = 'pass' | 'drop' | 'drop_and_answer';
+
+/**
+ * QoS 0 beyond the device's token bucket is dropped; the device is told on its error topic at most once a second,
+ * so the error topic cannot amplify a flood.
+ */
+export function createQos0Gate(ratePerSec: number, burst: number) {
+  const buckets = new TokenBuckets(ratePerSec, burst);
+  // Bounded like the buckets: one entry per device.
+  const answered = new LRUCache<string, true>({ max: 20_000, ttl: 1_000 });
+  return (deviceId: string, nowMs: number): Qos0Verdict => {
+    if (buckets.take(deviceId, nowMs)) return 'pass';
+    if (answered.has(deviceId)) return 'drop';
+    answered.set(deviceId, true);
+    return 'drop_and_answer';
+  };
+}

@@ -8,6 +8,7 @@ import type { PrismaClient } from '../db/client';
 import { residentRepo } from '../db/resident';
 import { StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
+import type { Lifecycle } from '../runtime/lifecycle';
 import { ResidentLive, doorPlace } from './live';
 import { residentRoutes } from './routes';
 import { visitLinkKey } from './visit-link';
@@ -23,9 +24,8 @@ export interface ResidentFeatureDeps {
   now?: () => Date;
 }
 
-export interface ResidentFeature {
+export interface ResidentFeature extends Lifecycle {
   routes: (app: FastifyInstance) => Promise<void>;
-  close(): void;
 }
 
 /**
@@ -61,8 +61,6 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
     if (a.householdId === null || a.type !== 'alarm_press') return;
     live.publish(a.householdId, 'alarm', ResidentAlarmChanged.parse({ alertId: a.alertId, action: a.action, at: a.at.toISOString() }));
   };
-  deps.bus.subscriber('resident').on('access-decision', onDecision).on('alert-change', onAlert);
-
   return {
     async routes(app) {
       await residentRoutes({
@@ -75,7 +73,11 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
         now,
       })(app);
     },
-    close() {
+    async start() {
+      deps.bus.subscriber('resident').on('access-decision', onDecision).on('alert-change', onAlert);
+    },
+    /** Stops listening and ends the households' live streams. */
+    async stop() {
       deps.bus.release('resident');
       live.close();
     },
