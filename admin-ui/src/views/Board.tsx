@@ -10,7 +10,7 @@ import { useLoad, useNow } from '../hooks';
 import { placeText, useT } from '../i18n';
 import { noteText } from '../notes';
 import { board, lastChange } from '../live/board';
-import { chain, outcomes, stepOutcomes } from '../live/notify';
+import { chain, outcomes, police as policeStore, policeOf, setPolice, stepOutcomes } from '../live/notify';
 import { navigate } from '../router';
 import { useStore } from '../store';
 import { acknowledge, dialog, onSite, selected, toast } from '../ui-state';
@@ -204,10 +204,12 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
   const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt, rev, JSON.stringify(told ?? null)].join('|');
   const [detail] = useLoad(() => api.alert(alert.id), key);
   const steps = detail.state === 'ok' && c ? stepOutcomes(alert, detail.value.history, c) : null;
-  // The latest police-link outcome in the history (delivered, failed, no_channel), if it was ever used for this alert.
-  const policeRows = detail.state === 'ok' ? detail.value.history.filter((h) => h.detail?.channel === 'police') : [];
-  const lastPolice = policeRows[policeRows.length - 1]?.note;
-  const police = lastPolice === 'police_delivered' ? 'delivered' : lastPolice === 'police_failed' ? 'failed' : lastPolice === 'police_no_channel' ? 'no_channel' : null;
+  // The latest police-link outcome in the history (delivered, failed, no_channel), if it was ever used for this alert;
+  // what the history says is shared with the card (live/notify.ts).
+  const fromHistory = detail.state === 'ok' ? policeOf(detail.value.history) : null;
+  useEffect(() => setPolice(alert.id, fromHistory), [alert.id, fromHistory]);
+  const known = useStore(policeStore)[alert.id];
+  const police = fromHistory ?? known ?? null;
   const showSteps = steps !== null && c !== null && (alert.escalationLevel > 0 || c.levels[0]?.channel !== null);
   return (
     <article class={`detail sev-${alert.severity}`} data-alert-id={alert.id}>

@@ -130,7 +130,7 @@ export function stationRoutes(deps: StationRouteDeps) {
       const station = await currentStation(req);
       // A revoked or expired station forgets its cookie.
       if (!station && stationToken(req) !== null) setCookie(req, reply, '', 0);
-      return { registered: station !== null, name: station?.name ?? null, expiresAt: station?.expiresAt ?? null };
+      return { registered: station !== null, id: station?.id ?? null, name: station?.name ?? null, expiresAt: station?.expiresAt ?? null };
     });
 
     r.post('/api/v1/live/board-ticket', {

@@ -6,6 +6,7 @@ import { session } from '../../session';
 import { ChangePassword } from './ChangePassword';
 import { Provisioning } from './Provisioning';
 import { Setup } from './Setup';
+import { Stations } from './Stations';
 import { Users } from './Users';
 
 /** The guard station (board, map, log, visitors, devices, statistics): guards and admins. */
@@ -16,6 +17,7 @@ const ADMIN_PAGES: Array<{ sub: string; label: MessageKey; roles: readonly Role[
   { sub: 'setup', label: 'nav.setup', roles: ['admin', 'property_manager'] },
   { sub: 'users', label: 'nav.users', roles: ['admin'] },
   { sub: 'devices', label: 'nav.provisioning', roles: ['admin', 'property_manager'] },
+  { sub: 'stations', label: 'nav.stations', roles: ['admin'] },
 ];
 
 const allowed = (role: Role, sub: string) => ADMIN_PAGES.some((p) => p.sub === sub && p.roles.includes(role)) || sub === 'password';
@@ -52,6 +54,8 @@ export function AdminPage({ sub }: { sub: string }) {
       return <Users />;
     case 'devices':
       return <Provisioning />;
+    case 'stations':
+      return <Stations />;
     case 'password':
       return <ChangePassword forced={false} />;
     case 'setup':
