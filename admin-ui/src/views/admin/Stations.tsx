@@ -1,7 +1,7 @@
 import { StationList, StationView } from '@linli/gateway/contracts/api/station';
 import { useState } from 'preact/hooks';
 import { call } from '../../api';
-import { dateTime } from '../../format';
+import { dateTime, localDay } from '../../format';
 import { useLoad } from '../../hooks';
 import { useT } from '../../i18n';
 import { loadStation, registerStation, station } from '../../session';
@@ -102,7 +102,8 @@ export function Stations() {
                     {dateTime(s.createdAt)} <span class="muted">{s.createdBy}</span>
                   </td>
                   <td data-col="last-used">{s.lastSeenAt ? dateTime(s.lastSeenAt) : t('stations.never')}</td>
-                  <td>{dateTime(s.expiresAt)}</td>
+                  {/* A year ahead by default: the full date (ISO), not a month and day that look like today's. */}
+                  <td>{localDay(new Date(s.expiresAt))}</td>
                   <td>
                     <span class={`pill ${state === 'active' ? 'pill-ok' : 'pill-bad'}`}>{t(`stations.${state}`)}</span>
                     {s.revokedAt && <span class="muted"> {dateTime(s.revokedAt)}</span>}
