@@ -235,6 +235,23 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     await page.locator('[data-testid=call-dialog] [data-action=reveal]').first().waitFor();
     await inside('[data-testid=call-dialog] button');
     await page.keyboard.press('Escape');
+    await page.locator('[data-testid=call-dialog]').waitFor({ state: 'detached' });
+    // The other dialogs: acknowledging with a note (on the open lamp fault), the keys' help, the PIN.
+    await page.locator('.alert-card[data-alert-type=light_fault]').click();
+    await page.keyboard.press('n');
+    await page.locator('form.dialog').waitFor();
+    await inside('form.dialog button');
+    await page.keyboard.press('Escape');
+    await page.locator('form.dialog').waitFor({ state: 'detached' });
+    await page.keyboard.press('?');
+    await page.locator('.dialog[role=dialog]').waitFor();
+    await inside('.dialog[role=dialog] button');
+    await page.keyboard.press('Escape');
+    await page.locator('[data-action=set-pin]').click();
+    await page.locator('form.dialog').waitFor();
+    await inside('form.dialog button');
+    await page.keyboard.press('Escape');
+    await page.locator('form.dialog').waitFor({ state: 'detached' });
     await page.locator('[data-nav="/map"]').click();
     // A unit door with an alert: its panel with the flats, one picked, its contacts and the call button.
     await page.locator('[data-device="door-b02-u1"]').click();

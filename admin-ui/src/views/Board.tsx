@@ -47,7 +47,7 @@ export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
       return current !== undefined;
     case 'c':
     case 'C':
-      if (current?.householdId) dialog.set({ kind: 'call', alert: current });
+      if (current) callHousehold(current);
       return current !== undefined;
     case 's':
     case 'S':
@@ -60,6 +60,15 @@ export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
     default:
       return false;
   }
+}
+
+/** An alert at a unit door (no household of its own): its households are picked on the door's panel. */
+const doorAlert = (a: Alert) => a.householdId === null && a.place.kind === 'unit_door' && a.deviceId !== null;
+
+/** C: the household's call dialog; for a unit door's alert, the door's panel on the map with its flats. */
+function callHousehold(a: Alert): void {
+  if (a.householdId) dialog.set({ kind: 'call', alert: a });
+  else if (doorAlert(a) && a.deviceId) navigate(`/map/${encodeURIComponent(a.deviceId)}`);
 }
 
 export function Board() {
@@ -163,8 +172,8 @@ export function AlertActions({ alert, big = false }: { alert: Alert; big?: boole
       <button class={`${cls} ${alert.status === 'acknowledged' ? 'btn-primary' : ''}`} data-action="clear" onClick={() => dialog.set({ kind: 'clear', alert })}>
         {alert.latched ? t('alert.reset') : t('alert.clear')} <kbd>R</kbd>
       </button>
-      {alert.householdId && (
-        <button class={cls} data-action="call" onClick={() => dialog.set({ kind: 'call', alert })}>
+      {(alert.householdId || doorAlert(alert)) && (
+        <button class={cls} data-action="call" onClick={() => callHousehold(alert)}>
           {t('call.button')} <kbd>C</kbd>
         </button>
       )}
