@@ -148,8 +148,10 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     const resident = g.plan.residents.find((r) => r.householdId === household?.id && r.phone);
     if (!household || !resident?.phone) throw new Error('the seeded unit has no resident with a phone');
 
-    await page.locator('[data-nav="/map"]').click();
-    await page.locator(`[data-device="${door}"]`).click();
+    // From the board: C on the door's alert opens that door's panel on the map.
+    await page.locator(`.alert-card[data-alert-id="${alert?.id}"]`).click();
+    await page.keyboard.press('c');
+    await page.locator(`[data-device-panel="${door}"]`).waitFor();
     const panel = page.locator('[data-testid=door-contacts]');
     await panel.waitFor();
     // Every flat of the unit, in room order; nobody's name or number on screen until asked for.
