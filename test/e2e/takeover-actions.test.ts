@@ -23,7 +23,8 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     const alarm = g.plan.devices.find((d) => d.kind === 'indoor_alarm' && d.householdId !== null);
     if (!alarm) throw new Error('the seed has no indoor alarm');
     householdAlarm = alarm.id;
-    await g.connect([householdAlarm, 'lamp-007', ...posts]);
+    // door-b02-u1 is online, so the only alert at it is the one the door test raises (no offline alert).
+    await g.connect([householdAlarm, 'lamp-007', 'door-b02-u1', ...posts]);
     browser = await launchBrowser();
     ({ page } = await guardScreen(browser, g.t.httpUrl, 'guard1'));
     // Two alerts a wrong reset could hit: another household's one-key alarm (acknowledged, latched) and a lamp fault.
@@ -129,6 +130,7 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     expect(audit[0]?.actor).toBe('guard1');
     expect(JSON.parse(audit[0]?.detail ?? '{}')).toEqual({ householdId: alert?.householdId, alertId: alert?.id });
     await page.screenshot({ path: screenshotPath('call-household.png') });
+    expect(await box.locator('.dialog-subject').getAttribute('data-alert-id')).toBe(alert?.id);
     await page.keyboard.press('1'); // 已接通，平安
     await box.waitFor({ state: 'detached' });
     const rows = await g.t.gw.db.prisma.alertHistory.findMany({ where: { alertId: alert?.id, action: 'call_recorded' } });
@@ -142,7 +144,7 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     const door = 'door-b02-u1';
     g.t.gw.bus.emit('access-incident', { type: 'held_open', deviceId: door, at: new Date(), detail: { openSec: 75 } });
     await expect.poll(async () => (await alertOf(door))?.status, { timeout: 15_000 }).toBe('open');
-    const alert = await alertOf(door);
+    const alert = await g.t.gw.db.prisma.alert.findFirst({ where: { deviceId: door, type: 'door_held_open' } });
     // Someone living in that unit with a phone number (the seed: unit-2-1, twelve flats).
     const household = g.plan.households.find((h) => h.unitId === 'unit-2-1' && g.plan.residents.some((r) => r.householdId === h.id && r.phone));
     const resident = g.plan.residents.find((r) => r.householdId === household?.id && r.phone);
@@ -176,6 +178,7 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     await box.waitFor();
     expect(await box.locator('[data-testid=dialog-place]').textContent()).toBe(JSON.parse(alert?.place ?? '{}').label);
     expect(await box.locator(`[data-contact="${resident.id}"] [data-testid=tel-link]`).getAttribute('href')).toBe(`tel:${resident.phone}`);
+    expect(await box.locator('.dialog-subject').getAttribute('data-alert-id')).toBe(alert?.id);
     await page.keyboard.press('1'); // 已接通，平安
     await box.waitFor({ state: 'detached' });
     const rows = await g.t.gw.db.prisma.alertHistory.findMany({ where: { alertId: alert?.id, action: 'call_recorded' } });
