@@ -257,9 +257,11 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     await inside('form.dialog button');
     await page.keyboard.press('Escape');
     await page.locator('form.dialog').waitFor({ state: 'detached' });
-    await page.locator('[data-nav="/map"]').click();
-    // A unit door with an alert: its panel with the flats, one picked, its contacts and the call button.
-    await page.locator('[data-device="door-b02-u1"]').click();
+    // A unit door with an alert: its panel with the flats (C on the door's alert opens it), one picked, its contacts
+    // and the call button.
+    await page.locator('.alert-card[data-alert-type=door_held_open]').click();
+    await page.keyboard.press('c');
+    await page.locator('[data-device-panel="door-b02-u1"]').waitFor();
     await page.locator('[data-testid=door-contacts] [data-household]').first().waitFor();
     const withPeople = g.plan.households.find((h) => h.unitId === 'unit-2-1' && g.plan.residents.some((r) => r.householdId === h.id));
     await page.locator(`[data-testid=door-contacts] [data-household="${withPeople?.id}"]`).click();

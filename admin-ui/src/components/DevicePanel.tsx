@@ -77,7 +77,8 @@ export function DevicePanel({ device, state, alerts }: { device: SiteDevice; sta
           {t('devices.open')}
         </button>
       )}
-      <DoorContacts deviceId={device.id} alert={alerts[0] ?? null} />
+      {/* Keyed by the device: another device's panel never shows the last door's flats while its own load. */}
+      <DoorContacts key={device.id} deviceId={device.id} alert={alerts[0] ?? null} />
       <h3 class="sub-title">{t('device.alerts')}</h3>
       {alerts.length === 0 ? (
         <p class="muted">{t('device.noAlerts')}</p>

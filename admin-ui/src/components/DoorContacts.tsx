@@ -26,12 +26,8 @@ export function DoorContacts({ deviceId, alert }: { deviceId: string; alert: Ale
   const [list] = useLoad(() => api.deviceContacts(deviceId), deviceId);
   const [picked, setPicked] = useState<string | null>(null);
   const [shown, setShown] = useState<Record<string, string>>({});
-  const data: DeviceContacts | null = list.state === 'ok' ? list.value : null;
-  // A household device has one household: it is picked from the start. A new door starts with nothing picked.
-  useEffect(() => {
-    setPicked(null);
-    setShown({});
-  }, [deviceId]);
+  const data: DeviceContacts | null = list.state === 'ok' && list.value.deviceId === deviceId ? list.value : null;
+  // A household device has one household: it is picked from the start.
   const only = data?.scope === 'household' ? (data.households[0]?.householdId ?? null) : null;
   const current = picked ?? only;
   const household = data?.households.find((h) => h.householdId === current) ?? null;
@@ -42,7 +38,6 @@ export function DoorContacts({ deviceId, alert }: { deviceId: string; alert: Ale
     return () => doorCall.set(null);
   }, [openCall === null, alert?.id, household?.householdId, JSON.stringify(shown)]);
 
-  if (list.state === 'loading') return null;
   if (list.state === 'error') return <p class="error-text">{t('common.error', { msg: list.message })}</p>;
   if (!data || data.scope === 'none') return null;
 
