@@ -49,6 +49,11 @@ describe('household contacts', () => {
     expect((await req('POST', '/api/v1/households/hh-501/contacts/res-wang/phone', resident, {})).status).toBe(403);
   });
 
+  it('lists the households behind a device to guards only; an unknown device is 404', async () => {
+    expect((await req('GET', '/api/v1/devices/no-such-device/contacts', guard)).status).toBe(404);
+    expect((await req('GET', '/api/v1/devices/no-such-device/contacts', resident)).status).toBe(403);
+  });
+
   it('records a call only for an existing alert and a contact of its household', async () => {
     expect((await req('POST', '/api/v1/alerts/no-such-alert/call', guard, { contactId: 'res-wang', outcome: 'no_answer' })).status).toBe(404);
     expect((await req('POST', '/api/v1/alerts/no-such-alert/call', guard, { contactId: 'res-wang', outcome: 'maybe' })).status).toBe(400);

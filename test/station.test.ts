@@ -22,6 +22,7 @@ describe('guard stations and PIN sign-in', () => {
   let cookie: string;
   let stationId: string;
   const streams: SseClient[] = [];
+  const boardAcks: Array<ReturnType<typeof setInterval>> = [];
   const req = (method: string, path: string, opts: { token?: string; cookie?: string; body?: unknown } = {}) =>
     fetch(`${t.httpUrl}${path}`, {
       method,
@@ -35,7 +36,7 @@ describe('guard stations and PIN sign-in', () => {
   const pinLogin = (username: string, pin: string, c: string | null = cookie) => req('POST', '/api/v1/auth/pin-login', { body: { username, pin }, ...(c !== null ? { cookie: c } : {}) });
 
   beforeAll(async () => {
-    t = await startGateway({ PIN_MAX_FAILURES: '3', PIN_LOCK_MINUTES: '10', LIVE_HEARTBEAT_SEC: '0.5' });
+    t = await startGateway({ PIN_MAX_FAILURES: '3', PIN_LOCK_MINUTES: '10', LIVE_HEARTBEAT_SEC: '0.5', LIVE_ACK_TIMEOUT_SEC: '2' });
     const prisma = t.gw.db.prisma;
     await addPlacedDevice(prisma, DOOR);
     await addUser(prisma, { username: 'admin', password: 'admin-pw-0001', role: 'admin' });
@@ -46,6 +47,7 @@ describe('guard stations and PIN sign-in', () => {
     guard = await login(t.httpUrl, 'guard1', 'night-shift-pw1');
   });
   afterAll(async () => {
+    for (const a of boardAcks) clearInterval(a);
     await Promise.all(streams.map((s) => s.close()));
     await t.close();
   });
@@ -128,15 +130,18 @@ describe('guard stations and PIN sign-in', () => {
     expect((await pinLogin('guard2', '902714')).status).toBe(200);
   });
 
-  it('gives a registered station a read-only board: alarms without notes, no actions, and it ends on revocation', async () => {
+  it('gives a registered station a read-only board: alarms without notes, heartbeats acknowledged on the station cookie, ended on revocation', async () => {
     expect((await req('POST', '/api/v1/live/board-ticket')).status).toBe(403);
     const r = await req('POST', '/api/v1/live/board-ticket', { cookie });
     expect(r.status).toBe(200);
     const { ticket } = LiveTicketReply.parse(await r.json());
     const board = await SseClient.open(`${t.httpUrl}/api/v1/live/alerts?ticket=${encodeURIComponent(ticket)}&ack=1`);
     streams.push(board);
-    // Not supervised by acks: the board holds no token to acknowledge heartbeats with.
-    expect(LiveHello.parse((await board.next((f) => f.event === 'hello')).data).ackWithinSec).toBeNull();
+    // Supervised like a guard's screen: it acknowledges heartbeats on its station cookie (below).
+    const hello = LiveHello.parse((await board.next((f) => f.event === 'hello')).data);
+    expect(hello.ackWithinSec).not.toBeNull();
+    const ackEvery = setInterval(() => void req('POST', '/api/v1/live/board-ack', { cookie, body: { connectionId: hello.connectionId } }), 500);
+    boardAcks.push(ackEvery);
     await board.next((f) => f.event === 'snapshot', { timeoutMs: 8_000 });
     // The ticket was single-use.
     await expect(SseClient.open(`${t.httpUrl}/api/v1/live/alerts?ticket=${encodeURIComponent(ticket)}`)).rejects.toMatchObject({ status: 401 });
@@ -153,16 +158,30 @@ describe('guard stations and PIN sign-in', () => {
 
     // A fresh board connection's snapshot is redacted as well.
     const again = LiveTicketReply.parse(await (await req('POST', '/api/v1/live/board-ticket', { cookie })).json());
-    const second = await SseClient.open(`${t.httpUrl}/api/v1/live/alerts?ticket=${encodeURIComponent(again.ticket)}`);
+    const second = await SseClient.open(`${t.httpUrl}/api/v1/live/alerts?ticket=${encodeURIComponent(again.ticket)}&ack=1`);
     streams.push(second);
     const snap = LiveSnapshot.parse((await second.next((f) => f.event === 'snapshot')).data);
     expect(snap.alerts.find((a) => a.id === raised.alert.id)).toMatchObject({ ackNote: null, detail: {} });
+    const secondHello = LiveHello.parse((await second.next((f) => f.event === 'hello')).data);
+    const boardAck = (body: unknown, c: string | null = cookie) => req('POST', '/api/v1/live/board-ack', { body, ...(c ? { cookie: c } : {}) });
+    // Heartbeat acks need the station's cookie, and count only for a stream of that station.
+    expect((await boardAck({ connectionId: secondHello.connectionId }, null)).status).toBe(403);
+    expect((await boardAck({ connectionId: 'not-a-connection' })).status).toBe(404);
+    expect((await boardAck({ connectionId: secondHello.connectionId })).status).toBe(204);
+    // This second stream stops acknowledging: the gateway drops it (a frozen screen), while the first, acking, stays.
+    await second.closed;
+    expect(board.res.closed).toBe(false);
+    const third = LiveTicketReply.parse(await (await req('POST', '/api/v1/live/board-ticket', { cookie })).json());
+    const reopened = await SseClient.open(`${t.httpUrl}/api/v1/live/alerts?ticket=${encodeURIComponent(third.ticket)}`);
+    streams.push(reopened);
+    await reopened.next((f) => f.event === 'snapshot');
 
     // Revoked: the open board ends, no more tickets, no PIN sign-in, and the browser is told to forget the cookie.
     expect((await req('POST', `/api/v1/stations/${stationId}/revoke`, { token: guard })).status).toBe(403);
     const revoked = await req('POST', `/api/v1/stations/${stationId}/revoke`, { token: admin });
     expect(StationView.parse(await revoked.json()).revokedAt).not.toBeNull();
-    await Promise.all([board.closed, second.closed]);
+    await Promise.all([board.closed, reopened.closed]);
+    for (const a of boardAcks) clearInterval(a);
     expect((await req('POST', '/api/v1/live/board-ticket', { cookie })).status).toBe(403);
     expect((await pinLogin('guard1', PIN)).status).toBe(403);
     const mine = await req('GET', '/api/v1/station', { cookie });

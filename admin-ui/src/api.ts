@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { Alert, AlertDetail, PoliceReply, ResponseTimeReport } from '@linli/gateway/contracts/api/alerts';
 import { ErrorReply } from '@linli/gateway/contracts/api/auth';
 import { EscalationChain } from '@linli/gateway/contracts/api/escalation';
-import { type CallOutcome, HouseholdContacts, RevealReply } from '@linli/gateway/contracts/api/contacts';
+import { type CallOutcome, DeviceContacts, HouseholdContacts, RevealReply } from '@linli/gateway/contracts/api/contacts';
 import { AccessEventList, DoorList, RemoteOpenReply } from '@linli/gateway/contracts/api/doors';
 import { ExpectedVisitors, PassCreated, PassView, type WalkInBody } from '@linli/gateway/contracts/api/passes';
 import { AccessLog, type AccessLogQuery, DeviceEventList, DeviceStates, SitePlan } from '@linli/gateway/contracts/api/site';
@@ -53,6 +53,7 @@ export const api = {
   acknowledge: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/acknowledge`, note ? { note } : {}),
   clear: (id: string, note: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/clear`, { note }),
   onSite: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/on-site`, note ? { note } : {}),
+  deviceContacts: (deviceId: string) => call(DeviceContacts, 'GET', `/api/v1/devices/${encodeURIComponent(deviceId)}/contacts`),
   contacts: (householdId: string) => call(HouseholdContacts, 'GET', `/api/v1/households/${encodeURIComponent(householdId)}/contacts`),
   revealPhone: (householdId: string, contactId: string, alertId?: string) =>
     call(RevealReply, 'POST', `/api/v1/households/${encodeURIComponent(householdId)}/contacts/${encodeURIComponent(contactId)}/phone`, alertId ? { alertId } : {}),

@@ -2,11 +2,13 @@ import { useEffect } from 'preact/hooks';
 import { Dialogs, Toasts } from './components/Dialogs';
 import { ExpiryWarning, LinkDownOverlay, LinkIndicator } from './components/LinkBanner';
 import { StationControl } from './components/Station';
+import { doorCall } from './components/DoorContacts';
+import { DisplayPrefs } from './components/DisplayPrefs';
 import { Takeover } from './components/Takeover';
 import { useNow } from './hooks';
 import { type MessageKey, useT } from './i18n';
 import { board, isEmergency, startBoard, stopBoard } from './live/board';
-import { type TextSize, type Theme, applyPrefs, prefs } from './prefs';
+import { applyPrefs } from './prefs';
 import { Link, navigate, usePath } from './router';
 import { endSession, ended, expiryWatch, loadStation, logout, reloginAsked, session, startRenewal, station } from './session';
 import { siren } from './siren';
@@ -162,6 +164,12 @@ function useGlobalKeys(page: string) {
         return;
       }
       if (page === '' && boardKeys(e, alerts)) e.preventDefault();
+      // On the map, C calls from the open door panel (its alert, the household picked there).
+      const doorCallNow = page === 'map' && (e.key === 'c' || e.key === 'C') ? doorCall.get() : null;
+      if (doorCallNow) {
+        e.preventDefault();
+        doorCallNow();
+      }
     };
     const onPointer = () => siren.unlock();
     window.addEventListener('keydown', onKey);
@@ -188,13 +196,8 @@ function SoundBar() {
   );
 }
 
-const THEMES: Theme[] = ['auto', 'dark', 'light'];
-const SIZES: TextSize[] = ['normal', 'large', 'xlarge'];
-const next = <T,>(list: T[], v: T): T => list[(list.indexOf(v) + 1) % list.length] ?? v;
-
 function Header({ page }: { page: string }) {
   const t = useT();
-  const p = useStore(prefs);
   const s = useStore(session);
   const { alerts } = useStore(board);
   const now = useNow(1_000);
@@ -224,15 +227,7 @@ function Header({ page }: { page: string }) {
         <span class="clock" aria-label="time">
           {clock(now)}
         </span>
-        <button class="btn btn-sm" onClick={() => prefs.set({ ...p, lang: p.lang === 'zh' ? 'en' : 'zh' })} data-action="lang">
-          {t('pref.language')}
-        </button>
-        <button class="btn btn-sm" onClick={() => prefs.set({ ...p, theme: next(THEMES, p.theme) })} title={t('pref.theme')} data-action="theme">
-          {t(`pref.theme.${p.theme}`)}
-        </button>
-        <button class="btn btn-sm" onClick={() => prefs.set({ ...p, size: next(SIZES, p.size) })} title={t('pref.size')} data-action="size">
-          {t('pref.size')}: {t(`pref.size.${p.size}`)}
-        </button>
+        <DisplayPrefs />
         <StationControl />
         <span class="user">{s?.user.displayName}</span>
         <button class="btn btn-sm" onClick={logout}>

@@ -23,7 +23,8 @@ export function toast(text: string, tone: Toast['tone'] = 'ok'): void {
 export type Dialog =
   | { kind: 'ack'; alert: Alert; from?: 'takeover' }
   | { kind: 'clear'; alert: Alert }
-  | { kind: 'call'; alert: Alert }
+  /** From a door on the map: the household the guard picked there (an alert at a unit door has none of its own), and the numbers already shown. */
+  | { kind: 'call'; alert: Alert; householdId?: string; shown?: Record<string, string> }
   | { kind: 'open-door'; deviceId: string; name: string }
   | { kind: 'help' }
   | { kind: 'pin' };

@@ -65,7 +65,8 @@ export async function guardScreen(
   await page.locator('input[name=username]').fill(user);
   await page.locator('input[name=password]').fill(PASSWORDS[user]);
   await page.getByRole('button', { name: '登录' }).click();
-  await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 10_000 });
+  // Generous: on a machine shared with other browser tests the first stream can take a while.
+  await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 30_000 });
   return { context, page };
 }
 

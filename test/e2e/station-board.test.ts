@@ -27,9 +27,22 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
 
   it('an admin registers the browser as a guard station; the sign-in then offers the PIN', async () => {
     ({ page } = await guardScreen(browser, g.t.httpUrl, 'admin'));
-    page.on('dialog', (d) => void d.accept('东门岗亭'));
+    // No browser prompt: the header's button leads to the stations page, where the name is typed into a field.
+    page.on('dialog', (d) => void d.dismiss().then(() => expect.fail(`unexpected browser dialog: ${d.message()}`)));
     await page.locator('[data-action=register-station]').click();
+    const form = page.locator('[data-testid=station-register]');
+    await form.waitFor();
+    expect(await page.locator('[data-testid=stations]').textContent()).toContain('还没有登记值班台');
+    await form.locator('input[name=station-name]').fill('东门岗亭');
+    await form.locator('[data-action=register-station-submit]').click();
     await page.locator('[data-testid=station-chip]').waitFor();
+    // The list shows it, marked as this browser, never used yet, with its expiry.
+    const row = page.locator('tr[data-station][data-state=active]', { hasText: '东门岗亭' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('本机');
+    expect(await row.locator('[data-col=last-used]').textContent()).toBe('从未');
+    await page.locator('[data-testid=stations-here]').waitFor();
+    await screenshotSizes(page, 'stations');
     expect(await page.locator('[data-testid=station-chip]').textContent()).toContain('东门岗亭');
     // The station's token is an httpOnly cookie: no script on the page can read it.
     expect(await page.evaluate(() => document.cookie)).not.toContain('linli_station');
@@ -41,8 +54,8 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
     const set = await fetch(`${g.t.httpUrl}/api/v1/users/guard1/pin`, { method: 'PUT', headers: { authorization: `Bearer ${adminLogin.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ pin: PIN }) });
     expect(set.status).toBe(204);
     await page.getByRole('button', { name: '退出' }).click();
-    const form = page.locator('form.login-card[data-login-mode=pin]');
-    await form.waitFor();
+    const pinForm = page.locator('form.login-card[data-login-mode=pin]');
+    await pinForm.waitFor();
     expect(await page.locator('[data-testid=login-station]').textContent()).toContain('东门岗亭');
     expect(await page.locator('input[name=password]').count()).toBe(0);
     await screenshotSizes(page, 'pin-sign-in');
@@ -67,6 +80,9 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
     await page.locator('[data-testid=login-ended][data-board=board]').waitFor();
     await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 15_000 });
     await expect.poll(() => root('linkTone')).toBe('off');
+    // Its stream is supervised like a guard's: each heartbeat is acknowledged on the station cookie, and accepted.
+    const boardAck = await page.waitForResponse((r) => r.url().endsWith('/api/v1/live/board-ack'), { timeout: 30_000 });
+    expect(boardAck.status()).toBe(204);
     expect(await page.locator('[data-testid=login-ended]').textContent()).toContain('新报警仍会显示并响铃');
     expect(await page.locator('[data-testid=read-only]').count()).toBe(1);
 
@@ -110,5 +126,30 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
     await page.locator('.takeover').waitFor({ timeout: 15_000 });
     expect(await p.locator('.takeover').count()).toBe(0);
     await other.context.close();
+  }, 120_000);
+  it('an admin revokes the station on the stations page: its read-only board and PIN sign-in end', async () => {
+    const admin = await guardScreen(browser, g.t.httpUrl, 'admin');
+    const p = admin.page;
+    // The alarm of the test before is still open: the admin acknowledges its takeover first.
+    await p.locator('[data-action=takeover-ack]').click();
+    await p.locator('.takeover').waitFor({ state: 'detached' });
+    await p.goto('/admin/stations');
+    // Another browser: not a station itself, so the page offers to register it.
+    await p.locator('[data-testid=station-register]').waitFor();
+    const row = p.locator('tr[data-station]', { hasText: '东门岗亭' });
+    await row.waitFor();
+    // Used since: its read-only board fetched tickets while the guard was signed out.
+    expect(await row.locator('[data-col=last-used]').textContent()).not.toBe('从未');
+    await row.locator('[data-action=revoke]').click();
+    await row.locator('[data-action=revoke-confirm]').click();
+    await p.locator('tr[data-station][data-state=revoked]', { hasText: '东门岗亭' }).waitFor();
+    expect((await g.t.gw.db.prisma.guardStation.findFirstOrThrow({ where: { name: '东门岗亭' } })).revokedAt).not.toBeNull();
+    // The guard-room browser is no station any more: its read-only board stopped, and after a reload the sign-in asks
+    // for the password, not the PIN.
+    await page.locator('[data-testid=read-only]').waitFor({ state: 'detached', timeout: 30_000 });
+    await page.reload();
+    await page.locator('form.login-card[data-login-mode=password]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-testid=login-station]').count()).toBe(0);
+    await admin.context.close();
   }, 120_000);
 });

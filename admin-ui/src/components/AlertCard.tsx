@@ -1,6 +1,6 @@
 import type { Alert } from '@linli/gateway/contracts/api/alerts';
 import { type Translate, placeText, useT } from '../i18n';
-import { chain, outcomes } from '../live/notify';
+import { chain, outcomes, police } from '../live/notify';
 import { useStore } from '../store';
 import { ago, clock, duration } from '../format';
 import { SeverityIcon } from './icons';
@@ -65,6 +65,18 @@ export function EscalationChip({ alert }: { alert: Alert }) {
   );
 }
 
+/** 警民一键通 on the card: whether the community police were told (delivered), not (failed), or cannot be (no channel). */
+export function PoliceChip({ alertId }: { alertId: string }) {
+  const t = useT();
+  const o = useStore(police)[alertId];
+  if (!o) return null;
+  return (
+    <span class={`chip police-chip police-${o}`} data-testid="police-chip" data-police={o}>
+      {t(`policeChip.${o}`)}
+    </span>
+  );
+}
+
 export function AlertCard({ alert, selected, now, onSelect }: { alert: Alert; selected: boolean; now: number; onSelect: () => void }) {
   const t = useT();
   return (
@@ -101,6 +113,7 @@ export function AlertCard({ alert, selected, now, onSelect }: { alert: Alert; se
           {alert.latched && <span class="chip latched">{t('alert.latched')}</span>}
           {alert.cancelRequestedAt && <span class="chip cancel">{t('alert.cancelRequested')}</span>}
           <EscalationChip alert={alert} />
+          <PoliceChip alertId={alert.id} />
           <Deadline alert={alert} now={now} />
         </div>
       </div>

@@ -7,6 +7,7 @@ import { type Translate, label, useT } from '../i18n';
 import { navigate } from '../router';
 import { dialog, selected } from '../ui-state';
 import { TagChips } from './AlertCard';
+import { DoorContacts } from './DoorContacts';
 import { Dot } from './icons';
 
 export const isDoor = (d: SiteDevice) => d.kind === 'face_terminal' || d.kind === 'vehicle_gate';
@@ -76,6 +77,8 @@ export function DevicePanel({ device, state, alerts }: { device: SiteDevice; sta
           {t('devices.open')}
         </button>
       )}
+      {/* Keyed by the device: another device's panel never shows the last door's flats while its own load. */}
+      <DoorContacts key={device.id} deviceId={device.id} alert={alerts[0] ?? null} />
       <h3 class="sub-title">{t('device.alerts')}</h3>
       {alerts.length === 0 ? (
         <p class="muted">{t('device.noAlerts')}</p>

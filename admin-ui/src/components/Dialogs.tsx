@@ -131,12 +131,13 @@ const OUTCOMES: CallOutcome[] = ['reached_safe', 'reached_needs_help', 'no_answe
  * Calling the household: its contacts with masked names and numbers; "显示号码" shows one full number (the gateway
  * audits it) as a tel: link; a digit records what came of the call in the alert's history. C then 1: two keys.
  */
-function CallDialog({ alert }: { alert: Alert }) {
+function CallDialog({ alert, householdId, shown: shownBefore }: { alert: Alert; householdId?: string | undefined; shown?: Record<string, string> | undefined }) {
   const t = useT();
-  const hh = alert.householdId ?? '';
+  const hh = householdId ?? alert.householdId ?? '';
   const [list] = useLoad(() => api.contacts(hh), hh);
-  const [shown, setShown] = useState<Record<string, string>>({});
-  const [picked, setPicked] = useState<string | null>(null);
+  const [shown, setShown] = useState<Record<string, string>>(shownBefore ?? {});
+  // A number already shown on the map's door panel is the one the guard is calling.
+  const [picked, setPicked] = useState<string | null>(Object.keys(shownBefore ?? {}).at(-1) ?? null);
   const [busy, setBusy] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => root.current?.focus(), []);
@@ -242,7 +243,7 @@ export function Dialogs() {
       );
       break;
     case 'call':
-      body = <CallDialog alert={d.alert} />;
+      body = <CallDialog alert={d.alert} householdId={d.householdId} shown={d.shown} />;
       break;
     case 'open-door':
       body = (

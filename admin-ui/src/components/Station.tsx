@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { useT } from '../i18n';
 import { board } from '../live/board';
-import { registerStation, session, setOwnPin, station } from '../session';
+import { navigate } from '../router';
+import { session, setOwnPin, station } from '../session';
 import { useStore } from '../store';
 import { dialog, toast } from '../ui-state';
 
@@ -28,15 +29,8 @@ export function StationControl() {
         </span>
       )}
       {s?.user.role === 'admin' && st?.registered === false && (
-        <button
-          class="btn btn-sm"
-          data-action="register-station"
-          onClick={() => {
-            const name = window.prompt(t('station.registerPrompt'))?.trim();
-            if (!name) return;
-            void registerStation(name).then((v) => toast(v ? t('station.registered', { name: v.name }) : t('station.registerFailed'), v ? 'ok' : 'error'));
-          }}
-        >
+        // Registering happens on the stations page, with a name field (admin-ui.md, "Guard stations").
+        <button class="btn btn-sm" data-action="register-station" onClick={() => navigate('/admin/stations')}>
           {t('station.register')}
         </button>
       )}

@@ -1,8 +1,10 @@
+import { stationEn } from './station-en';
 import { adminEn } from './admin-en';
 import { sitePlanEn } from './site-plan-en';
 import type { EnumLabels, MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
+  ...stationEn,
   ...adminEn,
   ...sitePlanEn,
   'app.title': 'Guard station',
@@ -28,7 +30,6 @@ export const en: Record<MessageKey, string> = {
   'link.downSignedOut': 'Signed out, and this browser is not a registered guard station: new alarms will neither show nor sound until someone signs in.',
   'link.downSignedOutAdvice': 'Sign in again now.',
   'station.register': 'Register this browser as a guard station',
-  'station.registerPrompt': 'Station name (e.g. East gate lodge)',
   'station.registered': 'Registered as a guard station: {name}',
   'station.registerFailed': 'Registration failed',
   'station.chip': 'Station: {name}',

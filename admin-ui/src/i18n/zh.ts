@@ -1,11 +1,13 @@
 import type { AlertAction, AlertStatus, AlertType, PlaceCode, Severity } from '@linli/gateway/contracts/api/alerts';
 import type { PassState } from '@linli/gateway/contracts/api/passes';
+import { stationZh } from './station-zh';
 import { adminZh } from './admin-zh';
 import { sitePlanZh } from './site-plan-zh';
 import type { AccessReason, CredentialType, DeviceKind, HouseholdTag, PlaceKind } from '@linli/gateway/contracts';
 
 /** Simplified Chinese: the guard station's default language. Every other language must have the same keys. */
 export const zh = {
+  ...stationZh,
   ...adminZh,
   ...sitePlanZh,
   'app.title': '门卫值班台',
@@ -31,7 +33,6 @@ export const zh = {
   'link.downSignedOut': '已退出登录，本机未登记为值班台：新的报警不会显示，也不会响铃，直到有人重新登录。',
   'link.downSignedOutAdvice': '请立即重新登录。',
   'station.register': '登记本机为值班台',
-  'station.registerPrompt': '值班台名称（例如：东门岗亭）',
   'station.registered': '已登记为值班台：{name}',
   'station.registerFailed': '登记失败',
   'station.chip': '值班台：{name}',

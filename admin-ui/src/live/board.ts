@@ -4,7 +4,7 @@ import { session } from '../session';
 import { siren } from '../siren';
 import { createStore } from '../store';
 import { AlertLink, type LinkState } from './link';
-import { loadChain, outcomes, refreshOutcome } from './notify';
+import { loadChain, outcomes, policeOfNote, refreshOutcome, setPolice } from './notify';
 
 export interface BoardState {
   /** Not cleared, most urgent first. */
@@ -84,6 +84,7 @@ export function startBoard(onUnauthorized: () => void, mode: 'staff' | 'board' =
       change: (c) => {
         board.set((b) => ({ ...b, alerts: applyChange(b.alerts, c), loaded: true }));
         lastChange.set((m) => ({ ...m, [c.alert.id]: c.id }));
+        setPolice(c.alert.id, policeOfNote(c.note));
         if (c.alert.status === 'cleared') outcomes.set(({ [c.alert.id]: _gone, ...rest }) => rest);
         else if (mode === 'staff' && (c.action === 'raised' || c.action === 'escalated' || c.action === 'notified' || c.action === 'notification_failed')) void chainLoaded.then(() => refreshOutcome(c.alert));
         if ((c.action === 'raised' || c.action === 'repeated') && c.alert.severity !== 'critical' && c.alert.severity !== 'warning') siren.chime();

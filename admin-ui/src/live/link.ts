@@ -30,8 +30,9 @@ export interface LinkOptions {
   token: () => string | null;
   /**
    * `board`: a registered guard station nobody is signed in on (docs/security.md, "Guard stations"): the ticket comes
-   * from POST /live/board-ticket on the station's httpOnly cookie, no token exists, so no heartbeat acks and no
-   * /auth/me; the frames carry alarms without notes. A 403 (the station was revoked) counts as unauthorized.
+   * from POST /live/board-ticket on the station's httpOnly cookie and heartbeats are acknowledged with POST
+   * /live/board-ack on the same cookie (no token exists, so no /auth/me); the frames carry alarms without notes. A 403
+   * (the station was revoked) counts as unauthorized.
    */
   mode?: 'staff' | 'board';
   /** Reconnect delays grow to this (ms). */
@@ -110,7 +111,7 @@ export class AlertLink {
     if (this.stopped || this.es !== null) return;
     const url = new URL('/api/v1/live/alerts', location.origin);
     url.searchParams.set('ticket', ticket);
-    if (!board) url.searchParams.set('ack', '1');
+    url.searchParams.set('ack', '1');
     if (this.lastId !== null) url.searchParams.set('lastEventId', String(this.lastId));
     const es = new EventSource(url);
     this.es = es;
@@ -157,16 +158,19 @@ export class AlertLink {
 
   /** Tells the gateway this screen is still reading; a 404 means it already gave up on us. */
   private async ack(): Promise<void> {
+    const board = this.opts.mode === 'board';
     const token = this.opts.token();
-    if (!this.connectionId || !token) return;
+    if (!this.connectionId || (!token && !board)) return;
     try {
-      const res = await fetch('/api/v1/live/ack', {
+      // A station's read-only board answers on its station cookie, a signed-in screen with its token.
+      const res = await fetch(board ? '/api/v1/live/board-ack' : '/api/v1/live/ack', {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        credentials: 'same-origin',
+        headers: { ...(board ? {} : { authorization: `Bearer ${token ?? ''}` }), 'content-type': 'application/json' },
         body: JSON.stringify({ connectionId: this.connectionId }),
       });
       if (res.status === 404) this.fail();
-      if (res.status === 401) this.on.unauthorized();
+      if (res.status === 401 || (board && res.status === 403)) this.on.unauthorized();
     } catch {
       // The watchdog notices a dead link by itself.
     }

@@ -31,8 +31,33 @@ export function stepOutcomes(alert: Alert, history: AlertHistoryEntry[], c: Esca
   return out;
 }
 
-/** Levels reached by the alert that have a channel: only those need the alert's history to be known. */
-const needsHistory = (a: Alert, c: EscalationChain) => c.levels.some((l) => l.level <= a.escalationLevel && l.channel !== null);
+export type PoliceOutcome = 'delivered' | 'failed' | 'no_channel';
+
+/** Per alert, the latest police-link (警民一键通) outcome, for the card and the detail pane; absent if never used. */
+export const police = createStore<Record<string, PoliceOutcome>>({});
+
+/** A history note or live change note that is a police-link outcome (police_delivered, …), or null. */
+export function policeOfNote(note: string | null | undefined): PoliceOutcome | null {
+  return note === 'police_delivered' ? 'delivered' : note === 'police_failed' ? 'failed' : note === 'police_no_channel' ? 'no_channel' : null;
+}
+
+/** The latest police-link outcome in an alert's history (rows with `channel: police`). */
+export function policeOf(history: AlertHistoryEntry[]): PoliceOutcome | null {
+  let out: PoliceOutcome | null = null;
+  for (const h of history) if (h.detail?.channel === 'police') out = policeOfNote(h.note) ?? out;
+  return out;
+}
+
+export function setPolice(alertId: string, o: PoliceOutcome | null): void {
+  if (o === null || police.get()[alertId] === o) return;
+  police.set((m) => ({ ...m, [alertId]: o }));
+}
+
+/**
+ * Levels reached by the alert that have a channel need the alert's history; so do critical alerts (alarms, the ones
+ * police-linked points raise), for the police-link outcome on their card after a reload.
+ */
+const needsHistory = (a: Alert, c: EscalationChain) => a.severity === 'critical' || c.levels.some((l) => l.level <= a.escalationLevel && l.channel !== null);
 
 export async function refreshOutcome(alert: Alert): Promise<void> {
   const c = chain.get();
@@ -44,6 +69,7 @@ export async function refreshOutcome(alert: Alert): Promise<void> {
   try {
     const d = await api.alert(alert.id);
     outcomes.set((m) => ({ ...m, [alert.id]: stepOutcomes(d.alert, d.history, c) }));
+    setPolice(alert.id, policeOf(d.history));
   } catch {
     // the next change or snapshot tries again
   }

@@ -11,7 +11,7 @@ import { useLoad, useNow } from '../hooks';
 import { placeText, useT } from '../i18n';
 import { noteText } from '../notes';
 import { board, lastChange } from '../live/board';
-import { chain, outcomes, stepOutcomes } from '../live/notify';
+import { chain, outcomes, police as policeStore, policeOf, setPolice, stepOutcomes } from '../live/notify';
 import { navigate } from '../router';
 import { useStore } from '../store';
 import { acknowledge, dialog, onSite, selected, toast } from '../ui-state';
@@ -48,7 +48,7 @@ export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
       return current !== undefined;
     case 'c':
     case 'C':
-      if (current?.householdId) dialog.set({ kind: 'call', alert: current });
+      if (current) callHousehold(current);
       return current !== undefined;
     case 's':
     case 'S':
@@ -61,6 +61,15 @@ export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
     default:
       return false;
   }
+}
+
+/** An alert at a unit door (no household of its own): its households are picked on the door's panel. */
+const doorAlert = (a: Alert) => a.householdId === null && a.place.kind === 'unit_door' && a.deviceId !== null;
+
+/** C: the household's call dialog; for a unit door's alert, the door's panel on the map with its flats. */
+function callHousehold(a: Alert): void {
+  if (a.householdId) dialog.set({ kind: 'call', alert: a });
+  else if (doorAlert(a) && a.deviceId) navigate(`/map/${encodeURIComponent(a.deviceId)}`);
 }
 
 export function Board() {
@@ -167,8 +176,8 @@ export function AlertActions({ alert, big = false }: { alert: Alert; big?: boole
       <button class={`${cls} ${alert.status === 'acknowledged' ? 'btn-primary' : ''}`} data-action="clear" onClick={() => dialog.set({ kind: 'clear', alert })}>
         {alert.latched ? t('alert.reset') : t('alert.clear')} <kbd>R</kbd>
       </button>
-      {alert.householdId && (
-        <button class={cls} data-action="call" onClick={() => dialog.set({ kind: 'call', alert })}>
+      {(alert.householdId || doorAlert(alert)) && (
+        <button class={cls} data-action="call" onClick={() => callHousehold(alert)}>
           {t('call.button')} <kbd>C</kbd>
         </button>
       )}
@@ -208,10 +217,12 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
   const key = [alert.id, alert.status, alert.count, alert.ackedAt, alert.onSiteAt, alert.escalationLevel, alert.cancelRequestedAt, rev, JSON.stringify(told ?? null)].join('|');
   const [detail] = useLoad(() => api.alert(alert.id), key);
   const steps = detail.state === 'ok' && c ? stepOutcomes(alert, detail.value.history, c) : null;
-  // The latest police-link outcome in the history (delivered, failed, no_channel), if it was ever used for this alert.
-  const policeRows = detail.state === 'ok' ? detail.value.history.filter((h) => h.detail?.channel === 'police') : [];
-  const lastPolice = policeRows[policeRows.length - 1]?.note;
-  const police = lastPolice === 'police_delivered' ? 'delivered' : lastPolice === 'police_failed' ? 'failed' : lastPolice === 'police_no_channel' ? 'no_channel' : null;
+  // The latest police-link outcome in the history (delivered, failed, no_channel), if it was ever used for this alert;
+  // what the history says is shared with the card (live/notify.ts).
+  const fromHistory = detail.state === 'ok' ? policeOf(detail.value.history) : null;
+  useEffect(() => setPolice(alert.id, fromHistory), [alert.id, fromHistory]);
+  const known = useStore(policeStore)[alert.id];
+  const police = fromHistory ?? known ?? null;
   const showSteps = steps !== null && c !== null && (alert.escalationLevel > 0 || c.levels[0]?.channel !== null);
   return (
     <article class={`detail sev-${alert.severity}`} data-alert-id={alert.id}>

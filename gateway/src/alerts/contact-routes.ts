@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Actions } from './actions';
 import { Alert, AlertIdParams } from '../contracts/api/alerts';
 import { ErrorReply } from '../contracts/api/auth';
-import { CallBody, ContactParams, HouseholdContacts, HouseholdParams, RevealBody, RevealReply } from '../contracts/api/contacts';
+import { CallBody, ContactParams, DeviceContacts, DeviceContactsParams, HouseholdContacts, HouseholdParams, RevealBody, RevealReply } from '../contracts/api/contacts';
 import type { AlertRepo } from '../db/alerts';
 import type { ContactRepo } from '../db/contacts';
 import { AppError } from '../errors';
@@ -32,6 +32,22 @@ export function contactRoutes(deps: { contacts: ContactRepo; alerts: Pick<AlertR
       return list;
     });
 
+    r.get('/api/v1/devices/:deviceId/contacts', {
+      preHandler: staff,
+      schema: {
+        tags: ['alerts'],
+        summary: 'The households to call from a device on the map (masked)',
+        description: "A unit door: every household of its unit; a household's device: that household; gates and outdoor devices: none.",
+        security,
+        params: DeviceContactsParams,
+        response: { 200: DeviceContacts, ...errors },
+      },
+    }, async (req) => {
+      const found = await contacts.forDevice(req.params.deviceId);
+      if (!found) throw new AppError('NOT_FOUND', 'no such device');
+      return found;
+    });
+
     r.post('/api/v1/households/:id/contacts/:contactId/phone', {
       preHandler: staff,
       schema: { tags: ['alerts'], summary: "Show one contact's full phone number (audited)", security, params: ContactParams, body: RevealBody, response: { 200: RevealReply, ...errors } },
@@ -49,8 +65,11 @@ export function contactRoutes(deps: { contacts: ContactRepo; alerts: Pick<AlertR
     }, async (req) => {
       const stored = await deps.alerts.byId(req.params.id);
       if (!stored) throw new AppError('NOT_FOUND', 'no such alert');
+      // The alert's household; for an alert at a unit door (no household), anyone living in that unit.
       const hh = stored.alert.householdId;
-      if (hh === null || !(await contacts.belongs(hh, req.body.contactId))) throw new AppError('VALIDATION', 'the contact does not belong to the household of this alert');
+      const unit = stored.alert.place.unitId;
+      const fits = hh !== null ? await contacts.belongs(hh, req.body.contactId) : unit !== null && (await contacts.inUnit(unit, req.body.contactId));
+      if (!fits) throw new AppError('VALIDATION', "the contact does not belong to this alert's household or unit");
       const result = await actions.recordCall(req.params.id, principalOf(req).username, req.body.contactId, req.body.outcome);
       if (!result.ok) throw new AppError('NOT_FOUND', 'no such alert');
       return result.alert;

@@ -66,7 +66,7 @@ export interface AlertsFeature extends Lifecycle {
    */
   masterDataChanged(): Promise<void>;
   /** A registered guard station's read-only board (station/routes.ts): a single-use stream ticket, and ending its streams. */
-  board: { ticket(stationId: string): { ticket: string; expiresAt: Date }; end(stationId: string): number };
+  board: { ticket(stationId: string): { ticket: string; expiresAt: Date }; end(stationId: string): number; ack(stationId: string, connectionId: string): boolean };
 }
 
 const LAMP_SWEEP_MS = 30_000;
@@ -238,6 +238,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     board: {
       ticket: (stationId) => boardTickets.issue({ stationId }),
       end: (stationId) => hub.evictOldestOf(`station:${stationId}`, 0),
+      ack: (stationId, connectionId) => hub.ack(connectionId, `station:${stationId}`),
     },
     idle: () => {
       lifecycle.flush();

@@ -1,5 +1,6 @@
 import { maskName, maskPhone } from '../contracts/mask';
-import type { HouseholdContacts } from '../contracts/api/contacts';
+import { HouseholdTag } from '../contracts';
+import type { DeviceContacts, HouseholdContacts } from '../contracts/api/contacts';
 import { auditData } from './access';
 import type { PrismaClient } from './client';
 
@@ -15,6 +16,44 @@ export function contactRepo(prisma: PrismaClient) {
         label: h.label,
         contacts: residents.map((r) => ({ id: r.id, name: maskName(r.name), hasPhone: r.phone !== null && r.phone !== '', phoneMasked: r.phone ? maskPhone(r.phone) : null })),
       };
+    },
+    /**
+     * The households to call from a device on the map (DeviceContacts): a unit door's whole unit in room order, a
+     * household device's own household, nobody for gates and outdoor devices. Null for an unknown device.
+     */
+    async forDevice(deviceId: string): Promise<DeviceContacts | null> {
+      const d = await prisma.device.findUnique({ where: { id: deviceId }, select: { id: true, placeKind: true, unitId: true, householdId: true } });
+      if (!d) return null;
+      const where = d.householdId !== null ? { id: d.householdId } : d.placeKind === 'unit_door' && d.unitId !== null ? { unitId: d.unitId, active: true } : null;
+      if (where === null) return { deviceId: d.id, scope: 'none', households: [] };
+      const households = await prisma.household.findMany({
+        where,
+        select: {
+          id: true,
+          label: true,
+          room: true,
+          tags: { select: { tag: true } },
+          residents: { where: { status: 'active' }, orderBy: { createdAt: 'asc' }, select: { id: true, name: true, phone: true } },
+        },
+      });
+      households.sort((a, b) => a.room.localeCompare(b.room, 'en', { numeric: true }));
+      return {
+        deviceId: d.id,
+        scope: d.householdId !== null ? 'household' : 'unit',
+        households: households.map((h) => ({
+          householdId: h.id,
+          label: h.label,
+          tags: h.tags.flatMap((t) => {
+            const r = HouseholdTag.safeParse(t.tag);
+            return r.success ? [r.data] : [];
+          }),
+          contacts: h.residents.map((r) => ({ id: r.id, name: maskName(r.name), hasPhone: r.phone !== null && r.phone !== '', phoneMasked: r.phone ? maskPhone(r.phone) : null })),
+        })),
+      };
+    },
+    /** Whether the contact lives in one of the unit's households (a call about an alert at the unit's door). */
+    async inUnit(unitId: string, contactId: string): Promise<boolean> {
+      return (await prisma.resident.count({ where: { id: contactId, household: { unitId } } })) === 1;
     },
     /** The full number, and an audit row saying who saw whose number and for which alert, in one transaction. */
     async reveal(householdId: string, contactId: string, actor: string, alertId: string | null): Promise<string | null> {

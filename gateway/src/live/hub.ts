@@ -170,10 +170,13 @@ export class LiveHub {
     return excess.length;
   }
 
-  /** A supervised client (`?ack=1`) proves it is still reading. */
-  ack(connectionId: string): boolean {
+  /**
+   * A supervised client (`?ack=1`) proves it is still reading. With `user`, only a connection of that user counts (a
+   * station's board acknowledges its own streams, never another station's).
+   */
+  ack(connectionId: string, user?: string): boolean {
     const c = this.clients.get(connectionId);
-    if (!c) return false;
+    if (!c || (user !== undefined && c.user !== user)) return false;
     c.lastAckAt = this.deps.now().getTime();
     return true;
   }

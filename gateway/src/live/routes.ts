@@ -111,9 +111,9 @@ export function liveRoutes(deps: LiveRouteDeps): FeatureRoutes {
         'x-accel-buffering': 'no',
       });
       req.raw.socket.setNoDelay(true);
-      // A board does not acknowledge heartbeats (it holds no token for POST /live/ack); its own watchdog still works.
+      // A board acknowledges heartbeats like a guard's screen, on its station cookie (POST /live/board-ack).
       const restricted = station !== undefined;
-      const { client, upto, alerts } = hub.attach(res, { user, ackRequired: req.query.ack === '1' && !restricted, resumed: resume, restricted });
+      const { client, upto, alerts } = hub.attach(res, { user, ackRequired: req.query.ack === '1', resumed: resume, restricted });
       req.log.info({ connectionId: client.id, user, resume, last, upto }, 'live client connected');
       if (!resume) {
         hub.write(client, hub.snapshotFrame(upto, alerts, restricted));

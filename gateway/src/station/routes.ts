@@ -19,7 +19,7 @@ import {
   ThisStation,
   UsernameParams,
 } from '../contracts/api/station';
-import { LiveTicketReply } from '../contracts/live';
+import { LiveAckBody, LiveTicketReply } from '../contracts/live';
 import type { SessionRepo } from '../db/sessions';
 import type { StationRepo } from '../db/stations';
 import { AppError } from '../errors';
@@ -33,7 +33,12 @@ export interface StationRouteDeps {
   users: Pick<SessionRepo, 'userByName'>;
   sessions: Sessions;
   /** The alerts feature's read-only board: a single-use stream ticket for a station, and ending its streams. */
-  board: { ticket(stationId: string): { ticket: string; expiresAt: Date }; end(stationId: string): number };
+  board: {
+    ticket(stationId: string): { ticket: string; expiresAt: Date };
+    end(stationId: string): number;
+    /** A heartbeat acknowledged by the station's own board stream; false if no such stream of this station. */
+    ack(stationId: string, connectionId: string): boolean;
+  };
   ttlDays: number;
   pinMaxFailures: number;
   pinLockMinutes: number;
@@ -125,7 +130,7 @@ export function stationRoutes(deps: StationRouteDeps) {
       const station = await currentStation(req);
       // A revoked or expired station forgets its cookie.
       if (!station && stationToken(req) !== null) setCookie(req, reply, '', 0);
-      return { registered: station !== null, name: station?.name ?? null, expiresAt: station?.expiresAt ?? null };
+      return { registered: station !== null, id: station?.id ?? null, name: station?.name ?? null, expiresAt: station?.expiresAt ?? null };
     });
 
     r.post('/api/v1/live/board-ticket', {
@@ -142,6 +147,21 @@ export function stationRoutes(deps: StationRouteDeps) {
       const { ticket, expiresAt } = deps.board.ticket(station.id);
       void reply.header('cache-control', 'no-store');
       return { ticket, expiresAt: expiresAt.toISOString() };
+    });
+
+    r.post('/api/v1/live/board-ack', {
+      config: { rateLimit: { max: 120, timeWindow: 60_000, keyGenerator: (req: FastifyRequest) => `board-ack|${req.ip}` } },
+      schema: {
+        tags: ['live'],
+        summary: "A registered guard station's read-only board (opened with ?ack=1) says it is still reading",
+        description: 'Authenticated by the station cookie, like POST /api/v1/live/ack for a signed-in screen. 404: no such stream of this station (reconnect).',
+        body: LiveAckBody,
+        response: { 204: z.null(), 403: ErrorReply, 404: ErrorReply, 429: ErrorReply },
+      },
+    }, async (req, reply) => {
+      const station = await requireStation(req);
+      if (!deps.board.ack(station.id, req.body.connectionId)) throw new AppError('NOT_FOUND', 'no such live connection of this station (reconnect)');
+      return reply.code(204).send(null);
     });
 
     r.post('/api/v1/auth/pin-login', {

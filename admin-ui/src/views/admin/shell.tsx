@@ -7,6 +7,7 @@ import { ChangePassword } from './ChangePassword';
 import { Provisioning } from './Provisioning';
 import { Setup } from './Setup';
 import { SitePlanEditor } from './SitePlanEditor';
+import { Stations } from './Stations';
 import { Users } from './Users';
 
 /** The guard station (board, map, log, visitors, devices, statistics): guards and admins. */
@@ -18,6 +19,7 @@ const ADMIN_PAGES: Array<{ sub: string; label: MessageKey; roles: readonly Role[
   { sub: 'users', label: 'nav.users', roles: ['admin'] },
   { sub: 'devices', label: 'nav.provisioning', roles: ['admin', 'property_manager'] },
   { sub: 'siteplan', label: 'nav.sitePlan', roles: ['admin', 'property_manager'] },
+  { sub: 'stations', label: 'nav.stations', roles: ['admin'] },
 ];
 
 const allowed = (role: Role, sub: string) => ADMIN_PAGES.some((p) => p.sub === sub && p.roles.includes(role)) || sub === 'password';
@@ -56,6 +58,8 @@ export function AdminPage({ sub }: { sub: string }) {
       return <Provisioning />;
     case 'siteplan':
       return <SitePlanEditor />;
+    case 'stations':
+      return <Stations />;
     case 'password':
       return <ChangePassword forced={false} />;
     case 'setup':

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HouseholdTag } from '../common';
 
 /** One person the guard may call for a household: the name masked (王*), the number only on demand (audited). */
 export const HouseholdContact = z.object({
@@ -12,6 +13,18 @@ export type HouseholdContact = z.infer<typeof HouseholdContact>;
 
 export const HouseholdContacts = z.object({ householdId: z.string(), label: z.string(), contacts: z.array(HouseholdContact) });
 export type HouseholdContacts = z.infer<typeof HouseholdContacts>;
+
+/**
+ * The households a guard may need to call from a device on the map: for a unit door, every household of that unit
+ * (room order); for a household's own device, that household; for the gates and outdoor devices, none.
+ */
+export const DeviceContacts = z.object({
+  deviceId: z.string(),
+  scope: z.enum(['unit', 'household', 'none']),
+  households: z.array(HouseholdContacts.extend({ tags: z.array(HouseholdTag) })),
+});
+export type DeviceContacts = z.infer<typeof DeviceContacts>;
+export const DeviceContactsParams = z.object({ deviceId: z.string().min(1).max(64) });
 
 export const HouseholdParams = z.object({ id: z.string().min(1).max(64) });
 export const ContactParams = z.object({ id: z.string().min(1).max(64), contactId: z.string().min(1).max(64) });

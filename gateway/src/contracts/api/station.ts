@@ -26,6 +26,8 @@ export const StationParams = z.object({ id: z.string().min(1).max(64) });
 /** GET /api/v1/station: whether this browser is a registered guard station (the cookie is not readable by scripts). */
 export const ThisStation = z.object({
   registered: z.boolean(),
+  /** The station's id (to mark it in the admins' list); null when not registered. */
+  id: z.string().nullable(),
   name: z.string().nullable(),
   expiresAt: z.iso.datetime().nullable(),
 });
