@@ -1,8 +1,10 @@
 import { adminEn } from './admin-en';
+import { adminDataEn } from './admin-data-en';
 import type { EnumLabels, MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
   ...adminEn,
+  ...adminDataEn,
   'app.title': 'Guard station',
   'app.brand': 'Linli',
   'nav.board': 'Alarms',

@@ -1,11 +1,13 @@
 import type { AlertAction, AlertStatus, AlertType, PlaceCode, Severity } from '@linli/gateway/contracts/api/alerts';
 import type { PassState } from '@linli/gateway/contracts/api/passes';
 import { adminZh } from './admin-zh';
+import { adminDataZh } from './admin-data-zh';
 import type { AccessReason, CredentialType, DeviceKind, HouseholdTag, PlaceKind } from '@linli/gateway/contracts';
 
 /** Simplified Chinese: the guard station's default language. Every other language must have the same keys. */
 export const zh = {
   ...adminZh,
+  ...adminDataZh,
   'app.title': '门卫值班台',
   'app.brand': '邻里',
   'nav.board': '报警',

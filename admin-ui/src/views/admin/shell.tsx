@@ -4,8 +4,10 @@ import { Link } from '../../router';
 import { useStore } from '../../store';
 import { session } from '../../session';
 import { ChangePassword } from './ChangePassword';
+import { MasterData } from './MasterData';
 import { Provisioning } from './Provisioning';
 import { Setup } from './Setup';
+import { Transfer } from './Transfer';
 import { Users } from './Users';
 
 /** The guard station (board, map, log, visitors, devices, statistics): guards and admins. */
@@ -16,6 +18,8 @@ const ADMIN_PAGES: Array<{ sub: string; label: MessageKey; roles: readonly Role[
   { sub: 'setup', label: 'nav.setup', roles: ['admin', 'property_manager'] },
   { sub: 'users', label: 'nav.users', roles: ['admin'] },
   { sub: 'devices', label: 'nav.provisioning', roles: ['admin', 'property_manager'] },
+  { sub: 'data', label: 'nav.data', roles: ['admin'] },
+  { sub: 'transfer', label: 'nav.transfer', roles: ['admin', 'property_manager'] },
 ];
 
 const allowed = (role: Role, sub: string) => ADMIN_PAGES.some((p) => p.sub === sub && p.roles.includes(role)) || sub === 'password';
@@ -52,6 +56,10 @@ export function AdminPage({ sub }: { sub: string }) {
       return <Users />;
     case 'devices':
       return <Provisioning />;
+    case 'data':
+      return <MasterData />;
+    case 'transfer':
+      return <Transfer />;
     case 'password':
       return <ChangePassword forced={false} />;
     case 'setup':
