@@ -57,11 +57,14 @@ export const Phone = z.preprocess(
   z.string({ error: 'phone: text' }).regex(/^1[3-9][0-9]{9}$/, 'phone: an 11-digit mobile number such as 13812345678'),
 );
 
-/** Relation to the head of household (与户主关系), with the words property offices use. */
-export const Relation = z.enum(['self', 'spouse', 'child', 'parent', 'relative', 'tenant', 'other']);
+/**
+ * Relation to the head of household (与户主关系), with the words property offices use. The same values as the
+ * master-data API's ResidentRelation (admin-people.ts): what an import stores, a form shows.
+ */
+export const Relation = z.enum(['owner', 'spouse', 'child', 'parent', 'relative', 'tenant', 'other']);
 export type Relation = z.infer<typeof Relation>;
 export const RELATION_WORDS: Record<string, Relation> = {
-  户主: 'self', 本人: 'self', 配偶: 'spouse', 妻: 'spouse', 夫: 'spouse', 妻子: 'spouse', 丈夫: 'spouse',
+  户主: 'owner', 本人: 'owner', self: 'owner', 配偶: 'spouse', 妻: 'spouse', 夫: 'spouse', 妻子: 'spouse', 丈夫: 'spouse',
   子: 'child', 女: 'child', 儿子: 'child', 女儿: 'child', 子女: 'child', 孙子: 'child', 孙女: 'child',
   父: 'parent', 母: 'parent', 父亲: 'parent', 母亲: 'parent', 父母: 'parent',
   亲属: 'relative', 兄弟: 'relative', 姐妹: 'relative', 租户: 'tenant', 租客: 'tenant', 其他: 'other',
