@@ -8,6 +8,7 @@ import { createWorld } from '../../devices-sim/src/world';
 import { SeedSecrets } from '../../gateway/src/contracts/seed-secrets';
 import { ensureFirstAdmin } from '../../gateway/src/users/first-admin';
 import { ensureUiBuilt } from '../../scripts/build-ui';
+import { addUser } from '../helpers/fixtures';
 import { type TestGateway, startGateway } from '../helpers/gateway';
 import { UI_DIST, launchBrowser, screenshotSizes, skipBrowser } from './harness';
 
@@ -242,4 +243,87 @@ describe.skipIf(skipBrowser)('a whole installation through the admin pages', () 
     expect(entry?.[col('credential')]).toBe('card');
     await screenshotSizes(page, 'admin-transfer');
   }, 600_000);
+
+  it('edits, deactivates and refuses to delete what is referred to, with the reason on the page', async () => {
+    await page.locator('[data-nav="/admin/data"]').click();
+    const form = page.locator('[data-testid=md-form]');
+    const table = page.locator('[data-testid=md-table]');
+
+    // A household: a bad room is shown beside its field (the patch contract), then the 七彩图 tags change.
+    await page.locator('[data-tab=households]').click();
+    const flat = table.locator('tr[data-name="1-1-102"]');
+    await flat.locator('[data-action=edit]').click();
+    await form.and(page.locator('[data-mode=edit]')).waitFor();
+    await form.locator('input[name=room]').fill('1 02');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.locator('[data-error-for=room]').textContent()).toContain('room number');
+    await form.locator('input[name=room]').fill('102');
+    await form.locator('input[name="tags.party_member"]').check();
+    await form.locator('input[name="tags.rental"]').check();
+    await form.locator('button[type=submit]').click();
+    await form.and(page.locator('[data-mode=create]')).waitFor();
+    await expect.poll(async () => (await t.gw.db.prisma.householdTag.findMany({ where: { household: { label: '1-1-102' } } })).map((x) => x.tag).sort()).toEqual(['party_member', 'rental']);
+    await expect.poll(() => flat.textContent()).toContain('党员');
+
+    // A building with units cannot be deleted: the page says what still refers to it.
+    await page.locator('[data-tab=buildings]').click();
+    await table.locator('tr[data-name="1号楼"] [data-action=delete]').click();
+    const conflict = page.locator('[data-testid=md-conflict]');
+    await conflict.waitFor();
+    expect(await conflict.textContent()).toContain('2 个单元');
+    expect(await t.gw.db.prisma.building.count()).toBe(1);
+    await screenshotSizes(page, 'admin-delete-refused');
+
+    // A resident: deactivated (the row says so; the database agrees), then given a card on the credentials panel.
+    await page.locator('[data-tab=residents]').click();
+    const person = people()[5];
+    if (!person) throw new Error('no 6th person');
+    const row = table.locator(`tr[data-name="${person.name}（1-${person.unit}-${person.room}）"]`);
+    await row.locator('[data-action=deactivate]').click();
+    await expect.poll(async () => (await t.gw.db.prisma.resident.findFirstOrThrow({ where: { name: person.name } })).status).toBe('inactive');
+    await row.locator('[data-action=activate]').waitFor();
+    await row.locator('[data-action=activate]').click();
+    await expect.poll(async () => (await t.gw.db.prisma.resident.findFirstOrThrow({ where: { name: person.name } })).status).toBe('active');
+    // The import stored the relation; the page shows it.
+    expect(await row.textContent()).toContain('配偶');
+    await row.locator('[data-action=credentials]').click();
+    const creds = page.locator('[data-testid=credentials]');
+    await creds.locator('[data-credential]').first().waitFor();
+    expect(await creds.locator('[data-credential]').count()).toBe(1);
+    await creds.locator('input[name=value]').fill('no-such-card');
+    await creds.locator('button[type=submit]').click();
+    await expect.poll(() => creds.locator('[data-error-for=value]').textContent()).toContain('card number');
+    await creds.locator('input[name=value]').fill('30219999');
+    await creds.locator('button[type=submit]').click();
+    await expect.poll(() => creds.locator('[data-credential]').count()).toBe(2);
+    await creds.locator('select[name=type]').selectOption('pin');
+    await creds.locator('button[type=submit]').click();
+    await expect.poll(() => creds.locator('[data-testid=new-pin]').textContent()).toMatch(/\d{4,}/);
+    await screenshotSizes(page, 'admin-credentials');
+    const resident = await t.gw.db.prisma.resident.findFirstOrThrow({ where: { name: person.name } });
+    expect((await t.gw.db.prisma.credential.findMany({ where: { residentId: resident.id } })).map((c) => c.type).sort()).toEqual(['card', 'card', 'pin']);
+
+    // The same page in English.
+    await page.locator('[data-action=lang]').click();
+    await expect.poll(() => page.locator('h1.view-title').textContent()).toBe('Master data');
+    await page.locator('[data-action=lang]').click();
+  }, 300_000);
+
+  it('a guard sees neither the master data nor the import pages, not even by their address', async () => {
+    await addUser(t.gw.db.prisma, { username: 'guard1', password: 'night-shift-guard1', role: 'guard' });
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, baseURL: t.httpUrl, locale: 'zh-CN' });
+    const guard = await context.newPage();
+    await guard.goto('/admin/data/residents');
+    await guard.locator('input[name=username]').fill('guard1');
+    await guard.locator('input[name=password]').fill('night-shift-guard1');
+    await guard.getByRole('button', { name: '登录' }).click();
+    await guard.locator('[data-nav="/"]').waitFor();
+    expect(await guard.locator('[data-nav="/admin/data"]').count()).toBe(0);
+    expect(await guard.locator('[data-nav="/admin/transfer"]').count()).toBe(0);
+    expect(await guard.locator('[data-testid=master-data]').count()).toBe(0);
+    await guard.goto('/admin/transfer');
+    await guard.locator('[data-nav="/"]').waitFor();
+    expect(await guard.locator('[data-testid=transfer]').count()).toBe(0);
+    await context.close();
+  }, 120_000);
 });

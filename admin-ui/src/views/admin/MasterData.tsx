@@ -121,7 +121,7 @@ function Collection({ entity }: { entity: Entity }) {
     setConflict(null);
     try {
       await dataApi.remove(entity.key, r.id);
-      toast(t('md.deleted', { name: r.name }), 'ok');
+      toast(t('md.deleted', { what: t(`md.e.${entity.key}` as MessageKey), name: r.name }), 'ok');
       if (editing?.id === r.id) setEditing(null);
       refresh();
     } catch (err) {
@@ -159,7 +159,7 @@ function Collection({ entity }: { entity: Entity }) {
         choices={ch}
         preset={entity.filter && filter !== '' ? { [entity.filter.param]: filter } : {}}
         done={(r, created) => {
-          toast(t(created ? 'md.created' : 'md.saved', { name: r.name }), 'ok');
+          toast(t(created ? 'md.created' : 'md.saved', { what: t(`md.e.${entity.key}` as MessageKey), name: r.name }), 'ok');
           setEditing(null);
           refresh();
         }}
@@ -212,7 +212,11 @@ function Collection({ entity }: { entity: Entity }) {
                     <td key={i}>{c}</td>
                   ))}
                   <td>
-                    <span class={`pill ${r.active ? 'pill-ok' : 'pill-muted'}`}>{r.active ? t('md.active') : t('md.inactive')}</span>
+                    {r.status ? (
+                      <span class={`pill ${r.status.tone}`}>{t(r.status.label)}</span>
+                    ) : (
+                      <span class={`pill ${r.active ? 'pill-ok' : 'pill-muted'}`}>{r.active ? t('md.active') : t('md.inactive')}</span>
+                    )}
                   </td>
                   <td class="row-actions">
                     {r.resident?.status !== 'moved_out' && (

@@ -69,6 +69,8 @@ export interface Row {
   /** The form's initial strings when editing. */
   values: Record<string, string>;
   cells: (t: Translate, ref: RefLabel) => Array<string | number>;
+  /** The status pill, when the collection has more states than active/deactivated (a resident who moved out). */
+  status?: { label: MessageKey; tone: 'pill-ok' | 'pill-warn' | 'pill-muted' };
   resident?: AdminResidentView;
 }
 
@@ -253,7 +255,7 @@ const residents = define({
     { key: 'relation', label: 'md.f.relation', kind: 'select', options: ResidentRelation.options, optionLabel: (t, v) => t(`md.rel.${v}` as MessageKey) },
     { key: 'moveInAt', label: 'md.f.moveInAt', kind: 'date', empty: 'null' },
   ],
-  columns: ['md.f.personName', 'md.f.householdId', 'md.f.relation', 'md.f.phone', 'md.f.moveInAt', 'md.f.status', 'md.f.faceConsent'],
+  columns: ['md.f.personName', 'md.f.householdId', 'md.f.relation', 'md.f.phone', 'md.f.moveInAt', 'md.f.faceConsent'],
   filter: { param: 'householdId', ref: 'households' },
   list: AdminResidentList,
   items: (l) => l.residents,
@@ -272,11 +274,11 @@ const residents = define({
       r.relation ? t(`md.rel.${r.relation}` as MessageKey) : '–',
       r.phoneMasked ?? '–',
       localDate(r.moveInAt) || '–',
-      t(`md.res.${r.status}` as MessageKey),
       r.faceConsent
         ? t('md.consent.yes', { by: r.faceConsentBy === 'paper_form' ? t('md.consent.by.paper_form', { ref: r.faceConsentRef ?? '' }) : r.faceConsentBy === 'resident' ? t('md.consent.by.resident') : t('md.consent.by.staff') })
         : t('md.consent.no'),
     ],
+    status: { label: `md.res.${r.status}`, tone: r.status === 'active' ? 'pill-ok' : r.status === 'inactive' ? 'pill-warn' : 'pill-muted' },
     resident: r,
   }),
 });
