@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HouseholdTag } from '../common';
+import { normaliseCard } from '../card';
 
 /**
  * Field rules of the compound's master data: one definition for every way a building, household or resident enters
@@ -94,8 +95,8 @@ export const TagsCell = z.preprocess(
   z.array(z.enum(HouseholdTag.options, { error: `tags: any of ${HouseholdTag.options.join(', ')} or 党员/空巢/老人/独居老人/困难/残疾/出租/空置` })),
 );
 
-/** An access card number: 4-20 digits or hex characters (what the readers report). */
-export const CardNumber = z.string().regex(/^[0-9A-Fa-f]{4,20}$/, 'card: 4-20 digits or hex characters');
+/** An access card number: 4-20 digits or hex characters (what the readers report), in its normal form (contracts/card.ts). */
+export const CardNumber = z.preprocess((v) => (typeof v === 'string' ? normaliseCard(v) : v), z.string().regex(/^[0-9A-F]{4,20}$/, 'card: 4-20 digits or hex characters'));
 export const CardsCell = z.preprocess(splitCell, z.array(CardNumber));
 
 /** A licence plate as written on the sheet (陕A 12345 → 陕A12345); several are separated by 、 ; or , (not spaces). */
