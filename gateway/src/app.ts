@@ -114,7 +114,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
   const resident = createResidentFeature({ prisma: db.prisma, bus, log, credentialKey, ticketTtlMs: config.LIVE_TICKET_TTL_SEC * 1000 });
-  const devicesAdmin = createDevicesFeature({ config, prisma: db.prisma, bus, broker, reloadAccess: () => access.reload(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT }, credentialKey, log });
+  const devicesAdmin = createDevicesFeature({ config, prisma: db.prisma, bus, broker, reloadAccess: () => access.reload(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT, ...(config.TLS_CERT_FILE !== undefined ? { mqtts: config.MQTT_TLS_PORT } : {}) }, credentialKey, log });
   const http = await buildHttp({
     ...httpSettings(config, metrics),
     log,
