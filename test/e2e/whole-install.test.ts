@@ -299,6 +299,7 @@ describe.skipIf(skipBrowser)('a whole installation through the admin pages', () 
     await creds.locator('select[name=type]').selectOption('pin');
     await creds.locator('button[type=submit]').click();
     await expect.poll(() => creds.locator('[data-testid=new-pin]').textContent()).toMatch(/\d{4,}/);
+    await creds.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await screenshotSizes(page, 'admin-credentials');
     const resident = await t.gw.db.prisma.resident.findFirstOrThrow({ where: { name: person.name } });
     expect((await t.gw.db.prisma.credential.findMany({ where: { residentId: resident.id } })).map((c) => c.type).sort()).toEqual(['card', 'card', 'pin']);
