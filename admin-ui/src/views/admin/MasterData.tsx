@@ -361,6 +361,7 @@ function EntityForm(props: {
           type={f.kind === 'number' ? 'number' : f.kind === 'date' ? 'date' : 'text'}
           step={f.kind === 'number' ? 'any' : undefined}
           value={v}
+          placeholder={f.placeholder}
           onInput={(e) => set(f.key, e.currentTarget.value)}
           aria-invalid={invalid}
         />

@@ -53,6 +53,8 @@ export interface FieldSpec {
   ref?: EntityKey;
   /** An empty input: left out (the contract's default applies), or sent as null (clears it). Unset: required. */
   empty?: 'omit' | 'null';
+  /** Shown in an empty input: what the contract's default will be. */
+  placeholder?: string;
   /** Set at creation only (the patch contract has no such field: a unit does not move to another building). */
   createOnly?: boolean;
 }
@@ -133,7 +135,7 @@ const compounds = define({
     { key: 'address', label: 'md.f.address', kind: 'text', empty: 'omit' },
     { key: 'latitude', label: 'md.f.latitude', kind: 'number' },
     { key: 'longitude', label: 'md.f.longitude', kind: 'number' },
-    { key: 'timezone', label: 'md.f.timezone', kind: 'text', empty: 'omit' },
+    { key: 'timezone', label: 'md.f.timezone', kind: 'text', empty: 'omit', placeholder: 'Asia/Shanghai' },
   ],
   columns: ['md.f.name', 'md.f.address', 'md.f.coords', 'md.f.timezone'],
   list: CompoundList,
@@ -155,12 +157,12 @@ const buildings = define({
   fields: [
     { key: 'compoundId', label: 'md.f.compoundId', kind: 'ref', ref: 'compounds', createOnly: true },
     { key: 'number', label: 'md.f.number', kind: 'number' },
-    { key: 'name', label: 'md.f.name', kind: 'text', empty: 'omit' },
-    { key: 'floors', label: 'md.f.floors', kind: 'number', empty: 'omit' },
-    { key: 'x', label: 'md.f.x', kind: 'number', empty: 'omit' },
-    { key: 'y', label: 'md.f.y', kind: 'number', empty: 'omit' },
-    { key: 'width', label: 'md.f.width', kind: 'number', empty: 'omit' },
-    { key: 'depth', label: 'md.f.depth', kind: 'number', empty: 'omit' },
+    { key: 'name', label: 'md.f.name', kind: 'text', empty: 'omit', placeholder: 'N号楼' },
+    { key: 'floors', label: 'md.f.floors', kind: 'number', empty: 'omit', placeholder: '6' },
+    { key: 'x', label: 'md.f.x', kind: 'number', empty: 'omit', placeholder: '0' },
+    { key: 'y', label: 'md.f.y', kind: 'number', empty: 'omit', placeholder: '0' },
+    { key: 'width', label: 'md.f.width', kind: 'number', empty: 'omit', placeholder: '20' },
+    { key: 'depth', label: 'md.f.depth', kind: 'number', empty: 'omit', placeholder: '12' },
   ],
   columns: ['md.f.compoundId', 'md.f.number', 'md.f.name', 'md.f.floors', 'md.f.coords'],
   filter: { param: 'compoundId', ref: 'compounds' },
