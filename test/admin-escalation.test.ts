@@ -3,6 +3,7 @@ import { AcceleratedClock } from '../devices-sim/src/clock';
 import { AlarmButton, mqttLinks } from '../devices-sim/src/devices';
 import { AlertNotification } from '../gateway/src/contracts/api/alerts';
 import { ContactView, GridView } from '../gateway/src/contracts/api/admin';
+import { EscalationChain } from '../gateway/src/contracts/api/escalation';
 import { addPlacedDevice } from './helpers/alert-fixtures';
 import { addUser, ensureHousehold } from './helpers/fixtures';
 import { type TestGateway, startGateway } from './helpers/gateway';
@@ -88,6 +89,16 @@ describe('escalation routes by the household’s grid', () => {
     const fresh = await press('alarm-nogrid-b');
     await expect.poll(() => officeHook.calls.map((c) => AlertNotification.parse(JSON.parse(c.body)).alert.id), { timeout: 20_000 }).toContain(fresh);
     expect(await targets(fresh)).toEqual([officeHook.url]);
+    // The guard station's view of the chain lists the stored contacts of level 1: the office replaces the
+    // environment's level, the grid's worker is there for their grid.
+    const chain = EscalationChain.parse((await api.get('/api/v1/alerts/escalation-chain', admin)).body);
+    const level1 = chain.levels.find((l) => l.level === 1);
+    expect(level1?.contacts).toEqual(expect.arrayContaining([
+      { name: '社区办公室', gridId: null, channel: 'webhook' },
+      { name: '网格员张敏', gridId: expect.any(String), channel: 'webhook' },
+    ]));
+    expect(level1?.contacts).toHaveLength(2);
+    expect(chain.levels.find((l) => l.level === 2)?.contacts).toEqual([]);
   });
 
   it('falls back to the chain when the grid is deactivated', async () => {
@@ -100,5 +111,8 @@ describe('escalation routes by the household’s grid', () => {
     const id = await press('alarm-grid-b');
     await expect.poll(() => chainHook.calls.map((c) => AlertNotification.parse(JSON.parse(c.body)).alert.id), { timeout: 20_000 }).toContain(id);
     expect(await targets(id)).toEqual([chainHook.url]);
+    // Neither the deactivated grid's worker nor the removed contact is in the chain any more.
+    const chain = EscalationChain.parse((await api.get('/api/v1/alerts/escalation-chain', admin)).body);
+    expect(chain.levels.find((l) => l.level === 1)).toMatchObject({ name: 'grid_worker', channel: 'webhook', contacts: [] });
   });
 });

@@ -127,6 +127,9 @@ describe('bulk import and export', () => {
     expect(cards).toHaveLength(1);
     expect(cards[0]!.lookupHash).not.toContain('7700');
     expect(cards[0]!.hint).toHaveLength(4);
+    // 与户主关系 is stored in the master-data API's terms (户主 → owner, 配偶 → spouse).
+    const flat = await t.gw.db.prisma.resident.findMany({ where: { household: { label: '3-1-201' } }, orderBy: { name: 'asc' } });
+    expect(flat.map((x) => x.relation).sort()).toEqual(['owner', 'spouse']);
     const audit = await t.gw.db.prisma.auditLog.findMany({ where: { action: 'import.commit' } });
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.detail)).toMatchObject({ fileName: 'households.xlsx', counts: { residents: { created: 80 } } });
@@ -154,9 +157,11 @@ describe('bulk import and export', () => {
       plates: { created: 0, unchanged: 16 },
     });
     rows[0]![4] = '13999999999';
+    rows[3]![5] = '租户'; // the spouse of 1-1-102 turns out to be a tenant
     rows[8]![8] = ''; // 1-1-301 (王五11 / 李五11) is no longer tagged elderly_alone
     const changed = report(await upload('/api/v1/transfer/import', await xlsx(rows), 'households.xlsx'));
-    expect(changed.counts.residents).toEqual({ created: 0, updated: 1, unchanged: 79 });
+    expect(changed.counts.residents).toEqual({ created: 0, updated: 2, unchanged: 78 });
+    expect((await t.gw.db.prisma.resident.findFirst({ where: { name: rows[3]![3] } }))?.relation).toBe('tenant');
     expect(changed.counts.households).toEqual({ created: 0, updated: 1, unchanged: 39 });
     expect((await t.gw.db.prisma.resident.findFirst({ where: { name: rows[0]![3] } }))?.phone).toBe('13999999999');
     expect(await t.gw.db.prisma.resident.count()).toBe(82);

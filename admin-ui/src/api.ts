@@ -15,6 +15,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: unknown,
+    /** A 400's field issues (`path` is a JSON pointer into the body, e.g. "/timezone"), for errors shown in place. */
+    readonly issues: ReadonlyArray<{ path: string; message: string }> = [],
   ) {
     super(message);
   }
@@ -36,7 +38,7 @@ export async function call<S extends z.ZodType>(schema: S, method: string, path:
   }
   if (!res.ok) {
     const e = ErrorReply.safeParse(json);
-    throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`, e.success ? e.data.details : undefined);
+    throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`, e.success ? e.data.details : undefined, e.success ? (e.data.issues ?? []) : []);
   }
   return schema.parse(json);
 }

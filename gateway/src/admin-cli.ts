@@ -17,7 +17,7 @@ import { UserCreateBody } from './contracts/api/users';
 import { openDb } from './db/client';
 import { deviceAdminRepo } from './db/device-admin';
 import { userRepo } from './db/users';
-import { createDeviceService } from './devices/service';
+import { createDeviceService, deviceEndpoints } from './devices/service';
 import { AppError } from './errors';
 import { createLogger } from './log';
 import { createUserService } from './users/service';
@@ -109,7 +109,7 @@ export async function runAdminCommand(config: Config, group: 'admin' | 'device',
       reloadAccess: async () => undefined,
       credentialKey: loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY).key,
       kindSupervisionSec: supervisionByKind(config),
-      endpoints: (host) => ({ mqttUrl: `mqtt://${host}:${config.MQTT_PORT}`, wsUrl: `ws://${host}:${config.HTTP_PORT}/mqtt` }),
+      endpoints: (host) => deviceEndpoints(host, { http: config.HTTP_PORT, mqtt: config.MQTT_PORT, ...(config.TLS_CERT_FILE !== undefined ? { mqtts: config.MQTT_TLS_PORT } : {}), httpTls: config.HTTP_TLS_CERT_FILE !== undefined }),
       log,
     });
     try {

@@ -82,7 +82,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const { devices, writer, presence, broker } = await buildDeviceSide(base);
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
-  const features = await buildFeatures(base, { writer, broker, dbHealth: () => heartbeat.health(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT } });
+  const features = await buildFeatures(base, { writer, broker, dbHealth: () => heartbeat.health(), ports: () => bound ?? { http: config.HTTP_PORT, mqtt: config.MQTT_PORT, ...(config.TLS_CERT_FILE !== undefined ? { mqtts: config.MQTT_TLS_PORT } : {}) } });
   const { access, alerts, site, resident, devicesAdmin } = features;
   // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
   for (const feature of [access, alerts, site, resident, devicesAdmin]) await feature.start();
@@ -175,7 +175,7 @@ async function buildDeviceSide({ config, db, bus, metrics, log, credentialKey }:
 /** The features, each built and loaded but not yet listening (app.ts starts them in one list). */
 async function buildFeatures(
   { config, db, bus, metrics, log, credentialKey }: Base,
-  side: { writer: EventWriter; broker: Broker; dbHealth: () => WriteHealth; ports: () => { http: number; mqtt: number } },
+  side: { writer: EventWriter; broker: Broker; dbHealth: () => WriteHealth; ports: () => { http: number; mqtt: number; mqtts?: number } },
 ) {
   const { writer, broker } = side;
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey });

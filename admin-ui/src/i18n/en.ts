@@ -1,12 +1,14 @@
 import { stationEn } from './station-en';
 import { adminEn } from './admin-en';
 import { sitePlanEn } from './site-plan-en';
+import { adminDataEn } from './admin-data-en';
 import type { EnumLabels, MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
   ...stationEn,
   ...adminEn,
   ...sitePlanEn,
+  ...adminDataEn,
   'app.title': 'Guard station',
   'app.brand': 'Linli',
   'nav.board': 'Alarms',

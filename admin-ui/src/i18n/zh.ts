@@ -3,6 +3,7 @@ import type { PassState } from '@linli/gateway/contracts/api/passes';
 import { stationZh } from './station-zh';
 import { adminZh } from './admin-zh';
 import { sitePlanZh } from './site-plan-zh';
+import { adminDataZh } from './admin-data-zh';
 import type { AccessReason, CredentialType, DeviceKind, HouseholdTag, PlaceKind } from '@linli/gateway/contracts';
 
 /** Simplified Chinese: the guard station's default language. Every other language must have the same keys. */
@@ -10,6 +11,7 @@ export const zh = {
   ...stationZh,
   ...adminZh,
   ...sitePlanZh,
+  ...adminDataZh,
   'app.title': '门卫值班台',
   'app.brand': '邻里',
   'nav.board': '报警',

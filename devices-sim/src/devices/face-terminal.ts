@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { normaliseCard } from '@linli/gateway/contracts/card';
 import type { AccessReply, AccessRequest, Command, CredentialType, DoorState, OfflineDecision, SyncEntry, Tamper } from '@linli/gateway/contracts';
 import type { Clock } from '../clock';
 import { formatTs } from '../time';
@@ -90,7 +91,8 @@ export class OfflineDoor {
       case 'plate':
         return find(type, value);
       case 'card':
-        return find('card', hash('card', value));
+        // The gateway hashes a card in its normal form; so does the door's offline check.
+        return find('card', hash('card', normaliseCard(value)));
       case 'pin':
         return find('pin', hash('pin', value)) ?? find('pass', hash('pass', value));
       case 'qr': {

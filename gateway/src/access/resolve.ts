@@ -1,4 +1,5 @@
-import { lookupHash } from '../auth/hash';
+import { lookupHash, rawLookupHash } from '../auth/hash';
+import { normaliseCard } from '../contracts/card';
 import type { CredentialType } from '../contracts';
 import type { Subject } from './decide';
 import type { Directory } from './directory';
@@ -39,7 +40,9 @@ export function resolve(dir: Directory, keys: Keys, type: CredentialType, value:
 
   switch (type) {
     case 'card':
-      return resident('card', hashed) ?? none;
+      // A card enrolled with lower-case hex letters before cards had a normal form is stored as the HMAC of what was
+      // typed: a reader reporting exactly that still finds it.
+      return resident('card', hashed) ?? (normaliseCard(value) !== value ? resident('card', rawLookupHash(keys.credentialKey, 'card', value)) : null) ?? none;
     case 'face':
       return resident('face', value) ?? none;
     case 'pin':

@@ -225,6 +225,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       actions,
       contacts: contactRepo(prisma),
       chain: config.ESCALATION_CHAIN,
+      storedContacts: () => routing.contacts(),
       // The escalation chain's start-up warning keeps the gateway's own logger (no module), as before the move.
       log: deps.log,
       live: {

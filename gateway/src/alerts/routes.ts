@@ -25,7 +25,7 @@ import { AppError } from '../errors';
 import { type LiveRouteDeps, liveRoutes } from '../live/routes';
 import type { Logger } from '../log';
 import { contactRoutes } from './contact-routes';
-import { registerEscalationChain } from './escalation-chain';
+import { type StoredContact, registerEscalationChain } from './escalation-chain';
 
 const staff = requireRole('guard', 'admin');
 const security = [{ bearer: [] }];
@@ -52,6 +52,8 @@ export interface AlertRouteDeps {
   contacts: ContactRepo;
   /** ESCALATION_CHAIN, shown at GET /api/v1/alerts/escalation-chain. */
   chain: readonly EscalationLevel[];
+  /** The contacts stored through the administration, as the routing holds them now. */
+  storedContacts?: () => readonly StoredContact[];
   live: LiveRouteDeps;
   log: Logger;
 }
@@ -62,7 +64,7 @@ export interface AlertRouteDeps {
  */
 export function alertRoutes(deps: AlertRouteDeps): FeatureRoutes {
   return async (app) => {
-    registerEscalationChain(app, deps.chain, deps.log);
+    registerEscalationChain(app, deps.chain, deps.log, deps.storedContacts);
     await alertActionRoutes(deps)(app);
     await contactRoutes({ contacts: deps.contacts, alerts: deps.repo, actions: deps.actions })(app);
     await liveRoutes(deps.live)(app);

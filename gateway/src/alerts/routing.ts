@@ -17,10 +17,12 @@ export class EscalationRouting {
   private householdGrid = new Map<string, string>();
   private byGrid = new Map<string, RouteTarget[]>();
   private global = new Map<number, RouteTarget[]>();
+  private stored: RoutingSnapshot['contacts'] = [];
 
   constructor(private readonly chain: ChainTargets) {}
 
   load(s: RoutingSnapshot): void {
+    this.stored = s.contacts;
     this.householdGrid = new Map(s.householdGrids.map((h) => [h.householdId, h.gridId]));
     const byGrid = new Map<string, RouteTarget[]>();
     const global = new Map<number, RouteTarget[]>();
@@ -31,6 +33,11 @@ export class EscalationRouting {
     }
     this.byGrid = byGrid;
     this.global = global;
+  }
+
+  /** The active stored contacts (active grids only), for GET /api/v1/alerts/escalation-chain. */
+  contacts(): RoutingSnapshot['contacts'] {
+    return this.stored;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import { normaliseCard } from '../contracts/card';
 
 /**
  * Device secrets and user passwords: argon2id (memory-hard, OWASP's first choice), via @node-rs/argon2 — a
@@ -69,5 +70,11 @@ export function newSecret(): string {
  * keyed HMAC, not a salted KDF: without the key a stolen database reveals nothing.
  */
 export function lookupHash(key: string, type: string, value: string): string {
+  // Card numbers are hashed in their normal form (contracts/card.ts): every entry point and every lookup agree.
+  return rawLookupHash(key, type, type === 'card' ? normaliseCard(value) : value);
+}
+
+/** The HMAC of the value exactly as given: what cards were stored as before their normal form (see access/resolve.ts). */
+export function rawLookupHash(key: string, type: string, value: string): string {
   return createHmac('sha256', key).update(`${type}\0${value}`).digest('base64url');
 }

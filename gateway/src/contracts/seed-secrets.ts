@@ -12,7 +12,15 @@ export const SeedSecrets = z
     communityId: z.string(),
     createdAt: z.iso.datetime({ offset: true }),
     /** Where the devices connect (a provisioning file from the admin pages carries it; the seed's file does not). */
-    gateway: z.object({ mqttUrl: z.string(), wsUrl: z.string().optional() }).strict().optional(),
+    gateway: z
+      .object({
+        mqttUrl: z.string(),
+        wsUrl: z.string().optional(),
+        /** MQTT over TLS (mqtts://host:8883), when the gateway has a certificate (TLS_CERT_FILE): what a terminal should use. */
+        mqttsUrl: z.string().optional(),
+      })
+      .strict()
+      .optional(),
     devices: z.record(
       DeviceId,
       z.object({ secret: z.string().min(16), kind: DeviceKind, placeKind: PlaceKind, name: z.string() }).strict(),

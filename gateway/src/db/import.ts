@@ -20,6 +20,8 @@ export interface ResidentWrite extends HouseholdKey {
   at: Where;
   name?: string;
   phone?: string;
+  /** 与户主关系 (ResidentRelation); undefined: the cell is empty or there is no such column, leave it. */
+  relation?: string;
   cards: Array<{ lookupHash: string; hint: string }>;
   plates: string[];
 }
@@ -106,9 +108,10 @@ export function applyImport(raw: RawDb, plan: ImportPlan, dryRun: boolean): Impo
     tags: raw.prepare('SELECT tag FROM HouseholdTag WHERE householdId = ? ORDER BY tag'),
     clearTags: raw.prepare('DELETE FROM HouseholdTag WHERE householdId = ?'),
     insertTag: raw.prepare('INSERT INTO HouseholdTag (householdId, tag) VALUES (?, ?)'),
-    resident: raw.prepare('SELECT id, phone FROM Resident WHERE householdId = ? AND name = ? ORDER BY createdAt LIMIT 1'),
-    insertResident: raw.prepare("INSERT INTO Resident (id, householdId, name, phone, status, createdAt) VALUES (?, ?, ?, ?, 'active', ?)"),
+    resident: raw.prepare('SELECT id, phone, relation FROM Resident WHERE householdId = ? AND name = ? ORDER BY createdAt LIMIT 1'),
+    insertResident: raw.prepare("INSERT INTO Resident (id, householdId, name, phone, relation, status, createdAt) VALUES (?, ?, ?, ?, ?, 'active', ?)"),
     setPhone: raw.prepare('UPDATE Resident SET phone = ? WHERE id = ?'),
+    setRelation: raw.prepare('UPDATE Resident SET relation = ? WHERE id = ?'),
     credByHash: raw.prepare("SELECT c.id, c.residentId, b.communityId FROM Credential c JOIN Resident r ON r.id = c.residentId JOIN Household h ON h.id = r.householdId JOIN Unit u ON u.id = h.unitId JOIN Building b ON b.id = u.buildingId WHERE c.type = 'card' AND c.lookupHash = ?"),
     credByPlate: raw.prepare("SELECT c.id, c.residentId, b.communityId FROM Credential c JOIN Resident r ON r.id = c.residentId JOIN Household h ON h.id = r.householdId JOIN Unit u ON u.id = h.unitId JOIN Building b ON b.id = u.buildingId WHERE c.type = 'plate' AND c.plate = ?"),
     blacklistedHash: raw.prepare("SELECT 1 FROM Blacklist WHERE type = 'card' AND lookupHash = ?"),
@@ -205,15 +208,18 @@ export function applyImport(raw: RawDb, plan: ImportPlan, dryRun: boolean): Impo
       if (r.name === undefined) continue;
       const hh = households.get(`${r.building}-${r.unit}-${r.room}`) ?? household(r, r.at);
       if (hh === null) continue;
-      let res = one<{ id: string; phone: string | null }>(q.resident, hh, r.name);
+      let res = one<{ id: string; phone: string | null; relation: string | null }>(q.resident, hh, r.name);
       if (!res) {
-        res = { id: newId('res'), phone: r.phone ?? null };
-        q.insertResident.run(res.id, hh, r.name, res.phone, now);
+        res = { id: newId('res'), phone: r.phone ?? null, relation: r.relation ?? null };
+        q.insertResident.run(res.id, hh, r.name, res.phone, res.relation, now);
         counts.residents.created++;
-      } else if (r.phone !== undefined && r.phone !== res.phone) {
-        q.setPhone.run(r.phone, res.id);
-        counts.residents.updated++;
-      } else counts.residents.unchanged++;
+      } else {
+        const phone = r.phone !== undefined && r.phone !== res.phone;
+        const relation = r.relation !== undefined && r.relation !== res.relation;
+        if (phone) q.setPhone.run(r.phone, res.id);
+        if (relation) q.setRelation.run(r.relation, res.id);
+        counts.residents[phone || relation ? 'updated' : 'unchanged']++;
+      }
       for (const c of r.cards) {
         if (one(q.blacklistedHash, c.lookupHash)) {
           issue(r.at, 'cards', `card ****${c.hint} is on the blacklist`);

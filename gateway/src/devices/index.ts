@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
 import { registerSetupRoutes } from './setup-routes';
 import { registerDeviceRoutes } from './routes';
-import { type DeviceService, createDeviceService } from './service';
+import { type DeviceService, createDeviceService, deviceEndpoints } from './service';
 
 export interface DevicesFeature extends Lifecycle {
   service: DeviceService;
@@ -23,7 +23,8 @@ export function createDevicesFeature(deps: {
   bus: Bus;
   broker: Pick<Broker, 'disconnect'>;
   reloadAccess: () => Promise<void>;
-  ports: () => { http: number; mqtt: number };
+  /** The ports really bound; mqtts when MQTT over TLS listens. */
+  ports: () => { http: number; mqtt: number; mqtts?: number };
   credentialKey: string;
   log: Logger;
 }): DevicesFeature {
@@ -36,11 +37,7 @@ export function createDevicesFeature(deps: {
     reloadAccess: deps.reloadAccess,
     credentialKey: deps.credentialKey,
     kindSupervisionSec: supervisionByKind(config),
-    endpoints: (host) => {
-      const p = deps.ports();
-      const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-      return { mqttUrl: `mqtt://${name}:${p.mqtt}`, wsUrl: `ws://${name}:${p.http}/mqtt` };
-    },
+    endpoints: (host) => deviceEndpoints(host, { ...deps.ports(), httpTls: config.HTTP_TLS_CERT_FILE !== undefined }),
     log: deps.log.child({ module: 'devices' }),
   });
   return {

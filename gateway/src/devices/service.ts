@@ -32,9 +32,29 @@ export interface DeviceServiceDeps {
   /** Device secrets are stored as HMAC under the credential key (auth/hash.ts). */
   credentialKey: string;
   /** Where devices connect, as seen from a browser that reached the gateway at `host`. */
-  endpoints: (host: string) => { mqttUrl: string; wsUrl?: string };
+  endpoints: (host: string) => DeviceEndpoints;
   log: Logger;
   now?: () => Date;
+}
+
+/** Where a provisioned device connects; mqttsUrl only when MQTT over TLS is configured. */
+export interface DeviceEndpoints {
+  mqttUrl: string;
+  wsUrl?: string;
+  mqttsUrl?: string;
+}
+
+/**
+ * The endpoints as seen from `host`: plain MQTT always, MQTT over TLS when it listens, WebSocket over TLS when HTTP has
+ * a certificate. One function for the running gateway and the CLI.
+ */
+export function deviceEndpoints(host: string, p: { http: number; mqtt: number; mqtts?: number | undefined; httpTls?: boolean }): DeviceEndpoints {
+  const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return {
+    mqttUrl: `mqtt://${name}:${p.mqtt}`,
+    wsUrl: `${p.httpTls === true ? 'wss' : 'ws'}://${name}:${p.http}/mqtt`,
+    ...(p.mqtts !== undefined ? { mqttsUrl: `mqtts://${name}:${p.mqtts}` } : {}),
+  };
 }
 
 const statusOf = (d: DeviceRecord): DeviceStatus => (d.decommissionedAt !== null ? 'decommissioned' : d.enabled ? 'active' : 'disabled');
@@ -123,7 +143,8 @@ export function createDeviceService(deps: DeviceServiceDeps) {
       users: {},
       credentials: [],
     };
-    const payload = JSON.stringify({ v: 1, id: d.id, secret, mqtt: endpoints.mqttUrl });
+    // A terminal that can speak TLS is given the TLS address in the QR code too.
+    const payload = JSON.stringify({ v: 1, id: d.id, secret, mqtt: endpoints.mqttUrl, ...(endpoints.mqttsUrl !== undefined ? { mqtts: endpoints.mqttsUrl } : {}) });
     const image = await QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: 320 });
     return { device: view(d), secret, fileName: `linli-device-${d.id}.json`, file, qr: { payload, image } };
   }

@@ -94,6 +94,7 @@ export async function importFile(deps: ImportDeps, req: ImportRequest): Promise<
       room: r.room,
       ...(r.name !== undefined ? { name: r.name } : {}),
       ...(r.phone !== undefined ? { phone: r.phone } : {}),
+      ...(r.relation !== undefined ? { relation: r.relation } : {}),
       cards: (r.cards ?? []).map((c) => ({ lookupHash: lookupHash(deps.credentialKey, 'card', c), hint: c.slice(-4) })),
       plates: r.plates ?? [],
     })),

@@ -115,7 +115,6 @@ export function validateSheets(sheets: RawSheet[]): Validated {
       out.residents.push(...r.rows);
       out.sheets.push({ name: sheet.name, kind, rows: sheet.rows.length - 1, columns: r.columns });
       if (r.ignored.length) out.notes.push(`sheet ${sheet.name}: columns not imported: ${r.ignored.join(', ')}`);
-      if (r.columns.has('relation')) out.notes.push(`sheet ${sheet.name}: 与户主关系 (relation) is checked but not stored yet: residents have no relation field until the master-data API adds it`);
     } else {
       const r = rowsOf(sheet, specs, DeviceImportRow, out.issues);
       out.devices.push(...r.rows);

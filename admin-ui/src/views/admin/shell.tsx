@@ -4,10 +4,12 @@ import { Link } from '../../router';
 import { useStore } from '../../store';
 import { session } from '../../session';
 import { ChangePassword } from './ChangePassword';
+import { MasterData } from './MasterData';
 import { Provisioning } from './Provisioning';
 import { Setup } from './Setup';
 import { SitePlanEditor } from './SitePlanEditor';
 import { Stations } from './Stations';
+import { Transfer } from './Transfer';
 import { Users } from './Users';
 
 /** The guard station (board, map, log, visitors, devices, statistics): guards and admins. */
@@ -20,6 +22,8 @@ const ADMIN_PAGES: Array<{ sub: string; label: MessageKey; roles: readonly Role[
   { sub: 'devices', label: 'nav.provisioning', roles: ['admin', 'property_manager'] },
   { sub: 'siteplan', label: 'nav.sitePlan', roles: ['admin', 'property_manager'] },
   { sub: 'stations', label: 'nav.stations', roles: ['admin'] },
+  { sub: 'data', label: 'nav.data', roles: ['admin'] },
+  { sub: 'transfer', label: 'nav.transfer', roles: ['admin', 'property_manager'] },
 ];
 
 const allowed = (role: Role, sub: string) => ADMIN_PAGES.some((p) => p.sub === sub && p.roles.includes(role)) || sub === 'password';
@@ -60,6 +64,10 @@ export function AdminPage({ sub }: { sub: string }) {
       return <SitePlanEditor />;
     case 'stations':
       return <Stations />;
+    case 'data':
+      return <MasterData />;
+    case 'transfer':
+      return <Transfer />;
     case 'password':
       return <ChangePassword forced={false} />;
     case 'setup':

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normaliseCard } from '../card';
 import { CredentialType, Plate } from '../common';
 
 /**
@@ -6,7 +7,13 @@ import { CredentialType, Plate } from '../common';
  * once, so the API cannot be used to probe which PINs exist. A face needs the resident's recorded consent (PIPL).
  */
 export const CredentialEnrolBody = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('card'), value: z.string().regex(/^[0-9A-Fa-f]{4,20}$/, 'value: the card number, 4-20 digits or hex characters') }).strict(),
+  z
+    .object({
+      type: z.literal('card'),
+      /** Spaces and lower-case hex letters are accepted and stored in the normal form (contracts/card.ts). */
+      value: z.preprocess((v) => (typeof v === 'string' ? normaliseCard(v) : v), z.string().regex(/^[0-9A-F]{4,20}$/, 'value: the card number, 4-20 digits or hex characters')),
+    })
+    .strict(),
   z.object({ type: z.literal('pin') }).strict(),
   z
     .object({

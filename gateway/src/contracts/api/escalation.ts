@@ -7,6 +7,12 @@ export const EscalationStep = z.object({
   name: z.string(),
   /** How the level is told when an alert reaches it; null: nobody is told (no channel configured). */
   channel: z.enum(['webhook']).nullable(),
+  /**
+   * The contacts stored for this level through the administration (/api/v1/admin/escalation-contacts), active ones
+   * only. Installation-wide contacts (gridId null) replace the environment's level, and then say the channel; a grid's
+   * workers are told instead for their grid's households.
+   */
+  contacts: z.array(z.object({ name: z.string(), gridId: z.string().nullable(), channel: z.enum(['webhook']).nullable() })).default([]),
 });
 export type EscalationStep = z.infer<typeof EscalationStep>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HouseholdTag } from '../common';
+import { normaliseCard } from '../card';
 
 /**
  * Field rules of the compound's master data: one definition for every way a building, household or resident enters
@@ -57,11 +58,14 @@ export const Phone = z.preprocess(
   z.string({ error: 'phone: text' }).regex(/^1[3-9][0-9]{9}$/, 'phone: an 11-digit mobile number such as 13812345678'),
 );
 
-/** Relation to the head of household (与户主关系), with the words property offices use. */
-export const Relation = z.enum(['self', 'spouse', 'child', 'parent', 'relative', 'tenant', 'other']);
+/**
+ * Relation to the head of household (与户主关系), with the words property offices use. The same values as the
+ * master-data API's ResidentRelation (admin-people.ts): what an import stores, a form shows.
+ */
+export const Relation = z.enum(['owner', 'spouse', 'child', 'parent', 'relative', 'tenant', 'other']);
 export type Relation = z.infer<typeof Relation>;
 export const RELATION_WORDS: Record<string, Relation> = {
-  户主: 'self', 本人: 'self', 配偶: 'spouse', 妻: 'spouse', 夫: 'spouse', 妻子: 'spouse', 丈夫: 'spouse',
+  户主: 'owner', 本人: 'owner', self: 'owner', 配偶: 'spouse', 妻: 'spouse', 夫: 'spouse', 妻子: 'spouse', 丈夫: 'spouse',
   子: 'child', 女: 'child', 儿子: 'child', 女儿: 'child', 子女: 'child', 孙子: 'child', 孙女: 'child',
   父: 'parent', 母: 'parent', 父亲: 'parent', 母亲: 'parent', 父母: 'parent',
   亲属: 'relative', 兄弟: 'relative', 姐妹: 'relative', 租户: 'tenant', 租客: 'tenant', 其他: 'other',
@@ -91,8 +95,8 @@ export const TagsCell = z.preprocess(
   z.array(z.enum(HouseholdTag.options, { error: `tags: any of ${HouseholdTag.options.join(', ')} or 党员/空巢/老人/独居老人/困难/残疾/出租/空置` })),
 );
 
-/** An access card number: 4-20 digits or hex characters (what the readers report). */
-export const CardNumber = z.string().regex(/^[0-9A-Fa-f]{4,20}$/, 'card: 4-20 digits or hex characters');
+/** An access card number: 4-20 digits or hex characters (what the readers report), in its normal form (contracts/card.ts). */
+export const CardNumber = z.preprocess((v) => (typeof v === 'string' ? normaliseCard(v) : v), z.string().regex(/^[0-9A-F]{4,20}$/, 'card: 4-20 digits or hex characters'));
 export const CardsCell = z.preprocess(splitCell, z.array(CardNumber));
 
 /** A licence plate as written on the sheet (陕A 12345 → 陕A12345); several are separated by 、 ; or , (not spaces). */
