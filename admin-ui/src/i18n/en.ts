@@ -316,6 +316,7 @@ export const enEnums: EnumLabels = {
     event_id_reused: 'Device event counter went back',
     press_storm: 'Alarm button pressed in a storm',
     escalation_unreachable: 'Escalation reaches nobody',
+    patrol_report: 'Found on patrol',
     welfare_check: 'Elderly resident silent',
   },
   severity: { critical: 'Critical', major: 'Major', minor: 'Minor', warning: 'Notice' },
@@ -333,6 +334,7 @@ export const enEnums: EnumLabels = {
     condition_ended: 'Back to normal',
     cleared: 'Cleared',
     call_recorded: 'Called the household',
+    outcome_recorded: 'Outcome recorded',
   },
   tag: {
     party_member: 'Party member',

@@ -341,6 +341,7 @@ export const zhEnums: EnumLabels = {
     event_id_reused: '设备事件编号倒退',
     press_storm: '报警按钮连续狂按',
     escalation_unreachable: '升级链无通知渠道',
+    patrol_report: '巡查发现问题',
     welfare_check: '独居老人久无动静',
   },
   severity: { critical: '紧急', major: '重要', minor: '一般', warning: '提示' },
@@ -358,6 +359,7 @@ export const zhEnums: EnumLabels = {
     condition_ended: '状态恢复',
     cleared: '解除',
     call_recorded: '电话联系住户',
+    outcome_recorded: '记录处理情况',
   },
   tag: {
     party_member: '党员',

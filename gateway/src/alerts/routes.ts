@@ -31,8 +31,13 @@ const staff = requireRole('guard', 'admin');
 const security = [{ bearer: [] }];
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 
-/** An action's value result as HTTP: the alert, or 404 / 409 with who got there first. */
-function answer(r: ActionResult): Alert {
+/** The five-minute rule's refusal: how late, and what to send. */
+export function lateMessage(onSiteMin: number, lateSec: number): string {
+  return `on site ${Math.ceil(lateSec / 60)} min after the five-minute rule (${onSiteMin} min from the report): say why in \`lateReason\``;
+}
+
+/** An action's value result as HTTP: the alert, or 400 (late without a reason) / 404 / 409 with who got there first. */
+export function answer(r: ActionResult): Alert {
   if (r.ok) return r.alert;
   switch (r.reason) {
     case 'not_found':
@@ -43,6 +48,8 @@ function answer(r: ActionResult): Alert {
       throw new AppError('CONFLICT', 'the alert is already acknowledged', { details: { ackedBy: r.alert?.ackedBy, ackedAt: r.alert?.ackedAt } });
     case 'already_on_site':
       throw new AppError('CONFLICT', 'someone is already on site', { details: { onSiteBy: r.alert?.onSiteBy, onSiteAt: r.alert?.onSiteAt } });
+    case 'late_reason_required':
+      throw new AppError('VALIDATION', lateMessage(r.onSiteMin, r.lateSec), { issues: [{ path: '/lateReason', message: 'required when on site late' }], details: { lateSec: r.lateSec, onSiteMinutes: r.onSiteMin } });
   }
 }
 
@@ -128,6 +135,6 @@ function alertActionRoutes(deps: { repo: AlertRepo; actions: Actions }): Feature
     r.post('/api/v1/alerts/:id/on-site', {
       preHandler: staff,
       schema: { tags: ['alerts'], summary: 'Confirm a worker is on site (five-minute rule; stops the on-site deadline)', security, params: AlertIdParams, body: OnSiteBody, response: { 200: Alert, ...errors } },
-    }, async (req) => answer(await actions.onSite(req.params.id, principalOf(req).username, req.body.note ?? null)));
+    }, async (req) => answer(await actions.onSite(req.params.id, principalOf(req).username, req.body.note ?? null, req.body.lateReason ?? null)));
   };
 }
