@@ -53,7 +53,7 @@ export class ApiError extends Error {
 }
 
 /** Every reply is parsed with the gateway's own zod contract before the app uses it. */
-async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, auth = true): Promise<z.infer<S>> {
+export async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, auth = true): Promise<z.infer<S>> {
   const s = current;
   const res = await fetch(path, {
     method,
@@ -72,8 +72,8 @@ async function call<S extends z.ZodType>(schema: S, method: string, path: string
 
 export async function login(username: string, password: string): Promise<MSession> {
   const reply = await call(LoginReply, 'POST', '/api/v1/auth/login', { username, password }, false);
-  if (reply.user.role !== 'resident') {
-    // Staff use the guard station; the phone app is for residents. Sign the token out again at once.
+  if (reply.user.role !== 'resident' && reply.user.role !== 'grid_worker') {
+    // Guards use the guard station; the phone app is for residents and field staff. Sign the token out again at once.
     await fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${reply.token}` } }).catch(() => undefined);
     throw new ApiError(403, 'NOT_RESIDENT', 'not a resident account');
   }

@@ -19,6 +19,7 @@ import {
   PatrolBody,
   PatrolReportView,
 } from '../contracts/api/field';
+import { localMonth } from '../contracts/zone';
 import { principalOf, requireRole } from '../api/auth';
 import type { FeatureRoutes } from '../api/routes';
 import type { FieldRepo } from '../db/field';
@@ -122,9 +123,11 @@ export function fieldRoutes(deps: { field: Field; repo: FieldRepo; onSiteMin: nu
       const p = principalOf(req);
       let grids = p.role === 'grid_worker' ? (await repo.gridsOf(p.userId)).map((g) => ({ id: g.id, name: g.name, communityId: g.compoundId, timezone: g.timezone })) : await repo.gridsIn(p.role === 'property_manager' ? p.communityId : null);
       if (req.query.gridId !== undefined) grids = grids.filter((g) => g.id === req.query.gridId);
+      const timezone = grids[0]?.timezone ?? (await repo.defaultZone());
+      const month = req.query.month ?? localMonth(now(), timezone);
       const rows = [];
-      for (const g of grids) rows.push(await field.compliance(g, req.query.month));
-      return { month: req.query.month, timezone: grids[0]?.timezone ?? 'Asia/Shanghai', onSiteMinutes: onSiteMin, rows };
+      for (const g of grids) rows.push(await field.compliance(g, month));
+      return { month, timezone, onSiteMinutes: onSiteMin, rows };
     });
 
     // ── administration: a grid's workers (grid_worker accounts) and the devices in its care ──────────────────

@@ -52,6 +52,11 @@ export function fieldRepo(prisma: PrismaClient) {
       return rows.map((g) => ({ id: g.id, name: g.name, communityId: g.communityId, timezone: g.community.timezone }));
     },
 
+    /** The zone of the (first) compound, for answers that concern no grid. */
+    async defaultZone(): Promise<string> {
+      return (await prisma.community.findFirst({ orderBy: { createdAt: 'asc' }, select: { timezone: true } }))?.timezone ?? 'Asia/Shanghai';
+    },
+
     /** Alerts of these grids matching `where` (newest first). */
     async alerts(gridIds: readonly string[], where: Prisma.AlertWhereInput, take = 200): Promise<{ rows: AlertRow[]; index: GridIndex }> {
       const index = await gridIndex(gridIds);

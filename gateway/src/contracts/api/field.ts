@@ -66,7 +66,8 @@ export const PatrolReportView = z.object({
 export type PatrolReportView = z.infer<typeof PatrolReportView>;
 
 export const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
-export const ComplianceQuery = z.object({ month: Month, gridId: Id.optional() }).strict();
+/** Without `month`: the current month in the compound's calendar. */
+export const ComplianceQuery = z.object({ month: Month.optional(), gridId: Id.optional() }).strict();
 export type ComplianceQuery = z.infer<typeof ComplianceQuery>;
 
 /** One late arrival and the reason given for it. */
