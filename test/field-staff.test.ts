@@ -149,4 +149,23 @@ describe('field staff API', () => {
     expect((await api.get('/api/v1/field/compliance?month=2026-13', tok.guard)).status).toBe(400);
     expect((await api.get(`/api/v1/field/compliance?month=${month}`, tok.a)).status).toBe(403);
   });
+
+  it("answers the report days and today's visitors in the compound's own zone, not UTC+8 by fiat", async () => {
+    // UTC+14: most of the time its calendar day differs from Shanghai's.
+    const zone = 'Pacific/Kiritimati';
+    await t.gw.db.prisma.community.update({ where: { id: 'test-community' }, data: { timezone: zone } });
+    await t.gw.access.reload();
+    const today = new Date(Date.now() + 14 * 3_600_000).toISOString().slice(0, 10);
+    const expected = await api.get('/api/v1/visitors/expected', tok.guard);
+    expect(expected.status).toBe(200);
+    expect(expected.body).toMatchObject({ date: today });
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const times = await api.get(`/api/v1/alerts/report/response-times?from=${from}&to=${new Date(Date.now() + 60_000).toISOString()}`, tok.guard);
+    expect(times.body).toMatchObject({ timezone: zone });
+    const raised = AlertDetail.parse((await api.get(`/api/v1/alerts/${report.alertId}`, tok.guard)).body).alert.firstAt;
+    const raisedDay = new Date(Date.parse(raised) + 14 * 3_600_000).toISOString().slice(0, 10);
+    expect(JSON.stringify(times.body)).toContain(`"day":"${raisedDay}"`);
+    const comp = ComplianceReport.parse((await api.get('/api/v1/field/compliance', tok.w1)).body);
+    expect(comp).toMatchObject({ timezone: zone, month: today.slice(0, 7) });
+  });
 });

@@ -38,6 +38,7 @@ import { createWelfare } from './welfare';
 import { createField } from './field';
 import { fieldRoutes } from './field-routes';
 import { fieldRepo } from '../db/field';
+import { compoundZone } from '../db/zone';
 
 export interface AlertsFeatureDeps {
   config: Config;
@@ -230,6 +231,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
       actions,
       contacts: contactRepo(prisma),
       chain: config.ESCALATION_CHAIN,
+      zone: () => compoundZone(prisma),
       // The escalation chain's start-up warning keeps the gateway's own logger (no module), as before the move.
       log: deps.log,
       live: {

@@ -61,6 +61,8 @@ export interface AlertRouteDeps {
   chain: readonly EscalationLevel[];
   live: LiveRouteDeps;
   log: Logger;
+  /** The compound's time zone (Community.timezone), for the report's days. */
+  zone?: () => Promise<string>;
 }
 
 /**
@@ -70,17 +72,17 @@ export interface AlertRouteDeps {
 export function alertRoutes(deps: AlertRouteDeps): FeatureRoutes {
   return async (app) => {
     registerEscalationChain(app, deps.chain, deps.log);
-    await alertActionRoutes(deps)(app);
+    await alertActionRoutes({ ...deps, zone: deps.zone ?? (async () => 'Asia/Shanghai') })(app);
     await contactRoutes({ contacts: deps.contacts, alerts: deps.repo, actions: deps.actions })(app);
     await liveRoutes(deps.live)(app);
   };
 }
 
 /** /api/v1/alerts: the guard station's and the property office's view of alerts, and what they do with them. */
-function alertActionRoutes(deps: { repo: AlertRepo; actions: Actions }): FeatureRoutes {
+function alertActionRoutes(deps: { repo: AlertRepo; actions: Actions; zone: () => Promise<string> }): FeatureRoutes {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const { repo, actions } = deps;
+    const { repo, actions, zone } = deps;
 
     r.get('/api/v1/alerts', {
       preHandler: staff,
@@ -89,13 +91,14 @@ function alertActionRoutes(deps: { repo: AlertRepo; actions: Actions }): Feature
 
     r.get('/api/v1/alerts/report/response-times', {
       preHandler: staff,
-      schema: { tags: ['alerts'], summary: 'Time to acknowledge and to clear, p50/p90 per day (Asia/Shanghai) and per type', security, querystring: ReportQuery, response: { 200: ResponseTimeReport, ...errors } },
+      schema: { tags: ['alerts'], summary: "Time to acknowledge and to clear, p50/p90 per day (the compound's time zone) and per type", security, querystring: ReportQuery, response: { 200: ResponseTimeReport, ...errors } },
     }, async (req) => {
       const from = new Date(req.query.from);
       const to = new Date(req.query.to);
       if (!(from < to)) throw new AppError('VALIDATION', '`from` must be before `to`');
       if (to.getTime() - from.getTime() > 366 * 86_400_000) throw new AppError('VALIDATION', 'at most a year per report');
-      return { from: req.query.from, to: req.query.to, timezone: 'Asia/Shanghai', rows: responseTimes(await repo.raisedBetween(from, to)) };
+      const timezone = await zone();
+      return { from: req.query.from, to: req.query.to, timezone, rows: responseTimes(await repo.raisedBetween(from, to), timezone) };
     });
 
     r.get('/api/v1/alerts/:id', {

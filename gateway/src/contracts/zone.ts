@@ -39,3 +39,10 @@ export function monthRange(month: string, timeZone: string): { from: Date; to: D
 export function localMonth(at: Date, timeZone: string): string {
   return new Date(at.getTime() + zoneOffsetMin(timeZone, at) * 60_000).toISOString().slice(0, 7);
 }
+
+/** A calendar day (`YYYY-MM-DD`, default: today at `now`) in the zone, and its [from, to) instants (23 or 25 h on DST days). */
+export function zonedDay(date: string | undefined, now: Date, timeZone: string): { day: string; from: Date; to: Date } {
+  const day = date ?? new Date(now.getTime() + zoneOffsetMin(timeZone, now) * 60_000).toISOString().slice(0, 10);
+  const [y = 1970, m = 1, d = 1] = day.split('-').map(Number);
+  return { day, from: zonedInstant(timeZone, y, m - 1, d), to: zonedInstant(timeZone, y, m - 1, d + 1) };
+}

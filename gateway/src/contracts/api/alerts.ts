@@ -195,7 +195,7 @@ export type ReportQuery = z.infer<typeof ReportQuery>;
 
 const Seconds = z.number().nonnegative().nullable();
 
-/** Response times of one day (Asia/Shanghai) and one type, or every type (`all`). Percentiles by nearest rank. */
+/** Response times of one day (the compound's time zone) and one type, or every type (`all`). Percentiles by nearest rank. */
 export const ResponseTimeRow = z.object({
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   type: z.union([AlertType, z.literal('all')]),
