@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { LoginReply, ErrorReply, type Principal } from '@linli/gateway/contracts/api/auth';
+import { LoginReply, ErrorReply, RenewReply, type Principal } from '@linli/gateway/contracts/api/auth';
 import { CredentialList, ResidentView } from '@linli/gateway/contracts/api/credentials';
 import { PassCreated, PassList, PassView, type PassCreateBody } from '@linli/gateway/contracts/api/passes';
 import { ResidentAlarmList, ResidentHome, ResidentTicketReply, VisitLinkReply, VisitView } from '@linli/gateway/contracts/api/resident';
@@ -63,11 +63,30 @@ export async function call<S extends z.ZodType>(schema: S, method: string, path:
   const text = await res.text();
   const json: unknown = text === '' ? null : JSON.parse(text);
   if (res.status === 401 && auth) setSession(null);
+  if (res.ok && auth && s) void keepAlive(s);
   if (!res.ok) {
     const e = ErrorReply.safeParse(json);
     throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`);
   }
   return schema.parse(json);
+}
+
+/** While the app is in use, the sign-in slides (POST /auth/renew) at most this often, up to the gateway's hard maximum. */
+const RENEW_EVERY_MS = 10 * 60_000;
+let lastRenew = 0;
+
+async function keepAlive(s: MSession): Promise<void> {
+  const t = Date.now();
+  if (t - lastRenew < RENEW_EVERY_MS) return;
+  lastRenew = t;
+  try {
+    const res = await fetch('/api/v1/auth/renew', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } });
+    if (!res.ok) return;
+    const r = RenewReply.safeParse(await res.json());
+    if (r.success && current?.token === s.token) setSession({ ...s, expiresAt: r.data.expiresAt });
+  } catch {
+    // Offline: the next call tries again after the interval.
+  }
 }
 
 export async function login(username: string, password: string): Promise<MSession> {
@@ -77,6 +96,7 @@ export async function login(username: string, password: string): Promise<MSessio
     await fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${reply.token}` } }).catch(() => undefined);
     throw new ApiError(403, 'NOT_RESIDENT', 'not a resident account');
   }
+  lastRenew = Date.now();
   setSession(reply);
   return reply;
 }
