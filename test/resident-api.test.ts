@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RenewReply } from '../gateway/src/contracts/api/auth';
 import { PassCreated } from '../gateway/src/contracts/api/passes';
 import { ResidentAlarmList, ResidentHome, VisitLinkReply, VisitView } from '../gateway/src/contracts/api/resident';
 import { type AccessCompound, addAccessCompound } from './helpers/fixtures';
@@ -67,6 +68,16 @@ describe('resident app API', () => {
     expect(list.alarms.map((a) => a.id)).toEqual(['al-a']);
     expect(list.alarms[0]?.acknowledged).toEqual({ at: at.toISOString(), by: { role: 'guard', name: 'guard1' }, note: 'escalated_no_ack' });
     expect(JSON.stringify(list)).not.toContain('user-guard1');
+  });
+
+  it("slides a resident's sign-in while the app is in use (POST /auth/renew), never past the hard maximum", async () => {
+    const before = Date.now();
+    const r = await api.post('/api/v1/auth/renew', tok.a);
+    expect(r.status).toBe(200);
+    const body = RenewReply.parse(r.body);
+    expect(Date.parse(body.expiresAt)).toBeGreaterThan(before);
+    expect(Date.parse(body.expiresAt)).toBeLessThanOrEqual(Date.parse(body.hardExpiresAt));
+    expect((await api.post('/api/v1/auth/renew', undefined)).status).toBe(401);
   });
 
   it('changes a password with the current one and ends the other sign-ins', async () => {

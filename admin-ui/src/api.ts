@@ -54,7 +54,8 @@ export const api = {
   alert: (id: string) => call(AlertDetail, 'GET', `/api/v1/alerts/${encodeURIComponent(id)}`),
   acknowledge: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/acknowledge`, note ? { note } : {}),
   clear: (id: string, note: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/clear`, { note }),
-  onSite: (id: string, note?: string) => call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/on-site`, note ? { note } : {}),
+  onSite: (id: string, note?: string, lateReason?: string) =>
+    call(Alert, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/on-site`, { ...(note ? { note } : {}), ...(lateReason ? { lateReason } : {}) }),
   deviceContacts: (deviceId: string) => call(DeviceContacts, 'GET', `/api/v1/devices/${encodeURIComponent(deviceId)}/contacts`),
   contacts: (householdId: string) => call(HouseholdContacts, 'GET', `/api/v1/households/${encodeURIComponent(householdId)}/contacts`),
   revealPhone: (householdId: string, contactId: string, alertId?: string) =>

@@ -23,6 +23,8 @@ export function toast(text: string, tone: Toast['tone'] = 'ok'): void {
 export type Dialog =
   | { kind: 'ack'; alert: Alert; from?: 'takeover' }
   | { kind: 'clear'; alert: Alert }
+  /** On site after the five-minute rule: the gateway wants the reason (400 naming lateReason). */
+  | { kind: 'on-site-late'; alert: Alert }
   /** From a door on the map: the household the guard picked there (an alert at a unit door has none of its own), and the numbers already shown. */
   | { kind: 'call'; alert: Alert; householdId?: string; shown?: Record<string, string> }
   | { kind: 'open-door'; deviceId: string; name: string }
@@ -73,11 +75,16 @@ export async function clear(alert: Alert, note: string): Promise<boolean> {
   }
 }
 
-export async function onSite(alert: Alert): Promise<boolean> {
+export async function onSite(alert: Alert, lateReason?: string): Promise<boolean> {
   try {
-    applyLocal(await api.onSite(alert.id));
+    applyLocal(await api.onSite(alert.id, undefined, lateReason));
     return true;
   } catch (err) {
+    // Late (five-minute rule): ask for the reason instead of a bare error.
+    if (lateReason === undefined && err instanceof ApiError && err.status === 400 && typeof err.details === 'object' && err.details !== null && 'lateSec' in err.details) {
+      dialog.set({ kind: 'on-site-late', alert });
+      return false;
+    }
     failed(err);
     return false;
   }

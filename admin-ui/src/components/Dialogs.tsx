@@ -8,7 +8,7 @@ import { ApiError, api } from '../api';
 import { type MessageKey, placeText, useT } from '../i18n';
 import { board } from '../live/board';
 import { useStore } from '../store';
-import { acknowledge, clear, dialog, lastShown, toast, toasts } from '../ui-state';
+import { acknowledge, clear, dialog, lastShown, onSite, toast, toasts } from '../ui-state';
 import { TagChips } from './AlertCard';
 import { SeverityIcon } from './icons';
 import { PinDialog } from './Station';
@@ -241,6 +241,9 @@ export function Dialogs() {
           submit={(note) => clear(d.alert, note)}
         />
       );
+      break;
+    case 'on-site-late':
+      body = <NoteForm subject={<DialogSubject alert={d.alert} />} title={t('dialog.lateTitle')} label={t('dialog.lateLabel')} presets={[]} required={2} tooShort={t('dialog.lateRequired')} submit={(reason) => onSite(d.alert, reason)} />;
       break;
     case 'call':
       body = <CallDialog alert={d.alert} householdId={d.householdId} shown={d.shown} />;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { LoginReply, ErrorReply, type Principal } from '@linli/gateway/contracts/api/auth';
+import { LoginReply, ErrorReply, RenewReply, type Principal } from '@linli/gateway/contracts/api/auth';
 import { CredentialList, ResidentView } from '@linli/gateway/contracts/api/credentials';
 import { PassCreated, PassList, PassView, type PassCreateBody } from '@linli/gateway/contracts/api/passes';
 import { ResidentAlarmList, ResidentHome, ResidentTicketReply, VisitLinkReply, VisitView } from '@linli/gateway/contracts/api/resident';
@@ -53,7 +53,7 @@ export class ApiError extends Error {
 }
 
 /** Every reply is parsed with the gateway's own zod contract before the app uses it. */
-async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, auth = true): Promise<z.infer<S>> {
+export async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, auth = true): Promise<z.infer<S>> {
   const s = current;
   const res = await fetch(path, {
     method,
@@ -63,6 +63,7 @@ async function call<S extends z.ZodType>(schema: S, method: string, path: string
   const text = await res.text();
   const json: unknown = text === '' ? null : JSON.parse(text);
   if (res.status === 401 && auth) setSession(null);
+  if (res.ok && auth && s) void keepAlive(s);
   if (!res.ok) {
     const e = ErrorReply.safeParse(json);
     throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`);
@@ -70,13 +71,32 @@ async function call<S extends z.ZodType>(schema: S, method: string, path: string
   return schema.parse(json);
 }
 
+/** While the app is in use, the sign-in slides (POST /auth/renew) at most this often, up to the gateway's hard maximum. */
+const RENEW_EVERY_MS = 10 * 60_000;
+let lastRenew = 0;
+
+async function keepAlive(s: MSession): Promise<void> {
+  const t = Date.now();
+  if (t - lastRenew < RENEW_EVERY_MS) return;
+  lastRenew = t;
+  try {
+    const res = await fetch('/api/v1/auth/renew', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } });
+    if (!res.ok) return;
+    const r = RenewReply.safeParse(await res.json());
+    if (r.success && current?.token === s.token) setSession({ ...s, expiresAt: r.data.expiresAt });
+  } catch {
+    // Offline: the next call tries again after the interval.
+  }
+}
+
 export async function login(username: string, password: string): Promise<MSession> {
   const reply = await call(LoginReply, 'POST', '/api/v1/auth/login', { username, password }, false);
-  if (reply.user.role !== 'resident') {
-    // Staff use the guard station; the phone app is for residents. Sign the token out again at once.
+  if (reply.user.role !== 'resident' && reply.user.role !== 'grid_worker') {
+    // Guards use the guard station; the phone app is for residents and field staff. Sign the token out again at once.
     await fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${reply.token}` } }).catch(() => undefined);
     throw new ApiError(403, 'NOT_RESIDENT', 'not a resident account');
   }
+  lastRenew = Date.now();
   setSession(reply);
   return reply;
 }

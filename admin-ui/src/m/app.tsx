@@ -7,6 +7,7 @@ import { translator } from '../i18n';
 import { ApiError, type MSession, api, login, logout, onSession, session } from './api';
 import { canvasPng, drawCard, drawQr, spacedCode } from './card';
 import { type MLang, type MT, initialLang, mt, saveLang } from './i18n';
+import { FieldApp } from './field';
 import { openLive } from './live';
 import { type SavedPass, forgetPasses, saveHome, savePass, savedHome, savedPasses } from './store';
 import { type Preset, formatClock, formatWhen, formatWindow, fromLocalInput, presetWindow, toLocalInput } from './time';
@@ -44,6 +45,7 @@ export function MApp() {
 
   if (location.pathname.startsWith('/m/visit')) return <VisitPage t={t} lang={lang} setLang={setLang} />;
   if (!s) return <Login t={t} lang={lang} setLang={setLang} />;
+  if (s.user.role === 'grid_worker') return <FieldApp lang={lang} s={s} langButton={<LangButton lang={lang} setLang={setLang} t={t} />} />;
   return <Home t={t} lang={lang} setLang={setLang} s={s} />;
 }
 

@@ -15,6 +15,7 @@ import { chain, outcomes, police as policeStore, policeOf, setPolice, stepOutcom
 import { navigate } from '../router';
 import { useStore } from '../store';
 import { acknowledge, dialog, onSite, selected, toast } from '../ui-state';
+import { PatrolFacts } from '../components/PatrolFacts';
 
 /** Keys that work on the board; the takeover and the dialogs handle their own. */
 export function boardKeys(e: KeyboardEvent, alerts: Alert[]): boolean {
@@ -263,6 +264,7 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
           </>
         )}
       </dl>
+      <PatrolFacts alert={alert} />
       <AlertActions alert={alert} />
       {police && (
         <p class={`police-status police-${police}`} data-testid="police-status" data-police={police}>

@@ -5,6 +5,7 @@ import { GroupedBars, Legend, type Series, StackedBars, niceDuration } from '../
 import { dayLabel, dayStart, duration, localDay } from '../format';
 import { useLoad } from '../hooks';
 import { useT } from '../i18n';
+import { OnSiteCompliance } from './Compliance';
 
 const PALETTE = ['#e53935', '#fb8c00', '#fdd835', '#43a047', '#1e88e5', '#8e24aa', '#00acc1', '#6d4c41', '#90a4ae'];
 const RANGES = [7, 14, 30] as const;
@@ -40,6 +41,9 @@ export function Stats() {
       ) : (
         <p class="muted">{report.state === 'loading' ? t('common.loading') : t('common.error', { msg: report.message })}</p>
       )}
+      <div class="stats-grid">
+        <OnSiteCompliance />
+      </div>
     </div>
   );
 }

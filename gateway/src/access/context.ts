@@ -19,8 +19,8 @@ export interface AccessSettings extends DecideSettings, MonitorSettings {
   passMaxAdvanceMs: number;
   /** Passes one user may create per hour; requests refused as invalid do not count. */
   passesPerHour: number;
-  /** The community's UTC offset in minutes (Asia/Shanghai: +480): "today" for the guard's visitor list. */
-  utcOffsetMin: number;
+  /** The compound's IANA zone (Community.timezone, re-read with the directory): "today" for the guard's visitor list. */
+  timezone: string;
 }
 
 /** What the access services share. Built once by createAccessFeature. */

@@ -19,6 +19,7 @@ import { createEngine } from './engine';
 import { qrSigningKey } from '../auth/pass-code';
 import { passService } from './passes';
 import { accessRoutes } from './routes';
+import { compoundZone } from '../db/zone';
 import { createSyncer } from './syncer';
 
 export interface AccessDeps {
@@ -68,7 +69,8 @@ export function accessSettings(c: Config): AccessSettings {
     passMaxValidityMs: c.PASS_MAX_VALIDITY_HOURS * 3_600_000,
     passMaxAdvanceMs: c.PASS_MAX_ADVANCE_DAYS * 86_400_000,
     passesPerHour: c.PASS_CREATE_PER_HOUR,
-    utcOffsetMin: 8 * 60, // Asia/Shanghai has no daylight saving time
+    // Until the directory's first load reads Community.timezone (reload below).
+    timezone: 'Asia/Shanghai',
   };
 }
 
@@ -115,6 +117,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
       throw err;
     }
     dir.load(snapshot, { ...opts, since });
+    base.settings.timezone = await compoundZone(db.prisma);
     log.info({ doors: dir.doors.size, residents: dir.residents.size, credentials: dir.credentials.size, passes: dir.passes.size }, 'access directory loaded');
     syncer.changed(dir.doors.keys());
   }

@@ -6,6 +6,7 @@ import { type ExpectedVisitors, type PassCreateBody, type PassCreated, type Pass
 import { AppError } from '../errors';
 import { type AccessContext, actorOf, assertVisible, notFound } from './context';
 import { maskPhone } from '../contracts/mask';
+import { zonedDay } from '../contracts/zone';
 import type { PassRecord } from '../db/records/access';
 import { newPassCode, qrPayload } from '../auth/pass-code';
 
@@ -198,10 +199,7 @@ export function passService(ctx: AccessContext) {
 
     /** Passes whose window touches the given day (community time), for the guard room. */
     async expected(date: string | undefined): Promise<ExpectedVisitors> {
-      const offsetMs = ctx.settings.utcOffsetMin * 60_000;
-      const day = date ?? new Date(ctx.now().getTime() + offsetMs).toISOString().slice(0, 10);
-      const from = new Date(Date.parse(`${day}T00:00:00Z`) - offsetMs);
-      const to = new Date(from.getTime() + 86_400_000);
+      const { day, from, to } = zonedDay(date, ctx.now(), ctx.settings.timezone);
       const passes = await repos.passes.overlapping(from, to);
       return { date: day, visitors: passes.map((x) => ({ ...view(x), householdLabel: dir.households.get(x.householdId)?.label ?? x.householdId })) };
     },

@@ -2,19 +2,23 @@ import type { Alert, AlertAction, Detail } from '../contracts/api/alerts';
 import type { AlertRepo } from '../db/alerts';
 import type { Logger } from '../log';
 import { deadlineAfterAck } from '../rules/escalation';
+import { lateSeconds, onSiteLateMs } from '../rules/on-site';
 import type { AlertStore } from './store';
 
 export type ActionResult =
   | { ok: true; alert: Alert }
-  | { ok: false; reason: 'not_found' | 'cleared' | 'already_acknowledged' | 'already_on_site'; alert?: Alert };
+  | { ok: false; reason: 'not_found' | 'cleared' | 'already_acknowledged' | 'already_on_site'; alert?: Alert }
+  /** Five-minute rule: on site later than `onSiteMin` after the alert was raised, and no reason given. */
+  | { ok: false; reason: 'late_reason_required'; alert: Alert; lateSec: number; onSiteMin: number };
 
 /**
  * What people do with an alert: acknowledge (I have seen it, I am on it), confirm being on site, assign, clear (the
  * outcome; for a latched one-key alarm this is the guard's reset). Each is a value result, never an exception, and
  * each goes through the store's queue like every other change.
  */
-export function createActions(deps: { store: AlertStore; repo: Pick<AlertRepo, 'byId'>; log: Logger; now: () => Date }) {
+export function createActions(deps: { store: AlertStore; repo: Pick<AlertRepo, 'byId'>; log: Logger; now: () => Date; onSiteMin?: number }) {
   const { store, repo, log, now } = deps;
+  const onSiteMin = deps.onSiteMin ?? 5;
 
   /** Runs `change` on an alert that is not cleared; answers not_found / cleared otherwise. */
   function onOpen(id: string, change: (a: Alert, key: string) => Promise<ActionResult>): Promise<ActionResult> {
@@ -68,13 +72,23 @@ export function createActions(deps: { store: AlertStore; repo: Pick<AlertRepo, '
       return onOpen(id, (a, key) => write(a, { ...a, assignedTo: assignee }, key, 'assigned', actor, note, { assignee }));
     },
 
-    /** Five-minute rule: the worker is there; the on-site deadline stops. */
-    onSite(id: string, actor: string, note: string | null): Promise<ActionResult> {
+    /**
+     * Five-minute rule: the worker is there; the on-site deadline stops. Later than `onSiteMin` after the alert was
+     * raised, the worker must say why (DOMAIN: "on site within five minutes, or record why not"): the reason and the
+     * lateness go into the history row's detail.
+     */
+    onSite(id: string, actor: string, note: string | null, lateReason: string | null = null): Promise<ActionResult> {
       return onOpen(id, async (a, key) => {
         if (a.onSiteAt !== null) return { ok: false, reason: 'already_on_site', alert: a };
+        const at = now();
+        const lateMs = onSiteLateMs(new Date(a.firstAt), at, onSiteMin);
+        const late = lateMs > 0;
+        const lateSec = lateSeconds(lateMs);
+        if (late && lateReason === null) return { ok: false, reason: 'late_reason_required', alert: a, lateSec, onSiteMin };
         const stop = a.deadlineKind === 'on_site';
-        const after: Alert = { ...a, onSiteBy: actor, onSiteAt: now().toISOString(), ...(stop ? { nextDeadlineAt: null, deadlineKind: null } : {}) };
-        const r = await write(a, after, key, 'on_site', actor, note);
+        const after: Alert = { ...a, onSiteBy: actor, onSiteAt: at.toISOString(), ...(stop ? { nextDeadlineAt: null, deadlineKind: null } : {}) };
+        const detail: Detail = late ? { late: true, lateSec, lateReason } : { late: false };
+        const r = await write(a, after, key, 'on_site', actor, note, detail);
         if (r.ok) log.info({ alertId: id, type: a.type, actor, escalationLevel: a.escalationLevel }, 'on site');
         return r;
       });

@@ -35,6 +35,10 @@ import { AlertStore } from './store';
 import { createStreetlights } from './streetlights';
 import { createSupervision } from './supervision';
 import { createWelfare } from './welfare';
+import { createField } from './field';
+import { fieldRoutes } from './field-routes';
+import { fieldRepo } from '../db/field';
+import { compoundZone } from '../db/zone';
 
 export interface AlertsFeatureDeps {
   config: Config;
@@ -116,7 +120,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const escalations = failures('escalation', 'escalation sweep');
   const outboxReads = failures('outbox_read', 'reading the alert outbox');
   const lifecycle = createLifecycle({ store, places, settings, log, now, outboxFor: outboxFor(config.ESCALATION_CHAIN, now, (hh, level) => routing.targets(hh, level)), writes });
-  const actions = createActions({ store, repo, log, now });
+  const actions = createActions({ store, repo, log, now, onSiteMin: settings.onSiteMin });
   const notifier =
     deps.notifier ??
     (config.WEBHOOK_SECRET !== undefined
@@ -220,12 +224,15 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   return {
     routes: async (app) => {
       await policeRoutes({ police, alerts: repo })(app);
+      const field = fieldRepo(prisma);
+      await fieldRoutes({ field: createField({ field, alerts: repo, actions, store, apply: lifecycle.apply, onSiteMin: settings.onSiteMin, log, now }), repo: field, onSiteMin: settings.onSiteMin, now })(app);
       await alertRoutes({
       repo,
       actions,
       contacts: contactRepo(prisma),
       chain: config.ESCALATION_CHAIN,
       storedContacts: () => routing.contacts(),
+      zone: () => compoundZone(prisma),
       // The escalation chain's start-up warning keeps the gateway's own logger (no module), as before the move.
       log: deps.log,
       live: {

@@ -1,4 +1,5 @@
 import type { AlertType, ResponseTimeRow } from '../contracts/api/alerts';
+import { zoneOffsetMin } from '../contracts/zone';
 
 export interface ReportInput {
   type: AlertType;
@@ -15,16 +16,16 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? null;
 }
 
-/** Calendar day in the community's time zone (China: UTC+8, no daylight saving). */
-export function localDay(d: Date, offsetMin = 480): string {
-  return new Date(d.getTime() + offsetMin * 60_000).toISOString().slice(0, 10);
+/** Calendar day in the compound's IANA time zone (Community.timezone). */
+export function localDay(d: Date, timeZone = 'Asia/Shanghai'): string {
+  return new Date(d.getTime() + zoneOffsetMin(timeZone, d) * 60_000).toISOString().slice(0, 10);
 }
 
 /**
  * Time to acknowledge and time to clear, p50 and p90, per day and per type (plus an `all` row per day). Clears
  * by the system (a lamp lit again) are not a response and are left out of the clear times.
  */
-export function responseTimes(rows: readonly ReportInput[]): ResponseTimeRow[] {
+export function responseTimes(rows: readonly ReportInput[], timeZone = 'Asia/Shanghai'): ResponseTimeRow[] {
   const groups = new Map<string, { day: string; type: AlertType | 'all'; raised: number; ack: number[]; clear: number[] }>();
   const add = (day: string, type: AlertType | 'all', r: ReportInput) => {
     const key = `${day}|${type}`;
@@ -35,7 +36,7 @@ export function responseTimes(rows: readonly ReportInput[]): ResponseTimeRow[] {
     if (r.clearedAt && r.clearedBy !== null && r.clearedBy !== 'system') g.clear.push((r.clearedAt.getTime() - r.firstAt.getTime()) / 1000);
   };
   for (const r of rows) {
-    const day = localDay(r.firstAt);
+    const day = localDay(r.firstAt, timeZone);
     add(day, r.type, r);
     add(day, 'all', r);
   }

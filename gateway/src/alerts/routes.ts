@@ -31,8 +31,13 @@ const staff = requireRole('guard', 'admin');
 const security = [{ bearer: [] }];
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 
-/** An action's value result as HTTP: the alert, or 404 / 409 with who got there first. */
-function answer(r: ActionResult): Alert {
+/** The five-minute rule's refusal: how late, and what to send. */
+export function lateMessage(onSiteMin: number, lateSec: number): string {
+  return `on site ${Math.ceil(lateSec / 60)} min after the five-minute rule (${onSiteMin} min from the report): say why in \`lateReason\``;
+}
+
+/** An action's value result as HTTP: the alert, or 400 (late without a reason) / 404 / 409 with who got there first. */
+export function answer(r: ActionResult): Alert {
   if (r.ok) return r.alert;
   switch (r.reason) {
     case 'not_found':
@@ -43,6 +48,8 @@ function answer(r: ActionResult): Alert {
       throw new AppError('CONFLICT', 'the alert is already acknowledged', { details: { ackedBy: r.alert?.ackedBy, ackedAt: r.alert?.ackedAt } });
     case 'already_on_site':
       throw new AppError('CONFLICT', 'someone is already on site', { details: { onSiteBy: r.alert?.onSiteBy, onSiteAt: r.alert?.onSiteAt } });
+    case 'late_reason_required':
+      throw new AppError('VALIDATION', lateMessage(r.onSiteMin, r.lateSec), { issues: [{ path: '/lateReason', message: 'required when on site late' }], details: { lateSec: r.lateSec, onSiteMinutes: r.onSiteMin } });
   }
 }
 
@@ -56,6 +63,8 @@ export interface AlertRouteDeps {
   storedContacts?: () => readonly StoredContact[];
   live: LiveRouteDeps;
   log: Logger;
+  /** The compound's time zone (Community.timezone), for the report's days. */
+  zone?: () => Promise<string>;
 }
 
 /**
@@ -65,17 +74,17 @@ export interface AlertRouteDeps {
 export function alertRoutes(deps: AlertRouteDeps): FeatureRoutes {
   return async (app) => {
     registerEscalationChain(app, deps.chain, deps.log, deps.storedContacts);
-    await alertActionRoutes(deps)(app);
+    await alertActionRoutes({ ...deps, zone: deps.zone ?? (async () => 'Asia/Shanghai') })(app);
     await contactRoutes({ contacts: deps.contacts, alerts: deps.repo, actions: deps.actions })(app);
     await liveRoutes(deps.live)(app);
   };
 }
 
 /** /api/v1/alerts: the guard station's and the property office's view of alerts, and what they do with them. */
-function alertActionRoutes(deps: { repo: AlertRepo; actions: Actions }): FeatureRoutes {
+function alertActionRoutes(deps: { repo: AlertRepo; actions: Actions; zone: () => Promise<string> }): FeatureRoutes {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const { repo, actions } = deps;
+    const { repo, actions, zone } = deps;
 
     r.get('/api/v1/alerts', {
       preHandler: staff,
@@ -84,13 +93,14 @@ function alertActionRoutes(deps: { repo: AlertRepo; actions: Actions }): Feature
 
     r.get('/api/v1/alerts/report/response-times', {
       preHandler: staff,
-      schema: { tags: ['alerts'], summary: 'Time to acknowledge and to clear, p50/p90 per day (Asia/Shanghai) and per type', security, querystring: ReportQuery, response: { 200: ResponseTimeReport, ...errors } },
+      schema: { tags: ['alerts'], summary: "Time to acknowledge and to clear, p50/p90 per day (the compound's time zone) and per type", security, querystring: ReportQuery, response: { 200: ResponseTimeReport, ...errors } },
     }, async (req) => {
       const from = new Date(req.query.from);
       const to = new Date(req.query.to);
       if (!(from < to)) throw new AppError('VALIDATION', '`from` must be before `to`');
       if (to.getTime() - from.getTime() > 366 * 86_400_000) throw new AppError('VALIDATION', 'at most a year per report');
-      return { from: req.query.from, to: req.query.to, timezone: 'Asia/Shanghai', rows: responseTimes(await repo.raisedBetween(from, to)) };
+      const timezone = await zone();
+      return { from: req.query.from, to: req.query.to, timezone, rows: responseTimes(await repo.raisedBetween(from, to), timezone) };
     });
 
     r.get('/api/v1/alerts/:id', {
@@ -130,6 +140,6 @@ function alertActionRoutes(deps: { repo: AlertRepo; actions: Actions }): Feature
     r.post('/api/v1/alerts/:id/on-site', {
       preHandler: staff,
       schema: { tags: ['alerts'], summary: 'Confirm a worker is on site (five-minute rule; stops the on-site deadline)', security, params: AlertIdParams, body: OnSiteBody, response: { 200: Alert, ...errors } },
-    }, async (req) => answer(await actions.onSite(req.params.id, principalOf(req).username, req.body.note ?? null)));
+    }, async (req) => answer(await actions.onSite(req.params.id, principalOf(req).username, req.body.note ?? null, req.body.lateReason ?? null)));
   };
 }

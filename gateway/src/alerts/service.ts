@@ -235,7 +235,7 @@ export function createLifecycle(deps: LifecycleDeps) {
       priority: priorityOf(d.severity, tags),
       deviceId: d.deviceId,
       householdId: d.householdId ?? info?.householdId ?? null,
-      place: info?.place ?? { label: d.deviceId ?? d.householdId ?? d.place ?? 'unknown_place', kind: null, buildingId: null, unitId: null, householdId: null, x: null, y: null },
+      place: info?.place ?? { label: d.deviceId ?? d.householdId ?? d.placeLabel ?? d.place ?? 'unknown_place', kind: null, buildingId: null, unitId: null, householdId: null, x: null, y: null },
       tags,
       count,
       firstAt: d.at.toISOString(),

@@ -12,8 +12,9 @@ import { requireRole } from './auth';
  */
 export function registerRenew(app: FastifyInstance, sessions: Sessions): void {
   app.withTypeProvider<ZodTypeProvider>().post('/api/v1/auth/renew', {
-    preHandler: requireRole('guard', 'admin'),
-    schema: { tags: ['auth'], summary: 'Slide a staff token\'s expiry (up to the per-shift maximum)', security: [{ bearer: [] }], response: { 200: RenewReply, 401: ErrorReply, 403: ErrorReply } },
+    // Residents and field staff too: the phone app renews while it is in use (sliding, same hard maximum).
+    preHandler: requireRole('guard', 'admin', 'resident', 'grid_worker'),
+    schema: { tags: ['auth'], summary: 'Slide a token\'s expiry while its screen is in use (up to the hard maximum after sign-in)', security: [{ bearer: [] }], response: { 200: RenewReply, 401: ErrorReply, 403: ErrorReply } },
   }, async (req) => {
     const h = req.headers.authorization;
     const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : '';

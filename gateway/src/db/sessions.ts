@@ -53,7 +53,7 @@ export function sessionRepo(prisma: PrismaClient) {
      */
     async renew(tokenHash: string, now: Date, ttlMs: number, maxMs: number): Promise<{ expiresAt: Date; hardExpiresAt: Date } | null> {
       const s = await prisma.session.findUnique({ where: { tokenHash } });
-      if (!s || s.revokedAt || s.expiresAt <= now || s.role === 'resident') return null;
+      if (!s || s.revokedAt || s.expiresAt <= now) return null;
       const u = await prisma.user.findUnique({ where: { id: s.userId } });
       if (!u || u.disabled) return null;
       const hardExpiresAt = new Date(s.createdAt.getTime() + maxMs);

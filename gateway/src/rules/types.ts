@@ -44,6 +44,8 @@ export interface RaiseDecision {
   source?: string;
   /** Where an alert with no device and no household is (a code the UI translates); `unknown_place` if not given. */
   place?: PlaceCode;
+  /** The place in words when a person gave it (a patrol report: "3号楼东侧路灯"); wins over `place`. */
+  placeLabel?: string;
 }
 
 /** Something to record on the open alert of `key` without changing its condition (the resident's cancel). */
@@ -97,6 +99,8 @@ export const TYPES: Record<AlertType, TypeSpec> = {
   welfare_check: { category: 'welfare', latched: false, onEnd: 'clear', onSite: false },
   // Nobody above the guard station can be told: a configuration fault the guard sees, acknowledges and reports.
   escalation_unreachable: { category: 'maintenance', latched: false, onEnd: 'clear', onSite: false },
+  // Found on patrol by a field worker: the five-minute rule applies, and only a person ends it.
+  patrol_report: { category: 'maintenance', latched: false, onEnd: 'record', onSite: true },
 };
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 400, major: 300, minor: 200, warning: 100 };

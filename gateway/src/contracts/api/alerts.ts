@@ -22,6 +22,8 @@ export const AlertType = z.enum([
   'welfare_check',
   /** Maintenance: no level of the escalation chain above the guard station has a notification channel. */
   'escalation_unreachable',
+  /** A problem a field worker found on patrol (alerts/patrol.ts): registered, owned and escalated like a device fault. */
+  'patrol_report',
 ]);
 export type AlertType = z.infer<typeof AlertType>;
 
@@ -60,6 +62,8 @@ export const AlertAction = z.enum([
   'cleared',
   /** A guard called the household; detail: contactId, outcome (CallOutcome). */
   'call_recorded',
+  /** A field worker's outcome of a visit that did not end the case (the note says what happens next). */
+  'outcome_recorded',
 ]);
 export type AlertAction = z.infer<typeof AlertAction>;
 
@@ -174,7 +178,13 @@ export type ClearBody = z.infer<typeof ClearBody>;
 export const AssignBody = z.object({ assignee: z.string().trim().min(1).max(64), note: Note.optional() }).strict();
 export type AssignBody = z.infer<typeof AssignBody>;
 
-export const OnSiteBody = z.object({ note: Note.optional() }).strict();
+export const OnSiteBody = z
+  .object({
+    note: Note.optional(),
+    /** Required when the confirmation comes after the five-minute rule (ON_SITE_MINUTES after the alert was raised). */
+    lateReason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
 export type OnSiteBody = z.infer<typeof OnSiteBody>;
 
 export const ReportQuery = z.object({
@@ -185,7 +195,7 @@ export type ReportQuery = z.infer<typeof ReportQuery>;
 
 const Seconds = z.number().nonnegative().nullable();
 
-/** Response times of one day (Asia/Shanghai) and one type, or every type (`all`). Percentiles by nearest rank. */
+/** Response times of one day (the compound's time zone) and one type, or every type (`all`). Percentiles by nearest rank. */
 export const ResponseTimeRow = z.object({
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   type: z.union([AlertType, z.literal('all')]),
