@@ -38,6 +38,7 @@ import { createDevicesFeature } from './devices';
 import { userRoutes } from './users';
 import { createResidentFeature } from './resident';
 import { transferRoutes } from './transfer/routes';
+import { createReplicationFeature } from './replication';
 import { alertSettings } from './alerts/settings';
 
 export interface Gateway {
@@ -110,6 +111,9 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const admin = createAdminFeature({ db, log, live: { reloadAccess: access.refreshMasterData, refreshResident: access.refreshResident, reloadAlerts: alerts.masterDataChanged }, chainLength: config.ESCALATION_CHAIN.length, webhookSecret: config.WEBHOOK_SECRET !== undefined });
   // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
   for (const feature of [access, alerts, site]) await feature.start();
+  // Cell → hub (HUB_NATS_URL): reads committed rows only, so it may start before anything listens.
+  const replication = createReplicationFeature({ config, db, log, registry: metrics.registry });
+  await replication.start();
 
   /** The ports really bound (a configured 0 picks a free one), once listening. */
   let bound: { http: number; mqtt: number; mqtts?: number } | undefined;
@@ -157,7 +161,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     close() {
       closing ??= (async () => {
         const deadline = startDeadline(config.SHUTDOWN_TIMEOUT_MS);
-        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, devicesAdmin, resident, heartbeat, db, log }, deadline)) await step();
+        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, devicesAdmin, resident, replication, heartbeat, db, log }, deadline)) await step();
       })();
       return closing;
     },
@@ -185,6 +189,7 @@ function stopOrder(p: StopParts, deadline: Deadline): StopStep[] {
     ['device administration', () => p.devicesAdmin.close()],
     ['resident app', () => p.resident.close()],
     ['presence writer', () => p.presence.drain(deadline.left())],
+    ['replication', () => p.replication.stop()],
     ['database heartbeat', () => p.heartbeat.stop()],
     ['report', () => {
       if (!deadline.allDrained()) p.log.error({ pending: p.writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
@@ -204,6 +209,7 @@ interface StopParts {
   site: Lifecycle;
   devicesAdmin: { close(): void };
   resident: { close(): void };
+  replication: Lifecycle;
   heartbeat: { stop(): void };
   db: Db;
   log: Logger;
