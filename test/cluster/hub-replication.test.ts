@@ -110,7 +110,7 @@ describe('cell → hub replication (multi-process)', () => {
   });
 
   it('gets every committed row except heartbeats into PostgreSQL exactly once through a writer crash and a NATS node stop', async () => {
-    gw = await spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', HUB_NATS_URL: env.CELL_NATS_URL!, REPLICATION_POLL_MS: '100', REPLICATION_RESEND_AFTER_MS: '5000' });
+    gw = await spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', HUB_NATS_URL: env.CELL_NATS_URL!, HUB_JS_DOMAIN: 'linli-hub', REPLICATION_POLL_MS: '100', REPLICATION_RESEND_AFTER_MS: '5000' });
     for (const d of DEVICES) {
       clients.push(mqtt.connect(`mqtt://127.0.0.1:${gw.mqtt}`, { clientId: d.id, username: d.id, password: d.secret, clean: false, reconnectPeriod: 200 }));
     }
@@ -172,10 +172,15 @@ describe('cell → hub replication (multi-process)', () => {
     expect(heartbeats).toBeGreaterThan(0);
     const lastSeq = cellRows[cellRows.length - 1]!.seq;
     // Everything reaches PostgreSQL, and the watermark (hence the cell's resend point) reaches the last row.
-    await expect.poll(hubRows, { timeout: 240_000, interval: 500 }).toBe(cellRows.length);
-    await expect
-      .poll(() => (cell.prepare("SELECT confirmedSeq FROM ReplicationCursor WHERE stream = 'device_event'").get() as { confirmedSeq: number } | undefined)?.confirmedSeq, { timeout: 120_000, interval: 250 })
-      .toBe(lastSeq);
+    try {
+      await expect.poll(hubRows, { timeout: 240_000, interval: 500 }).toBe(cellRows.length);
+      await expect
+        .poll(() => (cell.prepare("SELECT confirmedSeq FROM ReplicationCursor WHERE stream = 'device_event'").get() as { confirmedSeq: number } | undefined)?.confirmedSeq, { timeout: 120_000, interval: 250 })
+        .toBe(lastSeq);
+    } catch (err) {
+      const relayLog = gw.output().split('\n').filter((l) => l.includes('replication')).slice(-20).join('\n');
+      throw new Error(`${String(err)}\ncell replication log:\n${relayLog}\nhub writer:\n${writer!.output().slice(-3000)}`, { cause: err });
+    }
     clearInterval(sampler);
 
     const [counts] = await q('SELECT count(*) AS n, count(DISTINCT seq) AS keys, max(seq) AS last FROM device_event WHERE compound = $1', [COMPOUND]);

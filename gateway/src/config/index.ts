@@ -287,6 +287,11 @@ export const ConfigSchema = z
       .default('')
       .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
       .pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s/]+$/, 'must be nats://host:port or tls://host:port'))),
+    /**
+     * The hub's JetStream domain (scripts/hub-up: linli-hub). Needed when HUB_NATS_URL is a leaf node: JetStream's API
+     * reaches the hub cluster through a leaf connection only under the hub's domain. Empty: no domain.
+     */
+    HUB_JS_DOMAIN: z.string().regex(/^[A-Za-z0-9_-]*$/, 'must be letters, digits, _ or -').default(''),
     /** This compound's id in the hub (a NATS subject token); unset: the id of the one active compound in the database. */
     COMPOUND_ID: CompoundId.optional(),
     /** Rows published per round (pipelined; the round's acks are awaited together). */

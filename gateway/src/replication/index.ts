@@ -67,6 +67,7 @@ export function createReplicationFeature(deps: { config: Config; db: Db; log: Lo
           resendAfterMs: config.REPLICATION_RESEND_AFTER_MS,
           maxAhead: config.REPLICATION_MAX_AHEAD,
           publishTimeoutMs: 5_000,
+          domain: config.HUB_JS_DOMAIN,
         }, log, {
           published: (n) => metrics.published.inc(n),
           publishFailed: () => metrics.publishErrors.inc(),

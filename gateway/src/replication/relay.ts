@@ -34,6 +34,8 @@ export interface RelaySettings {
   /** Seq distance between sent and confirmed beyond which the relay waits for the hub (bounded resend work). */
   maxAhead: number;
   publishTimeoutMs: number;
+  /** The hub's JetStream domain ('' for none): how the API is reached through a leaf node. */
+  domain: string;
 }
 
 export interface RelayEvents {
@@ -50,7 +52,7 @@ export interface RelayState {
 }
 
 export function createRelay(nc: NatsConnection, repo: ReplicationRepo, settings: RelaySettings, log: Logger, events: RelayEvents = {}) {
-  const js: JetStreamClient = nc.jetstream({ timeout: settings.publishTimeoutMs });
+  const js: JetStreamClient = nc.jetstream({ timeout: settings.publishTimeoutMs, ...(settings.domain !== '' ? { domain: settings.domain } : {}) });
   const start = repo.confirmed(TABLE);
   const state: RelayState = { sent: start.seq, confirmed: start.seq, confirmedAt: start.at };
   let lastProgress = Date.now();
