@@ -194,6 +194,11 @@ describe('cell → hub replication (multi-process)', () => {
     expect(Number((await q("SELECT count(*) AS n FROM device_event WHERE channel = 'heartbeat'"))[0].n)).toBe(0);
     const [wm] = await q('SELECT seq FROM cell_watermark WHERE compound = $1', [COMPOUND]);
     expect(Number(wm.seq)).toBe(lastSeq);
+    // The cell's metrics tell the same: confirmed up to the last row, nothing in the backlog.
+    const metrics = await (await fetch(`http://127.0.0.1:${gw.http}/metrics`)).text();
+    expect(metrics).toContain(`linli_replication_confirmed_seq{table="device_event"} ${lastSeq}`);
+    expect(metrics).toContain('linli_replication_backlog_rows{table="device_event"} 0');
+    expect(metrics).toContain('linli_replication_lag_seconds{table="device_event"} 0');
     expect(samples).toBeGreaterThan(10);
     expect(violations).toEqual([]);
     cell.close();
