@@ -14,7 +14,7 @@ export const LAYERS = [
   ['ingest'], // bytes → stored event (may use the broker's port types)
   ['api'], // the HTTP kit: server, auth guard, error handler, OpenAPI, rate limits, headers, ops routes, the UI's files
   ['live'], // the guard station's live stream, driven by alerts/
-  ['access', 'alerts', 'site', 'admin', 'devices', 'users', 'transfer', 'station', 'resident'], // the features: they talk to each other only through the bus
+  ['access', 'alerts', 'site', 'admin', 'devices', 'users', 'transfer', 'station', 'resident', 'replication', 'hub'], // the features: they talk to each other only through the bus
   ['demo'], // the demo community's seed (tooling; the gateway never loads it)
   ['app'], // app.ts (wiring), main.ts, cli.ts
 ];

@@ -39,6 +39,7 @@ import { createDevicesFeature } from './devices';
 import { userRoutes } from './users';
 import { createResidentFeature } from './resident';
 import { transferRoutes } from './transfer/routes';
+import { createReplicationFeature } from './replication';
 import { alertSettings } from './alerts/settings';
 
 export interface Gateway {
@@ -86,6 +87,9 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const { access, alerts, site, resident, devicesAdmin } = features;
   // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
   for (const feature of [access, alerts, site, resident, devicesAdmin]) await feature.start();
+  // Cell → hub (HUB_NATS_URL): reads committed rows only, so it may start before anything listens.
+  const replication = createReplicationFeature({ config, db, log, registry: metrics.registry });
+  await replication.start();
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);
   const http = await buildHttp({
@@ -120,7 +124,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     close() {
       closing ??= (async () => {
         const deadline = startDeadline(config.SHUTDOWN_TIMEOUT_MS);
-        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, devicesAdmin, resident, heartbeat, db, log }, deadline)) await step();
+        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, devicesAdmin, resident, replication, heartbeat, db, log }, deadline)) await step();
       })();
       return closing;
     },
@@ -223,6 +227,7 @@ function stopOrder(p: StopParts, deadline: Deadline): StopStep[] {
     ['device administration', () => p.devicesAdmin.stop()],
     ['resident app', () => p.resident.stop()],
     ['presence writer', () => p.presence.drain(deadline.left())],
+    ['replication', () => p.replication.stop()],
     ['database heartbeat', () => p.heartbeat.stop()],
     ['report', () => {
       if (!deadline.allDrained()) p.log.error({ pending: p.writer.pending() }, 'shutdown deadline passed with events still uncommitted (they were never acknowledged)');
@@ -242,6 +247,7 @@ interface StopParts {
   site: Lifecycle;
   devicesAdmin: Lifecycle;
   resident: Lifecycle;
+  replication: Lifecycle;
   heartbeat: { stop(): void };
   db: Db;
   log: Logger;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { databasePath, loadConfig } from './config';
 import { buildGateway } from './app';
 import { SchemaMissingError } from './db/client';
+import { ReplicationConfigError } from './replication';
 import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
 import { createLogger } from './log';
 import { startBackupSchedule } from './runtime/backup-schedule';
@@ -37,7 +38,7 @@ if (migrated.applied.length > 0) log.info({ migrations: migrated.applied }, 'dat
 if (migrated.checksumChanged.length > 0) log.warn({ migrations: migrated.checksumChanged }, 'applied migrations were edited since');
 
 const gateway = await buildGateway(config, log).catch((err: unknown) => {
-  if (err instanceof SchemaMissingError) {
+  if (err instanceof SchemaMissingError || err instanceof ReplicationConfigError) {
     process.stderr.write(`linli: ${err.message}\n`);
     process.exit(EXIT_CONFIG);
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertType } from '../contracts/api/alerts';
+import { CompoundId } from '../contracts/replication';
 import { AddressList } from './addresses';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -276,6 +277,31 @@ export const ConfigSchema = z
      */
     METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
     METRICS_PUBLIC: z.stringbool().default(false),
+    // ── replication to the district hub (replication/, docs/scale-out.md) ──
+    /**
+     * The hub's NATS servers (comma-separated nats:// URLs, normally this cell's own leaf node). Set: committed device
+     * events (not heartbeats) are replicated to the hub's JetStream. Empty: the cell stands alone.
+     */
+    HUB_NATS_URL: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+      .pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s/]+$/, 'must be nats://host:port or tls://host:port'))),
+    /**
+     * The hub's JetStream domain (scripts/hub-up: linli-hub). Needed when HUB_NATS_URL is a leaf node: JetStream's API
+     * reaches the hub cluster through a leaf connection only under the hub's domain. Empty: no domain.
+     */
+    HUB_JS_DOMAIN: z.string().regex(/^[A-Za-z0-9_-]*$/, 'must be letters, digits, _ or -').default(''),
+    /** This compound's id in the hub (a NATS subject token); unset: the id of the one active compound in the database. */
+    COMPOUND_ID: CompoundId.optional(),
+    /** Rows published per round (pipelined; the round's acks are awaited together). */
+    REPLICATION_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** How often the relay looks for new rows when it is caught up, and reads the hub's committed watermark. */
+    REPLICATION_POLL_MS: ms.min(10).default(250),
+    /** Rows sent but not confirmed this long while the hub's watermark stands still are sent again from it. */
+    REPLICATION_RESEND_AFTER_MS: ms.min(1_000).default(60_000),
+    /** The relay waits for the hub once it is this many seq ahead of the committed watermark. */
+    REPLICATION_MAX_AHEAD: z.coerce.number().int().min(1).default(100_000),
     /** The built guard station (npm run build:ui), served at `/` when its index.html exists; empty: API only. */
     UI_DIST_DIR: z.string().default('admin-ui/dist'),
   })

@@ -1,0 +1,30 @@
+// The hub writer's environment (gateway/src/hub-main.ts, docs/scale-out.md). A separate schema from the cell's: the
+// hub has no SQLite, no MQTT and no guard station, and none of the cell's variables mean anything to it.
+import { z } from 'zod';
+
+export const HubConfigSchema = z.object({
+  /** The hub's NATS servers (comma-separated nats:// URLs of the cluster's nodes). */
+  HUB_NATS_URL: z
+    .string()
+    .min(1, 'is required')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s/]+$/, 'must be nats://host:port or tls://host:port')).min(1)),
+  /** PostgreSQL: postgres://user[:password]@host:port/database (a password is never logged). */
+  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL'),
+  /** Messages taken from JetStream per PostgreSQL transaction. */
+  HUB_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Replicas of the stream and the watermark bucket (3 on the 3-node cluster; 1 for a single node). */
+  HUB_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(3),
+  /** JetStream's duplicate window for Nats-Msg-Id (a cell's resend within it is dropped before it reaches PostgreSQL). */
+  HUB_DUPLICATE_WINDOW_SEC: z.coerce.number().int().min(1).max(86_400).default(120),
+  /** The durable pull consumer's name: every hub writer with the same name shares the work. */
+  HUB_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default('hub-writer'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type HubConfig = Readonly<z.infer<typeof HubConfigSchema>>;
+
+export function loadHubConfig(env: Record<string, string | undefined> = process.env): { ok: true; config: HubConfig } | { ok: false; message: string } {
+  const parsed = HubConfigSchema.safeParse(env);
+  if (parsed.success) return { ok: true, config: Object.freeze(parsed.data) };
+  return { ok: false, message: `invalid hub configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`).join('\n')}` };
+}

@@ -1,0 +1,78 @@
+// The hub writer process (docs/scale-out.md): JetStream → PostgreSQL for every cell's replicated rows. A separate
+// entry, not a mode of main.ts: the hub has no SQLite, no MQTT broker and no guard station, and its configuration
+// (config/hub.ts) shares nothing with a cell's. Run: `node --import tsx gateway/src/hub-main.ts` (scripts/hub-up).
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'nats';
+import pg from 'pg';
+import { loadHubConfig } from './config/hub';
+import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
+import { hubStore } from './hub/store';
+import { createHubWriter, ensureJetStream } from './hub/writer';
+import { createLogger } from './log';
+
+const EXIT_CONFIG = 78;
+
+const loaded = loadHubConfig();
+if (!loaded.ok) {
+  process.stderr.write(`linli hub: ${loaded.message}\n`);
+  process.exit(EXIT_CONFIG);
+}
+const config = loaded.config;
+const log = createLogger({ level: config.LOG_LEVEL, name: 'linli-hub' });
+
+const migrationsDir = findPgMigrationsDir(dirname(fileURLToPath(import.meta.url)));
+if (migrationsDir === null) {
+  process.stderr.write('linli hub: postgres/migrations not found beside the hub (the release is incomplete)\n');
+  process.exit(EXIT_CONFIG);
+}
+const pool = new pg.Pool({ connectionString: config.HUB_DATABASE_URL, max: 4 });
+pool.on('error', (err) => log.error({ err }, 'hub: idle PostgreSQL connection failed'));
+const migrated = await migratePg(pool, readPgMigrations(migrationsDir));
+if (migrated.applied.length > 0) log.info({ migrations: migrated.applied }, 'hub: PostgreSQL migrated');
+if (migrated.changed.length > 0) log.warn({ migrations: migrated.changed }, 'hub: applied migrations were edited since');
+
+const nc = await connect({ servers: config.HUB_NATS_URL, name: 'linli-hub-writer', maxReconnectAttempts: -1, reconnectTimeWait: 1_000 });
+const settings = { batchMax: config.HUB_BATCH_MAX, replicas: config.HUB_STREAM_REPLICAS, duplicateWindowSec: config.HUB_DUPLICATE_WINDOW_SEC, consumer: config.HUB_CONSUMER };
+// A cluster that has just started elects its JetStream leader first: retry until the stream can be set up.
+let kv: Awaited<ReturnType<typeof ensureJetStream>> | null = null;
+for (let attempt = 1; kv === null; attempt++) {
+  try {
+    kv = await ensureJetStream(nc, settings);
+  } catch (err) {
+    if (attempt % 5 === 1) log.warn({ err, attempt }, 'hub: JetStream not ready yet; retrying');
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+let rows = 0;
+let inserted = 0;
+const writer = createHubWriter(nc, kv, hubStore(pool), settings, log, {
+  committed: (n, ins) => {
+    rows += n;
+    inserted += ins;
+  },
+});
+await writer.republishAll().catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks at start'));
+writer.start();
+log.info({ server: nc.getServer(), consumer: config.HUB_CONSUMER }, 'hub writer ready');
+const summary = setInterval(() => {
+  if (rows === 0) return;
+  log.info({ rows, inserted, periodSec: 10 }, 'hub: rows committed');
+  rows = 0;
+  inserted = 0;
+}, 10_000);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'hub: shutting down');
+  clearInterval(summary);
+  await writer.stop();
+  await nc.drain().catch(() => {});
+  await pool.end();
+  log.info('hub: stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

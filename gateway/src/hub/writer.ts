@@ -1,0 +1,149 @@
+// The hub writer: a durable pull consumer on the cells' stream. Per batch: parse, commit to PostgreSQL, THEN ack, then
+// publish each touched cell's committed watermark to the KV bucket the cells read. Killed anywhere in between, the
+// worst case is a redelivery (unacked) or a watermark published late (republished every few seconds): rows are keyed
+// by (compound, seq), so a redelivered row is a no-op, and a cell never hears of a row PostgreSQL has not committed.
+import { AckPolicy, DeliverPolicy, type JetStreamManager, type JsMsg, type KV, type NatsConnection, RetentionPolicy, StorageType, StringCodec, nanos } from 'nats';
+import {
+  REPLICATION_STREAM,
+  REPLICATION_SUBJECTS,
+  ReplicationMessage,
+  WATERMARK_BUCKET,
+  type Watermark,
+  replicationSubject,
+  watermarkKey,
+} from '../contracts/replication';
+import type { Logger } from '../log';
+import type { CommittedWatermark, HubStore } from './store';
+
+const sc = StringCodec();
+/** The stream keeps a week of every cell's rows: a new hub writer or a restored PostgreSQL can replay from it. */
+const STREAM_MAX_AGE_MS = 7 * 24 * 3_600_000;
+const REPUBLISH_MS = 5_000;
+
+export interface HubWriterSettings {
+  batchMax: number;
+  replicas: number;
+  duplicateWindowSec: number;
+  consumer: string;
+}
+
+/** The stream, the watermark bucket and the durable consumer, created when missing (idempotent). */
+export async function ensureJetStream(nc: NatsConnection, s: HubWriterSettings): Promise<KV> {
+  const jsm: JetStreamManager = await nc.jetstreamManager();
+  const streamInfo = await jsm.streams.info(REPLICATION_STREAM).catch(() => null);
+  if (streamInfo === null) {
+    await jsm.streams.add({
+      name: REPLICATION_STREAM,
+      subjects: [REPLICATION_SUBJECTS],
+      num_replicas: s.replicas,
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(STREAM_MAX_AGE_MS),
+      duplicate_window: nanos(s.duplicateWindowSec * 1000),
+    });
+  }
+  const consumerInfo = await jsm.consumers.info(REPLICATION_STREAM, s.consumer).catch(() => null);
+  if (consumerInfo === null) {
+    await jsm.consumers.add(REPLICATION_STREAM, {
+      durable_name: s.consumer,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30_000),
+      max_ack_pending: 20_000,
+      filter_subject: 'linli.*.device_event',
+    });
+  }
+  return nc.jetstream().views.kv(WATERMARK_BUCKET, { replicas: s.replicas, history: 1 });
+}
+
+export interface HubWriterEvents {
+  committed?(rows: number, inserted: number): void;
+  rejected?(): void;
+}
+
+export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: HubWriterSettings, log: Logger, events: HubWriterEvents = {}) {
+  const js = nc.jetstream();
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let republish: ReturnType<typeof setInterval> | null = null;
+
+  async function publishWatermarks(wms: CommittedWatermark[]) {
+    for (const w of wms) {
+      if (w.table !== 'device_event') continue;
+      const value: Watermark = { seq: w.seq, committedAt: w.committedAt.toISOString() };
+      await kv.put(watermarkKey(w.compound, w.table), sc.encode(JSON.stringify(value)));
+    }
+  }
+
+  /** A message the hub cannot store is logged and terminated (never redelivered forever, never silently dropped). */
+  function parse(m: JsMsg): ReplicationMessage | null {
+    let json: unknown;
+    try {
+      json = JSON.parse(sc.decode(m.data));
+    } catch {
+      json = undefined;
+    }
+    const p = ReplicationMessage.safeParse(json);
+    if (!p.success || p.data.prev >= p.data.seq || replicationSubject(p.data.compound, p.data.table) !== m.subject) {
+      log.error({ subject: m.subject, streamSeq: m.seq, issues: p.success ? 'subject or prev does not match the row' : p.error.issues }, 'hub: replicated message rejected');
+      events.rejected?.();
+      m.term();
+      return null;
+    }
+    return p.data;
+  }
+
+  async function round(): Promise<void> {
+    const consumer = await js.consumers.get(REPLICATION_STREAM, s.consumer);
+    const msgs: JsMsg[] = [];
+    for await (const m of await consumer.fetch({ max_messages: s.batchMax, expires: 1_000 })) msgs.push(m);
+    const valid: { m: JsMsg; row: ReplicationMessage }[] = [];
+    for (const m of msgs) {
+      const row = parse(m);
+      if (row !== null) valid.push({ m, row });
+    }
+    if (valid.length === 0) return;
+    let result: Awaited<ReturnType<HubStore['commit']>>;
+    try {
+      result = await store.commit(valid.map((v) => v.row));
+    } catch (err) {
+      log.error({ err, rows: valid.length }, 'hub: PostgreSQL commit failed; the batch is redelivered');
+      for (const v of valid) v.m.nak(2_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      return;
+    }
+    // Committed: only now acknowledged, and only now reported to the cells.
+    for (const v of valid) v.m.ack();
+    events.committed?.(valid.length, result.inserted);
+    await publishWatermarks(result.watermarks).catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks (republished shortly)'));
+  }
+
+  return {
+    start() {
+      running = true;
+      republish = setInterval(() => {
+        store
+          .watermarks()
+          .then(publishWatermarks)
+          .catch((err: unknown) => log.warn({ err }, 'hub: periodic watermark republish failed'));
+      }, REPUBLISH_MS);
+      loop = (async () => {
+        while (running) {
+          try {
+            await round();
+          } catch (err) {
+            log.warn({ err }, 'hub: fetching from JetStream failed; retrying');
+            await new Promise((r) => setTimeout(r, 1_000));
+          }
+        }
+      })();
+    },
+    /** Republishes every watermark now (at start: a cell waiting since before a hub restart hears at once). */
+    republishAll: async () => publishWatermarks(await store.watermarks()),
+    async stop() {
+      running = false;
+      if (republish) clearInterval(republish);
+      await loop;
+    },
+  };
+}
