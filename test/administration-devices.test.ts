@@ -185,7 +185,7 @@ describe('device provisioning', () => {
     await until('device_offline for post-07', async () => (await t.gw.db.prisma.alert.count({ where: { deviceId: 'post-07', type: 'device_offline' } })) > 0, 45_000);
     const alert = await t.gw.db.prisma.alert.findFirstOrThrow({ where: { deviceId: 'post-07', type: 'device_offline' } });
     expect(JSON.parse(alert.detail)).toMatchObject({ cause: 'silence', windowSec: 10 });
-  }, 60_000);
+  }, 180_000);
 
   it('decommissions a device for good: refused at login, kept in the list as decommissioned', async () => {
     const live = await mqttLogin(door.id, provisioned.secret);

@@ -67,5 +67,5 @@ describe('alert engine writes during a database outage', () => {
     expect(await failures()).toBeGreaterThanOrEqual(recovered.failures as number);
     const failing = (await t.gw.metrics.registry.getSingleMetric('linli_alert_writes_failing')?.get())?.values.find((v) => v.labels.op === 'escalation')?.value;
     expect(failing).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

@@ -131,7 +131,7 @@ describe('online backup under write load, and restore', () => {
     const r2 = await linli(['restore', plain], env);
     expect(r2.code).toBe(1);
     expect(r2.out).toContain('not a Linli backup');
-  }, 60_000);
+  }, 180_000);
 
   it('daily schedule: a gateway with BACKUP_DIR writes a backup at start and keeps the newest BACKUP_KEEP', async () => {
     const backupDir = join(dir, 'daily');
@@ -155,5 +155,5 @@ describe('online backup under write load, and restore', () => {
     gw.child.kill('SIGTERM');
     await gw.exited;
     expect(existsSync(join(backupDir, 'linli-20261101T030000Z.db'))).toBe(false);
-  }, 90_000);
+  }, 180_000);
 });

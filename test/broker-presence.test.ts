@@ -203,5 +203,5 @@ describe('broker admission control', () => {
     } finally {
       await Promise.all(links.map((l) => l.close()));
     }
-  }, 90_000);
+  }, 180_000);
 });

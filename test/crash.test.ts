@@ -69,5 +69,5 @@ describe('durability across a crash', () => {
     expect(new Set(stored).size).toBe(stored.length);
     for (const id of ackedBeforeCrash) expect(stored).toContain(id);
     expect(new Set(stored)).toEqual(sent);
-  }, 90_000);
+  }, 180_000);
 });

@@ -88,7 +88,7 @@ describe('docs/protocol.md followed with stock mosquitto_pub', () => {
     } finally {
       db.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('a device maker watches the errors topic with mosquitto_sub on the diagnostic session while the device stays connected', async () => {
     const port = new URL(t.mqttUrl).port;
@@ -123,5 +123,5 @@ describe('docs/protocol.md followed with stock mosquitto_pub', () => {
     expect(device.connected).toBe(true);
     expect(await isOnline()).toBe(true);
     await device.endAsync();
-  }, 60_000);
+  }, 180_000);
 });

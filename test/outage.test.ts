@@ -132,5 +132,5 @@ describe('a database locked by another process', () => {
     }, { timeout: 10_000 }).toEqual([{ type: 'alarm_press', count: 1 }]);
     expect(await t.gw.db.prisma.alert.findMany({ where: { deviceId: DOOR.id }, select: { type: true, count: true } })).toEqual([{ type: 'forced_entry', count: 1 }]);
     expect(await t.gw.db.prisma.alertOutbox.count()).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

@@ -93,7 +93,7 @@ describe('every stored forced entry reaches a guard', () => {
       await check.close();
     }
     expect(gw.output()).toContain('access incident judged from the stored opening');
-  }, 90_000);
+  }, 180_000);
 
   it('after kill -9 during a stream of forced openings, the restarted gateway has counted every stored opening', async () => {
     const d = { id: 'door-crash-forced', secret: 'door-crash-forced-secret' };

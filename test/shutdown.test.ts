@@ -33,6 +33,6 @@ describe('graceful shutdown', () => {
       // The device is recorded offline: the gateway does not leave stale "online" rows behind.
       expect((await check.prisma.device.findUniqueOrThrow({ where: { id: DOOR.id } })).online).toBe(false);
       await check.close();
-    }, 60_000);
+    }, 180_000);
   }
 });

@@ -109,7 +109,7 @@ describe('npm start runs the built tree (npm run build once)', () => {
     expect(r.code).toBe(78);
     expect(r.out).toContain('20991231000000_future');
     expect(r.out).toContain('newer release');
-  }, 60_000);
+  }, 180_000);
   it('first start of a real installation: one admin, its one-time password printed once (never logged), no demo data', async () => {
     const db = join(dir, 'first.db');
     const env = { DATABASE_URL: `file:${db}`, HTTP_PORT: '0', MQTT_PORT: '0' };

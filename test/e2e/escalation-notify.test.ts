@@ -49,18 +49,18 @@ describe.skipIf(skipBrowser)('escalation outcomes on the board', () => {
     await card.click();
     // Level 1: the grid worker's system fails; the card says so in words.
     await failing.received(1, 20_000);
-    await card.locator('[data-notify=failed]').waitFor({ timeout: 10_000 });
+    await card.locator('[data-notify=failed]').waitFor({ timeout: 30_000 });
     expect(await card.locator('[data-notify=failed]').textContent()).toBe('通知失败：网格员');
     // Levels 2 and 3 follow unanswered.
     await working.received(1, 20_000);
-    await expect.poll(async () => (await g.t.gw.db.prisma.alert.findFirst({ where: { type: 'door_held_open' } }))?.escalationLevel, { timeout: 20_000 }).toBe(3);
+    await expect.poll(async () => (await g.t.gw.db.prisma.alert.findFirst({ where: { type: 'door_held_open' } }))?.escalationLevel, { timeout: 30_000 }).toBe(3);
     const steps = page.locator('[data-testid=notify-steps]');
-    await expect.poll(() => steps.locator('li').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-level')}:${e.getAttribute('data-notify')}`)), { timeout: 10_000 }).toEqual(['0:no_channel', '1:failed', '2:delivered', '3:no_channel']);
+    await expect.poll(() => steps.locator('li').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-level')}:${e.getAttribute('data-notify')}`)), { timeout: 30_000 }).toEqual(['0:no_channel', '1:failed', '2:delivered', '3:no_channel']);
     expect(await steps.locator('li[data-level="1"]').textContent()).toContain('通知失败');
     expect(await steps.locator('li[data-level="3"]').textContent()).toContain('无人被通知');
     // The failure stays on the card after the chain moved on, and after a reload (from the stored history).
     await page.reload();
-    await card.locator('[data-notify=failed]').waitFor({ timeout: 10_000 });
+    await card.locator('[data-notify=failed]').waitFor({ timeout: 30_000 });
     await card.click();
     await screenshotSizes(page, 'escalation-outcomes');
   });

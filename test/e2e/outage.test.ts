@@ -33,9 +33,9 @@ describe.skipIf(skipBrowser)('guard station during a database outage', () => {
       // Not awaited: the device gets no PUBACK while nothing can be stored.
       const pressed = button.press();
       const card = page.locator(`.alert-card.unsaved[data-unsaved-device="${alarmId}"]`);
-      await card.waitFor({ timeout: 10_000 });
+      await card.waitFor({ timeout: 30_000 });
       expect(await card.locator('[data-testid=unsaved-badge]').textContent()).toBe('未保存');
-      await page.locator('[data-testid=db-banner][data-reason=locked]').waitFor({ timeout: 10_000 });
+      await page.locator('[data-testid=db-banner][data-reason=locked]').waitFor({ timeout: 30_000 });
       expect(await page.locator('[data-testid=db-banner]').textContent()).toContain('数据库无法写入');
       for (const [w, h] of [[1920, 1080], [1024, 768], [390, 844]] as const) {
         await page.setViewportSize({ width: w, height: h });
@@ -49,9 +49,9 @@ describe.skipIf(skipBrowser)('guard station during a database outage', () => {
       blocker.close();
     }
     // Saved: the unsaved mark goes, the alarm is an alert like any other (it takes over the screen), the banner goes.
-    await page.locator(`.takeover[data-alert-id]`).waitFor({ timeout: 10_000 });
-    await page.locator('.alert-card.unsaved').waitFor({ state: 'detached', timeout: 10_000 });
-    await page.locator('[data-testid=db-banner]').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator(`.takeover[data-alert-id]`).waitFor({ timeout: 30_000 });
+    await page.locator('.alert-card.unsaved').waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator('[data-testid=db-banner]').waitFor({ state: 'detached', timeout: 30_000 });
     await page.screenshot({ path: screenshotPath('outage-saved-1920x1080.png') });
-  }, 90_000);
+  }, 180_000);
 });

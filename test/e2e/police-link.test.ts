@@ -42,12 +42,12 @@ describe.skipIf(skipBrowser)('police link on the guard station', () => {
     await page.locator('[data-action=takeover-ack]').click();
     await page.locator('.takeover').waitFor({ state: 'detached' });
     const status = page.locator('[data-testid=police-status]');
-    await status.waitFor({ timeout: 20_000 });
+    await status.waitFor({ timeout: 30_000 });
     expect(await status.getAttribute('data-police')).toBe('delivered');
     expect(await status.textContent()).toContain('110 已收到');
     // On the alert's card too, not only in the detail pane.
     const chip = page.locator('.alert-card[data-alert-type=alarm_press] [data-testid=police-chip]');
-    await chip.waitFor({ timeout: 20_000 });
+    await chip.waitFor({ timeout: 30_000 });
     expect(await chip.getAttribute('data-police')).toBe('delivered');
     expect(await chip.textContent()).toBe('110 已收到');
     await screenshotSizes(page, 'police-link');
@@ -56,7 +56,7 @@ describe.skipIf(skipBrowser)('police link on the guard station', () => {
   it('a guard\'s 转报警 110 on another alarm: the endpoint refuses, and the board says the notification failed', async () => {
     refuse = true;
     await (g.devices.get('alarm-out-06') as AlarmButton).press();
-    await page.locator('.takeover').waitFor({ timeout: 20_000 });
+    await page.locator('.takeover').waitFor({ timeout: 30_000 });
     await page.locator('[data-action=takeover-ack]').click();
     await page.locator('.takeover').waitFor({ state: 'detached' });
     await page.locator('.detail-place', { hasText: '06' }).waitFor();
@@ -66,13 +66,13 @@ describe.skipIf(skipBrowser)('police link on the guard station', () => {
     await status.waitFor({ timeout: 30_000 });
     expect(await status.textContent()).toContain('通知 110 失败');
     const card = page.locator('.alert-card.selected');
-    await card.locator('[data-testid=police-chip][data-police=failed]').waitFor({ timeout: 20_000 });
+    await card.locator('[data-testid=police-chip][data-police=failed]').waitFor({ timeout: 30_000 });
     expect(await card.locator('[data-testid=police-chip]').textContent()).toBe('110 通知失败');
     // After a reload the cards still say it (read from each alarm's history).
     await page.reload();
-    await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 15_000 });
-    await page.locator('.alert-card [data-testid=police-chip][data-police=delivered]').waitFor({ timeout: 20_000 });
-    await page.locator('.alert-card [data-testid=police-chip][data-police=failed]').waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 30_000 });
+    await page.locator('.alert-card [data-testid=police-chip][data-police=delivered]').waitFor({ timeout: 30_000 });
+    await page.locator('.alert-card [data-testid=police-chip][data-police=failed]').waitFor({ timeout: 30_000 });
     await screenshotSizes(page, 'police-card');
     expect(police.calls.length).toBeGreaterThanOrEqual(2);
     const guardCalls = police.calls.map((c) => PoliceNotification.parse(JSON.parse(c.body))).filter((b) => b.reason === 'guard_request');

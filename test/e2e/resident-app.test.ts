@@ -134,7 +134,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     expect(await form.locator('[data-testid=invite-doors]').textContent()).toContain('小区大门 → ');
     await page.screenshot({ path: screenshotPath('resident-invite-390.png') });
     await form.locator('[data-action=invite-submit]').click();
-    await page.locator('[data-testid=card-image]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid=card-image]').waitFor({ timeout: 30_000 });
     await page.screenshot({ path: screenshotPath('resident-card-390.png') });
 
     const stored = await g.t.gw.db.prisma.visitorPass.findFirst({ where: { householdId: home.id, visitorName: '张三' } });
@@ -237,7 +237,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
 
   it('shows my data: masked credentials, consent, the privacy notice', async () => {
     await page.locator('[data-tab=me]').click();
-    await page.locator('[data-testid=credentials] li').first().waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid=credentials] li').first().waitFor({ timeout: 30_000 });
     const creds = (await page.locator('[data-testid=credentials]').textContent()) ?? '';
     // No secret of this household's credentials is on screen.
     for (const c of g.secrets.credentials.filter((x) => x.householdLabel === home.label && (x.type === 'pin' || x.type === 'card'))) {
@@ -260,7 +260,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     expect(await consent.getAttribute('data-consent')).toBe('true');
     await page.locator('[data-action=withdraw]').click();
     await page.locator('[data-action=withdraw-confirm]').click();
-    await page.locator('[data-testid=face-consent][data-consent=false]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid=face-consent][data-consent=false]').waitFor({ timeout: 30_000 });
     await expect.poll(() => page.locator('[data-testid=credentials] [data-cred=face]').count()).toBe(0);
     const residentId = face.residentId;
     expect(await g.t.gw.db.prisma.credential.count({ where: { residentId, type: 'face' } })).toBe(0);
@@ -320,7 +320,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     await page.locator('[data-action=invite]').click();
     await page.locator('[data-testid=invite-form] input[name=visitorName]').fill('王五');
     await page.locator('[data-action=invite-submit]').click();
-    await page.locator('[data-testid=card-image]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid=card-image]').waitFor({ timeout: 30_000 });
     const wangwu = await g.t.gw.db.prisma.visitorPass.findFirst({ where: { householdId: home.id, visitorName: '王五' } });
     const expectedHash = wangwu?.codeHash;
     await page.locator('[data-action=card-done]').click();
@@ -330,7 +330,7 @@ describe.skipIf(skipBrowser)('resident phone app', () => {
     await page.locator('[data-testid=offline]').waitFor({ timeout: 30_000 });
     const row = page.locator('[data-pass]', { hasText: '王五' });
     await row.locator('[data-action=show-card]').click();
-    await page.locator('[data-testid=card-image]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid=card-image]').waitFor({ timeout: 30_000 });
     const decoded = await decodeImageQr(page, '[data-testid=card-image]');
     const key = g.env.CREDENTIAL_KEY ?? '';
     const code = codeFromQr(qrSigningKey(key), decoded ?? '');

@@ -68,7 +68,7 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
     await page.getByText('用户名或密码不对').waitFor();
     await page.locator('input[name=pin]').fill(PIN);
     await page.getByRole('button', { name: '登录', exact: true }).click();
-    await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 30_000 });
     expect(await page.locator('.topbar .user').textContent()).toBeTruthy();
   }, 120_000);
 
@@ -78,7 +78,7 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
     await box.waitFor({ timeout: 30_000 });
     // The station's read-only board connects by itself: the link is live again, no dead-link tone, and the box says what still works.
     await page.locator('[data-testid=login-ended][data-board=board]').waitFor();
-    await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 30_000 });
     await expect.poll(() => root('linkTone')).toBe('off');
     // Its stream is supervised like a guard's: each heartbeat is acknowledged on the station cookie, and accepted.
     const boardAck = await page.waitForResponse((r) => r.url().endsWith('/api/v1/live/board-ack'), { timeout: 30_000 });
@@ -87,13 +87,13 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
     expect(await page.locator('[data-testid=read-only]').count()).toBe(1);
 
     await (g.devices.get('alarm-out-03') as AlarmButton).press();
-    await page.locator('.takeover').waitFor({ timeout: 15_000 });
+    await page.locator('.takeover').waitFor({ timeout: 30_000 });
     expect(await page.locator('.takeover').textContent()).toContain('户外一键报警柱 03');
     await expect.poll(() => root('siren')).toBe('playing');
     // Read-only: no acknowledge button under the box, the takeover says a sign-in is needed.
     expect(await page.locator('[data-action=takeover-ack]').count()).toBe(0);
     await page.locator('[data-testid=takeover-read-only]').waitFor();
-    await expect.poll(async () => Number(await root('sirenCycles')), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => Number(await root('sirenCycles')), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
     // The sign-in box lies on top of the takeover: the topmost element at its centre belongs to the box.
     const card = await box.locator('form.login-card').boundingBox();
     const onTop = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('[data-testid=relogin]') !== null, { x: (card?.x ?? 0) + (card?.width ?? 0) / 2, y: (card?.y ?? 0) + (card?.height ?? 0) / 2 });
@@ -105,7 +105,7 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
     await box.locator('input[name=pin]').fill(PIN);
     await box.getByRole('button', { name: '登录', exact: true }).click();
     await box.waitFor({ state: 'detached' });
-    await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=link-indicator][data-status=live]').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-testid=read-only]').count()).toBe(0);
     await page.locator('[data-action=takeover-ack]').click();
     await page.locator('.takeover').waitFor({ state: 'detached' });
@@ -123,7 +123,7 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
     await (g.devices.get('alarm-out-04') as AlarmButton).press();
     // The station's read-only board (first page) shows it; this browser cannot.
     await page.locator('[data-testid=relogin]').waitFor({ timeout: 30_000 });
-    await page.locator('.takeover').waitFor({ timeout: 15_000 });
+    await page.locator('.takeover').waitFor({ timeout: 30_000 });
     expect(await p.locator('.takeover').count()).toBe(0);
     await other.context.close();
   }, 120_000);
@@ -148,7 +148,7 @@ describe.skipIf(skipBrowser)('guard station: PIN sign-in and the read-only board
     // for the password, not the PIN.
     await page.locator('[data-testid=read-only]').waitFor({ state: 'detached', timeout: 30_000 });
     await page.reload();
-    await page.locator('form.login-card[data-login-mode=password]').waitFor({ timeout: 15_000 });
+    await page.locator('form.login-card[data-login-mode=password]').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-testid=login-station]').count()).toBe(0);
     await admin.context.close();
   }, 120_000);

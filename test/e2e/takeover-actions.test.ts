@@ -61,7 +61,7 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
       await page.keyboard.press('Enter');
       await page.locator('form.dialog').waitFor({ state: 'detached' });
 
-      await expect.poll(async () => (await alertOf(post))?.status, { timeout: 5_000 }).toBe('cleared');
+      await expect.poll(async () => (await alertOf(post))?.status, { timeout: 30_000 }).toBe('cleared');
       const cleared = await alertOf(post);
       expect(cleared?.clearNote).toBe('已到场处理完毕');
       expect(cleared?.ackedBy).toBe('guard1');
@@ -86,7 +86,7 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
     expect(await page.locator('[data-testid=dialog-place]').textContent()).toBe(place);
     await page.screenshot({ path: screenshotPath('reset-dialog.png') });
     await page.locator('form.dialog .preset', { hasText: '已到场处理完毕' }).click();
-    await expect.poll(async () => (await alertOf(post))?.status, { timeout: 5_000 }).toBe('cleared');
+    await expect.poll(async () => (await alertOf(post))?.status, { timeout: 30_000 }).toBe('cleared');
     await distractorsUntouched();
   });
 
@@ -143,7 +143,7 @@ describe.skipIf(skipBrowser)('actions target what the guard sees', () => {
   it('reaches the household from a door: the unit\'s flats, masked contacts, a number on demand (audited), the outcome on the door\'s alert in two keys', async () => {
     const door = 'door-b02-u1';
     g.t.gw.bus.emit('access-incident', { type: 'held_open', deviceId: door, at: new Date(), detail: { openSec: 75 } });
-    await expect.poll(async () => (await alertOf(door))?.status, { timeout: 15_000 }).toBe('open');
+    await expect.poll(async () => (await alertOf(door))?.status, { timeout: 30_000 }).toBe('open');
     const alert = await g.t.gw.db.prisma.alert.findFirst({ where: { deviceId: door, type: 'door_held_open' } });
     // Someone living in that unit with a phone number (the seed: unit-2-1, twelve flats).
     const household = g.plan.households.find((h) => h.unitId === 'unit-2-1' && g.plan.residents.some((r) => r.householdId === h.id && r.phone));
