@@ -92,7 +92,8 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
     for (const [deviceId, at] of seen) touch.run(at, deviceId);
     return results;
   });
-  return createGroupCommit(commitBatch, opts);
+  // One stream per device: an urgent event never overtakes its own device's earlier events (the alarm lane).
+  return createGroupCommit(commitBatch, opts, (r) => r.deviceId);
 }
 
 export type EventWriter = ReturnType<typeof createEventWriter>;

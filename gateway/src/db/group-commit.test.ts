@@ -21,7 +21,7 @@ describe('group commit: the alarm lane', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function writer(maxBatch: number, maxPending = 1_000, failFirst = 0) {
+  function writer(maxBatch: number, maxPending = 1_000, failFirst = 0, streamOf?: (name: string) => string) {
     const insert = db.prepare('INSERT INTO item (name) VALUES (?)');
     const batches: string[][] = [];
     let fails = failFirst;
@@ -31,7 +31,7 @@ describe('group commit: the alarm lane', () => {
       return names.map((n) => Number(insert.run(n).lastInsertRowid));
     });
     // A lone bulk item would wait a minute for companions: only the urgent path can commit it sooner.
-    return { gc: createGroupCommit(commit, { maxBatch, maxDelayMs: 60_000, maxPending }), batches };
+    return { gc: createGroupCommit(commit, { maxBatch, maxDelayMs: 60_000, maxPending }, streamOf), batches };
   }
 
   it('commits an urgent item at once in a transaction of its own, ahead of the bulk items waiting', async () => {
@@ -64,6 +64,16 @@ describe('group commit: the alarm lane', () => {
     const cancel = gc.write('cancel', true);
     await Promise.all([press, cancel]);
     expect(rows()).toEqual(['press', 'cancel']);
+  });
+
+  it('never lets an urgent item overtake its own stream: a door’s earlier events come along, other streams wait', async () => {
+    // "door-a:closed" is door A's, "lamp-1:on" another device's: names are "<device>:<what>".
+    const { gc, batches } = writer(100, 1_000, 0, (name) => name.split(':')[0]!);
+    const bulk = ['door-a:open-exit', 'lamp-1:on', 'door-a:closed', 'lamp-2:on'].map((n) => gc.write(n));
+    await gc.write('door-a:open-unknown', true);
+    expect(batches[0]).toEqual(['door-a:open-exit', 'door-a:closed', 'door-a:open-unknown']);
+    await Promise.all(bulk);
+    expect(rows()).toEqual(['door-a:open-exit', 'door-a:closed', 'door-a:open-unknown', 'lamp-1:on', 'lamp-2:on']);
   });
 
   it('never refuses an urgent item for a full queue; bulk items get backpressure', async () => {

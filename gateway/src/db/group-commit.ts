@@ -18,8 +18,8 @@ export class BackpressureError extends Error {
 
 export interface GroupCommit<T, R> {
   /**
-   * Queues an item; the promise resolves after its COMMIT. An `urgent` item (an alarm press, a door opening) goes
-   * ahead of every non-urgent item still waiting and is committed at the next turn of the event loop in a
+   * Queues an item; the promise resolves after its COMMIT. An `urgent` item (an alarm press, an unexplained door
+   * opening) goes ahead of every non-urgent item of other streams still waiting (see `streamOf`) and is committed at the next turn of the event loop in a
    * transaction of urgent items only, instead of waiting for companions: the alarm lane of docs/architecture.md.
    * Urgent items keep their order among themselves.
    */
@@ -45,7 +45,16 @@ interface Pending<T, R> {
  * result per item. A failed commit (disk full, locked) is retried with backoff; callers keep waiting, so nothing
  * handed over is dropped and writing resumes by itself.
  */
-export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: GroupCommitOptions): GroupCommit<T, R> {
+export function createGroupCommit<T, R>(
+  commit: (batch: T[]) => R[],
+  opts: GroupCommitOptions,
+  /**
+   * The stream an item belongs to (a device): an urgent item takes the items of its own stream still waiting along
+   * with it, so it overtakes other streams' traffic but never its own (a door's "closed" stays before its next
+   * "open"). Without it an urgent item overtakes everything.
+   */
+  streamOf?: (item: T) => string,
+): GroupCommit<T, R> {
   let queue: Pending<T, R>[] = [];
   /** How many items at the front of `queue` are urgent. */
   let urgentAhead = 0;
@@ -95,8 +104,15 @@ export function createGroupCommit<T, R>(commit: (batch: T[]) => R[], opts: Group
       if (!urgent && queue.length >= opts.maxPending) return Promise.reject(new BackpressureError(queue.length));
       return new Promise<R>((resolve) => {
         if (urgent) {
-          queue.splice(urgentAhead, 0, { item, resolve });
-          urgentAhead++;
+          const stream = streamOf?.(item);
+          // Its own stream's waiting items come along, in their order, ahead of it.
+          const own = stream === undefined ? [] : queue.slice(urgentAhead).filter((p) => streamOf?.(p.item) === stream);
+          if (own.length > 0) {
+            const moved = new Set(own);
+            queue = [...queue.slice(0, urgentAhead), ...own, ...queue.slice(urgentAhead).filter((p) => !moved.has(p))];
+          }
+          queue.splice(urgentAhead + own.length, 0, { item, resolve });
+          urgentAhead += own.length + 1;
         } else queue.push({ item, resolve });
         if ((urgent || queue.length >= opts.maxBatch) && failures === 0) {
           if (timer) clearTimeout(timer);

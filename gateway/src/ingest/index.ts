@@ -102,9 +102,10 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     if (name === 'heartbeat' || ('status' in decoded.payload && decoded.payload.status === 'online')) {
       health.checkClock(device, event.deviceTime, event.receivedAt);
     }
-    // The alarm lane: a press (and its cancel, so a backlog keeps their order) or an opening commits ahead of bulk
-    // traffic, at once instead of after the group-commit delay (db/group-commit.ts).
-    const urgent = isOpening(event) || name === 'alarmPress' || name === 'alarmCancel';
+    // The alarm lane (db/group-commit.ts): a press, its cancel, or an opening the door itself cannot explain (the
+    // forced-entry candidate) commits at once, ahead of other devices' bulk traffic but never ahead of its own
+    // device's earlier events. Explained openings (exit button, grant, key) are everyday traffic and stay in bulk.
+    const urgent = name === 'alarmPress' || name === 'alarmCancel' || (isOpening(event) && 'cause' in event.payload && event.payload.cause === 'unknown');
     const write = writer.write(storedRow(event, decoded.eventId, payload, settings.credentialKey), urgent);
     if (qos > 0) watchAlarmWrite(event, decoded.eventId, write);
     if (qos === 0) {
