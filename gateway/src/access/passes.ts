@@ -1,49 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import QRCode from 'qrcode';
-import { lookupHash } from '../auth/hash';
 import type { Principal } from '../contracts/api/auth';
-import { type ExpectedVisitors, type PassCreateBody, type PassCreated, type PassState, type PassView, WALK_IN_MINUTES, type WalkInBody } from '../contracts/api/passes';
+import { type ExpectedVisitors, type PassCreateBody, type PassCreated, type PassView, WALK_IN_MINUTES, type WalkInBody } from '../contracts/api/passes';
 import { AppError } from '../errors';
 import { type AccessContext, actorOf, assertVisible, notFound } from './context';
 import { maskPhone } from '../contracts/mask';
 import { zonedDay } from '../contracts/zone';
 import type { PassRecord } from '../db/records/access';
-import { newPassCode, qrPayload } from '../auth/pass-code';
+import { checkDoors, checkWindow, invalid, noDoorYet, passQr, passState, quotaGate, uniquePassCode } from './pass-rules';
 
-/** Clock skew we forgive a phone that sends "now" as validFrom. */
-const PAST_TOLERANCE_MS = 5 * 60_000;
-
-const invalid = (path: string, message: string) => new AppError('VALIDATION', message, { details: { issues: [{ path: `/${path}`, message }] } });
-
-/** Visitor passes: what residents do from their phones, and the guard's list of expected visitors. */
+/**
+ * Visitor passes: what residents do from their phones, and the guard's list of expected visitors.
+ * The rules a pass obeys live in pass-rules.ts; this closure only sequences them with the repository and directory.
+ */
 export function passService(ctx: AccessContext) {
   const { dir, repos } = ctx;
-  /** Creations under way per user: two at once cannot both take the last slot of the quota. */
-  const creating = new Map<string, number>();
-
-  /** Hourly quota on passes actually created (a refused request costs nothing here: it has its own per-minute limit). */
-  async function withinQuota<T>(userId: string, now: Date, create: () => Promise<T>): Promise<T> {
-    const pending = creating.get(userId) ?? 0;
-    creating.set(userId, pending + 1);
-    try {
-      const created = await repos.passes.createdSince(userId, new Date(now.getTime() - 3_600_000));
-      if (created + pending >= ctx.settings.passesPerHour) {
-        throw new AppError('RATE_LIMITED', `at most ${ctx.settings.passesPerHour} visitor passes an hour`);
-      }
-      return await create();
-    } finally {
-      const left = (creating.get(userId) ?? 1) - 1;
-      if (left <= 0) creating.delete(userId);
-      else creating.set(userId, left);
-    }
-  }
-
-  function stateOf(p: PassRecord, nowMs: number): PassState {
-    if (p.status === 'revoked') return 'revoked';
-    if (nowMs >= p.validUntil.getTime()) return 'expired';
-    if (p.entriesUsed >= p.maxEntries) return 'used_up';
-    return nowMs < p.validFrom.getTime() ? 'upcoming' : 'active';
-  }
+  const withinQuota = quotaGate((userId, since) => repos.passes.createdSince(userId, since), () => ctx.settings.passesPerHour);
 
   function view(p: PassRecord): PassView {
     // The directory's count is ahead of the database by at most one group commit.
@@ -56,38 +27,8 @@ export function passService(ctx: AccessContext) {
       validUntil: p.validUntil.toISOString(),
       createdAt: p.createdAt.toISOString(),
       revokedAt: p.revokedAt?.toISOString() ?? null,
-      state: stateOf(current, ctx.now().getTime()),
+      state: passState(current, ctx.now().getTime()),
     };
-  }
-
-  /** The doors a household may open for a guest: the ones its residents may use (decide.ts), nothing more. */
-  function checkDoors(householdId: string, body: PassCreateBody): string[] {
-    const route = dir.routeHome(householdId);
-    if (body.allowedDoors === undefined) {
-      const doors = [...route.mainGates, ...route.unitDoors, ...(body.plate !== undefined ? route.vehicleGates : [])].map((d) => d.id);
-      if (doors.length === 0) throw new AppError('CONFLICT', 'no door is enrolled on the way to this household yet; ask the property office');
-      return doors;
-    }
-    const household = dir.households.get(householdId);
-    body.allowedDoors.forEach((id, i) => {
-      const door = dir.doors.get(id);
-      if (!door || !door.enabled) throw invalid(`allowedDoors/${i}`, `allowedDoors: no door ${id}`);
-      const ok = door.placeKind === 'main_gate' || door.placeKind === 'vehicle_gate' || (door.placeKind === 'unit_door' && door.buildingId === household?.buildingId);
-      if (!ok) throw invalid(`allowedDoors/${i}`, `allowedDoors: ${id} is not on the way to your home`);
-      if (door.kind === 'vehicle_gate' && body.plate === undefined) throw invalid(`allowedDoors/${i}`, 'allowedDoors: the vehicle gate needs the visitor\'s plate');
-    });
-    return [...new Set(body.allowedDoors)];
-  }
-
-  function checkWindow(body: PassCreateBody, now: Date): { validFrom: Date; validUntil: Date } {
-    const s = ctx.settings;
-    const validFrom = body.validFrom === undefined ? now : new Date(body.validFrom);
-    const validUntil = new Date(body.validUntil);
-    if (validFrom.getTime() < now.getTime() - PAST_TOLERANCE_MS) throw invalid('validFrom', 'validFrom: may not lie in the past');
-    if (validFrom.getTime() > now.getTime() + s.passMaxAdvanceMs) throw invalid('validFrom', `validFrom: at most ${Math.round(s.passMaxAdvanceMs / 86_400_000)} days ahead`);
-    if (validUntil.getTime() <= validFrom.getTime()) throw invalid('validUntil', 'validUntil: must be after validFrom');
-    if (validUntil.getTime() - validFrom.getTime() > s.passMaxValidityMs) throw invalid('validUntil', `validUntil: a pass is valid for at most ${Math.round(s.passMaxValidityMs / 3_600_000)} hours`);
-    return { validFrom, validUntil };
   }
 
   return {
@@ -100,9 +41,8 @@ export function passService(ctx: AccessContext) {
       const now = ctx.now();
       const route = dir.routeHome(household.id);
       const allowedDoors = [...route.mainGates, ...route.unitDoors].map((d) => d.id);
-      if (allowedDoors.length === 0) throw new AppError('CONFLICT', 'no door is enrolled on the way to this household yet; ask the property office');
-      let code = newPassCode();
-      while (dir.passByCodeHash(lookupHash(ctx.keys.credentialKey, 'pass', code))) code = newPassCode();
+      if (allowedDoors.length === 0) throw noDoorYet();
+      const { code, codeHash } = uniquePassCode(dir, ctx.keys);
       const pass: PassRecord = {
         id: `pass-${randomBytes(9).toString('base64url')}`,
         householdId: household.id,
@@ -115,7 +55,7 @@ export function passService(ctx: AccessContext) {
         allowedDoors,
         maxEntries: 1,
         entriesUsed: 0,
-        codeHash: lookupHash(ctx.keys.credentialKey, 'pass', code),
+        codeHash,
         status: 'active',
         createdAt: now,
         revokedAt: null,
@@ -129,22 +69,19 @@ export function passService(ctx: AccessContext) {
       });
       dir.putPass(pass);
       ctx.changed(allowedDoors);
-      const payload = qrPayload(ctx.keys.qrSigningKey, code);
-      const image = await QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
+      const qr = await passQr(ctx.keys, code);
       ctx.log.info({ passId: pass.id, householdId: household.id, by: p.role }, 'walk-in visitor registered');
-      return { ...view(pass), code, qr: { payload, image } };
+      return { ...view(pass), code, qr };
     },
 
     async create(p: Principal, body: PassCreateBody): Promise<PassCreated> {
       const householdId = p.householdId;
       if (p.role !== 'resident' || householdId === null) throw new AppError('FORBIDDEN', 'only residents invite visitors');
       const now = ctx.now();
-      const window = checkWindow(body, now);
-      const allowedDoors = checkDoors(householdId, body);
+      const window = checkWindow(body, now, ctx.settings);
+      const allowedDoors = checkDoors(dir, householdId, body);
       return withinQuota(p.userId, now, async () => {
-        let code = newPassCode();
-        // 10 digits and a few hundred live passes: a collision is rare, but the code must identify one pass.
-        while (dir.passByCodeHash(lookupHash(ctx.keys.credentialKey, 'pass', code))) code = newPassCode();
+        const { code, codeHash } = uniquePassCode(dir, ctx.keys);
         const pass: PassRecord = {
           id: `pass-${randomBytes(9).toString('base64url')}`,
           householdId,
@@ -156,7 +93,7 @@ export function passService(ctx: AccessContext) {
           allowedDoors,
           maxEntries: body.maxEntries ?? allowedDoors.length,
           entriesUsed: 0,
-          codeHash: lookupHash(ctx.keys.credentialKey, 'pass', code),
+          codeHash,
           status: 'active',
           createdAt: now,
           revokedAt: null,
@@ -164,10 +101,9 @@ export function passService(ctx: AccessContext) {
         await repos.passes.create(pass, { actor: actorOf(p), action: 'pass.create', entity: 'VisitorPass', entityId: pass.id, detail: { allowedDoors, validUntil: pass.validUntil.toISOString(), maxEntries: pass.maxEntries } });
         dir.putPass(pass);
         ctx.changed(allowedDoors);
-        const payload = qrPayload(ctx.keys.qrSigningKey, code);
-        const image = await QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
+        const qr = await passQr(ctx.keys, code);
         ctx.log.info({ passId: pass.id, householdId, doors: allowedDoors.length }, 'visitor pass created');
-        return { ...view(pass), code, qr: { payload, image } };
+        return { ...view(pass), code, qr };
       });
     },
 

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { FeatureRoutes } from '../api/routes';
-import type { Bus, BusListener, BusSubscriber } from '../bus';
+import type { Bus } from '../bus';
 import type { Config } from '../config';
 import type { PrismaClient, RawDb } from '../db/client';
 import { alertSourceRepo } from '../db/alert-sources';
@@ -13,7 +13,6 @@ import { outboxRepo } from '../db/outbox';
 import { LiveHub } from '../live/hub';
 import { chainRule } from '../rules/escalation';
 import { createPoliceLink } from './police-link';
-import { policeRoutes } from './police-routes';
 import { type StationHolder, StreamTickets } from '../live/tickets';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
@@ -27,7 +26,6 @@ import { type Notifier, outboxFor } from './notifier';
 import { createDispatcher } from './notifier/dispatcher';
 import { webhookNotifier } from './notifier/webhook';
 import { PINNED_PLACE_KINDS, createPlaces } from './places';
-import { alertRoutes } from './routes';
 import { EscalationRouting } from './routing';
 import { createLifecycle } from './service';
 import { alertSettings } from './settings';
@@ -35,9 +33,9 @@ import { AlertStore } from './store';
 import { createStreetlights } from './streetlights';
 import { createSupervision } from './supervision';
 import { createWelfare } from './welfare';
-import { createField } from './field';
-import { fieldRoutes } from './field-routes';
-import { fieldRepo } from '../db/field';
+import { showOutage } from './outage-display';
+import { startSweeps } from './sweeps';
+import { alertsFeatureRoutes } from './feature-routes';
 import { compoundZone } from '../db/zone';
 
 export interface AlertsFeatureDeps {
@@ -73,7 +71,6 @@ export interface AlertsFeature extends Lifecycle {
   board: { ticket(stationId: string): { ticket: string; expiresAt: Date }; end(stationId: string): number; ack(stationId: string, connectionId: string): boolean };
 }
 
-const LAMP_SWEEP_MS = 30_000;
 /** Outbox entries per sweep page (docs/architecture.md: a backlog is worked in pages, new alarms go in between). */
 const OUTBOX_PAGE = 200;
 
@@ -161,7 +158,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   async function start() {
     const subscriber = bus.subscriber('alerts');
     subscribeRules(subscriber, settings, { judge: lifecycle.judge, supervision, streetlights, welfare });
-    showOutage(subscriber);
+    showOutage(subscriber, { hub, places, log, now, dbHealth: deps.dbHealth });
     // Whatever a crash left unjudged, in the background: new events are judged on arrival meanwhile.
     const backlog = outbox.size();
     if (backlog > 0) log.warn({ backlog }, 'stored events not yet judged by the alert engine; judging them now');
@@ -171,78 +168,38 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
     const placesFailed = (err: unknown) => log.warn({ err }, 'could not load the places of alarm buttons');
     void places.warm(PINNED_PLACE_KINDS, placesFailed).catch(placesFailed);
 
-    let escalating = false;
-    const sweep = () => {
-      supervision.sweep(now().getTime());
-      metrics.open.set(store.all().length);
-      metrics.liveClients.set(hub.size);
-      if (escalating) return;
-      escalating = true;
-      lifecycle
-        .escalateDue()
-        .then(
-          () => escalations.ok(),
-          (err: unknown) => escalations.failed(err),
-        )
-        .finally(() => (escalating = false));
-    };
-    timers.push(
-      setInterval(sweep, config.ALERT_SWEEP_MS),
-      setInterval(() => streetlights.sweep(now()), Math.max(config.ALERT_SWEEP_MS, Math.min(LAMP_SWEEP_MS, config.ALERT_SWEEP_MS * 30))),
-      setInterval(() => void welfare.sweep(), config.WELFARE_CHECK_SEC * 1000),
-    );
-    void welfare.sweep();
+    timers.push(...startSweeps(config, { supervision, streetlights, welfare, lifecycle, store, hub, metrics, escalations, now }));
     hub.start();
     dispatcher.kick();
     log.info({ open: store.all().length, devices: devices.length, chain: settings.chain }, 'alerts ready');
   }
 
-  /**
-   * While the database cannot commit: the guard station sees alarms at once, marked unsaved, and a banner. Only
-   * places come from the database here, and they are cached (warmed for every alarm button) or read (WAL reads do
-   * not wait for a writer's lock).
-   */
-  function showOutage(subscriber: BusSubscriber) {
-    const initial = deps.dbHealth?.();
-    if (initial) hub.status({ database: initial.ok ? 'ok' : 'degraded', reason: initial.reason, at: now().toISOString() });
-    const onHealth: BusListener<'db-health'> = (h) => hub.status({ database: h.ok ? 'ok' : 'degraded', reason: h.reason, at: h.at.toISOString() });
-    // One after another, so a press's "saved" never overtakes its "unsaved" while its place is looked up.
-    let shown: Promise<unknown> = Promise.resolve();
-    const onUnsaved: BusListener<'unsaved-alarm'> = (u) => {
-      shown = shown
-        .then(() => places.device(u.deviceId))
-        .catch(() => null)
-        .then((info) => {
-          const place = info?.place ?? { label: u.deviceId, kind: null, buildingId: null, unitId: null, householdId: null, x: null, y: null };
-          hub.unsaved({ state: u.state, deviceId: u.deviceId, eventId: u.eventId, type: u.type, place, tags: info?.tags ?? [], at: u.at.toISOString() });
-        })
-        .catch((err: unknown) => log.error({ err, deviceId: u.deviceId }, 'could not show an unsaved alarm'));
-    };
-    subscriber.on('db-health', onHealth).on('unsaved-alarm', onUnsaved);
-  }
-
   return {
-    routes: async (app) => {
-      await policeRoutes({ police, alerts: repo })(app);
-      const field = fieldRepo(prisma);
-      await fieldRoutes({ field: createField({ field, alerts: repo, actions, store, apply: lifecycle.apply, onSiteMin: settings.onSiteMin, log, now }), repo: field, onSiteMin: settings.onSiteMin, now })(app);
-      await alertRoutes({
-      repo,
-      actions,
-      contacts: contactRepo(prisma),
-      chain: config.ESCALATION_CHAIN,
-      storedContacts: () => routing.contacts(),
-      zone: () => compoundZone(prisma),
-      // The escalation chain's start-up warning keeps the gateway's own logger (no module), as before the move.
-      log: deps.log,
-      live: {
-        hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS,
-        maxPerUser: config.LIVE_MAX_CLIENTS_PER_USER,
-        tickets,
-        boardTickets,
+    routes: alertsFeatureRoutes({
+      prisma,
+      police,
+      store,
+      apply: lifecycle.apply,
+      onSiteMin: settings.onSiteMin,
+      log,
+      now,
+      alerts: {
+        repo,
+        actions,
+        contacts: contactRepo(prisma),
+        chain: config.ESCALATION_CHAIN,
+        storedContacts: () => routing.contacts(),
+        zone: () => compoundZone(prisma),
+        // The escalation chain's start-up warning keeps the gateway's own logger (no module), as before the move.
+        log: deps.log,
+        live: {
+          hub, lastId: () => store.lastId, changesSince: repo.changesSince, replayMax: config.LIVE_REPLAY_MAX, maxClients: config.LIVE_MAX_CLIENTS,
+          maxPerUser: config.LIVE_MAX_CLIENTS_PER_USER,
+          tickets,
+          boardTickets,
+        },
       },
-    })(app);
-    },
+    }),
     board: {
       ticket: (stationId) => boardTickets.issue({ stationId }),
       end: (stationId) => hub.evictOldestOf(`station:${stationId}`, 0),
