@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,20 +7,10 @@ import { DoorState, topicFor } from '../gateway/src/contracts';
 import { openDb } from '../gateway/src/db/client';
 import { addDevice } from './helpers/fixtures';
 import { freshDatabase } from './helpers/gateway';
-import { type GatewayProcess, spawnGateway } from './helpers/process';
+import { type GatewayProcess, spawnGateway, runLinli } from './helpers/process';
 
 const DEVICES = Array.from({ length: 6 }, (_, i) => ({ id: `door-backup-${i}`, kind: 'face_terminal' as const, secret: `backup-secret-${i}-xyz` }));
 
-/** `linli <args>` from the sources (the same module dist/linli.mjs is bundled from). */
-function linli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('close', (code) => resolve({ code, out }));
-  });
-}
 
 const storedEventIds = (file: string): Set<string> => {
   const db = new Database(file, { readonly: true });
@@ -71,7 +60,7 @@ describe('online backup under write load, and restore', () => {
     await expect.poll(() => acked.size, { timeout: 30_000 }).toBeGreaterThan(600);
 
     const ackedBefore = new Set(acked);
-    const backup = linli(['backup', backupFile], env);
+    const backup = runLinli(['backup', backupFile], env);
     const during = acked.size;
     const result = await backup;
     const ackedWhileBackingUp = acked.size - during;
@@ -86,7 +75,7 @@ describe('online backup under write load, and restore', () => {
     await expect.poll(() => acked.size, { timeout: 10_000 }).toBeGreaterThan(during + ackedWhileBackingUp);
 
     // Restoring under a running gateway is refused and changes nothing.
-    const refused = await linli(['restore', backupFile], env);
+    const refused = await runLinli(['restore', backupFile], env);
     expect(refused.code).toBe(1);
     expect(refused.out).toContain('stop the gateway');
 
@@ -96,7 +85,7 @@ describe('online backup under write load, and restore', () => {
     const keyBefore = readFileSync(join(dir, 'credential.key'), 'utf8');
     writeFileSync(join(dir, 'credential.key'), 'x'.repeat(48)); // a damaged installation: the key comes back too
 
-    const restored = await linli(['restore', backupFile], env);
+    const restored = await runLinli(['restore', backupFile], env);
     expect(restored.code, restored.out).toBe(0);
     expect(readFileSync(join(dir, 'credential.key'), 'utf8')).toBe(keyBefore);
     expect(statSync(dbFile).mode & 0o777).toBe(0o600);
@@ -121,14 +110,14 @@ describe('online backup under write load, and restore', () => {
     const bad = join(dir, 'not-a-backup.db');
     writeFileSync(bad, 'SQLite format 3\0 but then garbage'.repeat(200));
     const before = readFileSync(dbFile);
-    const r = await linli(['restore', bad], env);
+    const r = await runLinli(['restore', bad], env);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/not a readable SQLite database|integrity check|not a Linli backup/);
     expect(readFileSync(dbFile).equals(before)).toBe(true);
 
     const plain = join(dir, 'plain.db');
     new Database(plain).exec('CREATE TABLE t (x)');
-    const r2 = await linli(['restore', plain], env);
+    const r2 = await runLinli(['restore', plain], env);
     expect(r2.code).toBe(1);
     expect(r2.out).toContain('not a Linli backup');
   }, 180_000);

@@ -1,18 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from './helpers/gateway';
-import { type GatewayProcess, freePort, spawnGateway } from './helpers/process';
+import { type GatewayProcess, freePort, spawnGateway, runLinli } from './helpers/process';
 
-/** `linli <args>` from the sources (the module dist/linli.mjs is bundled from). */
-function linli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('close', (code) => resolve({ code, out }));
-  });
-}
 
 // deploy/linli.service runs `linli ready` as ExecStartPost: the unit is active only once /readyz says ready.
 describe('linli ready', () => {
@@ -27,7 +16,7 @@ describe('linli ready', () => {
     const http = await freePort();
     const env = { DATABASE_URL: `file:${dbFile}`, HTTP_PORT: String(http), HTTP_HOST: '127.0.0.1' };
     // Started before the gateway: it must keep polling through connection refusals.
-    const waiting = linli(['ready', '--timeout', '150'], env);
+    const waiting = runLinli(['ready', '--timeout', '150'], env);
     gw = await spawnGateway({ ...env, MQTT_PORT: '0' });
     const r = await waiting;
     expect(r.out).toMatch(/ready after \d+\.\d s/);
@@ -37,10 +26,10 @@ describe('linli ready', () => {
   it('exits 1 with the last answer when nothing becomes ready in time, and 64 on a bad timeout', async () => {
     const { dbFile } = freshDatabase();
     const env = { DATABASE_URL: `file:${dbFile}`, HTTP_PORT: String(await freePort()) };
-    const r = await linli(['ready', '--timeout', '1'], env);
+    const r = await runLinli(['ready', '--timeout', '1'], env);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/readyz not ready after 1 s \(last: .+\)/);
-    const bad = await linli(['ready', '--timeout', 'soon'], env);
+    const bad = await runLinli(['ready', '--timeout', 'soon'], env);
     expect(bad.code).toBe(64);
   }, 120_000);
 });

@@ -1,21 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from './helpers/gateway';
+import { runLinli } from './helpers/process';
 
-/** `linli <args>` from the sources (the same module dist/linli.mjs is bundled from). */
-function linli(args: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'gateway/src/cli.ts'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('close', (code) => resolve({ code, out }));
-  });
-}
 
 describe('linli import / export', () => {
   let dir: string;
@@ -33,23 +23,23 @@ describe('linli import / export', () => {
   it('lists bad rows and exits 65 writing nothing, then imports the fixed file and its devices', { timeout: 300_000 }, async () => {
     const bad = join(dir, 'households.csv');
     writeFileSync(bad, '楼栋,单元,房号,姓名,手机号,卡号\n1,1,101,王明,13812345678,5500000001\n1,1,102,李芳,12345,5500000002\n');
-    const refused = await linli(['import', bad, '--community', 'cq'], env);
+    const refused = await runLinli(['import', bad, '--community', 'cq'], env);
     expect(refused.code, refused.out).toBe(65);
     expect(refused.out).toContain('row 3, 手机号: phone: an 11-digit mobile number');
     expect(refused.out).not.toContain('5500000001');
 
     writeFileSync(bad, '楼栋,单元,房号,姓名,手机号,卡号\n1,1,101,王明,13812345678,5500000001\n1,1,102,李芳,13912345678,5500000002\n');
-    const dry = await linli(['import', bad, '--community', 'cq', '--dry-run'], env);
+    const dry = await runLinli(['import', bad, '--community', 'cq', '--dry-run'], env);
     expect(dry.code, dry.out).toBe(0);
     expect(dry.out).toContain('clean, nothing written');
-    const done = await linli(['import', bad, '--community', 'cq'], env);
+    const done = await runLinli(['import', bad, '--community', 'cq'], env);
     expect(done.code, done.out).toBe(0);
     expect(done.out).toMatch(/residents\s+2 new, 0 changed, 0 unchanged/);
 
     const devices = join(dir, 'devices.csv');
     writeFileSync(devices, '设备编号,设备类型,设备名称,安装位置,楼栋,单元\ndoor-b01-u1,人脸门禁,1号楼1单元门,单元门,1,1\n');
     const secrets = join(dir, 'secrets.csv');
-    const dev = await linli(['import', devices, '--community', 'cq', '--secrets', secrets], env);
+    const dev = await runLinli(['import', devices, '--community', 'cq', '--secrets', secrets], env);
     expect(dev.code, dev.out).toBe(0);
     expect(statSync(secrets).mode & 0o777).toBe(0o600);
     expect(readFileSync(secrets, 'utf8')).toMatch(/^deviceId,secret\ndoor-b01-u1,\S{32}\n$/);
@@ -58,7 +48,7 @@ describe('linli import / export', () => {
   it('exports the audit log of today as XLSX', { timeout: 180_000 }, async () => {
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
     const file = join(dir, 'audit.xlsx');
-    const r = await linli(['export', 'audit', '--from', today, '--to', today, file], env);
+    const r = await runLinli(['export', 'audit', '--from', today, '--to', today, file], env);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/linli: \d+ row\(s\) of audit/);
     const wb = new ExcelJS.Workbook();
@@ -67,7 +57,7 @@ describe('linli import / export', () => {
     wb.getWorksheet('audit')?.eachRow((row) => actions.push(row.getCell(3).value));
     expect(actions).toContain('import.commit');
     expect(actions).toContain('import.refused');
-    const usage = await linli(['export', 'audit', '--from', 'yesterday', '--to', today, file], env);
+    const usage = await runLinli(['export', 'audit', '--from', 'yesterday', '--to', today, file], env);
     expect(usage.code).toBe(64);
   });
 });

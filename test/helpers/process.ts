@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { join } from 'node:path';
 
 const Listening = z.object({ msg: z.literal('gateway listening'), http: z.number(), mqtt: z.number() });
 
@@ -66,3 +67,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+
+/** `linli <args>` from the sources (the module dist/linli.mjs is bundled from): its exit code and all its output. */
+export function runLinli(args: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'gateway/src/cli.ts'), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('close', (code) => resolve({ code, out }));
+  });
+}
