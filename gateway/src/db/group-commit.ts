@@ -104,14 +104,12 @@ export function createGroupCommit<T, R>(
       if (!urgent && queue.length >= opts.maxPending) return Promise.reject(new BackpressureError(queue.length));
       return new Promise<R>((resolve) => {
         if (urgent) {
+          // Its own stream's waiting items come along, in their order, ahead of it (one pass over the bulk part).
           const stream = streamOf?.(item);
-          // Its own stream's waiting items come along, in their order, ahead of it.
-          const own = stream === undefined ? [] : queue.slice(urgentAhead).filter((p) => streamOf?.(p.item) === stream);
-          if (own.length > 0) {
-            const moved = new Set(own);
-            queue = [...queue.slice(0, urgentAhead), ...own, ...queue.slice(urgentAhead).filter((p) => !moved.has(p))];
-          }
-          queue.splice(urgentAhead + own.length, 0, { item, resolve });
+          const own: Pending<T, R>[] = [];
+          const rest: Pending<T, R>[] = [];
+          for (const p of queue.slice(urgentAhead)) (stream !== undefined && streamOf?.(p.item) === stream ? own : rest).push(p);
+          queue = [...queue.slice(0, urgentAhead), ...own, { item, resolve }, ...rest];
           urgentAhead += own.length + 1;
         } else queue.push({ item, resolve });
         if ((urgent || queue.length >= opts.maxBatch) && failures === 0) {
