@@ -8,7 +8,7 @@ import { createAdmission } from './admission';
 import { createEmitter } from './emitter';
 import { authenticateHook, preConnectHook } from './hooks/connect';
 import type { BrokerContext } from './hooks/context';
-import { authorizeForwardHook, authorizePublishHook } from './hooks/publish';
+import { authorizeForwardHook, authorizePublishHook, consumedPublishHook } from './hooks/publish';
 import { authorizeSubscribeHook } from './hooks/subscribe';
 import { createListeners } from './listeners';
 import { LoginThrottle } from './login-throttle';
@@ -67,6 +67,7 @@ export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log:
     authorizePublish: authorizePublishHook(ctx),
     authorizeSubscribe: authorizeSubscribeHook(ctx),
     authorizeForward: authorizeForwardHook(ctx),
+    consumedPublish: consumedPublishHook(ctx),
   });
   const stopPresence = trackPresence(aedes, ctx);
   const listeners = createListeners(aedes, ctx);

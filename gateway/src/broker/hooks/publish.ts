@@ -38,6 +38,16 @@ export function authorizePublishHook(ctx: BrokerContext): NonNullable<AedesOptio
   };
 }
 
+/**
+ * Every PUBLISH a device may send goes up (the ACL refuses any other), and nobody may subscribe to another device's
+ * topics nor to upward ones (acl.ts decideSubscribe): once authorizePublishHook has taken a device's message, Aedes'
+ * fan-out (offline-queue lookup, emitter match, `published`) could reach no one. The patched Aedes acknowledges it and
+ * skips that work (patches/aedes+1.2.0.patch, docs/architecture.md "The broker's own guards").
+ */
+export function consumedPublishHook(ctx: BrokerContext): NonNullable<AedesOptions['consumedPublish']> {
+  return (client) => ctx.identities.has(client);
+}
+
 /** Outgoing PUBLISH: devices only ever receive what the gateway publishes to them; never another device's message. */
 export function authorizeForwardHook(ctx: BrokerContext): NonNullable<AedesOptions['authorizeForward']> {
   return (client, packet) => {
