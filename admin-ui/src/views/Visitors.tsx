@@ -140,8 +140,8 @@ function WalkInForm({ close, done }: { close: () => void; done: () => void }) {
     }
   };
   // Ask the household in the app instead of phoning: the same facts, no phone confirmation needed.
-  const ask = async (e: Event) => {
-    const form = (e.currentTarget as HTMLButtonElement).form;
+  const ask = async (e: { currentTarget: HTMLButtonElement }) => {
+    const form = e.currentTarget.form;
     if (form && !form.reportValidity()) return;
     setBusy(true);
     setError(null);

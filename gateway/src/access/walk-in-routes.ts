@@ -15,6 +15,8 @@ export function registerWalkInRoutes(app: FastifyInstance, walkIns: WalkInServic
   const r = app.withTypeProvider<ZodTypeProvider>();
   const config = perUser(limits.perMinute, 60_000);
   const tags = ['passes'];
+  // Long polls end when the server closes, so a shutdown never waits for one.
+  app.addHook('preClose', async () => walkIns.release());
 
   r.post('/api/v1/visitors/walk-in/requests', {
     preHandler: requireRole('guard', 'admin'),

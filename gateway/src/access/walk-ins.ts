@@ -202,10 +202,15 @@ export function walkInService(ctx: AccessContext, repo: WalkInRepo, settings: { 
       for (const r of await repo.pending()) schedule(r);
     },
 
+    /** Answers every waiting long poll now (the HTTP server is closing: nothing may hold it open). */
+    release(): void {
+      for (const name of changes.eventNames()) changes.emit(name);
+    },
+
     stop(): void {
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
-      changes.removeAllListeners();
+      for (const name of changes.eventNames()) changes.emit(name);
     },
   };
 }
