@@ -167,12 +167,16 @@ describe.skipIf(skipBrowser)('walk-in approval and the personal QR on the phone'
   it("puts a grid_worker account on a grid from the administration's grid-worker page, and takes it off again", async () => {
     const prisma = g.t.gw.db.prisma;
     const { hashSecret } = await import('../../gateway/src/auth/hash');
+    // The demo seed has no grids: one, as the master data page would create it.
+    const community = await prisma.community.findFirstOrThrow();
+    await prisma.grid.create({ data: { id: 'grid-west', communityId: community.id, name: '西区网格' } });
     await prisma.user.create({ data: { id: 'user-grid-w9', username: 'grid-w9', passwordHash: await hashSecret('grid-worker-pw-0009'), role: 'grid_worker', displayName: '网格员小刘' } });
     const { page: admin } = await guardScreen(browser, g.t.httpUrl, 'admin');
     await admin.locator('[data-nav="/admin/grid-workers"]').click();
     const pageEl = admin.locator('[data-testid=grid-workers]');
     await pageEl.locator('[data-testid=grid-worker-list]').waitFor({ timeout: 30_000 });
     const gridId = await pageEl.locator('select[name=grid]').inputValue();
+    expect(gridId).toBe('grid-west');
     await pageEl.locator('input[name=username]').fill('grid-w9');
     await pageEl.locator('[data-action=add-worker]').click();
     await pageEl.locator('[data-worker=grid-w9]').waitFor({ timeout: 30_000 });
