@@ -5,6 +5,7 @@ import { EscalationChain } from '@linli/gateway/contracts/api/escalation';
 import { type CallOutcome, DeviceContacts, HouseholdContacts, RevealReply } from '@linli/gateway/contracts/api/contacts';
 import { AccessEventList, DoorList, RemoteOpenReply } from '@linli/gateway/contracts/api/doors';
 import { ExpectedVisitors, PassCreated, PassView, type WalkInBody } from '@linli/gateway/contracts/api/passes';
+import { type WalkInAskBody, WalkInRequestView, type WalkInState } from '@linli/gateway/contracts/api/walk-ins';
 import { AccessLog, type AccessLogQuery, DeviceEventList, DeviceStates, SitePlan } from '@linli/gateway/contracts/api/site';
 import { endSession, session } from './session';
 
@@ -73,5 +74,10 @@ export const api = {
   openDoor: (deviceId: string, reason: string) => call(RemoteOpenReply, 'POST', `/api/v1/doors/${encodeURIComponent(deviceId)}/open`, { reason }),
   expectedVisitors: (date?: string) => call(ExpectedVisitors, 'GET', `/api/v1/visitors/expected${qs({ date })}`),
   walkIn: (body: WalkInBody) => call(PassCreated, 'POST', '/api/v1/visitors/walk-in', body),
+  askWalkIn: (body: WalkInAskBody) => call(WalkInRequestView, 'POST', '/api/v1/visitors/walk-in/requests', body),
+  /** A long poll: answers as soon as the request is no longer in `unlessState` (or after waitSec). */
+  walkInRequest: (id: string, unlessState: WalkInState, waitSec: number) =>
+    call(WalkInRequestView, 'GET', `/api/v1/visitors/walk-in/requests/${encodeURIComponent(id)}?unlessState=${unlessState}&waitSec=${waitSec}`),
+  walkInPass: (id: string) => call(PassCreated, 'POST', `/api/v1/visitors/walk-in/requests/${encodeURIComponent(id)}/pass`, {}),
   revokePass: (id: string) => call(PassView, 'POST', `/api/v1/passes/${encodeURIComponent(id)}/revoke`, {}),
 };

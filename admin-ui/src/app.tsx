@@ -23,6 +23,7 @@ import { Stats } from './views/Stats';
 import { Visitors } from './views/Visitors';
 import { clock } from './format';
 import { AdminPage, adminNav, isStation } from './views/admin/shell';
+import { sitePlan } from './site-data';
 import { ChangePassword } from './views/admin/ChangePassword';
 
 const NAV: Array<{ path: string; label: MessageKey }> = [
@@ -92,6 +93,10 @@ function Shell() {
   const station = role === undefined || isStation(role);
   const page = segs[0] ?? (station ? '' : 'admin');
   useGlobalKeys(station ? page : 'admin');
+  // The compound's time zone for every time shown (format.ts) comes with the site plan: read it whatever page opens first.
+  useEffect(() => {
+    if (role !== undefined && isStation(role)) void sitePlan().catch(() => undefined);
+  }, [role]);
   return (
     <div class="shell">
       <SoundBar />

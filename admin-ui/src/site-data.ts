@@ -1,5 +1,6 @@
 import type { SitePlan } from '@linli/gateway/contracts/api/site';
 import { api } from './api';
+import { setCommunityZone } from './format';
 import { mapCompound } from './site-plan-api';
 
 const plans = new Map<string, Promise<SitePlan>>();
@@ -14,10 +15,17 @@ export function sitePlan(communityId?: string | null): Promise<SitePlan> {
   const key = wanted ?? '';
   let plan = plans.get(key);
   if (!plan) {
-    plan = api.site(wanted ?? undefined).catch((err: unknown) => {
-      plans.delete(key);
-      throw err;
-    });
+    plan = api.site(wanted ?? undefined).then(
+      (p) => {
+        // The guard station's times are the compound's (not a fixed UTC+8).
+        setCommunityZone(p.community.timezone);
+        return p;
+      },
+      (err: unknown) => {
+        plans.delete(key);
+        throw err;
+      },
+    );
     plans.set(key, plan);
   }
   return plan;

@@ -3,6 +3,8 @@ import { LoginReply, ErrorReply, RenewReply, type Principal } from '@linli/gatew
 import { CredentialList, ResidentView } from '@linli/gateway/contracts/api/credentials';
 import { PassCreated, PassList, PassView, type PassCreateBody } from '@linli/gateway/contracts/api/passes';
 import { ResidentAlarmList, ResidentHome, ResidentTicketReply, VisitLinkReply, VisitView } from '@linli/gateway/contracts/api/resident';
+import { ResidentWalkIn, ResidentWalkInList } from '@linli/gateway/contracts/api/walk-ins';
+import { PersonalQrIssued } from '@linli/gateway/contracts/api/personal-qr';
 
 /** The resident's sign-in, kept on the phone (localStorage) until it expires or they sign out. */
 export interface MSession {
@@ -133,4 +135,15 @@ export const api = {
   },
   ticket: () => call(ResidentTicketReply, 'POST', '/api/v1/resident/live/ticket'),
   visit: (token: string) => call(VisitView, 'POST', '/api/v1/visit', { token }, false),
+  walkIns: () => call(ResidentWalkInList, 'GET', '/api/v1/resident/walk-ins'),
+  answerWalkIn: (id: string, answer: 'approve' | 'refuse') => call(ResidentWalkIn, 'POST', `/api/v1/resident/walk-ins/${enc(id)}/answer`, { answer }),
+  issueQr: (residentId: string) => call(PersonalQrIssued, 'POST', `/api/v1/residents/${enc(residentId)}/personal-qr`),
+  removeQr: async (residentId: string) => {
+    const s = current;
+    const res = await fetch(`/api/v1/residents/${enc(residentId)}/personal-qr`, { method: 'DELETE', headers: s ? { authorization: `Bearer ${s.token}` } : {} });
+    if (res.status !== 204) {
+      const e = ErrorReply.safeParse(await res.json().catch(() => null));
+      throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`);
+    }
+  },
 };

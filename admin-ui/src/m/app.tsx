@@ -9,6 +9,9 @@ import { canvasPng, drawCard, drawQr, spacedCode } from './card';
 import { type MLang, type MT, initialLang, mt, saveLang } from './i18n';
 import { FieldApp } from './field';
 import { openLive } from './live';
+import { PersonalQr, forgetQr } from './personal-qr';
+import { WalkInRequests } from './walk-in';
+import type { ResidentWalkIn } from '@linli/gateway/contracts/api/walk-ins';
 import { type SavedPass, forgetPasses, saveHome, savePass, savedHome, savedPasses } from './store';
 import { type Preset, formatClock, formatWhen, formatWindow, fromLocalInput, presetWindow, toLocalInput } from './time';
 
@@ -98,6 +101,7 @@ function Home({ t, lang, setLang, s }: { t: MT; lang: MLang; setLang: (l: MLang)
   const [passTick, setPassTick] = useState(0);
   const [alarmTick, setAlarmTick] = useState(0);
   const [link, setLink] = useState<'connecting' | 'live' | 'down'>('connecting');
+  const [walkIn, setWalkIn] = useState<ResidentWalkIn | null>(null);
 
   useEffect(() => {
     // Offline, the card still needs the compound's name and zone: the last answer is kept on the phone.
@@ -117,6 +121,7 @@ function Home({ t, lang, setLang, s }: { t: MT; lang: MLang; setLang: (l: MLang)
           setPassTick((n) => n + 1);
         },
         alarm: () => setAlarmTick((n) => n + 1),
+        walkIn: setWalkIn,
         status: setLink,
       }),
     [],
@@ -134,6 +139,7 @@ function Home({ t, lang, setLang, s }: { t: MT; lang: MLang; setLang: (l: MLang)
           {t('arrival', { name: arrival.visitor, time: formatClock(Date.parse(arrival.at), tz), dir: t(arrival.direction === 'in' ? 'arrival.in' : 'arrival.out'), door: arrival.door })}
         </button>
       )}
+      <WalkInRequests t={t} tz={tz} latest={walkIn} />
       <main class="m-main">
         {tab === 'visitors' && <Visitors t={t} lang={lang} s={s} home={home} tick={passTick} />}
         {tab === 'alarms' && <Alarms t={t} lang={lang} tz={tz} tick={alarmTick} />}
@@ -593,7 +599,7 @@ function Me({ t, lang, s, home, tz }: { t: MT; lang: MLang; s: MSession; home: R
       )}
       {msg && <p class="m-note" data-testid="me-msg">{msg}</p>}
       <h3>{t('me.qr')}</h3>
-      <p class="m-muted">{t('me.qr.none')}</p>
+      <PersonalQr t={t} userId={s.user.userId} residentId={residentId} creds={creds} reload={load} say={setMsg} />
       <h3>{t('me.password')}</h3>
       <form class="m-form" onSubmit={changePassword} data-testid="password-form">
         <label>
@@ -614,6 +620,7 @@ function Me({ t, lang, s, home, tz }: { t: MT; lang: MLang; s: MSession; home: R
         data-action="logout"
         onClick={() => {
           forgetPasses(s.user.userId);
+          forgetQr();
           void logout();
         }}
       >

@@ -1,9 +1,12 @@
 import { ResidentAlarmChanged, ResidentArrival, ResidentLiveHello } from '@linli/gateway/contracts/api/resident';
+import { ResidentWalkIn } from '@linli/gateway/contracts/api/walk-ins';
 import { api } from './api';
 
 export interface LiveHandlers {
   arrival: (a: ResidentArrival) => void;
   alarm: (a: ResidentAlarmChanged) => void;
+  /** A walk-in visitor the guard asked the household about: made, answered or run out. */
+  walkIn?: (w: ResidentWalkIn) => void;
   status: (s: 'connecting' | 'live' | 'down') => void;
 }
 
@@ -59,6 +62,7 @@ export function openLive(h: LiveHandlers): () => void {
     );
     src.addEventListener('arrival', (e) => parse(ResidentArrival, e, h.arrival));
     src.addEventListener('alarm', (e) => parse(ResidentAlarmChanged, e, h.alarm));
+    src.addEventListener('walk_in', (e) => parse(ResidentWalkIn, e, (w) => h.walkIn?.(w)));
     src.onerror = retry;
   }
 

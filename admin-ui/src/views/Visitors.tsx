@@ -6,6 +6,8 @@ import { clock, dateTime, localDay } from '../format';
 import { useLoad } from '../hooks';
 import { useT } from '../i18n';
 import { toast } from '../ui-state';
+import type { WalkInRequestView } from '@linli/gateway/contracts/api/walk-ins';
+import { WalkInWait } from './WalkInAsk';
 
 const TONE: Record<PassState, string> = { active: 'pill-ok', upcoming: 'pill-warn', expired: 'pill-muted', used_up: 'pill-muted', revoked: 'pill-bad' };
 
@@ -117,6 +119,7 @@ function WalkInForm({ close, done }: { close: () => void; done: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [made, setMade] = useState<PassCreated | null>(null);
+  const [asking, setAsking] = useState<WalkInRequestView | null>(null);
   const set = (k: keyof typeof f) => (e: { currentTarget: HTMLInputElement }) => setF({ ...f, [k]: k === 'phoned' ? e.currentTarget.checked : e.currentTarget.value });
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -136,6 +139,33 @@ function WalkInForm({ close, done }: { close: () => void; done: () => void }) {
       setBusy(false);
     }
   };
+  // Ask the household in the app instead of phoning: the same facts, no phone confirmation needed.
+  const ask = async (e: { currentTarget: HTMLButtonElement }) => {
+    const form = e.currentTarget.form;
+    if (form && !form.reportValidity()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setAsking(await api.askWalkIn({ visitorName: f.visitorName.trim(), household: f.household.trim(), reason: f.reason.trim(), ...(f.idLast4.trim() ? { idLast4: f.idLast4.trim() } : {}) }));
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : t('login.error'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (asking && !made) {
+    return (
+      <WalkInWait
+        request={asking}
+        onPass={(p) => {
+          setMade(p);
+          done();
+        }}
+        phoneInstead={() => setAsking(null)}
+        close={close}
+      />
+    );
+  }
   if (made) {
     return (
       <section class="walk-in panel" data-testid="walk-in-done">
@@ -178,6 +208,9 @@ function WalkInForm({ close, done }: { close: () => void; done: () => void }) {
       <div class="dialog-actions">
         <button type="button" class="btn btn-lg" onClick={close}>
           {t('dialog.cancel')}
+        </button>
+        <button type="button" class="btn btn-lg" disabled={busy} data-action="walk-in-ask" onClick={(e) => void ask(e)}>
+          {t('walkIn.ask')}
         </button>
         <button type="submit" class="btn btn-lg btn-primary" disabled={busy} data-action="walk-in-submit">
           {t('walkIn.submit')}

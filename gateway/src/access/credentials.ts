@@ -10,7 +10,7 @@ import type { BlacklistRecord, CredentialRecord, CredentialStatus } from '../db/
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(9).toString('base64url')}`;
 
-const credentialView = (c: CredentialRecord): CredentialView => ({
+export const credentialView = (c: CredentialRecord): CredentialView => ({
   id: c.id,
   residentId: c.residentId,
   type: c.type,

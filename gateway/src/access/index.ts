@@ -8,6 +8,8 @@ import { credentialRepo } from '../db/credentials';
 import { doorHistoryRepo } from '../db/door-history';
 import type { EventWriter } from '../db/event-writer';
 import { passRepo } from '../db/passes';
+import { personalQrRepo } from '../db/personal-qr';
+import { walkInRepo } from '../db/walk-ins';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Lifecycle } from '../runtime/lifecycle';
@@ -18,6 +20,8 @@ import { doorService } from './doors';
 import { createEngine } from './engine';
 import { qrSigningKey } from '../auth/pass-code';
 import { passService } from './passes';
+import { personalQrService } from './personal-qr';
+import { walkInService } from './walk-ins';
 import { accessRoutes } from './routes';
 import { compoundZone } from '../db/zone';
 import { createSyncer } from './syncer';
@@ -106,6 +110,8 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   const passes = passService(ctx);
   const credentials = credentialService(ctx);
   const doors = doorService(ctx, engine);
+  const walkIns = walkInService(ctx, walkInRepo(db.prisma), { answerMs: config.WALK_IN_ANSWER_SEC * 1000 });
+  const personalQr = personalQrService(ctx, personalQrRepo(db.prisma));
 
   async function reload(opts: { keepPasses?: boolean } = {}): Promise<void> {
     const since = dir.beginReload();
@@ -135,7 +141,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   const onUnsaved = (u: UnsavedOpening) => engine.unsavedOpening(u);
 
   return {
-    routes: accessRoutes({ passes, credentials, doors, limits: { perMinute: config.ACCESS_API_RATE_PER_MINUTE } }),
+    routes: accessRoutes({ passes, credentials, doors, walkIns, personalQr, limits: { perMinute: config.ACCESS_API_RATE_PER_MINUTE } }),
     reload: () => reload(),
     refreshMasterData: () => reload({ keepPasses: true }),
     async refreshResident(id) {
@@ -154,6 +160,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     judgeStoredOpening: engine.judgeStored,
     async start() {
       bus.subscriber('access').on('device-event', onEvent).on('unsaved-opening', onUnsaved);
+      await walkIns.start();
       ticker = setInterval(() => engine.tick(), 1_000);
       pruner = setInterval(() => dir.prunePasses(now().getTime(), PASS_GRACE_MS), 600_000);
       ticker.unref();
@@ -161,6 +168,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     },
     async stop() {
       bus.release('access');
+      walkIns.stop();
       clearInterval(ticker);
       clearInterval(pruner);
       syncer.close();

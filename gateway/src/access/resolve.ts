@@ -5,6 +5,7 @@ import type { Subject } from './decide';
 import type { Directory } from './directory';
 import type { PassRecord } from '../db/records/access';
 import { codeFromQr } from '../auth/pass-code';
+import { isResidentQr, tokenFromResidentQr } from '../auth/resident-qr';
 
 export interface Keys {
   credentialKey: string;
@@ -21,7 +22,8 @@ export interface Resolved {
 /**
  * Finds who a presented credential belongs to. Card numbers and PINs are compared as HMAC lookup hashes (what the
  * database stores); faces by the vendor's template reference; plates in clear. A keypad entry may be a resident's
- * PIN or a visitor's pass code; a QR must carry our signature before its code is looked up.
+ * PIN or a visitor's pass code; a QR (a visitor pass, or a resident's personal QR) must carry our signature before
+ * its code is looked up.
  */
 export function resolve(dir: Directory, keys: Keys, type: CredentialType, value: string, doorId: string, nowMs: number): Resolved {
   // The blacklist holds the lookup hash of every type but plates (a blacklisted face reference is not kept in clear).
@@ -48,6 +50,11 @@ export function resolve(dir: Directory, keys: Keys, type: CredentialType, value:
     case 'pin':
       return resident('pin', hashed) ?? pass(dir.passByCodeHash(lookupHash(keys.credentialKey, 'pass', value))) ?? none;
     case 'qr': {
+      // A resident's personal QR (LINLIR1:…): found like a card, by the lookup hash of its token, in one Map read.
+      if (isResidentQr(value)) {
+        const token = tokenFromResidentQr(keys.qrSigningKey, value);
+        return token === null ? none : (resident('qr', lookupHash(keys.credentialKey, 'qr', token)) ?? none);
+      }
       const code = codeFromQr(keys.qrSigningKey, value);
       return code === null ? none : (pass(dir.passByCodeHash(lookupHash(keys.credentialKey, 'pass', code))) ?? none);
     }

@@ -6,11 +6,17 @@ import { registerDoorRoutes } from './door-routes';
 import type { DoorService } from './doors';
 import { registerPassRoutes } from './pass-routes';
 import type { PassService } from './passes';
+import { registerPersonalQrRoutes } from './personal-qr-routes';
+import type { PersonalQrService } from './personal-qr';
+import { registerWalkInRoutes } from './walk-in-routes';
+import type { WalkInService } from './walk-ins';
 
 export interface AccessRouteDeps {
   passes: PassService;
   credentials: CredentialService;
   doors: DoorService;
+  walkIns: WalkInService;
+  personalQr: PersonalQrService;
   /** Every access route is limited per user (ACCESS_API_RATE_PER_MINUTE). */
   limits: AccessLimits;
 }
@@ -21,5 +27,7 @@ export function accessRoutes(deps: AccessRouteDeps): FeatureRoutes {
     registerPassRoutes(app, deps.passes, deps.limits);
     registerCredentialRoutes(app, deps.credentials, deps.limits);
     registerDoorRoutes(app, deps.doors, deps.limits);
+    registerWalkInRoutes(app, deps.walkIns, deps.limits);
+    registerPersonalQrRoutes(app, deps.personalQr, deps.limits);
   };
 }

@@ -52,7 +52,8 @@ export function syncSet(dir: Directory, door: DoorRecord, nowMs: number, hash: (
 }
 
 function syncType(t: CredentialRecord['type']): SyncEntry['type'] {
-  // A resident "qr" credential does not exist (QR codes are visitor passes); keep the type checker honest.
+  // A resident's personal QR is decided online only (it is not in any door's set, see `types` above); this keeps the
+  // type checker honest.
   return t === 'qr' ? 'pass' : t;
 }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { DeviceKind, PayloadOf, UpChannel } from '../contracts';
 import type { StoredHealth, StoredIncident } from '../contracts/stored';
+import type { ResidentWalkIn } from '../contracts/api/walk-ins';
 
 /** The alert outbox row written with the event (db/event-writer.ts); the alert engine marks it done. */
 interface Judged {
@@ -65,6 +66,8 @@ export type DbHealth = { ok: boolean; reason: string | null; at: Date };
 export type DeviceConfig = { deviceId: string; kind: DeviceKind; enabled: boolean; supervisionSec: number | null; at: Date };
 /** An alert changed (stored and published to the guard station): the resident stream tells the household. */
 export type AlertChanged = { alertId: string; type: string; householdId: string | null; action: string; at: Date };
+/** A walk-in request the guard sent to a household was made, answered or ran out (access/): the household's phones hear of it. */
+export type WalkInChanged = { householdId: string; request: ResidentWalkIn };
 
 interface BusEvents {
   'device-config': [DeviceConfig];
@@ -78,6 +81,7 @@ interface BusEvents {
   'access-decision': [AccessDecision];
   'access-incident': [AccessIncident];
   'alert-change': [AlertChanged];
+  'walk-in-change': [WalkInChanged];
 }
 
 /**

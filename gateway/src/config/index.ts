@@ -192,6 +192,8 @@ export const ConfigSchema = z
     PASS_MAX_ADVANCE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
     /** Passes one user may create per hour (429 beyond). */
     PASS_CREATE_PER_HOUR: z.coerce.number().int().min(1).default(20),
+    /** A walk-in request the guard sent to the host's phone app that nobody answered within this is shown as unanswered. */
+    WALK_IN_ANSWER_SEC: z.coerce.number().int().min(1).max(1_800).default(180),
     /** Requests per user per minute on the access API (passes, credentials, doors). */
     ACCESS_API_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),
     // ── alerts (alerts/, live/) ── documented in docs/operations.md and docs/alerts.md

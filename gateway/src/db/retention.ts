@@ -143,6 +143,12 @@ export async function purgeExpired(db: Db, policy: RetentionPolicy, now: Date, o
     const n = delPasses.run({ before: passesBefore, limit: batch }).changes;
     return { deleted: n, more: n === batch };
   });
+  // Walk-in requests the guard asked a household about (the visitor's name, a masked phone): the passes' period.
+  const delWalkIns = raw.prepare(`DELETE FROM "WalkInRequest" WHERE "id" IN (SELECT "id" FROM "WalkInRequest" WHERE "createdAt" < @before LIMIT @limit)`);
+  await drain('passes', () => {
+    const n = delWalkIns.run({ before: passesBefore, limit: batch }).changes;
+    return { deleted: n, more: n === batch };
+  });
 
   const sessionsBefore = cutoff(now, SESSION_TRAIL_DAYS);
   const delSessions = raw.prepare(

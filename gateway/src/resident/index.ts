@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { maskName } from '../contracts/mask';
 import { qrSigningKey } from '../auth/pass-code';
 import type { Bus } from '../bus';
-import type { AccessDecision, AlertChanged } from '../bus';
+import type { AccessDecision, AlertChanged, WalkInChanged } from '../bus';
+import { ResidentWalkIn } from '../contracts/api/walk-ins';
 import { ResidentAlarmChanged, ResidentArrival } from '../contracts/api/resident';
 import type { PrismaClient } from '../db/client';
 import { residentRepo } from '../db/resident';
@@ -61,6 +62,10 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
     if (a.householdId === null || a.type !== 'alarm_press') return;
     live.publish(a.householdId, 'alarm', ResidentAlarmChanged.parse({ alertId: a.alertId, action: a.action, at: a.at.toISOString() }));
   };
+  // A walk-in visitor the guard asked this household about: every phone of the flat shows it, and sees it settled.
+  const onWalkIn = (w: WalkInChanged) => {
+    live.publish(w.householdId, 'walk_in', ResidentWalkIn.parse(w.request));
+  };
   return {
     async routes(app) {
       await residentRoutes({
@@ -74,7 +79,7 @@ export function createResidentFeature(deps: ResidentFeatureDeps): ResidentFeatur
       })(app);
     },
     async start() {
-      deps.bus.subscriber('resident').on('access-decision', onDecision).on('alert-change', onAlert);
+      deps.bus.subscriber('resident').on('access-decision', onDecision).on('alert-change', onAlert).on('walk-in-change', onWalkIn);
     },
     /** Stops listening and ends the households' live streams. */
     async stop() {

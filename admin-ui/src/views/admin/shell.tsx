@@ -4,6 +4,7 @@ import { Link } from '../../router';
 import { useStore } from '../../store';
 import { session } from '../../session';
 import { ChangePassword } from './ChangePassword';
+import { GridWorkers } from './GridWorkers';
 import { MasterData } from './MasterData';
 import { Provisioning } from './Provisioning';
 import { Setup } from './Setup';
@@ -24,6 +25,7 @@ const ADMIN_PAGES: Array<{ sub: string; label: MessageKey; roles: readonly Role[
   { sub: 'stations', label: 'nav.stations', roles: ['admin'] },
   { sub: 'data', label: 'nav.data', roles: ['admin'] },
   { sub: 'transfer', label: 'nav.transfer', roles: ['admin', 'property_manager'] },
+  { sub: 'grid-workers', label: 'nav.gridWorkers', roles: ['admin'] },
 ];
 
 const allowed = (role: Role, sub: string) => ADMIN_PAGES.some((p) => p.sub === sub && p.roles.includes(role)) || sub === 'password';
@@ -68,6 +70,8 @@ export function AdminPage({ sub }: { sub: string }) {
       return <MasterData />;
     case 'transfer':
       return <Transfer />;
+    case 'grid-workers':
+      return <GridWorkers />;
     case 'password':
       return <ChangePassword forced={false} />;
     case 'setup':

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DeviceId, Plate, Timestamp } from '../common';
 
 // No control characters or angle brackets: the name is shown on door screens and the guard station.
-const VisitorName = z
+export const VisitorName = z
   .string()
   .trim()
   .min(1, 'visitorName: required')
