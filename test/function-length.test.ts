@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
-import size, { MAX_FUNCTION_LINES, SIZED_FILES } from '../eslint.size.js';
+import size, { MAX_FUNCTION_LINES, OVER_BOUND, SIZED_FILES } from '../eslint.size.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -43,6 +43,21 @@ describe('function length rule (eslint.size.js)', () => {
     expect(await lengthErrors('gateway/src/alerts/fixture.test.ts', fn(MAX_FUNCTION_LINES + 40))).toEqual([]);
     expect(await lengthErrors('scripts/fixture.ts', fn(MAX_FUNCTION_LINES + 40))).toEqual([]);
   });
+
+  it('lists as over the bound only files that still are, each capped at its length today', async () => {
+    // The bound alone, without the caps: every listed file must still break it (an entry that is not needed goes).
+    const strict = new ESLint({
+      cwd: ROOT,
+      overrideConfigFile: true,
+      overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...size.slice(0, 1)],
+    });
+    for (const { file, max } of OVER_BOUND) {
+      const [result] = await strict.lintFiles([file]);
+      const over = (result?.messages ?? []).filter((m) => m.ruleId === 'max-lines-per-function');
+      expect(over.length, file).toBeGreaterThan(0);
+      expect(max).toBeGreaterThan(MAX_FUNCTION_LINES);
+    }
+  }, 120_000);
 
   it('passes on the tree', async () => {
     const results = await eslint.lintFiles(SIZED_FILES);
