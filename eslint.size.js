@@ -13,6 +13,7 @@ export const SIZED_FILES = ['gateway/src/**/*.ts', 'devices-sim/src/**/*.ts'];
 export const OVER_BOUND = [
   { file: 'gateway/src/replication/relay.ts', max: 112, why: 'createRelay: hub replication (#19) is reworking this file in parallel' },
   { file: 'gateway/src/access/credentials.ts', max: 108, why: 'credentialService: access/ is being changed by the resident app (#16) and access latency (#18) work in parallel' },
+  { file: 'gateway/src/resident/routes.ts', max: 145, why: 'residentRoutes: the resident app (#16) is changing these routes in parallel' },
   { file: 'gateway/src/access/index.ts', max: 88, why: 'createAccessFeature: the access wiring is being changed by #16 and #18 in parallel' },
 ];
 
