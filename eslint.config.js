@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import layers from './eslint.layers.js';
+import size from './eslint.size.js';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'gateway/src/db/generated/**', '**/dist/**', 'data/**'] },
@@ -41,4 +42,6 @@ export default tseslint.config(
   },
   // Imports only point down the layers of gateway/src (eslint.layers.js, docs/architecture.md).
   ...layers,
+  // No function over 80 lines in gateway/src and devices-sim/src (eslint.size.js, docs/contributing.md).
+  ...size,
 );

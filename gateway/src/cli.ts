@@ -12,7 +12,7 @@
 //   linli ready [--timeout S] wait until the running gateway's /readyz says ready (systemd ExecStartPost)
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databasePath, loadConfig } from './config';
+import { type Config, databasePath, loadConfig } from './config';
 import { ADMIN_USAGE, runAdminCommand } from './admin-cli';
 import { backupDatabase, restoreDatabase } from './db/backup';
 import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
@@ -64,53 +64,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'backup':
-    case 'restore': {
-      if (rest.length !== 1 || rest[0] === '') {
-        process.stderr.write(`linli: ${command} takes one file\n\n${USAGE}\n`);
-        return EX_USAGE;
-      }
-      const file = rest[0]!;
-      if (command === 'backup') {
-        const r = await backupDatabase(dbPath, file, { credentialKey: config.CREDENTIAL_KEY });
-        if (!r.ok) {
-          process.stderr.write(`linli: ${r.message}\n`);
-          return EX_FAIL;
-        }
-        process.stdout.write(`linli: backed up ${dbPath} and the credential key to ${r.file} (${r.bytes} bytes)\n`);
-        return 0;
-      }
-      const r = restoreDatabase(file, dbPath, { keyFromEnv: config.CREDENTIAL_KEY !== undefined });
-      if (!r.ok) {
-        process.stderr.write(`linli: ${r.message}\n`);
-        return EX_FAIL;
-      }
-      process.stdout.write(
-        `linli: restored ${file} to ${dbPath}` +
-          (r.keyFile ? ` and the credential key to ${r.keyFile}\n` : ' (CREDENTIAL_KEY is set: check it matches the backup)\n'),
-      );
-      return 0;
-    }
+    case 'restore':
+      return backupOrRestore(command, rest, config, dbPath);
     case 'admin':
-    case 'device': {
-      // The schema first, as the gateway would at start (AUTO_MIGRATE): a brand-new installation can begin here.
-      const dir = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
-      if (dir === null) {
-        process.stderr.write('linli: prisma/migrations not found beside the gateway\n');
-        return EX_CONFIG;
-      }
-      const m = migrateDatabase(dbPath, readMigrations(dir), { apply: config.AUTO_MIGRATE });
-      if (!m.ok) {
-        process.stderr.write(`linli: ${m.message}\n`);
-        return EX_CONFIG;
-      }
-      const r = await runAdminCommand(config, command, rest);
-      if (!r.ok) {
-        process.stderr.write(`${r.text}\n`);
-        return r.code;
-      }
-      process.stdout.write(`${r.text}\n`);
-      return 0;
-    }
+    case 'device':
+      return adminCommand(command, rest, config, dbPath);
     case 'ready': {
       const timeout = rest[0] === '--timeout' && rest.length === 2 ? Number(rest[1]) : rest.length === 0 ? 90 : Number.NaN;
       if (!Number.isFinite(timeout) || timeout <= 0) {
@@ -133,6 +91,56 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`linli: unknown command ${command}\n\n${USAGE}\n`);
       return EX_USAGE;
   }
+}
+
+/** `linli backup <file>` and `linli restore <file>`. */
+async function backupOrRestore(command: 'backup' | 'restore', rest: string[], config: Config, dbPath: string): Promise<number> {
+  if (rest.length !== 1 || rest[0] === '') {
+    process.stderr.write(`linli: ${command} takes one file\n\n${USAGE}\n`);
+    return EX_USAGE;
+  }
+  const file = rest[0]!;
+  if (command === 'backup') {
+    const r = await backupDatabase(dbPath, file, { credentialKey: config.CREDENTIAL_KEY });
+    if (!r.ok) {
+      process.stderr.write(`linli: ${r.message}\n`);
+      return EX_FAIL;
+    }
+    process.stdout.write(`linli: backed up ${dbPath} and the credential key to ${r.file} (${r.bytes} bytes)\n`);
+    return 0;
+  }
+  const r = restoreDatabase(file, dbPath, { keyFromEnv: config.CREDENTIAL_KEY !== undefined });
+  if (!r.ok) {
+    process.stderr.write(`linli: ${r.message}\n`);
+    return EX_FAIL;
+  }
+  process.stdout.write(
+    `linli: restored ${file} to ${dbPath}` +
+      (r.keyFile ? ` and the credential key to ${r.keyFile}\n` : ' (CREDENTIAL_KEY is set: check it matches the backup)\n'),
+  );
+  return 0;
+}
+
+/** `linli admin …` and `linli device …` (admin-cli.ts), on a migrated schema. */
+async function adminCommand(command: 'admin' | 'device', rest: string[], config: Config, dbPath: string): Promise<number> {
+  // The schema first, as the gateway would at start (AUTO_MIGRATE): a brand-new installation can begin here.
+  const dir = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
+  if (dir === null) {
+    process.stderr.write('linli: prisma/migrations not found beside the gateway\n');
+    return EX_CONFIG;
+  }
+  const m = migrateDatabase(dbPath, readMigrations(dir), { apply: config.AUTO_MIGRATE });
+  if (!m.ok) {
+    process.stderr.write(`linli: ${m.message}\n`);
+    return EX_CONFIG;
+  }
+  const r = await runAdminCommand(config, command, rest);
+  if (!r.ok) {
+    process.stderr.write(`${r.text}\n`);
+    return r.code;
+  }
+  process.stdout.write(`${r.text}\n`);
+  return 0;
 }
 
 process.exitCode = await main(process.argv.slice(2));

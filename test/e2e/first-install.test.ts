@@ -5,11 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSecrets, populationOf } from '../../devices-sim/src/population';
 import { createWorld } from '../../devices-sim/src/world';
 import { SeedSecrets } from '../../gateway/src/contracts/seed-secrets';
-import { ensureFirstAdmin } from '../../gateway/src/users/first-admin';
-import { ensureUiBuilt } from '../../scripts/build-ui';
 import { addUser } from '../helpers/fixtures';
-import { type TestGateway, startGateway } from '../helpers/gateway';
-import { UI_DIST, launchBrowser, screenshotPath, screenshotSizes, skipBrowser } from './harness';
+import type { TestGateway } from '../helpers/gateway';
+import { firstInstall, screenshotPath, screenshotSizes, signInFirstAdmin, skipBrowser } from './harness';
 
 /**
  * The first hour of a real installation, in a browser: the first admin signs in with the one-time password from the
@@ -23,22 +21,14 @@ describe.skipIf(skipBrowser)('first installation: admin sign-in, password change
   let otp: string;
 
   beforeAll(async () => {
-    await ensureUiBuilt({ quiet: true });
-    t = await startGateway({ UI_DIST_DIR: UI_DIST });
-    // What `npm start` does on an empty database (main.ts), the printed password included.
-    const first = await ensureFirstAdmin(t.gw.db.prisma, {});
-    if (!first.created || first.source !== 'generated') throw new Error('no first admin');
-    otp = first.password;
-    // The compound comes from the master-data pages (another part of issue 15): here straight into the database.
-    await t.gw.db.prisma.community.create({ data: { id: 'xingfu', name: '幸福小区', latitude: 34.2583, longitude: 108.9286 } });
-    await addUser(t.gw.db.prisma, { username: 'guard1', password: 'night-shift-guard1', role: 'guard' });
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, baseURL: t.httpUrl, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', colorScheme: 'dark', acceptDownloads: true });
-    page = await context.newPage();
-    page.on('pageerror', (err) => console.error('page error:', err));
-    await page.goto('/');
-    await page.evaluate(() => localStorage.setItem('linli.prefs', JSON.stringify({ lang: 'zh', theme: 'dark', size: 'large' })));
-    await page.reload();
+    ({ t, browser, page, otp } = await firstInstall({
+      size: 'large',
+      // The compound comes from the master-data pages (another part of issue 15): here straight into the database.
+      prepare: async (gw) => {
+        await gw.gw.db.prisma.community.create({ data: { id: 'xingfu', name: '幸福小区', latitude: 34.2583, longitude: 108.9286 } });
+        await addUser(gw.gw.db.prisma, { username: 'guard1', password: 'night-shift-guard1', role: 'guard' });
+      },
+    }));
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
@@ -46,9 +36,7 @@ describe.skipIf(skipBrowser)('first installation: admin sign-in, password change
   });
 
   it('first admin sign-in → forced password change → setup checklist → provision a door → download → a terminal connects', async () => {
-    await page.locator('input[name=username]').fill('admin');
-    await page.locator('input[name=password]').fill(otp);
-    await page.getByRole('button', { name: '登录' }).click();
+    await signInFirstAdmin(page, otp);
 
     // Only the password change until it is done; the policy is checked in place with the API's own contract.
     const form = page.locator('[data-testid=change-password]');

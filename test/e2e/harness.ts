@@ -10,6 +10,7 @@ import { type CommunityPlan, generateCommunity } from '../../gateway/src/demo/se
 import type { SeedSecrets } from '../../gateway/src/contracts';
 import { readSeedSecrets } from '../../gateway/src/demo/seed/secrets-file';
 import { seedDatabase } from '../../gateway/src/demo/seed/seed';
+import { ensureFirstAdmin } from '../../gateway/src/users/first-admin';
 import { ensureUiBuilt } from '../../scripts/build-ui';
 import { freshDatabase, startGateway, type TestGateway } from '../helpers/gateway';
 
@@ -158,4 +159,50 @@ export async function screenshotSizes(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: screenshotPath(`${name}-${s.name}.png`) });
   }
   if (before) await page.setViewportSize(before);
+}
+
+export interface FirstInstall {
+  t: TestGateway;
+  browser: Browser;
+  page: Page;
+  /** The first admin's one-time password, as the first start prints it. */
+  otp: string;
+}
+
+/**
+ * An empty installation as the first `npm start` leaves it (main.ts): the gateway serving the UI, its first admin
+ * with the generated one-time password, and a 1920×1080 page in the night theme at the sign-in form. `prepare` puts
+ * what a test needs straight into the database before the browser starts; `acceptDialogs` accepts the pages'
+ * confirmations.
+ */
+export async function firstInstall(opts: { size: 'large' | 'normal'; acceptDialogs?: boolean; prepare?: (t: TestGateway) => Promise<void> }): Promise<FirstInstall> {
+  await ensureUiBuilt({ quiet: true });
+  const t = await startGateway({ UI_DIST_DIR: UI_DIST });
+  let browser: Browser | undefined;
+  try {
+    const first = await ensureFirstAdmin(t.gw.db.prisma, {});
+    if (!first.created || first.source !== 'generated') throw new Error('no first admin');
+    await opts.prepare?.(t);
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, baseURL: t.httpUrl, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', colorScheme: 'dark', acceptDownloads: true });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => console.error('page error:', err));
+    if (opts.acceptDialogs === true) page.on('dialog', (d) => void d.accept());
+    await page.goto('/');
+    await page.evaluate((size) => localStorage.setItem('linli.prefs', JSON.stringify({ lang: 'zh', theme: 'dark', size })), opts.size);
+    await page.reload();
+    return { t, browser, page, otp: first.password };
+  } catch (err) {
+    // Half-way: the test's afterAll never saw these, so they are closed here.
+    await browser?.close();
+    await t.close();
+    throw err;
+  }
+}
+
+/** The first admin signs in with the one-time password; the page then asks for a password of their own. */
+export async function signInFirstAdmin(page: Page, otp: string): Promise<void> {
+  await page.locator('input[name=username]').fill('admin');
+  await page.locator('input[name=password]').fill(otp);
+  await page.getByRole('button', { name: '登录' }).click();
 }

@@ -6,11 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSecrets, populationOf } from '../../devices-sim/src/population';
 import { createWorld } from '../../devices-sim/src/world';
 import { SeedSecrets } from '../../gateway/src/contracts/seed-secrets';
-import { ensureFirstAdmin } from '../../gateway/src/users/first-admin';
-import { ensureUiBuilt } from '../../scripts/build-ui';
 import { addUser } from '../helpers/fixtures';
-import { type TestGateway, startGateway } from '../helpers/gateway';
-import { UI_DIST, launchBrowser, screenshotSizes, skipBrowser } from './harness';
+import type { TestGateway } from '../helpers/gateway';
+import { firstInstall, screenshotSizes, signInFirstAdmin, skipBrowser } from './harness';
 
 /** 40 households (building 1, units 1 and 2, rooms 101…510) of two residents each, every resident with a card. */
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴'];
@@ -66,20 +64,8 @@ describe.skipIf(skipBrowser)('a whole installation through the admin pages', () 
   let otp: string;
 
   beforeAll(async () => {
-    await ensureUiBuilt({ quiet: true });
-    t = await startGateway({ UI_DIST_DIR: UI_DIST });
-    const first = await ensureFirstAdmin(t.gw.db.prisma, {});
-    if (!first.created || first.source !== 'generated') throw new Error('no first admin');
-    otp = first.password;
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, baseURL: t.httpUrl, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', colorScheme: 'dark', acceptDownloads: true });
-    page = await context.newPage();
-    page.on('pageerror', (err) => console.error('page error:', err));
     // The pages' confirmations (none expected on this path) are accepted.
-    page.on('dialog', (d) => void d.accept());
-    await page.goto('/');
-    await page.evaluate(() => localStorage.setItem('linli.prefs', JSON.stringify({ lang: 'zh', theme: 'dark', size: 'normal' })));
-    await page.reload();
+    ({ t, browser, page, otp } = await firstInstall({ size: 'normal', acceptDialogs: true }));
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
@@ -88,9 +74,7 @@ describe.skipIf(skipBrowser)('a whole installation through the admin pages', () 
 
   it('empty database → compound, building, units → import → door → a resident’s card opens it → the export has it', async () => {
     // ── first sign-in with the printed password, then a password of the admin's own ─────────────────────────────
-    await page.locator('input[name=username]').fill('admin');
-    await page.locator('input[name=password]').fill(otp);
-    await page.getByRole('button', { name: '登录' }).click();
+    await signInFirstAdmin(page, otp);
     const pw = page.locator('[data-testid=change-password]');
     await pw.waitFor();
     await pw.locator('input[name=currentPassword]').fill(otp);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors';
-import { checkWindow, passState, quotaGate } from './pass-rules';
+import { checkWindow, newPass, passState, quotaGate } from './pass-rules';
 
 const now = new Date('2026-11-21T12:00:00Z');
 const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
@@ -56,5 +56,16 @@ describe('quotaGate', () => {
     expect(stored).toEqual(['a']);
     await expect(gate('u1', now, async () => stored.push('c'))).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     await expect(gate('u2', now, async () => 'ok')).resolves.toBe('ok');
+  });
+});
+
+describe('newPass', () => {
+  const fields = { householdId: 'hh-1', createdBy: 'u1', visitorName: '王先生', phoneMasked: null, plate: null, validFrom: now, validUntil: at(60), allowedDoors: ['g1'], maxEntries: 1, codeHash: 'h' };
+  it('is active and unused, created now, with a fresh url-safe id each time', () => {
+    const a = newPass(fields, now);
+    expect(a).toMatchObject({ ...fields, entriesUsed: 0, status: 'active', createdAt: now, revokedAt: null });
+    expect(a.id).toMatch(/^pass-[A-Za-z0-9_-]{12}$/);
+    expect(newPass(fields, now).id).not.toBe(a.id);
+    expect(passState(a, now.getTime())).toBe('active');
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { lookupHash } from '../auth/hash';
 import { newPassCode, qrPayload } from '../auth/pass-code';
@@ -103,4 +104,31 @@ export async function passQr(keys: Pick<Keys, 'qrSigningKey'>, code: string): Pr
   const payload = qrPayload(keys.qrSigningKey, code);
   const image = await QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
   return { payload, image };
+}
+
+/** What a resident's invitation and a guard's walk-in decide about a new pass; the rest is the same for both. */
+export type NewPassFields = Pick<
+  PassRecord,
+  'householdId' | 'createdBy' | 'visitorName' | 'phoneMasked' | 'plate' | 'validFrom' | 'validUntil' | 'allowedDoors' | 'maxEntries' | 'codeHash'
+>;
+
+/** A new active pass, unused, with a fresh id. */
+export function newPass(f: NewPassFields, now: Date): PassRecord {
+  return {
+    id: `pass-${randomBytes(9).toString('base64url')}`,
+    householdId: f.householdId,
+    createdBy: f.createdBy,
+    visitorName: f.visitorName,
+    phoneMasked: f.phoneMasked,
+    plate: f.plate,
+    validFrom: f.validFrom,
+    validUntil: f.validUntil,
+    allowedDoors: f.allowedDoors,
+    maxEntries: f.maxEntries,
+    entriesUsed: 0,
+    codeHash: f.codeHash,
+    status: 'active',
+    createdAt: now,
+    revokedAt: null,
+  };
 }

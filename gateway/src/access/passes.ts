@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Principal } from '../contracts/api/auth';
 import { type ExpectedVisitors, type PassCreateBody, type PassCreated, type PassView, WALK_IN_MINUTES, type WalkInBody } from '../contracts/api/passes';
 import { AppError } from '../errors';
@@ -6,7 +5,33 @@ import { type AccessContext, actorOf, assertVisible, notFound } from './context'
 import { maskPhone } from '../contracts/mask';
 import { zonedDay } from '../contracts/zone';
 import type { PassRecord } from '../db/records/access';
-import { checkDoors, checkWindow, invalid, noDoorYet, passQr, passState, quotaGate, uniquePassCode } from './pass-rules';
+import type { AuditEntry } from '../db/access';
+import { checkDoors, checkWindow, invalid, newPass, noDoorYet, passQr, passState, quotaGate, uniquePassCode } from './pass-rules';
+
+/** A pass as its owner and the guard see it: never its code or hash, with its state now. */
+function passView(ctx: AccessContext, p: PassRecord): PassView {
+  // The directory's count is ahead of the database by at most one group commit.
+  const entriesUsed = Math.max(p.entriesUsed, ctx.dir.passes.get(p.id)?.entriesUsed ?? 0);
+  const current = { ...p, entriesUsed };
+  const { codeHash: _c, createdBy: _b, ...rest } = current;
+  return {
+    ...rest,
+    validFrom: p.validFrom.toISOString(),
+    validUntil: p.validUntil.toISOString(),
+    createdAt: p.createdAt.toISOString(),
+    revokedAt: p.revokedAt?.toISOString() ?? null,
+    state: passState(current, ctx.now().getTime()),
+  };
+}
+
+/** Stores a new pass with its audit row, tells its doors, and answers with its code and QR (shown this once). */
+async function issuePass(ctx: AccessContext, pass: PassRecord, code: string, audit: AuditEntry): Promise<PassCreated> {
+  await ctx.repos.passes.create(pass, audit);
+  ctx.dir.putPass(pass);
+  ctx.changed(pass.allowedDoors);
+  const qr = await passQr(ctx.keys, code);
+  return { ...passView(ctx, pass), code, qr };
+}
 
 /**
  * Visitor passes: what residents do from their phones, and the guard's list of expected visitors.
@@ -16,20 +41,7 @@ export function passService(ctx: AccessContext) {
   const { dir, repos } = ctx;
   const withinQuota = quotaGate((userId, since) => repos.passes.createdSince(userId, since), () => ctx.settings.passesPerHour);
 
-  function view(p: PassRecord): PassView {
-    // The directory's count is ahead of the database by at most one group commit.
-    const entriesUsed = Math.max(p.entriesUsed, dir.passes.get(p.id)?.entriesUsed ?? 0);
-    const current = { ...p, entriesUsed };
-    const { codeHash: _c, createdBy: _b, ...rest } = current;
-    return {
-      ...rest,
-      validFrom: p.validFrom.toISOString(),
-      validUntil: p.validUntil.toISOString(),
-      createdAt: p.createdAt.toISOString(),
-      revokedAt: p.revokedAt?.toISOString() ?? null,
-      state: passState(current, ctx.now().getTime()),
-    };
-  }
+  const view = (p: PassRecord) => passView(ctx, p);
 
   return {
     /** A guard registers a visitor at the gate (after phoning the host): one entry within WALK_IN_MINUTES. */
@@ -43,35 +55,18 @@ export function passService(ctx: AccessContext) {
       const allowedDoors = [...route.mainGates, ...route.unitDoors].map((d) => d.id);
       if (allowedDoors.length === 0) throw noDoorYet();
       const { code, codeHash } = uniquePassCode(dir, ctx.keys);
-      const pass: PassRecord = {
-        id: `pass-${randomBytes(9).toString('base64url')}`,
-        householdId: household.id,
-        createdBy: p.userId,
-        visitorName: body.visitorName,
-        phoneMasked: null,
-        plate: null,
-        validFrom: now,
-        validUntil: new Date(now.getTime() + WALK_IN_MINUTES * 60_000),
-        allowedDoors,
-        maxEntries: 1,
-        entriesUsed: 0,
-        codeHash,
-        status: 'active',
-        createdAt: now,
-        revokedAt: null,
-      };
-      await repos.passes.create(pass, {
+      const validUntil = new Date(now.getTime() + WALK_IN_MINUTES * 60_000);
+      const fields = { householdId: household.id, createdBy: p.userId, visitorName: body.visitorName, phoneMasked: null, plate: null, validFrom: now, validUntil };
+      const pass = newPass({ ...fields, allowedDoors, maxEntries: 1, codeHash }, now);
+      const created = await issuePass(ctx, pass, code, {
         actor: actorOf(p),
         action: 'pass.walk_in',
         entity: 'VisitorPass',
         entityId: pass.id,
         detail: { householdId: household.id, reason: body.reason, idLast4: body.idLast4 ?? null, hostConfirmed: body.hostConfirmed, allowedDoors, validUntil: pass.validUntil.toISOString() },
       });
-      dir.putPass(pass);
-      ctx.changed(allowedDoors);
-      const qr = await passQr(ctx.keys, code);
       ctx.log.info({ passId: pass.id, householdId: household.id, by: p.role }, 'walk-in visitor registered');
-      return { ...view(pass), code, qr };
+      return created;
     },
 
     async create(p: Principal, body: PassCreateBody): Promise<PassCreated> {
@@ -82,28 +77,13 @@ export function passService(ctx: AccessContext) {
       const allowedDoors = checkDoors(dir, householdId, body);
       return withinQuota(p.userId, now, async () => {
         const { code, codeHash } = uniquePassCode(dir, ctx.keys);
-        const pass: PassRecord = {
-          id: `pass-${randomBytes(9).toString('base64url')}`,
-          householdId,
-          createdBy: p.userId,
-          visitorName: body.visitorName,
-          phoneMasked: body.phone === undefined ? null : maskPhone(body.phone),
-          plate: body.plate ?? null,
-          ...window,
-          allowedDoors,
-          maxEntries: body.maxEntries ?? allowedDoors.length,
-          entriesUsed: 0,
-          codeHash,
-          status: 'active',
-          createdAt: now,
-          revokedAt: null,
-        };
-        await repos.passes.create(pass, { actor: actorOf(p), action: 'pass.create', entity: 'VisitorPass', entityId: pass.id, detail: { allowedDoors, validUntil: pass.validUntil.toISOString(), maxEntries: pass.maxEntries } });
-        dir.putPass(pass);
-        ctx.changed(allowedDoors);
-        const qr = await passQr(ctx.keys, code);
+        const phoneMasked = body.phone === undefined ? null : maskPhone(body.phone);
+        const fields = { householdId, createdBy: p.userId, visitorName: body.visitorName, phoneMasked, plate: body.plate ?? null, ...window };
+        const pass = newPass({ ...fields, allowedDoors, maxEntries: body.maxEntries ?? allowedDoors.length, codeHash }, now);
+        const audit = { actor: actorOf(p), action: 'pass.create', entity: 'VisitorPass', entityId: pass.id, detail: { allowedDoors, validUntil: pass.validUntil.toISOString(), maxEntries: pass.maxEntries } };
+        const created = await issuePass(ctx, pass, code, audit);
         ctx.log.info({ passId: pass.id, householdId, doors: allowedDoors.length }, 'visitor pass created');
-        return { ...view(pass), code, qr };
+        return created;
       });
     },
 

@@ -58,20 +58,32 @@ export interface PlaceRouteDeps {
   webhookSecret: boolean;
 }
 
+/** What every place route uses: the typed router, the admin guard, who acts and within which compound. */
+function placeKit(app: FastifyInstance, deps: PlaceRouteDeps) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const who = (req: Parameters<typeof principalOf>[0]) => actorFor(principalOf(req), deps.now());
+  const scope = (req: Parameters<typeof principalOf>[0]) => scopeOf(principalOf(req));
+  return { r, who, scope, noContent: { 204: z.null(), ...adminErrors }, preHandler: requireAdmin };
+}
+
 /**
  * /api/v1/admin: compounds → buildings → units → households, grids and escalation contacts. Create, read, edit
  * (PATCH, including `active: false` to deactivate), delete where nothing refers to the row (409 names what does).
  */
 export function registerPlaceRoutes(app: FastifyInstance, deps: PlaceRouteDeps): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  const { places, grids, live, now } = deps;
-  const preHandler = requireAdmin;
-  const who = (req: Parameters<typeof principalOf>[0]) => actorFor(principalOf(req), now());
-  const scope = (req: Parameters<typeof principalOf>[0]) => scopeOf(principalOf(req));
-  const noContent = { 204: z.null(), ...adminErrors };
+  compoundRoutes(app, deps);
+  buildingRoutes(app, deps);
+  unitRoutes(app, deps);
+  householdRoutes(app, deps);
+  gridRoutes(app, deps);
+  contactRoutes(app, deps);
+}
 
-  // ── compounds ──────────────────────────────────────────────────────────────────────────────────────────────
-  let tags = ['admin: compounds'];
+/** Compounds (小区). */
+function compoundRoutes(app: FastifyInstance, deps: PlaceRouteDeps): void {
+  const { r, who, scope, noContent, preHandler } = placeKit(app, deps);
+  const { places, live } = deps;
+  const tags = ['admin: compounds'];
   r.get('/api/v1/admin/compounds', { preHandler, schema: { tags, summary: 'Compounds (小区) the caller administers', security, response: { 200: CompoundList, ...adminErrors } } }, async (req) => ({
     compounds: await places.compounds(scope(req)),
   }));
@@ -91,9 +103,13 @@ export function registerPlaceRoutes(app: FastifyInstance, deps: PlaceRouteDeps):
     unwrap(await places.deleteCompound(req.params.id, who(req)));
     return reply.code(204).send(null);
   });
+}
 
-  // ── buildings ──────────────────────────────────────────────────────────────────────────────────────────────
-  tags = ['admin: buildings'];
+/** Buildings (楼栋). */
+function buildingRoutes(app: FastifyInstance, deps: PlaceRouteDeps): void {
+  const { r, who, scope, noContent, preHandler } = placeKit(app, deps);
+  const { places, live } = deps;
+  const tags = ['admin: buildings'];
   r.get('/api/v1/admin/buildings', { preHandler, schema: { tags, summary: 'Buildings (楼栋), of one compound or all', security, querystring: BuildingListQuery, response: { 200: BuildingList, ...adminErrors } } }, async (req) => ({
     buildings: await places.buildings(scope(req), req.query.compoundId),
   }));
@@ -115,9 +131,13 @@ export function registerPlaceRoutes(app: FastifyInstance, deps: PlaceRouteDeps):
     await live.everything();
     return reply.code(204).send(null);
   });
+}
 
-  // ── units ──────────────────────────────────────────────────────────────────────────────────────────────────
-  tags = ['admin: units'];
+/** Units (单元). */
+function unitRoutes(app: FastifyInstance, deps: PlaceRouteDeps): void {
+  const { r, who, scope, noContent, preHandler } = placeKit(app, deps);
+  const { places, live } = deps;
+  const tags = ['admin: units'];
   r.get('/api/v1/admin/units', { preHandler, schema: { tags, summary: 'Units (单元), of one building or all', security, querystring: UnitListQuery, response: { 200: UnitList, ...adminErrors } } }, async (req) => ({
     units: await places.units(scope(req), req.query.buildingId),
   }));
@@ -139,9 +159,13 @@ export function registerPlaceRoutes(app: FastifyInstance, deps: PlaceRouteDeps):
     await live.everything();
     return reply.code(204).send(null);
   });
+}
 
-  // ── households ─────────────────────────────────────────────────────────────────────────────────────────────
-  tags = ['admin: households'];
+/** Households (户). */
+function householdRoutes(app: FastifyInstance, deps: PlaceRouteDeps): void {
+  const { r, who, scope, noContent, preHandler } = placeKit(app, deps);
+  const { places, live } = deps;
+  const tags = ['admin: households'];
   r.get('/api/v1/admin/households', { preHandler, schema: { tags, summary: 'Households (户), filtered by unit, grid or 七彩图 tag', security, querystring: HouseholdListQuery, response: { 200: HouseholdList, ...adminErrors } } }, async (req) => ({
     households: await places.households(scope(req), req.query),
   }));
@@ -163,9 +187,13 @@ export function registerPlaceRoutes(app: FastifyInstance, deps: PlaceRouteDeps):
     await live.everything();
     return reply.code(204).send(null);
   });
+}
 
-  // ── grids ──────────────────────────────────────────────────────────────────────────────────────────────────
-  tags = ['admin: grids'];
+/** Grids (网格): a change re-reads the escalation routing. */
+function gridRoutes(app: FastifyInstance, deps: PlaceRouteDeps): void {
+  const { r, who, scope, noContent, preHandler } = placeKit(app, deps);
+  const { grids, live } = deps;
+  const tags = ['admin: grids'];
   r.get('/api/v1/admin/grids', { preHandler, schema: { tags, summary: 'Grids (网格) with their workers', security, querystring: GridListQuery, response: { 200: GridList, ...adminErrors } } }, async (req) => ({
     grids: await grids.grids(scope(req), req.query.compoundId),
   }));
@@ -187,9 +215,13 @@ export function registerPlaceRoutes(app: FastifyInstance, deps: PlaceRouteDeps):
     await live.routing();
     return reply.code(204).send(null);
   });
+}
 
-  // ── escalation contacts (grid workers and installation-wide levels) ────────────────────────────────────────
-  tags = ['admin: escalation contacts'];
+/** Escalation contacts (grid workers and installation-wide levels): a change re-reads the escalation routing. */
+function contactRoutes(app: FastifyInstance, deps: PlaceRouteDeps): void {
+  const { r, who, scope, noContent, preHandler } = placeKit(app, deps);
+  const { grids, live } = deps;
+  const tags = ['admin: escalation contacts'];
   r.get('/api/v1/admin/escalation-contacts', { preHandler, schema: { tags, summary: 'Escalation contacts stored in the database (ESCALATION_CHAIN is the default)', security, querystring: ContactListQuery, response: { 200: ContactList, ...adminErrors } } }, async (req) => ({
     contacts: await grids.contacts(scope(req), req.query.gridId),
   }));

@@ -11,6 +11,12 @@ export type ActionResult =
   /** Five-minute rule: on site later than `onSiteMin` after the alert was raised, and no reason given. */
   | { ok: false; reason: 'late_reason_required'; alert: Alert; lateSec: number; onSiteMin: number };
 
+/** The alert once acknowledged at `at`: by whom, with what note, and the deadline that follows (rules/escalation.ts). */
+export function acknowledged(a: Alert, actor: string, note: string | null, at: Date): Alert {
+  const next = deadlineAfterAck(a.deadlineKind, a.nextDeadlineAt === null ? null : new Date(a.nextDeadlineAt));
+  return { ...a, status: 'acknowledged', ackedBy: actor, ackedAt: at.toISOString(), ackNote: note, nextDeadlineAt: next?.at.toISOString() ?? null, deadlineKind: next?.kind ?? null };
+}
+
 /**
  * What people do with an alert: acknowledge (I have seen it, I am on it), confirm being on site, assign, clear (the
  * outcome; for a latched one-key alarm this is the guard's reset). Each is a value result, never an exception, and
@@ -35,11 +41,13 @@ export function createActions(deps: { store: AlertStore; repo: Pick<AlertRepo, '
     return stored ? { ok: true, alert: stored.alert } : { ok: false, reason: 'cleared', alert: before };
   }
 
-  function acked(a: Alert, actor: string, note: string | null): Alert {
-    const at = now();
-    const next = deadlineAfterAck(a.deadlineKind, a.nextDeadlineAt === null ? null : new Date(a.nextDeadlineAt));
-    return { ...a, status: 'acknowledged', ackedBy: actor, ackedAt: at.toISOString(), ackNote: note, nextDeadlineAt: next?.at.toISOString() ?? null, deadlineKind: next?.kind ?? null };
-  }
+  const acked = (a: Alert, actor: string, note: string | null) => acknowledged(a, actor, note, now());
+
+  /** An alert for the history, open or cleared (a call or a notification is recorded on either). */
+  const anyAlert = async (id: string) => {
+    const found = store.byId(id);
+    return found ? { alert: found.alert, dedupKey: found.key } : await repo.byId(id);
+  };
 
   return {
     acknowledge(id: string, actor: string, note: string | null): Promise<ActionResult> {
@@ -97,8 +105,7 @@ export function createActions(deps: { store: AlertStore; repo: Pick<AlertRepo, '
     /** A call to the household and what came of it, in the alert's history (also after the alert was cleared). */
     recordCall(id: string, actor: string, contactId: string, outcome: string): Promise<ActionResult> {
       return store.run(async () => {
-        const found = store.byId(id);
-        const stored = found ? { alert: found.alert, dedupKey: found.key } : await repo.byId(id);
+        const stored = await anyAlert(id);
         if (!stored) return { ok: false, reason: 'not_found' };
         const r = await store.update(stored.alert, stored.alert, stored.dedupKey, { action: 'call_recorded', actor, at: now(), note: outcome, detail: { contactId, outcome } });
         if (r) log.info({ alertId: id, actor, outcome }, 'call to household recorded');
@@ -109,8 +116,7 @@ export function createActions(deps: { store: AlertStore; repo: Pick<AlertRepo, '
     /** A notification's outcome, in the alert's history (also for alerts cleared meanwhile). */
     recordNotification(alertId: string, ok: boolean, note: string, detail: Detail): Promise<void> {
       return store.run(async () => {
-        const found = store.byId(alertId);
-        const stored = found ? { alert: found.alert, dedupKey: found.key } : await repo.byId(alertId);
+        const stored = await anyAlert(alertId);
         if (!stored) return;
         await store.update(stored.alert, stored.alert, stored.dedupKey, { action: ok ? 'notified' : 'notification_failed', actor: 'system', at: now(), note, detail });
       });

@@ -1,4 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from '../log';
+import { failureLog } from './failure-log';
 
 /** The alert engine's metrics, on the gateway's registry (served at /metrics). */
 export function alertMetrics(registry: Registry) {
@@ -16,3 +18,17 @@ export function alertMetrics(registry: Registry) {
 }
 
 export type AlertMetrics = ReturnType<typeof alertMetrics>;
+
+/**
+ * The engine's repeating failures (a database outage makes them fail on every tick): each is warned once, then
+ * logged once when it recovers, and counted in linli_alert_write_failures_total / linli_alert_writes_failing by `op`.
+ */
+export function alertFailureLogs(log: Logger, metrics: AlertMetrics) {
+  const failures = (op: string, what: string) =>
+    failureLog(log, what, { onFailure: () => metrics.writeFailures.inc({ op }), onState: (failing) => metrics.writesFailing.set({ op }, failing ? 1 : 0) });
+  return {
+    writes: failures('alert_change', 'storing an alert change'),
+    escalations: failures('escalation', 'escalation sweep'),
+    outboxReads: failures('outbox_read', 'reading the alert outbox'),
+  };
+}

@@ -77,6 +77,8 @@ export function decisionsOfEntry(e: OutboxEntry, settings: AlertSettings, judgeO
 export function createOutboxSweep(deps: OutboxSweepDeps) {
   const { outbox, lifecycle, store, settings, log, metrics } = deps;
   let running: Promise<number> | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const failed = (err: unknown) => log.error({ err }, 'alert outbox sweep failed');
 
   async function pass(): Promise<number> {
     let after: OutboxCursor | null = null;
@@ -116,11 +118,25 @@ export function createOutboxSweep(deps: OutboxSweepDeps) {
     return judged;
   }
 
+  /** One pass over the whole outbox (a pass already running is shared). Resolves with the entries it judged. */
+  function sweep(): Promise<number> {
+    running ??= pass().finally(() => (running = null));
+    return running;
+  }
+
   return {
-    /** One pass over the whole outbox (a pass already running is shared). Resolves with the entries it judged. */
-    sweep(): Promise<number> {
-      running ??= pass().finally(() => (running = null));
-      return running;
+    sweep,
+    /** Works whatever a crash left unjudged, in the background (new events are judged on arrival meanwhile), then sweeps every `intervalMs`. */
+    start(intervalMs: number): void {
+      const backlog = outbox.size();
+      if (backlog > 0) log.warn({ backlog }, 'stored events not yet judged by the alert engine; judging them now');
+      void sweep().catch(failed);
+      timer = setInterval(() => void sweep().catch(failed), intervalMs);
+    },
+    /** Ends the timer, then one last pass (shutdown: the ingest writer is drained, nothing stored stays unjudged). */
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await sweep().catch(failed);
     },
   };
 }

@@ -51,55 +51,58 @@ export interface StoredChange {
 const json = (s: string): unknown => JSON.parse(s);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function alertRepo(prisma: PrismaClient, raw: RawDb, chain: readonly string[]) {
-  const toAlert = (r: AlertRow): Alert =>
-    Alert.parse({
-      id: r.id,
-      type: r.type,
-      severity: r.severity,
-      category: TYPES[AlertType.parse(r.type)].category,
-      status: r.status,
-      latched: r.latched,
-      priority: r.priority,
-      deviceId: r.deviceId,
-      householdId: r.householdId,
-      place: AlertPlace.parse(json(r.place)),
-      tags: HouseholdTag.array().parse(json(r.tags)),
-      count: r.count,
-      firstAt: r.firstAt.toISOString(),
-      lastAt: r.lastAt.toISOString(),
-      detail: Detail.parse(json(r.detail)),
-      cancelRequestedAt: iso(r.cancelRequestedAt),
-      ackedBy: r.ackedBy,
-      ackedAt: iso(r.ackedAt),
-      ackNote: r.ackNote,
-      onSiteBy: r.onSiteBy,
-      onSiteAt: iso(r.onSiteAt),
-      clearedBy: r.clearedBy,
-      clearedAt: iso(r.clearedAt),
-      clearNote: r.clearNote,
-      assignedTo: r.assignedTo,
-      escalationLevel: r.escalationLevel,
-      escalationTarget: chain[r.escalationLevel] ?? `level_${r.escalationLevel}`,
-      nextDeadlineAt: iso(r.nextDeadlineAt),
-      deadlineKind: r.deadlineKind === null ? null : DeadlineKind.parse(r.deadlineKind),
-    });
-
-  const writes = alertWrites(raw);
-
-  const historyOf = (c: ChangeInput) => ({ at: c.at, action: c.action, actor: c.actor, note: c.note, detail: c.detail ? JSON.stringify(c.detail) : null, source: c.source ?? null });
-  const auditOf = (a: Alert, c: ChangeInput) => JSON.stringify({ type: a.type, status: a.status, level: a.escalationLevel, note: c.note, ...(c.detail ?? {}) });
-  const stored = (id: number, a: Alert, c: ChangeInput): StoredChange => ({ id, alertId: a.id, action: c.action, at: c.at.toISOString(), actor: c.actor, note: c.note, alert: a });
-
-  const toEntry = (h: HistoryRow): AlertHistoryEntry => ({
-    id: h.id,
-    alertId: h.alertId,
-    at: h.at.toISOString(),
-    action: AlertAction.parse(h.action),
-    actor: h.actor,
-    note: h.note,
-    detail: h.detail === null ? null : Detail.parse(json(h.detail)),
+/** A stored alert row as the contract's Alert; its escalation target named after `chain`. */
+export function alertOfRow(r: AlertRow, chain: readonly string[]): Alert {
+  return Alert.parse({
+    id: r.id,
+    type: r.type,
+    severity: r.severity,
+    category: TYPES[AlertType.parse(r.type)].category,
+    status: r.status,
+    latched: r.latched,
+    priority: r.priority,
+    deviceId: r.deviceId,
+    householdId: r.householdId,
+    place: AlertPlace.parse(json(r.place)),
+    tags: HouseholdTag.array().parse(json(r.tags)),
+    count: r.count,
+    firstAt: r.firstAt.toISOString(),
+    lastAt: r.lastAt.toISOString(),
+    detail: Detail.parse(json(r.detail)),
+    cancelRequestedAt: iso(r.cancelRequestedAt),
+    ackedBy: r.ackedBy,
+    ackedAt: iso(r.ackedAt),
+    ackNote: r.ackNote,
+    onSiteBy: r.onSiteBy,
+    onSiteAt: iso(r.onSiteAt),
+    clearedBy: r.clearedBy,
+    clearedAt: iso(r.clearedAt),
+    clearNote: r.clearNote,
+    assignedTo: r.assignedTo,
+    escalationLevel: r.escalationLevel,
+    escalationTarget: chain[r.escalationLevel] ?? `level_${r.escalationLevel}`,
+    nextDeadlineAt: iso(r.nextDeadlineAt),
+    deadlineKind: r.deadlineKind === null ? null : DeadlineKind.parse(r.deadlineKind),
   });
+}
+
+const historyOf = (c: ChangeInput) => ({ at: c.at, action: c.action, actor: c.actor, note: c.note, detail: c.detail ? JSON.stringify(c.detail) : null, source: c.source ?? null });
+const auditOf = (a: Alert, c: ChangeInput) => JSON.stringify({ type: a.type, status: a.status, level: a.escalationLevel, note: c.note, ...(c.detail ?? {}) });
+const stored = (id: number, a: Alert, c: ChangeInput): StoredChange => ({ id, alertId: a.id, action: c.action, at: c.at.toISOString(), actor: c.actor, note: c.note, alert: a });
+
+const toEntry = (h: HistoryRow): AlertHistoryEntry => ({
+  id: h.id,
+  alertId: h.alertId,
+  at: h.at.toISOString(),
+  action: AlertAction.parse(h.action),
+  actor: h.actor,
+  note: h.note,
+  detail: h.detail === null ? null : Detail.parse(json(h.detail)),
+});
+
+export function alertRepo(prisma: PrismaClient, raw: RawDb, chain: readonly string[]) {
+  const toAlert = (r: AlertRow): Alert => alertOfRow(r, chain);
+  const writes = alertWrites(raw);
 
   return {
     toAlert,

@@ -10,29 +10,35 @@ export interface GridIndex {
   where: Prisma.AlertWhereInput;
 }
 
+/** Which grid each alert of these grids belongs to, and a filter for their alerts. */
+async function gridIndexOf(prisma: PrismaClient, gridIds: readonly string[]): Promise<GridIndex> {
+  const ids = [...gridIds];
+  const [households, devices, patrols] = await Promise.all([
+    prisma.household.findMany({ where: { gridId: { in: ids } }, select: { id: true, gridId: true } }),
+    prisma.gridDevice.findMany({ where: { gridId: { in: ids } } }),
+    prisma.patrolReport.findMany({ where: { gridId: { in: ids }, alertId: { not: null } }, select: { alertId: true, gridId: true } }),
+  ]);
+  const hh = new Map(households.flatMap((h) => (h.gridId === null ? [] : [[h.id, h.gridId] as const])));
+  const dev = new Map(devices.map((d) => [d.deviceId, d.gridId] as const));
+  const pat = new Map(patrols.flatMap((p) => (p.alertId === null ? [] : [[p.alertId, p.gridId] as const])));
+  return {
+    gridOf: (a) => pat.get(a.id) ?? (a.householdId !== null ? hh.get(a.householdId) : undefined) ?? (a.deviceId !== null ? dev.get(a.deviceId) : undefined) ?? null,
+    where: { OR: [{ householdId: { in: [...hh.keys()] } }, { deviceId: { in: [...dev.keys()] } }, { id: { in: [...pat.keys()] } }] },
+  };
+}
+
 /**
  * Field staff data (#16): grid workers' grids (GridWorker), devices in a grid's care (GridDevice), patrol reports,
  * and the alert rows of a set of grids.
  */
 export function fieldRepo(prisma: PrismaClient) {
-  async function gridIndex(gridIds: readonly string[]): Promise<GridIndex> {
-    const ids = [...gridIds];
-    const [households, devices, patrols] = await Promise.all([
-      prisma.household.findMany({ where: { gridId: { in: ids } }, select: { id: true, gridId: true } }),
-      prisma.gridDevice.findMany({ where: { gridId: { in: ids } } }),
-      prisma.patrolReport.findMany({ where: { gridId: { in: ids }, alertId: { not: null } }, select: { alertId: true, gridId: true } }),
-    ]);
-    const hh = new Map(households.flatMap((h) => (h.gridId === null ? [] : [[h.id, h.gridId] as const])));
-    const dev = new Map(devices.map((d) => [d.deviceId, d.gridId] as const));
-    const pat = new Map(patrols.flatMap((p) => (p.alertId === null ? [] : [[p.alertId, p.gridId] as const])));
-    return {
-      gridOf: (a) => pat.get(a.id) ?? (a.householdId !== null ? hh.get(a.householdId) : undefined) ?? (a.deviceId !== null ? dev.get(a.deviceId) : undefined) ?? null,
-      where: { OR: [{ householdId: { in: [...hh.keys()] } }, { deviceId: { in: [...dev.keys()] } }, { id: { in: [...pat.keys()] } }] },
-    };
-  }
+  return { ...fieldWorkRepo(prisma), ...patrolRepo(prisma), ...gridCareRepo(prisma) };
+}
 
+/** A worker's grids, a grid's compound and zone, and the alerts of a set of grids. */
+function fieldWorkRepo(prisma: PrismaClient) {
   return {
-    gridIndex,
+    gridIndex: (gridIds: readonly string[]) => gridIndexOf(prisma, gridIds),
 
     /** The grids this user works (active grids only), with the compound's name and zone. */
     async gridsOf(userId: string): Promise<FieldGrid[]> {
@@ -59,7 +65,7 @@ export function fieldRepo(prisma: PrismaClient) {
 
     /** Alerts of these grids matching `where` (newest first). */
     async alerts(gridIds: readonly string[], where: Prisma.AlertWhereInput, take = 200): Promise<{ rows: AlertRow[]; index: GridIndex }> {
-      const index = await gridIndex(gridIds);
+      const index = await gridIndexOf(prisma, gridIds);
       const rows = await prisma.alert.findMany({ where: { AND: [index.where, where] }, orderBy: { firstAt: 'desc' }, take });
       return { rows, index };
     },
@@ -68,7 +74,12 @@ export function fieldRepo(prisma: PrismaClient) {
     async onSiteRows(alertIds: readonly string[]) {
       return prisma.alertHistory.findMany({ where: { alertId: { in: [...alertIds] }, action: 'on_site' }, select: { alertId: true, actor: true, at: true, detail: true } });
     },
+  };
+}
 
+/** Patrol reports (with their photo) and the alerts they became. */
+function patrolRepo(prisma: PrismaClient) {
+  return {
     async createPatrol(id: string, body: PatrolBody, photo: Buffer | null, reportedBy: string, at: Date): Promise<void> {
       await prisma.patrolReport.create({
         data: { id, gridId: body.gridId, reportedBy, kind: body.kind, place: body.place, text: body.text, photo: photo === null ? null : new Uint8Array(photo), photoType: photo === null ? null : (body.photo?.type ?? null), createdAt: at },
@@ -92,8 +103,12 @@ export function fieldRepo(prisma: PrismaClient) {
     async patrolCount(gridId: string, from: Date, to: Date): Promise<number> {
       return prisma.patrolReport.count({ where: { gridId, createdAt: { gte: from, lt: to } } });
     },
+  };
+}
 
-    // ── administration: who works a grid, which devices it looks after ──────────────────────────────────────
+/** Administration: who works a grid, which devices it looks after (each change audited). */
+function gridCareRepo(prisma: PrismaClient) {
+  return {
     async workers(gridId: string) {
       const links = await prisma.gridWorker.findMany({ where: { gridId } });
       const users = await prisma.user.findMany({ where: { id: { in: links.map((l) => l.userId) } }, select: { id: true, username: true, displayName: true }, orderBy: { username: 'asc' } });

@@ -41,12 +41,11 @@ export interface RoutingSnapshot {
  * contacts of their compound only; installation-wide contacts belong to administrators.
  */
 export function gridRepo(prisma: PrismaClient) {
-  async function contactCompound(gridId: string | null): Promise<string | null | undefined> {
-    if (gridId === null) return null;
-    const g = await prisma.grid.findUnique({ where: { id: gridId }, select: { communityId: true } });
-    return g?.communityId;
-  }
+  return { ...gridAdminRepo(prisma), ...contactAdminRepo(prisma) };
+}
 
+/** Grids (网格): list, read, create, edit, delete where nothing refers to one. */
+function gridAdminRepo(prisma: PrismaClient) {
   return {
     async grids(scope: string | null, compoundId: string | undefined): Promise<GridView[]> {
       if (scope !== null && compoundId !== undefined && scope !== compoundId) return [];
@@ -95,8 +94,18 @@ export function gridRepo(prisma: PrismaClient) {
         return { ok: true, value: null };
       });
     },
+  };
+}
 
-    // ── escalation contacts ────────────────────────────────────────────────────────────────────────────────
+/** Escalation contacts stored through the administration, and the routing snapshot the alert engine loads. */
+function contactAdminRepo(prisma: PrismaClient) {
+  async function contactCompound(gridId: string | null): Promise<string | null | undefined> {
+    if (gridId === null) return null;
+    const g = await prisma.grid.findUnique({ where: { id: gridId }, select: { communityId: true } });
+    return g?.communityId;
+  }
+
+  return {
     async contacts(scope: string | null, gridId: string | undefined): Promise<ContactView[]> {
       const rows = await prisma.escalationContact.findMany({
         where: { ...(gridId !== undefined ? { gridId } : {}), ...(scope !== null ? { grid: { communityId: scope } } : {}) },

@@ -115,11 +115,18 @@ async function gridUsable(tx: Tx, gridId: string | null | undefined, compoundId:
   return g !== null && g.communityId === compoundId;
 }
 
+/** Runs `work` in one interactive transaction. */
+const transactions = (prisma: PrismaClient) => <T>(work: (tx: Tx) => Promise<T>) => prisma.$transaction(work);
+
 export function masterDataRepo(prisma: PrismaClient) {
-  const tx = <T>(work: (tx: Tx) => Promise<T>) => prisma.$transaction(work);
+  return { ...compoundRepo(prisma), ...buildingRepo(prisma), ...unitRepo(prisma), ...householdRepo(prisma) };
+}
+
+/** Compounds (小区). */
+function compoundRepo(prisma: PrismaClient) {
+  const tx = transactions(prisma);
 
   return {
-    // ── compounds ──────────────────────────────────────────────────────────────────────────────────────────
     async compounds(scope: string | null): Promise<CompoundView[]> {
       const rows = await prisma.community.findMany({ where: scope === null ? {} : { id: scope }, orderBy: { createdAt: 'asc' } });
       return rows.map(compoundView);
@@ -163,8 +170,14 @@ export function masterDataRepo(prisma: PrismaClient) {
         return ok(null);
       });
     },
+  };
+}
 
-    // ── buildings ──────────────────────────────────────────────────────────────────────────────────────────
+/** Buildings (楼栋). */
+function buildingRepo(prisma: PrismaClient) {
+  const tx = transactions(prisma);
+
+  return {
     async buildings(scope: string | null, compoundId: string | undefined): Promise<BuildingView[]> {
       const ids = [scope, compoundId].filter((x): x is string => x !== null && x !== undefined);
       if (ids.length === 2 && ids[0] !== ids[1]) return [];
@@ -212,8 +225,14 @@ export function masterDataRepo(prisma: PrismaClient) {
         return ok(null);
       });
     },
+  };
+}
 
-    // ── units ──────────────────────────────────────────────────────────────────────────────────────────────
+/** Units (单元). */
+function unitRepo(prisma: PrismaClient) {
+  const tx = transactions(prisma);
+
+  return {
     async units(scope: string | null, buildingId: string | undefined): Promise<UnitView[]> {
       const rows = await prisma.unit.findMany({
         where: { ...(buildingId !== undefined ? { buildingId } : {}), ...(scope !== null ? { building: { communityId: scope } } : {}) },
@@ -261,8 +280,14 @@ export function masterDataRepo(prisma: PrismaClient) {
         return ok(null);
       });
     },
+  };
+}
 
-    // ── households ─────────────────────────────────────────────────────────────────────────────────────────
+/** Households (户). */
+function householdRepo(prisma: PrismaClient) {
+  const tx = transactions(prisma);
+
+  return {
     async households(scope: string | null, q: { unitId?: string | undefined; gridId?: string | undefined; tag?: string | undefined }): Promise<HouseholdView[]> {
       const rows = await prisma.household.findMany({
         where: {

@@ -122,6 +122,11 @@ async function anonymiseIn(t: Tx, residentId: string, now: Date, actor: string, 
 }
 
 export function residentAdminRepo(prisma: PrismaClient) {
+  return { ...residentRecordRepo(prisma), ...residentLifeRepo(prisma) };
+}
+
+/** Residents as the property office keeps them: list, read, create, edit. */
+function residentRecordRepo(prisma: PrismaClient) {
   return {
     async list(scope: string | null, q: { householdId?: string | undefined; status?: string | undefined }): Promise<AdminResidentView[]> {
       const rows = await prisma.resident.findMany({
@@ -180,6 +185,12 @@ export function residentAdminRepo(prisma: PrismaClient) {
       });
     },
     /** Consent recorded by the office from a signed paper form; withdrawing deletes the face credentials. */
+  };
+}
+
+/** What happens to a resident over time: face consent on paper, moving out (anonymised), removal. */
+function residentLifeRepo(prisma: PrismaClient) {
+  return {
     async paperConsent(id: string, consent: { consent: true; paperFormRef: string } | { consent: false }, a: Actor): Promise<Outcome<{ view: AdminResidentView; deleted: string[] }>> {
       return prisma.$transaction(async (t) => {
         const row = await t.resident.findUnique({ where: { id }, select: residentSelect });

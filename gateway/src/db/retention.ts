@@ -41,6 +41,31 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isBusy = (err: unknown) => typeof err === 'object' && err !== null && 'code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED');
 
 /**
+ * A purge step that walks `table` by its integer key from the oldest row upwards and deletes rows older than `before`
+ * unless `keep` says not; it reports no more to do at the first row still inside its period.
+ */
+function walkByKey(raw: Db['raw'], batch: number, w: { table: string; key: string; time: string; before: string; keep?: string | undefined }) {
+  const { table, key, time, before, keep } = w;
+  const select = raw.prepare(`SELECT "${key}" AS k, "${time}" AS t FROM "${table}" WHERE "${key}" > ? ORDER BY "${key}" LIMIT ?`);
+  const del = raw.prepare(`DELETE FROM "${table}" WHERE "${key}" = ?${keep ? ` AND NOT (${keep})` : ''}`);
+  let cursor = -1;
+  return () => {
+    const rows = select.all(cursor, batch) as { k: number; t: string }[];
+    let deleted = 0;
+    let frontier = false;
+    for (const row of rows) {
+      if (row.t >= before) {
+        frontier = true;
+        break;
+      }
+      deleted += del.run(row.k).changes;
+      cursor = row.k;
+    }
+    return { deleted, more: !frontier && rows.length === batch };
+  };
+}
+
+/**
  * Deletes what has outlived its retention, oldest first, in small transactions on the raw connection with a pause
  * between them, so the ingest writer (the same file, its own connection) is never held up for more than one batch.
  * Tables whose rows arrive in time order are walked by their ascending key from the oldest row, and the walk stops at
@@ -81,26 +106,7 @@ export async function purgeExpired(db: Db, policy: RetentionPolicy, now: Date, o
     }
   }
 
-  /** Walks `table` by its integer key from `cursor` upwards; deletes rows older than `before` unless `keep` says not. */
-  function byKey(table: string, key: string, time: string, before: string, keep?: string) {
-    const select = raw.prepare(`SELECT "${key}" AS k, "${time}" AS t FROM "${table}" WHERE "${key}" > ? ORDER BY "${key}" LIMIT ?`);
-    const del = raw.prepare(`DELETE FROM "${table}" WHERE "${key}" = ?${keep ? ` AND NOT (${keep})` : ''}`);
-    let cursor = -1;
-    return () => {
-      const rows = select.all(cursor, batch) as { k: number; t: string }[];
-      let deleted = 0;
-      let frontier = false;
-      for (const row of rows) {
-        if (row.t >= before) {
-          frontier = true;
-          break;
-        }
-        deleted += del.run(row.k).changes;
-        cursor = row.k;
-      }
-      return { deleted, more: !frontier && rows.length === batch };
-    };
-  }
+  const byKey = (table: string, key: string, time: string, before: string, keep?: string) => walkByKey(raw, batch, { table, key, time, before, keep });
 
   // Access decisions: indexed by time.
   const accessBefore = cutoff(now, policy.accessDays);

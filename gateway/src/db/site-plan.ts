@@ -44,38 +44,43 @@ function metaOf(r: DrawingRow): DrawingMeta {
 
 export type PlaceResult = { ok: true; item: PlanItem } | { ok: false; code: 'NOT_FOUND' | 'CONFLICT'; message: string };
 
+const metaSelect = { communityId: true, contentType: true, width: true, height: true, sha256: true, uploadedBy: true, uploadedAt: true } as const;
+
+async function metaOfCompound(prisma: PrismaClient, communityId: string): Promise<DrawingMeta | null> {
+  const r = await prisma.sitePlanDrawing.findUnique({ where: { communityId }, select: metaSelect });
+  if (!r) return null;
+  // The size without reading the blob into memory.
+  const [size] = await prisma.$queryRaw<Array<{ n: number | bigint }>>`SELECT length(bytes) AS n FROM SitePlanDrawing WHERE communityId = ${communityId}`;
+  return metaOf({ ...r, size: Number(size?.n ?? 0) });
+}
+
+/** Every building and placeable device of the compound, with where it is on the drawing (null: not placed yet). */
+async function itemsOf(prisma: PrismaClient, communityId: string): Promise<PlanItem[]> {
+  const [buildings, devices, placements] = await Promise.all([
+    prisma.building.findMany({ where: { communityId }, orderBy: { number: 'asc' }, select: { id: true, name: true } }),
+    prisma.device.findMany({ where: { communityId, decommissionedAt: null }, orderBy: { id: 'asc' }, select: { id: true, name: true, kind: true } }),
+    placementsIn(prisma, communityId),
+  ]);
+  const at = (kind: PlanItemKind, id: string) => placements.get(`${kind}:${id}`) ?? null;
+  return [
+    ...buildings.map((b): PlanItem => ({ kind: 'building', id: b.id, name: b.name, role: 'building', deviceKind: null, plan: at('building', b.id) })),
+    ...devices.flatMap((d): PlanItem[] => {
+      const kind = DeviceKind.safeParse(d.kind);
+      const role = kind.success ? roleOfDevice(kind.data) : null;
+      return kind.success && role !== null ? [{ kind: 'device', id: d.id, name: d.name, role, deviceKind: kind.data, plan: at('device', d.id) }] : [];
+    }),
+  ];
+}
+
+async function placementsIn(prisma: PrismaClient, communityId: string): Promise<Map<string, PlanPoint>> {
+  const rows = await prisma.sitePlacement.findMany({ where: { communityId }, select: { itemKind: true, itemId: true, x: true, y: true } });
+  return new Map(rows.map((r) => [`${r.itemKind}:${r.itemId}`, { x: r.x, y: r.y }]));
+}
+
 export function sitePlanRepo(prisma: PrismaClient) {
-  const metaSelect = { communityId: true, contentType: true, width: true, height: true, sha256: true, uploadedBy: true, uploadedAt: true } as const;
-
-  async function meta(communityId: string): Promise<DrawingMeta | null> {
-    const r = await prisma.sitePlanDrawing.findUnique({ where: { communityId }, select: metaSelect });
-    if (!r) return null;
-    // The size without reading the blob into memory.
-    const [size] = await prisma.$queryRaw<Array<{ n: number | bigint }>>`SELECT length(bytes) AS n FROM SitePlanDrawing WHERE communityId = ${communityId}`;
-    return metaOf({ ...r, size: Number(size?.n ?? 0) });
-  }
-
-  async function items(communityId: string): Promise<PlanItem[]> {
-    const [buildings, devices, placements] = await Promise.all([
-      prisma.building.findMany({ where: { communityId }, orderBy: { number: 'asc' }, select: { id: true, name: true } }),
-      prisma.device.findMany({ where: { communityId, decommissionedAt: null }, orderBy: { id: 'asc' }, select: { id: true, name: true, kind: true } }),
-      placementsOf(communityId),
-    ]);
-    const at = (kind: PlanItemKind, id: string) => placements.get(`${kind}:${id}`) ?? null;
-    return [
-      ...buildings.map((b): PlanItem => ({ kind: 'building', id: b.id, name: b.name, role: 'building', deviceKind: null, plan: at('building', b.id) })),
-      ...devices.flatMap((d): PlanItem[] => {
-        const kind = DeviceKind.safeParse(d.kind);
-        const role = kind.success ? roleOfDevice(kind.data) : null;
-        return kind.success && role !== null ? [{ kind: 'device', id: d.id, name: d.name, role, deviceKind: kind.data, plan: at('device', d.id) }] : [];
-      }),
-    ];
-  }
-
-  async function placementsOf(communityId: string): Promise<Map<string, PlanPoint>> {
-    const rows = await prisma.sitePlacement.findMany({ where: { communityId }, select: { itemKind: true, itemId: true, x: true, y: true } });
-    return new Map(rows.map((r) => [`${r.itemKind}:${r.itemId}`, { x: r.x, y: r.y }]));
-  }
+  const meta = (communityId: string) => metaOfCompound(prisma, communityId);
+  const items = (communityId: string) => itemsOf(prisma, communityId);
+  const placementsOf = (communityId: string) => placementsIn(prisma, communityId);
 
   return {
     meta,

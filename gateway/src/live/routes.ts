@@ -69,79 +69,7 @@ export function liveRoutes(deps: LiveRouteDeps): FeatureRoutes {
       return { ticket, expiresAt: expiresAt.toISOString() };
     });
 
-    r.get('/api/v1/live/alerts', {
-      preHandler: [
-        async (req, reply) => {
-          // A ticket stands in for the bearer token on this route only, and is used up by this request.
-          if (req.principal === null && req.query.ticket !== undefined) {
-            req.principal = deps.tickets.redeem(req.query.ticket);
-            // Not a staff ticket: perhaps a station's board ticket (alarms only, read-only, no person).
-            if (req.principal === null) req.liveStation = deps.boardTickets?.redeem(req.query.ticket) ?? undefined;
-          }
-          if (req.liveStation === undefined) await staffOnly(req, reply);
-        },
-      ],
-      schema: {
-        tags: ['live'],
-        summary: 'Live alert stream (text/event-stream): hello, snapshot, alert changes, heartbeats',
-        description: 'Frames are the LiveHello, LiveSnapshot, LiveAlertChange and LiveHeartbeat contracts. Resume with Last-Event-ID. ' +
-          'Authenticate with the Authorization header, or with ?ticket= from POST /api/v1/live/ticket.',
-        security: [{ bearer: [] }],
-        querystring: LiveQuery,
-        response: { 401: ErrorReply, 403: ErrorReply, 503: ErrorReply },
-      },
-    }, async (req, reply) => {
-      const station = req.liveStation;
-      // A station's board counts as one user of its own (its streams replace each other like a guard's do).
-      const user = station ? `station:${station.stationId}` : principalOf(req).username;
-      // The user's own oldest streams make room first; only then does the total cap refuse anybody.
-      const replaced = hub.evictOldestOf(user, deps.maxPerUser - 1);
-      if (replaced > 0) req.log.info({ user, replaced }, 'live stream replaced by the same user\'s newer one');
-      if (hub.size >= deps.maxClients) throw new AppError('NOT_READY', `at most ${deps.maxClients} live clients`);
-      const last = lastEventId(req.headers['last-event-id'], req.query.lastEventId);
-      const newest = deps.lastId();
-      // Too far behind, or from another database: start over from a snapshot rather than replay without bound.
-      const resume = last !== undefined && last <= newest && newest - last <= deps.replayMax;
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      req.raw.socket.setNoDelay(true);
-      // A board acknowledges heartbeats like a guard's screen, on its station cookie (POST /live/board-ack).
-      const restricted = station !== undefined;
-      const { client, upto, alerts } = hub.attach(res, { user, ackRequired: req.query.ack === '1', resumed: resume, restricted });
-      req.log.info({ connectionId: client.id, user, resume, last, upto }, 'live client connected');
-      if (!resume) {
-        hub.write(client, hub.snapshotFrame(upto, alerts, restricted));
-        hub.goLive(client, upto);
-        return;
-      }
-      let after = last;
-      try {
-        while (after < upto && !res.destroyed) {
-          const page = await deps.changesSince(after, PAGE);
-          if (page.length === 0) break;
-          for (const c of page) {
-            if (c.id > upto) break;
-            const full = LiveAlertChange.parse({ id: c.id, action: c.action, at: c.at, actor: c.actor, note: c.note, alert: c.alert });
-            const data = restricted ? boardChange(full) : full;
-            // Replay respects the socket: a long catch-up never piles up in memory.
-            if (!hub.write(client, frame('alert', data, c.id))) await drained(res);
-            after = c.id;
-          }
-          if (page.length < PAGE) break;
-        }
-      } catch (err) {
-        req.log.error({ err, connectionId: client.id }, 'live replay failed; closing so the client retries');
-        res.destroy();
-        return;
-      }
-      hub.goLive(client, upto);
-    });
+    streamRoute(app, deps);
 
     r.post('/api/v1/live/ack', {
       preHandler: requireRole('guard', 'admin'),
@@ -160,6 +88,96 @@ export function liveRoutes(deps: LiveRouteDeps): FeatureRoutes {
     // The stream never ends by itself: end it before the server waits for open requests to finish.
     app.addHook('preClose', async () => hub.close());
   };
+}
+
+/** The stream itself: on a staff ticket or bearer token, or on a station's board ticket (alarms only, read-only). */
+function streamRoute(app: FastifyInstance, deps: LiveRouteDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { hub } = deps;
+  r.get('/api/v1/live/alerts', {
+    preHandler: [
+      async (req, reply) => {
+        // A ticket stands in for the bearer token on this route only, and is used up by this request.
+        if (req.principal === null && req.query.ticket !== undefined) {
+          req.principal = deps.tickets.redeem(req.query.ticket);
+          // Not a staff ticket: perhaps a station's board ticket (alarms only, read-only, no person).
+          if (req.principal === null) req.liveStation = deps.boardTickets?.redeem(req.query.ticket) ?? undefined;
+        }
+        if (req.liveStation === undefined) await staffOnly(req, reply);
+      },
+    ],
+    schema: {
+      tags: ['live'],
+      summary: 'Live alert stream (text/event-stream): hello, snapshot, alert changes, heartbeats',
+      description: 'Frames are the LiveHello, LiveSnapshot, LiveAlertChange and LiveHeartbeat contracts. Resume with Last-Event-ID. ' +
+        'Authenticate with the Authorization header, or with ?ticket= from POST /api/v1/live/ticket.',
+      security: [{ bearer: [] }],
+      querystring: LiveQuery,
+      response: { 401: ErrorReply, 403: ErrorReply, 503: ErrorReply },
+    },
+  }, async (req, reply) => {
+    const station = req.liveStation;
+    // A station's board counts as one user of its own (its streams replace each other like a guard's do).
+    const user = station ? `station:${station.stationId}` : principalOf(req).username;
+    // The user's own oldest streams make room first; only then does the total cap refuse anybody.
+    const replaced = hub.evictOldestOf(user, deps.maxPerUser - 1);
+    if (replaced > 0) req.log.info({ user, replaced }, 'live stream replaced by the same user\'s newer one');
+    if (hub.size >= deps.maxClients) throw new AppError('NOT_READY', `at most ${deps.maxClients} live clients`);
+    const last = lastEventId(req.headers['last-event-id'], req.query.lastEventId);
+    const newest = deps.lastId();
+    // Too far behind, or from another database: start over from a snapshot rather than replay without bound.
+    const resume = last !== undefined && last <= newest && newest - last <= deps.replayMax;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    req.raw.socket.setNoDelay(true);
+    // A board acknowledges heartbeats like a guard's screen, on its station cookie (POST /live/board-ack).
+    const restricted = station !== undefined;
+    const { client, upto, alerts } = hub.attach(res, { user, ackRequired: req.query.ack === '1', resumed: resume, restricted });
+    req.log.info({ connectionId: client.id, user, resume, last, upto }, 'live client connected');
+    if (!resume) {
+      hub.write(client, hub.snapshotFrame(upto, alerts, restricted));
+      hub.goLive(client, upto);
+      return;
+    }
+    try {
+      await replay(deps, client, res, { after: last, upto, restricted });
+    } catch (err) {
+      req.log.error({ err, connectionId: client.id }, 'live replay failed; closing so the client retries');
+      res.destroy();
+      return;
+    }
+    hub.goLive(client, upto);
+  });
+}
+
+/** The changes after `after` up to `upto`, from the database, in pages (a board's without notes or rule parameters). */
+async function replay(
+  deps: LiveRouteDeps,
+  client: Parameters<LiveHub['write']>[0],
+  res: NodeJS.WritableStream & { destroyed: boolean },
+  range: { after: number; upto: number; restricted: boolean },
+): Promise<void> {
+  const { hub } = deps;
+  let after = range.after;
+  while (after < range.upto && !res.destroyed) {
+    const page = await deps.changesSince(after, PAGE);
+    if (page.length === 0) break;
+    for (const c of page) {
+      if (c.id > range.upto) break;
+      const full = LiveAlertChange.parse({ id: c.id, action: c.action, at: c.at, actor: c.actor, note: c.note, alert: c.alert });
+      const data = range.restricted ? boardChange(full) : full;
+      // Replay respects the socket: a long catch-up never piles up in memory.
+      if (!hub.write(client, frame('alert', data, c.id))) await drained(res);
+      after = c.id;
+    }
+    if (page.length < PAGE) break;
+  }
 }
 
 function drained(res: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {

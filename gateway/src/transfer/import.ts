@@ -40,6 +40,19 @@ async function withRetry(fn: () => ImportOutcome): Promise<ImportOutcome> {
   }
 }
 
+/** Households in file order, with the union of their rows' tags when a sheet has a tags column. */
+function householdsOf(v: ReturnType<typeof validateSheets>): Map<string, HouseholdWrite> {
+  const households = new Map<string, HouseholdWrite>();
+  const tagged = v.sheets.some((s) => s.kind === 'residents' && s.columns.has('tags'));
+  for (const r of v.residents) {
+    const key = `${r.building}-${r.unit}-${r.room}`;
+    const h = households.get(key) ?? { building: r.building, unit: r.unit, room: r.room, at: r.at, ...(tagged ? { tags: [] as HouseholdTag[] } : {}) };
+    if (h.tags && r.tags) h.tags.push(...r.tags);
+    households.set(key, h);
+  }
+  return households;
+}
+
 /**
  * One file: read (CSV or XLSX, every sheet), check each row against the contracts, hash cards, then one transaction
  * (db/import.ts) — rolled back for a dry run or at the first bad row, which is then reported with all the others.
@@ -62,15 +75,7 @@ export async function importFile(deps: ImportDeps, req: ImportRequest): Promise<
   });
   if (v.issues.length > 0) return report(false, v.issues);
 
-  // Households in file order, with the union of their rows' tags when a sheet has a tags column.
-  const households = new Map<string, HouseholdWrite>();
-  const tagged = v.sheets.some((s) => s.kind === 'residents' && s.columns.has('tags'));
-  for (const r of v.residents) {
-    const key = `${r.building}-${r.unit}-${r.room}`;
-    const h = households.get(key) ?? { building: r.building, unit: r.unit, room: r.room, at: r.at, ...(tagged ? { tags: [] as HouseholdTag[] } : {}) };
-    if (h.tags && r.tags) h.tags.push(...r.tags);
-    households.set(key, h);
-  }
+  const households = householdsOf(v);
   const secrets = new Map<string, string>();
   const hashes = new Map<string, string>();
   if (!req.dryRun) {

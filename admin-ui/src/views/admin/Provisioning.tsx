@@ -3,6 +3,7 @@ import { Criticality, DeviceCreateBody, type DeviceAdminView, type DeviceSecretR
 import { useState } from 'preact/hooks';
 import { adminApi, fieldErrors } from '../../admin-api';
 import { ApiError } from '../../api';
+import { LoadedTable } from '../../components/LoadedTable';
 import { dateTime } from '../../format';
 import { useLoad } from '../../hooks';
 import { type MessageKey, useT } from '../../i18n';
@@ -48,57 +49,41 @@ export function Provisioning() {
       <h1 class="view-title">{t('dev.title')}</h1>
       <NewDevice created={shown} />
       {secret && <SecretPanel r={secret} close={() => setSecret(null)} />}
-      {list.state !== 'ok' ? (
-        <p class="muted">{list.state === 'loading' ? t('common.loading') : t('common.error', { msg: list.message })}</p>
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th>{t('dev.id')}</th>
-              <th>{t('dev.name')}</th>
-              <th>{t('dev.kind')}</th>
-              <th>{t('dev.status')}</th>
-              <th>{t('dev.lastSeen')}</th>
-              <th>{t('dev.firmware')}</th>
-              <th>{t('dev.drift')}</th>
-              <th>{t('dev.supervision')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.value.devices.map((d) => (
-              <tr key={d.id} data-device={d.id}>
-                <td>{d.id}</td>
-                <td>{d.name}</td>
-                <td>{t.e.deviceKind[d.kind]}</td>
-                <td>
-                  <span class={`pill ${STATUS_TONE[d.status]}`}>{t(`dev.status.${d.status}` as MessageKey)}</span>{' '}
-                  {d.status === 'active' && <span class={`pill ${d.online ? 'pill-ok' : 'pill-muted'}`}>{d.online ? t('dev.online') : t('dev.offline')}</span>}
-                </td>
-                <td class="num">{d.lastSeenAt ? dateTime(d.lastSeenAt) : t('dev.never')}</td>
-                <td>{d.firmware ?? '–'}</td>
-                <td class="num">{d.clockDriftSec === null ? '–' : t('dev.sec', { n: d.clockDriftSec })}</td>
-                <td class="num">{t('dev.sec', { n: d.supervisionSec })}</td>
-                <td class="row-actions">
-                  {d.status !== 'decommissioned' && (
-                    <>
-                      <button class="btn btn-sm" data-action="rotate" onClick={() => void rotate(d)}>
-                        {t('dev.rotate')}
-                      </button>
-                      <button class="btn btn-sm" data-action="toggle" onClick={() => void toggle(d)}>
-                        {d.status === 'active' ? t('dev.disable') : t('dev.enable')}
-                      </button>
-                      <button class="btn btn-sm" data-action="decommission" onClick={() => void decommission(d)}>
-                        {t('dev.decommission')}
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <LoadedTable
+        loaded={list}
+        rows={(v) => v.devices}
+        head={[t('dev.id'), t('dev.name'), t('dev.kind'), t('dev.status'), t('dev.lastSeen'), t('dev.firmware'), t('dev.drift'), t('dev.supervision'), null]}
+        row={(d) => (
+          <tr key={d.id} data-device={d.id}>
+            <td>{d.id}</td>
+            <td>{d.name}</td>
+            <td>{t.e.deviceKind[d.kind]}</td>
+            <td>
+              <span class={`pill ${STATUS_TONE[d.status]}`}>{t(`dev.status.${d.status}` as MessageKey)}</span>{' '}
+              {d.status === 'active' && <span class={`pill ${d.online ? 'pill-ok' : 'pill-muted'}`}>{d.online ? t('dev.online') : t('dev.offline')}</span>}
+            </td>
+            <td class="num">{d.lastSeenAt ? dateTime(d.lastSeenAt) : t('dev.never')}</td>
+            <td>{d.firmware ?? '–'}</td>
+            <td class="num">{d.clockDriftSec === null ? '–' : t('dev.sec', { n: d.clockDriftSec })}</td>
+            <td class="num">{t('dev.sec', { n: d.supervisionSec })}</td>
+            <td class="row-actions">
+              {d.status !== 'decommissioned' && (
+                <>
+                  <button class="btn btn-sm" data-action="rotate" onClick={() => void rotate(d)}>
+                    {t('dev.rotate')}
+                  </button>
+                  <button class="btn btn-sm" data-action="toggle" onClick={() => void toggle(d)}>
+                    {d.status === 'active' ? t('dev.disable') : t('dev.enable')}
+                  </button>
+                  <button class="btn btn-sm" data-action="decommission" onClick={() => void decommission(d)}>
+                    {t('dev.decommission')}
+                  </button>
+                </>
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { StationList, StationView } from '@linli/gateway/contracts/api/station';
 import { useState } from 'preact/hooks';
 import { call } from '../../api';
+import { LoadedTable } from '../../components/LoadedTable';
 import { dateTime, localDay } from '../../format';
 import { useLoad } from '../../hooks';
 import { useT } from '../../i18n';
@@ -74,63 +75,61 @@ export function Stations() {
           </div>
         </form>
       )}
-      {list.state !== 'ok' ? (
-        <p class="muted">{list.state === 'loading' ? t('common.loading') : t('common.error', { msg: list.message })}</p>
-      ) : list.value.stations.length === 0 ? (
-        <p class="muted">{t('stations.none')}</p>
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th>{t('stations.col.name')}</th>
-              <th>{t('stations.col.created')}</th>
-              <th>{t('stations.col.lastUsed')}</th>
-              <th>{t('stations.col.expires')}</th>
-              <th>{t('stations.col.state')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.value.stations.map((s) => {
-              const state = s.revokedAt ? 'revoked' : Date.parse(s.expiresAt) <= now ? 'expired' : 'active';
-              return (
-                <tr key={s.id} data-station={s.id} data-state={state}>
-                  <td>
-                    <b>{s.name}</b> {here?.id === s.id && <span class="pill pill-ok">{t('stations.this')}</span>}
-                  </td>
-                  <td>
-                    {dateTime(s.createdAt)} <span class="muted">{s.createdBy}</span>
-                  </td>
-                  <td data-col="last-used">{s.lastSeenAt ? dateTime(s.lastSeenAt) : t('stations.never')}</td>
-                  {/* A year ahead by default: the full date (ISO), not a month and day that look like today's. */}
-                  <td>{localDay(new Date(s.expiresAt))}</td>
-                  <td>
-                    <span class={`pill ${state === 'active' ? 'pill-ok' : 'pill-bad'}`}>{t(`stations.${state}`)}</span>
-                    {s.revokedAt && <span class="muted"> {dateTime(s.revokedAt)}</span>}
-                  </td>
-                  <td class="row-actions">
-                    {state === 'active' &&
-                      (confirming === s.id ? (
-                        <>
-                          <button class="btn btn-sm btn-danger" data-action="revoke-confirm" onClick={() => void revoke(s)}>
-                            {t('stations.revokeConfirm')}
-                          </button>
-                          <button class="btn btn-sm" onClick={() => setConfirming(null)}>
-                            {t('stations.cancel')}
-                          </button>
-                        </>
-                      ) : (
-                        <button class="btn btn-sm" data-action="revoke" onClick={() => setConfirming(s.id)}>
-                          {t('stations.revoke')}
-                        </button>
-                      ))}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <LoadedTable
+        loaded={list}
+        rows={(v) => v.stations}
+        empty={t('stations.none')}
+        head={[t('stations.col.name'), t('stations.col.created'), t('stations.col.lastUsed'), t('stations.col.expires'), t('stations.col.state'), null]}
+        row={(s) => <StationRow key={s.id} s={s} here={here?.id === s.id} now={now} confirming={confirming === s.id} setConfirming={setConfirming} revoke={revoke} />}
+      />
     </div>
+  );
+}
+
+/** One registered station: its state, and the revoke button that asks once more before it acts. */
+function StationRow(props: {
+  s: StationView;
+  here: boolean;
+  now: number;
+  confirming: boolean;
+  setConfirming: (id: string | null) => void;
+  revoke: (s: StationView) => Promise<void>;
+}) {
+  const t = useT();
+  const { s, setConfirming } = props;
+  const state = s.revokedAt ? 'revoked' : Date.parse(s.expiresAt) <= props.now ? 'expired' : 'active';
+  return (
+    <tr data-station={s.id} data-state={state}>
+      <td>
+        <b>{s.name}</b> {props.here && <span class="pill pill-ok">{t('stations.this')}</span>}
+      </td>
+      <td>
+        {dateTime(s.createdAt)} <span class="muted">{s.createdBy}</span>
+      </td>
+      <td data-col="last-used">{s.lastSeenAt ? dateTime(s.lastSeenAt) : t('stations.never')}</td>
+      {/* A year ahead by default: the full date (ISO), not a month and day that look like today's. */}
+      <td>{localDay(new Date(s.expiresAt))}</td>
+      <td>
+        <span class={`pill ${state === 'active' ? 'pill-ok' : 'pill-bad'}`}>{t(`stations.${state}`)}</span>
+        {s.revokedAt && <span class="muted"> {dateTime(s.revokedAt)}</span>}
+      </td>
+      <td class="row-actions">
+        {state === 'active' &&
+          (props.confirming ? (
+            <>
+              <button class="btn btn-sm btn-danger" data-action="revoke-confirm" onClick={() => void props.revoke(s)}>
+                {t('stations.revokeConfirm')}
+              </button>
+              <button class="btn btn-sm" onClick={() => setConfirming(null)}>
+                {t('stations.cancel')}
+              </button>
+            </>
+          ) : (
+            <button class="btn btn-sm" data-action="revoke" onClick={() => setConfirming(s.id)}>
+              {t('stations.revoke')}
+            </button>
+          ))}
+      </td>
+    </tr>
   );
 }

@@ -3,6 +3,7 @@ import { UserCreateBody, type UserView } from '@linli/gateway/contracts/api/user
 import { useState } from 'preact/hooks';
 import { adminApi, fieldErrors } from '../../admin-api';
 import { ApiError } from '../../api';
+import { LoadedTable } from '../../components/LoadedTable';
 import { dateTime } from '../../format';
 import { useLoad } from '../../hooks';
 import { type MessageKey, useT } from '../../i18n';
@@ -39,43 +40,31 @@ export function Users() {
         }}
       />
       {otp && <SecretNote title={t('users.otp', { name: otp.name })} secret={otp.password} close={() => setOtp(null)} />}
-      {list.state !== 'ok' ? (
-        <p class="muted">{list.state === 'loading' ? t('common.loading') : t('common.error', { msg: list.message })}</p>
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th>{t('users.username')}</th>
-              <th>{t('users.displayName')}</th>
-              <th>{t('users.role')}</th>
-              <th>{t('users.status')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.value.users.map((u) => (
-              <tr key={u.id} data-user={u.username}>
-                <td>{u.username}</td>
-                <td>{u.displayName}</td>
-                <td>{t(roleKey(u.role))}</td>
-                <td>
-                  <span class={`pill ${u.disabled ? 'pill-bad' : 'pill-ok'}`}>{u.disabled ? t('users.disabled') : t('users.active')}</span>{' '}
-                  {u.mustChangePassword && <span class="pill pill-warn">{t('users.mustChange')}</span>}
-                  <span class="muted"> {dateTime(u.createdAt)}</span>
-                </td>
-                <td class="row-actions">
-                  <button class="btn btn-sm" onClick={() => void toggle(u)}>
-                    {u.disabled ? t('users.enable') : t('users.disable')}
-                  </button>
-                  <button class="btn btn-sm" onClick={() => void reset(u)}>
-                    {t('users.reset')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <LoadedTable
+        loaded={list}
+        rows={(v) => v.users}
+        head={[t('users.username'), t('users.displayName'), t('users.role'), t('users.status'), null]}
+        row={(u) => (
+          <tr key={u.id} data-user={u.username}>
+            <td>{u.username}</td>
+            <td>{u.displayName}</td>
+            <td>{t(roleKey(u.role))}</td>
+            <td>
+              <span class={`pill ${u.disabled ? 'pill-bad' : 'pill-ok'}`}>{u.disabled ? t('users.disabled') : t('users.active')}</span>{' '}
+              {u.mustChangePassword && <span class="pill pill-warn">{t('users.mustChange')}</span>}
+              <span class="muted"> {dateTime(u.createdAt)}</span>
+            </td>
+            <td class="row-actions">
+              <button class="btn btn-sm" onClick={() => void toggle(u)}>
+                {u.disabled ? t('users.enable') : t('users.disable')}
+              </button>
+              <button class="btn btn-sm" onClick={() => void reset(u)}>
+                {t('users.reset')}
+              </button>
+            </td>
+          </tr>
+        )}
+      />
     </div>
   );
 }

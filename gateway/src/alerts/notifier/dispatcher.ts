@@ -23,13 +23,44 @@ export interface DispatcherDeps {
   random?: () => number;
 }
 
+/** The wait before retry `attempt` + 1: exponential up to backoffMaxMs, half of it fixed and half jitter. */
+export function backoff(opts: Pick<DispatcherOptions, 'backoffMs' | 'backoffMaxMs'>, attempt: number, random: () => number): number {
+  const ceiling = Math.min(opts.backoffMaxMs, opts.backoffMs * 2 ** (attempt - 1));
+  // Half fixed, half jitter: receivers that come back are not hit by every gateway at once.
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** One attempt at one delivery: delivered, retried later, or failed for good (an error a person must see). */
+async function attempt(opts: DispatcherOptions, deps: DispatcherDeps, d: Delivery, random: () => number): Promise<void> {
+  const { repo, log, now } = deps;
+  const n = d.attempts + 1;
+  await repo.startAttempt(d.id, n);
+  const outcome = await deps.notifier.send({ deliveryId: d.id, target: d.target, body: d.body, attempt: n });
+  const level = opts.chain[d.level] ?? `level_${d.level}`;
+  if (outcome.ok) {
+    await repo.delivered(d.id, now());
+    log.info({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n }, 'notification delivered');
+    await deps.record(d.alertId, true, 'notify_delivered', { deliveryId: d.id, level: d.level, attempts: n, status: outcome.status });
+    return;
+  }
+  if (outcome.retryable && n < opts.maxAttempts) {
+    const wait = backoff(opts, n, random);
+    await repo.retryLater(d.id, outcome.error, new Date(now().getTime() + wait));
+    log.warn({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n, error: outcome.error, retryInMs: wait }, 'notification failed; will retry');
+    return;
+  }
+  await repo.failed(d.id, outcome.error);
+  log.error({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n, error: outcome.error }, 'notification failed for good; tell the level by phone');
+  await deps.record(d.alertId, false, 'notify_failed', { deliveryId: d.id, level: d.level, attempts: n, error: outcome.error });
+}
+
 /**
  * Sends the outbox (NotificationDelivery rows) outside every request and ingest path: rows are picked when due,
  * each attempt is counted in its row, failures are retried with exponential backoff and jitter, and a delivery
  * that gives up is an error a person must see. Pending rows survive a restart and are sent after it.
  */
 export function createDispatcher(opts: DispatcherOptions, deps: DispatcherDeps) {
-  const { repo, notifier, log, now } = deps;
+  const { repo, log, now } = deps;
   const random = deps.random ?? Math.random;
   const concurrency = opts.concurrency ?? 4;
   const inFlight = new Map<string, Promise<void>>();
@@ -38,34 +69,6 @@ export function createDispatcher(opts: DispatcherOptions, deps: DispatcherDeps) 
   let again = false;
   let closed = false;
 
-  function backoff(attempt: number): number {
-    const ceiling = Math.min(opts.backoffMaxMs, opts.backoffMs * 2 ** (attempt - 1));
-    // Half fixed, half jitter: receivers that come back are not hit by every gateway at once.
-    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-  }
-
-  async function attempt(d: Delivery): Promise<void> {
-    const n = d.attempts + 1;
-    await repo.startAttempt(d.id, n);
-    const outcome = await notifier.send({ deliveryId: d.id, target: d.target, body: d.body, attempt: n });
-    const level = opts.chain[d.level] ?? `level_${d.level}`;
-    if (outcome.ok) {
-      await repo.delivered(d.id, now());
-      log.info({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n }, 'notification delivered');
-      await deps.record(d.alertId, true, 'notify_delivered', { deliveryId: d.id, level: d.level, attempts: n, status: outcome.status });
-      return;
-    }
-    if (outcome.retryable && n < opts.maxAttempts) {
-      const wait = backoff(n);
-      await repo.retryLater(d.id, outcome.error, new Date(now().getTime() + wait));
-      log.warn({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n, error: outcome.error, retryInMs: wait }, 'notification failed; will retry');
-      return;
-    }
-    await repo.failed(d.id, outcome.error);
-    log.error({ deliveryId: d.id, alertId: d.alertId, escalationLevel: level, attempts: n, error: outcome.error }, 'notification failed for good; tell the level by phone');
-    await deps.record(d.alertId, false, 'notify_failed', { deliveryId: d.id, level: d.level, attempts: n, error: outcome.error });
-  }
-
   async function pass(): Promise<void> {
     do {
       again = false;
@@ -73,7 +76,7 @@ export function createDispatcher(opts: DispatcherOptions, deps: DispatcherDeps) 
       for (const d of due) {
         while (inFlight.size >= concurrency) await Promise.race(inFlight.values());
         if (closed) return;
-        const p = attempt(d)
+        const p = attempt(opts, deps, d, random)
           .catch((err: unknown) => log.error({ err, deliveryId: d.id }, 'notification attempt crashed'))
           .finally(() => inFlight.delete(d.id));
         inFlight.set(d.id, p);

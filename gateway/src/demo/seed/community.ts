@@ -153,7 +153,7 @@ export function generateCommunity(opts: CommunityOptions = {}): CommunityPlan {
     devices: [],
     users: [],
   };
-  const device = (d: Omit<DevicePlan, 'supervisionSec' | 'buildingId' | 'unitId' | 'householdId'> & Partial<DevicePlan>): void => {
+  const device = (d: DeviceDraft): void => {
     plan.devices.push({ buildingId: null, unitId: null, householdId: null, supervisionSec: SUPERVISION_SEC[d.kind], ...d });
   };
 
@@ -162,46 +162,8 @@ export function generateCommunity(opts: CommunityOptions = {}): CommunityPlan {
 
   const phones = new Set<string>();
   const plates = new Set<string>();
-  site.buildings.forEach((rect, i) => {
-    const number = i + 1;
-    const buildingId = `bld-${number}`;
-    plan.buildings.push({ id: buildingId, number, name: `${number}号楼`, ...rect, floors: FLOORS });
-    for (let u = 1; u <= UNITS_PER_BUILDING; u++) {
-      const unitId = `unit-${number}-${u}`;
-      plan.units.push({ id: unitId, buildingId, number: u });
-      device({
-        id: `door-b${pad(number, 2)}-u${u}`,
-        kind: 'face_terminal',
-        name: `${number}号楼${u}单元门禁`,
-        placeKind: 'unit_door',
-        buildingId,
-        unitId,
-        ...unitDoor(rect, u),
-      });
-      for (let floor = 1; floor <= FLOORS; floor++) {
-        for (let n = 1; n <= ROOMS_PER_FLOOR; n++) {
-          const room = String(floor * 100 + n);
-          const label = `${number}-${u}-${room}`;
-          const householdId = `hh-${label}`;
-          const occ = occupancy(rng, phones);
-          plan.households.push({ id: householdId, unitId, room, label, tags: occ.tags });
-          addResidents(plan, rng, householdId, label, occ.members, plates);
-          if (wantsIndoorAlarm(rng, occ.tags)) {
-            device({
-              id: `alarm-in-${label}`,
-              kind: 'indoor_alarm',
-              name: `${label} 室内一键报警`,
-              placeKind: 'household',
-              buildingId,
-              unitId,
-              householdId,
-              ...flat(rect, u, n, ROOMS_PER_FLOOR),
-            });
-          }
-        }
-      }
-    }
-  });
+  const drafting: Drafting = { plan, rng, device, phones, plates };
+  site.buildings.forEach((rect, i) => addBuilding(drafting, rect, i));
 
   pointsAlong(site.roads, LAMP_SPACING, 4).forEach((p, i) => {
     const n = pad(i + 1, 3);
@@ -215,6 +177,60 @@ export function generateCommunity(opts: CommunityOptions = {}): CommunityPlan {
 
   addUsers(plan);
   return plan;
+}
+
+/** What the generator's steps share: the plan being filled, the seeded PRNG, the phone numbers and plates taken. */
+interface Drafting {
+  plan: CommunityPlan;
+  rng: Random;
+  device: (d: DeviceDraft) => void;
+  phones: Set<string>;
+  plates: Set<string>;
+}
+
+type DeviceDraft = Omit<DevicePlan, 'supervisionSec' | 'buildingId' | 'unitId' | 'householdId'> & Partial<DevicePlan>;
+
+/** Building `i` (0-based) on its plot: its units with their doors, and every household with its residents and alarm. */
+function addBuilding(g: Drafting, rect: ReturnType<typeof layoutSite>['buildings'][number], i: number): void {
+  const { plan, rng, device, phones, plates } = g;
+  const number = i + 1;
+  const buildingId = `bld-${number}`;
+  plan.buildings.push({ id: buildingId, number, name: `${number}号楼`, ...rect, floors: FLOORS });
+  for (let u = 1; u <= UNITS_PER_BUILDING; u++) {
+    const unitId = `unit-${number}-${u}`;
+    plan.units.push({ id: unitId, buildingId, number: u });
+    device({
+      id: `door-b${pad(number, 2)}-u${u}`,
+      kind: 'face_terminal',
+      name: `${number}号楼${u}单元门禁`,
+      placeKind: 'unit_door',
+      buildingId,
+      unitId,
+      ...unitDoor(rect, u),
+    });
+    for (let floor = 1; floor <= FLOORS; floor++) {
+      for (let n = 1; n <= ROOMS_PER_FLOOR; n++) {
+        const room = String(floor * 100 + n);
+        const label = `${number}-${u}-${room}`;
+        const householdId = `hh-${label}`;
+        const occ = occupancy(rng, phones);
+        plan.households.push({ id: householdId, unitId, room, label, tags: occ.tags });
+        addResidents(plan, rng, householdId, label, occ.members, plates);
+        if (wantsIndoorAlarm(rng, occ.tags)) {
+          device({
+            id: `alarm-in-${label}`,
+            kind: 'indoor_alarm',
+            name: `${label} 室内一键报警`,
+            placeKind: 'household',
+            buildingId,
+            unitId,
+            householdId,
+            ...flat(rect, u, n, ROOMS_PER_FLOOR),
+          });
+        }
+      }
+    }
+  }
 }
 
 function addResidents(
