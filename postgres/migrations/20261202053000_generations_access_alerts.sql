@@ -61,8 +61,8 @@ CREATE INDEX alert_change_prev ON alert_change (compound, generation, prev_seq);
 CREATE INDEX alert_change_alert ON alert_change (compound, alert_id, at);
 
 -- Each alert as its latest replicated change left it (the district's view of open alerts). A change replaces the
--- stored state only when it is later (cell time, then seq within one generation): redeliveries and resends out of
--- order never move an alert back.
+-- stored state only when it is later (by seq within one generation, the cell's commit order; by the change's time
+-- across generations): redeliveries and resends out of order never move an alert back.
 CREATE TABLE alert (
     compound        text        NOT NULL,
     id              text        NOT NULL,

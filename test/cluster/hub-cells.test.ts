@@ -19,7 +19,7 @@ import { freshDatabase } from '../helpers/gateway';
 import { type GatewayProcess, spawnGateway } from '../helpers/process';
 import { type CellReader, type Hub, type Proc, cellReader, expectUnbroken, hubReader, hubUp, run, startLeaf, startWriter, stopByPid } from './harness';
 
-const OFFLINE_AFTER_MS = 10_000;
+const OFFLINE_AFTER_MS = 15_000;
 const CUT_MS = 60_000;
 const CELLS = ['cell-a', 'cell-b', 'cell-c'] as const;
 const CUT = 'cell-b';

@@ -104,7 +104,7 @@ export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAf
             open = await alerts.openOffline().catch(() => open);
           }
           await new Promise<void>((resolve) => {
-            wake = resolve;
+            wake = () => resolve();
             timer = setTimeout(resolve, settings.checkMs);
           });
         }

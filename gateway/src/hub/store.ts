@@ -119,8 +119,8 @@ async function insertAlertChanges(client: PoolClient, rows: ReplicationMessageOf
        generation = excluded.generation, last_seq = excluded.last_seq, changed_at = excluded.changed_at, type = excluded.type,
        severity = excluded.severity, status = excluded.status, escalation_level = excluded.escalation_level,
        first_at = excluded.first_at, last_at = excluded.last_at, snapshot = excluded.snapshot
-     WHERE excluded.changed_at > alert.changed_at
-        OR (excluded.changed_at = alert.changed_at AND excluded.generation = alert.generation AND excluded.last_seq > alert.last_seq)`,
+     WHERE (excluded.generation = alert.generation AND excluded.last_seq > alert.last_seq)
+        OR (excluded.generation <> alert.generation AND excluded.changed_at >= alert.changed_at)`,
     [
       last.map((r) => r.m.compound),
       last.map((r) => r.m.row.alertId),
@@ -139,12 +139,10 @@ async function insertAlertChanges(client: PoolClient, rows: ReplicationMessageOf
   return res.rowCount ?? 0;
 }
 
-/** Change `a` happened after `b`: the cell's time first, then seq within one generation. */
+/** Change `a` came after `b`: within one generation by seq (the cell's commit order), across generations by time. */
 function later(a: ReplicationMessageOf<'alert_change'>, b: ReplicationMessageOf<'alert_change'>): boolean {
-  const ta = Date.parse(a.row.at);
-  const tb = Date.parse(b.row.at);
-  if (ta !== tb) return ta > tb;
-  return a.generation === b.generation && a.seq > b.seq;
+  if (a.generation === b.generation) return a.seq > b.seq;
+  return Date.parse(a.row.at) >= Date.parse(b.row.at);
 }
 
 /** Table names for the chain query: a fixed map, never text from a message. */

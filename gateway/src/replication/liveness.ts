@@ -38,7 +38,7 @@ export function startLiveness(
         failing = true;
       }
       await new Promise<void>((resolve) => {
-        wake = resolve;
+        wake = () => resolve();
         timer = setTimeout(resolve, settings.everyMs);
       });
     }
