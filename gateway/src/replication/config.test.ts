@@ -49,7 +49,7 @@ describe('replication message', () => {
     const change = { alertId: 'al', at: row.deviceTime, action: 'raised', actor: 'system', note: null, detail: null, source: 'd:e', snapshot };
     const parsed = ReplicationMessage.safeParse({ ...env, table: 'alert_change', row: change });
     // Snapshot fields the hub does not index stay as the cell wrote them.
-    expect(parsed.success && parsed.data.table === 'alert_change' && 'ackedBy' in parsed.data.row.snapshot).toBe(true);
+    expect(parsed.success && parsed.data.table === 'alert_change' && parsed.data.row.snapshot !== null && 'ackedBy' in parsed.data.row.snapshot).toBe(true);
     expect(ReplicationMessage.safeParse({ ...env, table: 'alert_change', row: { ...change, action: 'deleted' } }).success).toBe(false);
   });
 });
