@@ -77,17 +77,21 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
 
   it('raises and clears the offline alert of the cut cell and ends with every row of every cell in PostgreSQL once', async () => {
     const h = hubReader(hub!);
+    // Registered as each client is made: a cell's devices connect while the next cell's gateway starts.
+    const connected: Promise<unknown>[] = [];
     for (const c of cells) {
       c.gw = await spawnGateway({
         DATABASE_URL: `file:${c.dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', COMPOUND_ID: c.compound, HUB_NATS_URL: c.leafUrl, HUB_JS_DOMAIN: 'linli-hub',
         REPLICATION_POLL_MS: '100', REPLICATION_RESEND_AFTER_MS: '5000', REPLICATION_BEAT_MS: '1000',
       });
       for (const d of devicesOf(c.compound)) {
-        c.clients.push(mqtt.connect(`mqtt://127.0.0.1:${c.gw.mqtt}`, { clientId: d.id, username: d.id, password: d.secret, clean: false, reconnectPeriod: 200 }));
+        const m = mqtt.connect(`mqtt://127.0.0.1:${c.gw.mqtt}`, { clientId: d.id, username: d.id, password: d.secret, clean: false, reconnectPeriod: 200 });
+        connected.push(new Promise((r) => m.once('connect', r)));
+        c.clients.push(m);
       }
       c.reader = cellReader(c.dbFile);
     }
-    await Promise.all(cells.flatMap((c) => c.clients.map((m) => new Promise((r) => m.once('connect', r)))));
+    await Promise.all(connected);
 
     let n = 0;
     let published = 0;
