@@ -189,7 +189,8 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
     await expect.poll(async () => (await (await fetch(writer!.metricsUrl)).text()).includes('linli_hub_offline_alerts_open 0'), { timeout: 30_000 }).toBe(true);
     const text = await (await fetch(writer!.metricsUrl)).text();
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    expect(check.status).toBe(0);
     for (const c of cells) {
       expect(text).toContain(`linli_hub_cell_online{compound="${c.compound}"} 1`);
       for (const table of ['device_event', 'access_event', 'alert_change']) {

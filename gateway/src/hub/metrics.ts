@@ -4,12 +4,15 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReplicatedTable } from '../contracts/replication';
+import { EXPENSIVE_DEFAULT_METRICS } from '../metrics';
 import type { CellState } from './cells';
 import type { CommittedWatermark } from './store';
 
 export function hubMetrics(sources: { cells: () => CellState[]; openOffline: () => number }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'linli_hub_' });
+  // As on the cell (metrics/): these walk every handle at each scrape, and promtool refuses their _total gauges.
+  for (const costly of EXPENSIVE_DEFAULT_METRICS) registry.removeSingleMetric(`linli_hub_${costly}`);
   const r = [registry];
   /** The newest generation's watermark per cell and table (an older generation stops moving once a cell is restored). */
   const latest = new Map<string, CommittedWatermark & { movedAt: Date }>();
