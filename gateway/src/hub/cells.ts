@@ -51,31 +51,58 @@ export type HubAlerts = ReturnType<typeof hubAlerts>;
 
 export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAfterMs: number; checkMs: number }, log: Logger) {
   const cells = new Map<string, CellState>();
+  /** The last renewal of each cell, kept current by one long-lived watch of the bucket (no request per check). */
+  const seen = new Map<string, { created: Date; beat: CellBeat | null }>();
+  /** False while the watch is being (re-)established. */
+  let watching = false;
+  let watcher: { stop(): void } | null = null;
   let open = new Set<string>();
   let running = false;
-  let loop: Promise<void> | null = null;
+  const loops: Promise<void>[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
   let wake: (() => void) | null = null;
 
-  async function check(now: Date) {
-    const keys: string[] = [];
-    for await (const k of await kv.keys()) keys.push(k);
-    for (const compound of keys) {
-      const entry = await kv.get(compound);
-      if (entry === null || entry.operation !== 'PUT') continue;
-      let beat: CellBeat | null = null;
+  function readBeat(compound: string, value: Uint8Array): CellBeat | null {
+    try {
+      const parsed = CellBeat.safeParse(JSON.parse(sc.decode(value)));
+      if (parsed.success) return parsed.data;
+      log.error({ compound, issues: parsed.error.issues }, 'hub: a cell renewed its liveness key with a value the hub cannot read');
+    } catch {
+      log.error({ compound }, 'hub: a cell renewed its liveness key with something that is not JSON');
+    }
+    return null;
+  }
+
+  async function watchLoop() {
+    while (running) {
       try {
-        const parsed = CellBeat.safeParse(JSON.parse(sc.decode(entry.value)));
-        if (parsed.success) beat = parsed.data;
-        else log.error({ compound, issues: parsed.error.issues }, 'hub: a cell renewed its liveness key with a value the hub cannot read');
-      } catch {
-        log.error({ compound }, 'hub: a cell renewed its liveness key with something that is not JSON');
+        // Forget what an earlier watch saw (it may be stale): a cell is judged again once its latest value arrives.
+        seen.clear();
+        const iter = await kv.watch({ key: '>' });
+        watcher = iter;
+        watching = true;
+        for await (const e of iter) {
+          if (e.operation === 'PUT') seen.set(e.key, { created: e.created, beat: readBeat(e.key, e.value) });
+          else seen.delete(e.key);
+        }
+      } catch (err) {
+        log.warn({ err }, 'hub: watching the cells\' liveness keys failed; watching again');
       }
-      const online = now.getTime() - entry.created.getTime() <= settings.offlineAfterMs;
-      cells.set(compound, { compound, lastSeen: entry.created, online, beat });
+      watching = false;
+      if (running) await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+
+  /** Judges every cell from the last renewals seen; writes to PostgreSQL only when a cell changes state. */
+  async function check(now: Date) {
+    // Without a working watch the renewals may be stale: judging then would call every cell offline.
+    if (!watching) return;
+    for (const [compound, s] of seen) {
+      const online = now.getTime() - s.created.getTime() <= settings.offlineAfterMs;
+      cells.set(compound, { compound, lastSeen: s.created, online, beat: s.beat });
       if (!online && !open.has(compound)) {
-        if (await alerts.raiseOffline(compound, entry.created, now)) {
-          log.warn({ compound, lastSeen: entry.created.toISOString() }, 'hub: compound gateway offline (小区网关离线), alert raised');
+        if (await alerts.raiseOffline(compound, s.created, now)) {
+          log.warn({ compound, lastSeen: s.created.toISOString() }, 'hub: compound gateway offline (小区网关离线), alert raised');
         }
         open.add(compound);
       } else if (online && open.has(compound)) {
@@ -91,30 +118,34 @@ export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAf
     async start() {
       open = await alerts.openOffline();
       running = true;
-      loop = (async () => {
-        let failing = false;
-        while (running) {
-          try {
-            await check(new Date());
-            failing = false;
-          } catch (err) {
-            // PostgreSQL or JetStream unreachable: the state is computed again from scratch at the next check.
-            if (!failing) log.warn({ err }, 'hub: checking the cells failed; retrying');
-            failing = true;
-            open = await alerts.openOffline().catch(() => open);
+      loops.push(watchLoop());
+      loops.push(
+        (async () => {
+          let failing = false;
+          while (running) {
+            try {
+              await check(new Date());
+              failing = false;
+            } catch (err) {
+              // PostgreSQL unreachable: the open alerts are read again, and the next check retries the change.
+              if (!failing) log.warn({ err }, 'hub: checking the cells failed; retrying');
+              failing = true;
+              open = await alerts.openOffline().catch(() => open);
+            }
+            await new Promise<void>((resolve) => {
+              wake = () => resolve();
+              timer = setTimeout(resolve, settings.checkMs);
+            });
           }
-          await new Promise<void>((resolve) => {
-            wake = () => resolve();
-            timer = setTimeout(resolve, settings.checkMs);
-          });
-        }
-      })();
+        })(),
+      );
     },
     async stop() {
       running = false;
       if (timer) clearTimeout(timer);
       wake?.();
-      await loop;
+      watcher?.stop();
+      await Promise.all(loops);
     },
   };
 }
