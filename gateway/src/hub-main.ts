@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'nats';
 import pg from 'pg';
 import { loadHubConfig } from './config/hub';
+import { createCellWatch, hubAlerts } from './hub/cells';
+import { hubMetrics, serveMetrics } from './hub/metrics';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
 import { hubStore } from './hub/store';
 import { createHubWriter, ensureJetStream } from './hub/writer';
@@ -35,26 +37,33 @@ if (migrated.changed.length > 0) log.warn({ migrations: migrated.changed }, 'hub
 const nc = await connect({ servers: config.HUB_NATS_URL, name: 'linli-hub-writer', maxReconnectAttempts: -1, reconnectTimeWait: 1_000 });
 const settings = { batchMax: config.HUB_BATCH_MAX, replicas: config.HUB_STREAM_REPLICAS, duplicateWindowSec: config.HUB_DUPLICATE_WINDOW_SEC, consumer: config.HUB_CONSUMER };
 // A cluster that has just started elects its JetStream leader first: retry until the stream can be set up.
-let kv: Awaited<ReturnType<typeof ensureJetStream>> | null = null;
-for (let attempt = 1; kv === null; attempt++) {
+let buckets: Awaited<ReturnType<typeof ensureJetStream>> | null = null;
+for (let attempt = 1; buckets === null; attempt++) {
   try {
-    kv = await ensureJetStream(nc, settings);
+    buckets = await ensureJetStream(nc, settings);
   } catch (err) {
     if (attempt % 5 === 1) log.warn({ err, attempt }, 'hub: JetStream not ready yet; retrying');
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }
+const cellWatch = createCellWatch(buckets.cells, hubAlerts(pool), { offlineAfterMs: config.HUB_CELL_OFFLINE_AFTER_MS, checkMs: config.HUB_CELL_CHECK_MS }, log);
+const metrics = hubMetrics({ cells: cellWatch.cells, openOffline: cellWatch.openOffline });
 let rows = 0;
 let inserted = 0;
-const writer = createHubWriter(nc, kv, hubStore(pool), settings, log, {
+const writer = createHubWriter(nc, buckets.watermarks, hubStore(pool), settings, log, {
   committed: (n, ins) => {
     rows += n;
     inserted += ins;
+    metrics.inserted(ins);
   },
+  committedTable: metrics.committed,
+  watermarks: metrics.watermarks,
 });
 await writer.republishAll().catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks at start'));
 writer.start();
-log.info({ server: nc.getServer(), consumer: config.HUB_CONSUMER }, 'hub writer ready');
+await cellWatch.start();
+const http = await serveMetrics(metrics.registry, config.HUB_HTTP_HOST, config.HUB_HTTP_PORT);
+log.info({ server: nc.getServer(), consumer: config.HUB_CONSUMER, httpPort: http.port }, 'hub writer ready');
 const summary = setInterval(() => {
   if (rows === 0) return;
   log.info({ rows, inserted, periodSec: 10 }, 'hub: rows committed');
@@ -68,6 +77,8 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info({ signal }, 'hub: shutting down');
   clearInterval(summary);
+  http.server.close();
+  await cellWatch.stop();
   await writer.stop();
   await nc.drain().catch(() => {});
   await pool.end();

@@ -83,6 +83,8 @@ const retention = startRetentionSchedule(
   },
   {
     log: log.child({ module: 'retention' }),
+    // A replicating cell keeps what the hub has not confirmed (docs/scale-out.md).
+    keepUnconfirmed: config.HUB_NATS_URL.length > 0,
     onPurged: (counts) => {
       for (const [cls, n] of Object.entries(counts)) if (n > 0) gateway.metrics.retentionPurged.inc({ class: cls }, n);
     },

@@ -19,6 +19,13 @@ export const HubConfigSchema = z.object({
   HUB_DUPLICATE_WINDOW_SEC: z.coerce.number().int().min(1).max(86_400).default(120),
   /** The durable pull consumer's name: every hub writer with the same name shares the work. */
   HUB_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default('hub-writer'),
+  /** A cell whose liveness key was last renewed longer ago than this is offline (critical 小区网关离线 alert). */
+  HUB_CELL_OFFLINE_AFTER_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** How often the hub looks at the cells' liveness keys. */
+  HUB_CELL_CHECK_MS: z.coerce.number().int().min(100).default(1_000),
+  /** The hub's HTTP port (GET /metrics); 0: any free port (logged). */
+  HUB_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9480),
+  HUB_HTTP_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type HubConfig = Readonly<z.infer<typeof HubConfigSchema>>;

@@ -282,7 +282,8 @@ export const ConfigSchema = z
     // ── replication to the district hub (replication/, docs/scale-out.md) ──
     /**
      * The hub's NATS servers (comma-separated nats:// URLs, normally this cell's own leaf node). Set: committed device
-     * events (not heartbeats) are replicated to the hub's JetStream. Empty: the cell stands alone.
+     * events (not heartbeats), access decisions and alert changes are replicated to the hub's JetStream, and retention
+     * keeps what the hub has not confirmed. Empty: the cell stands alone.
      */
     HUB_NATS_URL: z
       .string()
@@ -304,6 +305,8 @@ export const ConfigSchema = z
     REPLICATION_RESEND_AFTER_MS: ms.min(1_000).default(60_000),
     /** The relay waits for the hub once it is this many seq ahead of the committed watermark. */
     REPLICATION_MAX_AHEAD: z.coerce.number().int().min(1).default(100_000),
+    /** How often the cell renews its liveness key at the hub (the hub's HUB_CELL_OFFLINE_AFTER_MS must be several of these). */
+    REPLICATION_BEAT_MS: ms.min(200).default(5_000),
     /** The built guard station (npm run build:ui), served at `/` when its index.html exists; empty: API only. */
     UI_DIST_DIR: z.string().default('admin-ui/dist'),
   })

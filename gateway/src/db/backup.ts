@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, stat
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CREDENTIAL_KEY_FILE, loadOrCreateCredentialKey } from '../auth/credential-key';
+import { forgetReplicationGeneration } from './replication';
 
 /** Table added to the backup copy only: the credential key, without which no stored card or PIN matches. */
 const KEY_TABLE = 'linli_backup_key';
@@ -106,6 +107,8 @@ export function restoreDatabase(file: string, dbPath: string, opts: { keyFromEnv
   const out = new Database(tmp);
   try {
     out.exec(`DROP TABLE ${KEY_TABLE}`);
+    // The backup reuses sequence numbers the hub already holds: the next start replicates under a new generation.
+    forgetReplicationGeneration(out);
     out.pragma('journal_mode = WAL');
   } finally {
     out.close();

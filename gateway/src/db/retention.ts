@@ -1,4 +1,5 @@
 import type { Db } from './client';
+import { UNCONFIRMED } from './replication-floor';
 import { isoStored } from './time';
 
 /** Days each class of record is kept (config RETENTION_*_DAYS; the legal floors are checked there and by triggers). */
@@ -30,6 +31,8 @@ export interface PurgeOptions {
   stopped?: () => boolean;
   /** How long a locked database is waited for (asynchronously) before this run gives up; the next run continues. */
   busyWaitMs?: number;
+  /** The cell replicates to a hub (HUB_NATS_URL): rows the hub has not confirmed are kept (db/replication-floor.ts). */
+  keepUnconfirmed?: boolean;
 }
 
 /** Expired sessions are kept this long after their end for the security trail, then removed. */
@@ -110,7 +113,10 @@ export async function purgeExpired(db: Db, policy: RetentionPolicy, now: Date, o
 
   // Access decisions: indexed by time.
   const accessBefore = cutoff(now, policy.accessDays);
-  const delAccess = raw.prepare('DELETE FROM "AccessEvent" WHERE "id" IN (SELECT "id" FROM "AccessEvent" WHERE "at" < ? ORDER BY "at" LIMIT ?)');
+  const keepUnconfirmed = opts.keepUnconfirmed ?? false;
+  const delAccess = raw.prepare(
+    `DELETE FROM "AccessEvent" WHERE "id" IN (SELECT "id" FROM "AccessEvent" WHERE "at" < ?${keepUnconfirmed ? ` AND NOT (${UNCONFIRMED.accessEvent})` : ''} ORDER BY "at" LIMIT ?)`,
+  );
   await drain('access_events', () => {
     const n = delAccess.run(accessBefore, batch).changes;
     return { deleted: n, more: n === batch };
@@ -118,14 +124,16 @@ export async function purgeExpired(db: Db, policy: RetentionPolicy, now: Date, o
 
   await drain(
     'device_events',
-    byKey('DeviceEvent', 'seq', 'receivedAt', cutoff(now, policy.deviceEventDays), `"seq" IN (SELECT "eventSeq" FROM "AlertOutbox")`),
+    byKey('DeviceEvent', 'seq', 'receivedAt', cutoff(now, policy.deviceEventDays), `"seq" IN (SELECT "eventSeq" FROM "AlertOutbox")${keepUnconfirmed ? ` OR ${UNCONFIRMED.deviceEvent}` : ''}`),
   );
   await drain('streetlight', byKey('StreetlightReading', 'id', 'at', cutoff(now, policy.streetlightDays)));
   await drain('audit', byKey('AuditLog', 'id', 'at', cutoff(now, policy.auditDays)));
 
   // Cleared alerts with their history and notification records, one alert whole or not at all.
   const alertsBefore = cutoff(now, policy.alertDays);
-  const oldAlerts = raw.prepare(`SELECT "id" FROM "Alert" WHERE "status" = 'cleared' AND "clearedAt" < ? LIMIT ?`);
+  const oldAlerts = raw.prepare(
+    `SELECT "id" FROM "Alert" a WHERE "status" = 'cleared' AND "clearedAt" < ?${keepUnconfirmed ? ` AND NOT ${UNCONFIRMED.alert('a')}` : ''} LIMIT ?`,
+  );
   const delDeliveries = raw.prepare('DELETE FROM "NotificationDelivery" WHERE "alertId" = ?');
   const delHistory = raw.prepare('DELETE FROM "AlertHistory" WHERE "alertId" = ?');
   const delAlert = raw.prepare('DELETE FROM "Alert" WHERE "id" = ?');

@@ -4,6 +4,8 @@
 // by (compound, seq), so a redelivered row is a no-op, and a cell never hears of a row PostgreSQL has not committed.
 import { AckPolicy, DeliverPolicy, type JetStreamManager, type JsMsg, type KV, type NatsConnection, RetentionPolicy, StorageType, StringCodec, nanos } from 'nats';
 import {
+  CELLS_BUCKET,
+  REPLICATED_TABLES,
   REPLICATION_STREAM,
   REPLICATION_SUBJECTS,
   ReplicationMessage,
@@ -27,8 +29,8 @@ export interface HubWriterSettings {
   consumer: string;
 }
 
-/** The stream, the watermark bucket and the durable consumer, created when missing (idempotent). */
-export async function ensureJetStream(nc: NatsConnection, s: HubWriterSettings): Promise<KV> {
+/** The stream, the watermark and liveness buckets and the durable consumer, created when missing (idempotent). */
+export async function ensureJetStream(nc: NatsConnection, s: HubWriterSettings): Promise<{ watermarks: KV; cells: KV }> {
   const jsm: JetStreamManager = await nc.jetstreamManager();
   const streamInfo = await jsm.streams.info(REPLICATION_STREAM).catch(() => null);
   if (streamInfo === null) {
@@ -50,14 +52,23 @@ export async function ensureJetStream(nc: NatsConnection, s: HubWriterSettings):
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(30_000),
       max_ack_pending: 20_000,
-      filter_subject: 'linli.*.device_event',
+      filter_subject: REPLICATION_SUBJECTS,
     });
+  } else if (consumerInfo.config.filter_subject !== REPLICATION_SUBJECTS) {
+    // A consumer made by the first slice took device events only: widen it to every replicated table.
+    await jsm.consumers.update(REPLICATION_STREAM, s.consumer, { filter_subject: REPLICATION_SUBJECTS });
   }
-  return nc.jetstream().views.kv(WATERMARK_BUCKET, { replicas: s.replicas, history: 1 });
+  const watermarks = await nc.jetstream().views.kv(WATERMARK_BUCKET, { replicas: s.replicas, history: 1 });
+  // No max_age: a cell that stops renewing keeps its key, whose age is what says it is offline.
+  const cells = await nc.jetstream().views.kv(CELLS_BUCKET, { replicas: s.replicas, history: 1 });
+  return { watermarks, cells };
 }
 
 export interface HubWriterEvents {
   committed?(rows: number, inserted: number): void;
+  /** Per table: messages committed in a batch (redeliveries included). */
+  committedTable?(table: (typeof REPLICATED_TABLES)[number], rows: number): void;
+  watermarks?(wms: CommittedWatermark[]): void;
   rejected?(): void;
 }
 
@@ -68,10 +79,10 @@ export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: 
   let republish: ReturnType<typeof setInterval> | null = null;
 
   async function publishWatermarks(wms: CommittedWatermark[]) {
+    events.watermarks?.(wms);
     for (const w of wms) {
-      if (w.table !== 'device_event') continue;
       const value: Watermark = { seq: w.seq, committedAt: w.committedAt.toISOString() };
-      await kv.put(watermarkKey(w.compound, w.table), sc.encode(JSON.stringify(value)));
+      await kv.put(watermarkKey(w.compound, w.generation, w.table), sc.encode(JSON.stringify(value)));
     }
   }
 
@@ -84,8 +95,8 @@ export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: 
       json = undefined;
     }
     const p = ReplicationMessage.safeParse(json);
-    if (!p.success || p.data.prev >= p.data.seq || replicationSubject(p.data.compound, p.data.table) !== m.subject) {
-      log.error({ subject: m.subject, streamSeq: m.seq, issues: p.success ? 'subject or prev does not match the row' : p.error.issues }, 'hub: replicated message rejected');
+    if (!p.success || p.data.prev >= p.data.seq || p.data.base > p.data.prev || replicationSubject(p.data.compound, p.data.table) !== m.subject) {
+      log.error({ subject: m.subject, streamSeq: m.seq, issues: p.success ? 'subject, prev or base does not match the row' : p.error.issues }, 'hub: replicated message rejected');
       events.rejected?.();
       m.term();
       return null;
@@ -115,6 +126,10 @@ export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: 
     // Committed: only now acknowledged, and only now reported to the cells.
     for (const v of valid) v.m.ack();
     events.committed?.(valid.length, result.inserted);
+    for (const t of REPLICATED_TABLES) {
+      const n = valid.filter((v) => v.row.table === t).length;
+      if (n > 0) events.committedTable?.(t, n);
+    }
     await publishWatermarks(result.watermarks).catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks (republished shortly)'));
   }
 

@@ -27,14 +27,29 @@ describe('replication configuration', () => {
 });
 
 describe('replication message', () => {
-  it('names the subject, the dedup id and the watermark key from compound, table and seq', () => {
+  it('names the subject, the dedup id and the watermark key from compound, generation, table and seq', () => {
     expect(replicationSubject('c1', 'device_event')).toBe('linli.c1.device_event');
-    expect(replicationMsgId('c1', 'device_event', 42)).toBe('c1:device_event:42');
-    expect(watermarkKey('c1', 'device_event')).toBe('c1.device_event');
+    expect(replicationMsgId('c1', '0a1b2c3d4e5f6a7b', 'access_event', 42)).toBe('c1:0a1b2c3d4e5f6a7b:access_event:42');
+    expect(watermarkKey('c1', '0a1b2c3d4e5f6a7b', 'alert_change')).toBe('c1.0a1b2c3d4e5f6a7b.alert_change');
   });
-  it('accepts a stored event and refuses one without an offset on its times', () => {
-    const row = { deviceId: 'd', eventId: 'e', channel: 'door_state', payload: '{}', deviceTime: '2026-12-02T03:00:00.000+00:00', receivedAt: '2026-12-02T03:00:00.100+00:00', reusedEventId: false };
-    expect(ReplicationMessage.safeParse({ v: 1, compound: 'c1', table: 'device_event', seq: 2, prev: 1, row }).success).toBe(true);
-    expect(ReplicationMessage.safeParse({ v: 1, compound: 'c1', table: 'device_event', seq: 2, prev: 1, row: { ...row, deviceTime: '2026-12-02T03:00:00' } }).success).toBe(false);
+  const env = { v: 2, compound: 'c1', generation: '0a1b2c3d4e5f6a7b', base: 0, seq: 2, prev: 1 } as const;
+  const row = { deviceId: 'd', eventId: 'e', channel: 'door_state', payload: '{}', deviceTime: '2026-12-02T03:00:00.000+00:00', receivedAt: '2026-12-02T03:00:00.100+00:00', reusedEventId: false };
+  it('accepts a stored event and refuses one without an offset on its times, or under a generation that is not one', () => {
+    expect(ReplicationMessage.safeParse({ ...env, table: 'device_event', row }).success).toBe(true);
+    expect(ReplicationMessage.safeParse({ ...env, table: 'device_event', row: { ...row, deviceTime: '2026-12-02T03:00:00' } }).success).toBe(false);
+    expect(ReplicationMessage.safeParse({ ...env, generation: 'A.B', table: 'device_event', row }).success).toBe(false);
+    expect(ReplicationMessage.safeParse({ ...env, v: 1, table: 'device_event', row }).success).toBe(false);
+  });
+  it('parses each table by its own row shape', () => {
+    expect(ReplicationMessage.safeParse({ ...env, table: 'access_event', row }).success).toBe(false);
+    const decision = { id: 'a', deviceId: 'd', requestId: 'r', at: row.deviceTime, receivedAt: row.receivedAt, direction: 'in', credentialType: 'card', decision: 'grant', reason: 'resident', residentId: null, passId: null, householdId: null, offline: false };
+    expect(ReplicationMessage.safeParse({ ...env, table: 'access_event', row: decision }).success).toBe(true);
+    expect(ReplicationMessage.safeParse({ ...env, table: 'access_event', row: { ...decision, decision: 'maybe' } }).success).toBe(false);
+    const snapshot = { id: 'al', type: 'alarm_press', severity: 'critical', status: 'open', firstAt: row.deviceTime, lastAt: row.deviceTime, escalationLevel: 0, ackedBy: null };
+    const change = { alertId: 'al', at: row.deviceTime, action: 'raised', actor: 'system', note: null, detail: null, source: 'd:e', snapshot };
+    const parsed = ReplicationMessage.safeParse({ ...env, table: 'alert_change', row: change });
+    // Snapshot fields the hub does not index stay as the cell wrote them.
+    expect(parsed.success && parsed.data.table === 'alert_change' && parsed.data.row.snapshot !== null && 'ackedBy' in parsed.data.row.snapshot).toBe(true);
+    expect(ReplicationMessage.safeParse({ ...env, table: 'alert_change', row: { ...change, action: 'deleted' } }).success).toBe(false);
   });
 });

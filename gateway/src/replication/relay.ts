@@ -10,6 +10,8 @@
 import { type JetStreamClient, type KV, type NatsConnection, StringCodec } from 'nats';
 import {
   type CompoundId,
+  type Generation,
+  type ReplicatedTable,
   ReplicationMessage,
   WATERMARK_BUCKET,
   Watermark,
@@ -20,11 +22,15 @@ import {
 import type { ReplicationRepo } from '../db/replication';
 import type { Logger } from '../log';
 
-const TABLE = 'device_event' as const;
 const sc = StringCodec();
 
 export interface RelaySettings {
   compound: CompoundId;
+  /** The table this relay carries (one relay per table, each with its own sequence and resend point). */
+  table: ReplicatedTable;
+  /** The database's generation, and where its chain starts for this table (repo.identity()). */
+  generation: Generation;
+  base: number;
   /** Rows per publishing round (published pipelined, acks awaited together). */
   batchMax: number;
   /** How often the outbox is looked at when it was empty, and the hub's watermark is read. */
@@ -51,9 +57,11 @@ export interface RelayState {
   confirmedAt: Date | null;
 }
 
-export function createRelay(nc: NatsConnection, repo: ReplicationRepo, settings: RelaySettings, log: Logger, events: RelayEvents = {}) {
+export function createRelay(nc: NatsConnection, repo: ReplicationRepo, settings: RelaySettings, baseLog: Logger, events: RelayEvents = {}) {
+  const table = settings.table;
+  const log = baseLog.child({ table });
   const js: JetStreamClient = nc.jetstream({ timeout: settings.publishTimeoutMs, ...(settings.domain !== '' ? { domain: settings.domain } : {}) });
-  const start = repo.confirmed(TABLE);
+  const start = repo.confirmed(table);
   const state: RelayState = { sent: start.seq, confirmed: start.seq, confirmedAt: start.at };
   let lastProgress = Date.now();
   let running = false;
@@ -83,14 +91,15 @@ export function createRelay(nc: NatsConnection, repo: ReplicationRepo, settings:
   /** One round: publish the next rows after `sent`; returns how many went out. */
   async function publishRound(): Promise<number> {
     if (state.sent - state.confirmed >= settings.maxAhead) return 0;
-    const rows = repo.deviceEventsAfter(state.sent, settings.batchMax);
+    const rows = repo.rowsAfter(table, state.sent, settings.batchMax);
     if (rows.length === 0) return 0;
     let prev = state.sent;
+    const { compound, generation, base } = settings;
     const acks = rows.map((r) => {
-      const msg = ReplicationMessage.parse({ v: 1, compound: settings.compound, table: TABLE, seq: r.seq, prev, row: r.row });
+      const msg = ReplicationMessage.parse({ v: 2, compound, generation, base, table, seq: r.seq, prev, row: r.row });
       prev = r.seq;
-      return js.publish(replicationSubject(settings.compound, TABLE), sc.encode(JSON.stringify(msg)), {
-        msgID: replicationMsgId(settings.compound, TABLE, r.seq),
+      return js.publish(replicationSubject(compound, table), sc.encode(JSON.stringify(msg)), {
+        msgID: replicationMsgId(compound, generation, table, r.seq),
       });
     });
     // Every publish of the round settles before the next decision: a failure anywhere sends the round again from the
@@ -125,7 +134,7 @@ export function createRelay(nc: NatsConnection, repo: ReplicationRepo, settings:
   /** Reads the hub's watermark for this cell and moves the resend point to it (never further, never back). */
   async function readWatermark(): Promise<void> {
     kv ??= await js.views.kv(WATERMARK_BUCKET, { bindOnly: true });
-    const entry = await kv.get(watermarkKey(settings.compound, TABLE));
+    const entry = await kv.get(watermarkKey(settings.compound, settings.generation, table));
     if (entry === null || entry.operation !== 'PUT') return;
     const wm = Watermark.safeParse(JSON.parse(sc.decode(entry.value)));
     if (!wm.success) {
@@ -134,7 +143,7 @@ export function createRelay(nc: NatsConnection, repo: ReplicationRepo, settings:
     }
     if (wm.data.seq <= state.confirmed) return;
     const at = new Date(wm.data.committedAt);
-    await repo.confirm(TABLE, wm.data.seq, at);
+    await repo.confirm(table, wm.data.seq, at);
     state.confirmed = wm.data.seq;
     state.confirmedAt = at;
     lastProgress = Date.now();
@@ -165,7 +174,7 @@ export function createRelay(nc: NatsConnection, repo: ReplicationRepo, settings:
     start() {
       if (running) return;
       running = true;
-      log.info({ compound: settings.compound, confirmed: state.confirmed }, 'replication: relay started');
+      log.info({ compound: settings.compound, generation: settings.generation, confirmed: state.confirmed }, 'replication: relay started');
       loops.push(publishLoop(), watermarkLoop());
     },
     async stop() {

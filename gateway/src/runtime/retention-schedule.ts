@@ -17,14 +17,14 @@ export interface RetentionSchedule {
 export function startRetentionSchedule(
   db: Db,
   policy: RetentionPolicy,
-  opts: { log: Logger; firstDelayMs?: number; everyMs?: number; onPurged?: (counts: PurgeCounts) => void },
+  opts: { log: Logger; firstDelayMs?: number; everyMs?: number; onPurged?: (counts: PurgeCounts) => void; keepUnconfirmed?: boolean },
 ): RetentionSchedule {
   let stopping = false;
   let running: Promise<void> | null = null;
   const run = () => {
     if (running || stopping) return;
     const started = Date.now();
-    running = purgeExpired(db, policy, new Date(), { stopped: () => stopping })
+    running = purgeExpired(db, policy, new Date(), { stopped: () => stopping, keepUnconfirmed: opts.keepUnconfirmed ?? false })
       .then(({ deleted, failed }) => {
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
         if (total > 0) auditPurge(db, deleted, policy, new Date());

@@ -1,0 +1,163 @@
+// Processes for the multi-process replication tests (docs/scale-out.md): the hub from scripts/hub-up (PostgreSQL and
+// 3 NATS nodes), a leaf node per cell, the hub writer, and what a test reads back from a cell's SQLite and the hub's
+// PostgreSQL, parsed with zod. Every process is started here on free ports of 127.0.0.1 and stopped by its PID.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { z } from 'zod';
+import { freePort } from '../helpers/process';
+
+export const run = promisify(execFile);
+
+export interface Proc {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output: () => string;
+  /** The line that said the process was ready. */
+  readyLine: string;
+}
+
+/** Spawns a process and resolves once a line of its output contains `ready`. */
+export function spawnUntil(cmd: string, args: string[], env: Record<string, string>, ready: string, timeoutMs = 180_000): Promise<Proc> {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let all = '';
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${cmd} not ready after ${timeoutMs} ms:\n${all}`)), timeoutMs);
+    const onLine = (line: string) => {
+      all += `${line}\n`;
+      if (line.includes(ready)) {
+        clearTimeout(timer);
+        resolve({ child, exited, output: () => all, readyLine: line });
+      }
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    createInterface({ input: child.stderr! }).on('line', onLine);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} exited (${code}) before ready:\n${all}`));
+    });
+  });
+}
+
+export async function stopByPid(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM') {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  process.kill(p.child.pid!, signal);
+  const timer = setTimeout(() => p.child.pid && p.child.exitCode === null && process.kill(p.child.pid, 'SIGKILL'), 20_000);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+export interface Hub {
+  env: Record<string, string>;
+  pool: pg.Pool;
+  q(sql: string, params?: unknown[]): Promise<unknown[]>;
+}
+
+/** scripts/hub-up DIR --no-writer: PostgreSQL and the 3-node NATS cluster; hub.env read back. */
+export async function hubUp(dir: string): Promise<Hub> {
+  await run('scripts/hub-up', [dir, '--no-writer'], { timeout: 590_000 });
+  const env = Object.fromEntries(
+    readFileSync(join(dir, 'hub.env'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const pool = new pg.Pool({ connectionString: env.HUB_DATABASE_URL, max: 2 });
+  return { env, pool, q: async (sql, params = []) => (await pool.query(sql, params)).rows };
+}
+
+const WriterReady = z.object({ msg: z.literal('hub writer ready'), httpPort: z.number().int() });
+
+/** The hub writer process (gateway/src/hub-main.ts), ready once it says so; its /metrics on a free port. */
+export async function startWriter(hub: Hub, extra: Record<string, string> = {}): Promise<Proc & { metricsUrl: string }> {
+  const proc = await spawnUntil(
+    process.execPath,
+    ['--import', 'tsx', 'gateway/src/hub-main.ts'],
+    { HUB_NATS_URL: hub.env.HUB_NATS_URL!, HUB_DATABASE_URL: hub.env.HUB_DATABASE_URL!, HUB_BATCH_MAX: '200', HUB_HTTP_PORT: '0', ...extra },
+    'hub writer ready',
+  );
+  const ready = WriterReady.parse(JSON.parse(proc.readyLine));
+  return { ...proc, metricsUrl: `http://127.0.0.1:${ready.httpPort}/metrics` };
+}
+
+/**
+ * A cell's own leaf node (plain NATS, no JetStream): JetStream calls pass through it to the hub cluster. Started again
+ * on the same port after a cut, so the cell's client finds it where it was.
+ */
+export async function startLeaf(dir: string, name: string, hub: Hub, port?: number): Promise<{ proc: Proc; port: number; url: string }> {
+  const p = port ?? (await freePort());
+  const conf = join(dir, `leaf-${name}.conf`);
+  writeFileSync(conf, `listen: 127.0.0.1:${p}\nleafnodes { remotes: [ { urls: [ ${hub.env.HUB_LEAF_URLS!.split(',').map((u) => `"${u}"`).join(', ')} ] } ] }\n`);
+  const proc = await spawnUntil('/usr/sbin/nats-server', ['-c', conf], {}, 'Leafnode connection created');
+  return { proc, port: p, url: `nats://127.0.0.1:${p}` };
+}
+
+const Int = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));
+const SeqRow = z.object({ seq: Int });
+const CountRow = z.object({ n: Int });
+
+/** What a test reads from a cell's SQLite (read-only connection), every row parsed. */
+export function cellReader(dbFile: string) {
+  const db = new Database(dbFile, { readonly: true });
+  const all = <T extends z.ZodType>(schema: T, sql: string, ...params: unknown[]): z.infer<T>[] => z.array(schema).parse(db.prepare(sql).all(...params));
+  const one = <T extends z.ZodType>(schema: T, sql: string, ...params: unknown[]): z.infer<T> | undefined => {
+    const r = db.prepare(sql).get(...params);
+    return r === undefined ? undefined : schema.parse(r);
+  };
+  return {
+    confirmed: (stream: string) => one(z.object({ confirmedSeq: Int }), 'SELECT confirmedSeq FROM ReplicationCursor WHERE stream = ?', stream)?.confirmedSeq ?? 0,
+    generation: () => one(z.object({ generation: z.string().nullable() }), "SELECT generation FROM ReplicationCursor WHERE stream = 'device_event'")?.generation ?? null,
+    deviceEventSeqs: () => all(SeqRow, "SELECT seq FROM DeviceEvent WHERE channel <> 'heartbeat' ORDER BY seq").map((r) => r.seq),
+    heartbeats: () => one(CountRow, "SELECT count(*) AS n FROM DeviceEvent WHERE channel = 'heartbeat'")?.n ?? 0,
+    accessIds: () => all(z.object({ id: z.string() }), 'SELECT id FROM AccessEvent ORDER BY id').map((r) => r.id),
+    accessRequests: () => one(CountRow, "SELECT count(*) AS n FROM DeviceEvent WHERE channel = 'access/request'")?.n ?? 0,
+    /** Stored events the alert engine has not judged yet. */
+    alertOutboxLeft: () => one(CountRow, 'SELECT count(*) AS n FROM AlertOutbox')?.n ?? 0,
+    /** The access stream's last seq ever handed out (its log rows go once confirmed). */
+    accessLastSeq: () => one(SeqRow, "SELECT seq FROM sqlite_sequence WHERE name = 'ReplicationLog'")?.seq ?? 0,
+    accessLogLeft: () => one(CountRow, 'SELECT count(*) AS n FROM ReplicationLog')?.n ?? 0,
+    alertChangeIds: () => all(SeqRow, 'SELECT id AS seq FROM AlertHistory ORDER BY id').map((r) => r.seq),
+    alerts: () => all(z.object({ id: z.string(), status: z.string(), count: Int }), 'SELECT id, status, count FROM Alert ORDER BY id'),
+    close: () => db.close(),
+  };
+}
+export type CellReader = ReturnType<typeof cellReader>;
+
+const ChainRow = z.object({ seq: Int, prev_seq: Int });
+
+/** What the hub holds for one cell generation, per table: rows in seq order with their prev links. */
+export function hubReader(hub: Hub) {
+  const chain = async (table: 'device_event' | 'access_event' | 'alert_change', compound: string, generation: string) =>
+    z.array(ChainRow).parse(await hub.q(`SELECT seq, prev_seq FROM ${table} WHERE compound = $1 AND generation = $2 ORDER BY seq`, [compound, generation]));
+  return {
+    chain,
+    count: async (table: 'device_event' | 'access_event' | 'alert_change', compound: string) =>
+      CountRow.parse((await hub.q(`SELECT count(*) AS n FROM ${table} WHERE compound = $1`, [compound]))[0]).n,
+    watermark: async (compound: string, generation: string, table: string) => {
+      const rows = z.array(SeqRow).parse(await hub.q('SELECT seq FROM cell_watermark WHERE compound = $1 AND generation = $2 AND tbl = $3', [compound, generation, table]));
+      return rows[0]?.seq ?? 0;
+    },
+    accessIds: async (compound: string) =>
+      z.array(z.object({ id: z.string() })).parse(await hub.q('SELECT id FROM access_event WHERE compound = $1 ORDER BY id', [compound])).map((r) => r.id),
+    alerts: async (compound: string) =>
+      z.array(z.object({ id: z.string(), status: z.string(), count: Int })).parse(
+        await hub.q("SELECT id, status, (snapshot->>'count')::int AS count FROM alert WHERE compound = $1 ORDER BY id", [compound]),
+      ),
+  };
+}
+
+/** Each row's prev is the row before it (the first's is the generation's base): no gap in the chain. */
+export function expectUnbroken(rows: { seq: number; prev_seq: number }[], base = 0): string[] {
+  const problems: string[] = [];
+  let prev = base;
+  for (const r of rows) {
+    if (r.prev_seq !== prev) problems.push(`seq ${r.seq}: prev ${r.prev_seq}, expected ${prev}`);
+    prev = r.seq;
+  }
+  return problems;
+}

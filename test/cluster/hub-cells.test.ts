@@ -1,0 +1,202 @@
+// Three cells report to one hub (docs/scale-out.md), every process started here and stopped by its PID: PostgreSQL and
+// 3 NATS nodes (scripts/hub-up), the hub writer, and per cell a gateway with its own SQLite, leaf node and devices.
+// One cell's link is cut for 60 s by stopping its leaf node's process and starting it again on the same port. While
+// it is cut the hub raises a critical 小区网关离线 alert for that cell (no earlier than its configured window after the
+// cell's last sign of life, and before the link returns) and none for the others; on return it is cleared. Afterwards
+// every committed row of every table of every cell is in PostgreSQL exactly once, with no gap in any sequence, and the
+// hub's /metrics (checked by promtool) shows each cell online with its watermarks.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AccessRequest, DoorState, Heartbeat, Tamper, topicFor } from '../../gateway/src/contracts';
+import { openDb } from '../../gateway/src/db/client';
+import { addDevice } from '../helpers/fixtures';
+import { freshDatabase } from '../helpers/gateway';
+import { type GatewayProcess, spawnGateway } from '../helpers/process';
+import { type CellReader, type Hub, type Proc, cellReader, expectUnbroken, hubReader, hubUp, run, startLeaf, startWriter, stopByPid } from './harness';
+
+const OFFLINE_AFTER_MS = 15_000;
+const CUT_MS = 60_000;
+const CELLS = ['cell-a', 'cell-b', 'cell-c'] as const;
+const CUT = 'cell-b';
+const devicesOf = (cell: string) => Array.from({ length: 3 }, (_, i) => ({ id: `${cell}-door-${i}`, kind: 'face_terminal' as const, secret: `${cell}-secret-${i}-xyzw` }));
+
+interface Cell {
+  compound: string;
+  dir: string;
+  dbFile: string;
+  leaf: Proc;
+  leafPort: number;
+  leafUrl: string;
+  gw?: GatewayProcess;
+  clients: MqttClient[];
+  reader?: CellReader;
+}
+
+const HubAlertRow = z.object({ compound: z.string(), status: z.string(), severity: z.string(), title: z.string(), raised_at: z.date(), last_seen_at: z.date(), cleared_at: z.date().nullable() });
+
+describe('three cells, one cut for 60 s (multi-process)', () => {
+  const hubDir = mkdtempSync(join(tmpdir(), 'linli-hub3-'));
+  let hub: Hub | undefined;
+  let writer: (Proc & { metricsUrl: string }) | undefined;
+  const cells: Cell[] = [];
+
+  beforeAll(async () => {
+    hub = await hubUp(hubDir);
+    writer = await startWriter(hub, { HUB_CELL_OFFLINE_AFTER_MS: String(OFFLINE_AFTER_MS), HUB_CELL_CHECK_MS: '500' });
+    for (const compound of CELLS) {
+      const { dir, dbFile } = freshDatabase();
+      const db = await openDb(dbFile);
+      for (const d of devicesOf(compound)) await addDevice(db.prisma, d);
+      await db.close();
+      const leaf = await startLeaf(hubDir, compound, hub);
+      cells.push({ compound, dir, dbFile, leaf: leaf.proc, leafPort: leaf.port, leafUrl: leaf.url, clients: [] });
+    }
+  });
+
+  afterAll(async () => {
+    for (const c of cells) {
+      await Promise.all(c.clients.map((m) => m.endAsync(true)));
+      if (c.gw) {
+        c.gw.child.kill('SIGTERM');
+        await c.gw.exited;
+      }
+      c.reader?.close();
+      await stopByPid(c.leaf);
+    }
+    await stopByPid(writer);
+    await hub?.pool.end();
+    await run('scripts/hub-down', [hubDir], { timeout: 120_000 });
+    rmSync(hubDir, { recursive: true, force: true });
+    for (const c of cells) rmSync(c.dir, { recursive: true, force: true });
+  });
+
+  it('raises and clears the offline alert of the cut cell and ends with every row of every cell in PostgreSQL once', async () => {
+    const h = hubReader(hub!);
+    // Registered as each client is made: a cell's devices connect while the next cell's gateway starts.
+    const connected: Promise<unknown>[] = [];
+    for (const c of cells) {
+      c.gw = await spawnGateway({
+        DATABASE_URL: `file:${c.dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', COMPOUND_ID: c.compound, HUB_NATS_URL: c.leafUrl, HUB_JS_DOMAIN: 'linli-hub',
+        REPLICATION_POLL_MS: '100', REPLICATION_RESEND_AFTER_MS: '5000', REPLICATION_BEAT_MS: '1000',
+      });
+      for (const d of devicesOf(c.compound)) {
+        const m = mqtt.connect(`mqtt://127.0.0.1:${c.gw.mqtt}`, { clientId: d.id, username: d.id, password: d.secret, clean: false, reconnectPeriod: 200 });
+        connected.push(new Promise((r) => m.once('connect', r)));
+        c.clients.push(m);
+      }
+      c.reader = cellReader(c.dbFile);
+    }
+    await Promise.all(connected);
+
+    let n = 0;
+    let published = 0;
+    let settled = 0;
+    const pump = setInterval(() => {
+      for (const c of cells) {
+        for (const [i, m] of c.clients.entries()) {
+          const id = devicesOf(c.compound)[i]!.id;
+          const ts = new Date().toISOString();
+          const send = (topic: string, body: unknown) => {
+            published++;
+            m.publish(topic, JSON.stringify(body), { qos: 1 }, () => settled++);
+          };
+          send(topicFor('doorState', id), DoorState.parse({ eventId: `ds-${i}-${n}`, ts, state: n % 2 ? 'open' : 'closed', cause: 'grant' }));
+          if (n % 4 === 0) send(topicFor('accessRequest', id), AccessRequest.parse({ eventId: `ar-${i}-${n}`, ts, requestId: `rq-${i}-${n}`, credential: { type: 'card', value: `CARD${i}${n}` }, direction: 'in' }));
+          if (n % 30 === 0) send(topicFor('tamper', id), Tamper.parse({ eventId: `tp-${i}-${n}`, ts, kind: 'case_open' }));
+          if (n % 10 === 0) m.publish(topicFor('heartbeat', id), JSON.stringify(Heartbeat.parse({ eventId: `hb-${i}-${n}`, ts, uptimeSec: n })), { qos: 1 });
+        }
+      }
+      n++;
+    }, 100);
+
+    const openAlerts = async () => z.array(HubAlertRow).parse(await hub!.q("SELECT compound, status, severity, title, raised_at, last_seen_at, cleared_at FROM hub_alert WHERE type = 'gateway_offline' ORDER BY raised_at"));
+    const cut = cells.find((c) => c.compound === CUT)!;
+    try {
+      for (const c of cells) await expect.poll(() => h.count('device_event', c.compound), { timeout: 120_000, interval: 500 }).toBeGreaterThan(50);
+      expect(await openAlerts()).toEqual([]);
+
+      // The cut: the cell's leaf node stops (by its PID); devices keep talking to their cell, which keeps committing.
+      await stopByPid(cut.leaf);
+      const cutAt = Date.now();
+      const cutRows = cut.reader!.deviceEventSeqs().length;
+      await expect
+        .poll(async () => (await openAlerts()).filter((a) => a.status === 'open').map((a) => a.compound), { timeout: CUT_MS - 5_000, interval: 500 })
+        .toEqual([CUT]);
+      const [raised] = await openAlerts();
+      expect(raised).toMatchObject({ compound: CUT, status: 'open', severity: 'critical', title: '小区网关离线', cleared_at: null });
+      // Not before its window: the cell had been silent for at least HUB_CELL_OFFLINE_AFTER_MS when it was raised.
+      expect(raised!.raised_at.getTime() - raised!.last_seen_at.getTime()).toBeGreaterThanOrEqual(OFFLINE_AFTER_MS);
+      const during = await (await fetch(writer!.metricsUrl)).text();
+      expect(during).toContain(`linli_hub_cell_online{compound="${CUT}"} 0`);
+      expect(during).toContain('linli_hub_offline_alerts_open 1');
+      // The cell goes on committing while cut off.
+      await expect.poll(() => cut.reader!.deviceEventSeqs().length, { timeout: 30_000 }).toBeGreaterThan(cutRows + 50);
+
+      // The link returns after 60 s: the same leaf port, a new process.
+      await new Promise((r) => setTimeout(r, Math.max(0, cutAt + CUT_MS - Date.now())));
+      expect((await openAlerts()).filter((a) => a.status === 'open').map((a) => a.compound)).toEqual([CUT]);
+      const again = await startLeaf(hubDir, CUT, hub!, cut.leafPort);
+      cut.leaf = again.proc;
+      await expect.poll(async () => (await openAlerts()).map((a) => a.status), { timeout: 60_000, interval: 500 }).toEqual(['cleared']);
+    } finally {
+      clearInterval(pump);
+    }
+    await expect.poll(() => settled, { timeout: 60_000 }).toBe(published);
+
+    // Every cell, every table: exactly the cell's rows, one unbroken chain, the resend point at the end.
+    for (const c of cells) {
+      const cell = c.reader!;
+      const generation = cell.generation()!;
+      await expect.poll(() => cell.accessIds().length, { timeout: 60_000 }).toBe(cell.accessRequests());
+      await expect.poll(() => cell.alertOutboxLeft(), { timeout: 60_000 }).toBe(0);
+      const seqs = cell.deviceEventSeqs();
+      const accessIds = cell.accessIds();
+      const lastAccess = cell.accessLastSeq();
+      try {
+        await expect.poll(() => cell.confirmed('device_event'), { timeout: 180_000, interval: 500 }).toBe(seqs[seqs.length - 1]);
+        await expect.poll(() => cell.confirmed('access_event'), { timeout: 120_000, interval: 500 }).toBe(lastAccess);
+        await expect
+          .poll(async () => {
+            const ids = cell.alertChangeIds();
+            return JSON.stringify((await h.chain('alert_change', c.compound, generation)).map((r) => r.seq)) === JSON.stringify(ids) && cell.confirmed('alert_change') === ids[ids.length - 1];
+          }, { timeout: 120_000, interval: 500 })
+          .toBe(true);
+      } catch (err) {
+        const relayLog = c.gw!.output().split('\n').filter((l) => l.includes('replication')).slice(-20).join('\n');
+        throw new Error(`${c.compound}: ${String(err)}\ncell replication log:\n${relayLog}\nhub writer:\n${writer!.output().slice(-3000)}`, { cause: err });
+      }
+      const events = await h.chain('device_event', c.compound, generation);
+      expect(events.map((r) => r.seq)).toEqual(seqs);
+      expect(expectUnbroken(events)).toEqual([]);
+      expect(await h.count('device_event', c.compound)).toBe(seqs.length);
+      const access = await h.chain('access_event', c.compound, generation);
+      expect(access.length).toBe(accessIds.length);
+      expect(expectUnbroken(access)).toEqual([]);
+      expect((await h.accessIds(c.compound)).sort()).toEqual([...accessIds].sort());
+      expect(await h.count('access_event', c.compound)).toBe(accessIds.length);
+      const changes = await h.chain('alert_change', c.compound, generation);
+      expect(changes.length).toBeGreaterThan(0);
+      expect(expectUnbroken(changes)).toEqual([]);
+      await expect.poll(async () => JSON.stringify(await h.alerts(c.compound)), { timeout: 60_000, interval: 500 }).toBe(JSON.stringify(cell.alerts()));
+    }
+
+    // The hub's metrics: valid exposition, every cell online, a watermark per cell and table, no offline alert open.
+    await expect.poll(async () => (await (await fetch(writer!.metricsUrl)).text()).includes('linli_hub_offline_alerts_open 0'), { timeout: 30_000 }).toBe(true);
+    const text = await (await fetch(writer!.metricsUrl)).text();
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    expect(check.status).toBe(0);
+    for (const c of cells) {
+      expect(text).toContain(`linli_hub_cell_online{compound="${c.compound}"} 1`);
+      for (const table of ['device_event', 'access_event', 'alert_change']) {
+        expect(text).toContain(`linli_hub_watermark_seq{compound="${c.compound}",table="${table}"} ${await h.watermark(c.compound, c.reader!.generation()!, table)}`);
+      }
+    }
+    expect(text).toMatch(/linli_hub_rows_committed_total\{table="access_event"\} [1-9]/);
+  });
+});
