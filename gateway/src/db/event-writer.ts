@@ -55,7 +55,7 @@ export function derivedEventId(r: Pick<EventRow, 'eventId' | 'deviceTime' | 'pay
  * Prisma createMany in docs/benchmarks.md. `INSERT OR IGNORE` on (deviceId, eventId) recognises retransmissions;
  * an event the alert engine must judge gets its outbox row in the same transaction (before the PUBACK).
  */
-export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCommit<EventRow, WriteResult> {
+export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCommit<EventRow, WriteResult> & { isStored(deviceId: string, eventId: string): boolean } {
   const insert = raw.prepare(
     'INSERT OR IGNORE INTO DeviceEvent (deviceId, eventId, channel, payload, deviceTime, receivedAt, reusedEventId) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
@@ -93,7 +93,11 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
     return results;
   });
   // One stream per device: an urgent event never overtakes its own device's earlier events (the alarm lane).
-  return createGroupCommit(commitBatch, opts, (r) => r.deviceId);
+  return {
+    ...createGroupCommit(commitBatch, opts, (r) => r.deviceId),
+    /** A committed row with this (deviceId, eventId): a point look-up on the unique index (what is still queued is not seen). */
+    isStored: (deviceId: string, eventId: string) => existing.get(deviceId, eventId) !== undefined,
+  };
 }
 
 export type EventWriter = ReturnType<typeof createEventWriter>;
