@@ -64,7 +64,10 @@ export function startBenchGateway(dbFile: string, env: Record<string, string> = 
   // goes, or V8 heap flags to weigh memory against speed (docs/benchmarks.md).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   // MALLOC_ARENA_MAX=2 as `npm start` sets it (docs/operations.md: glibc's per-thread arenas cost ~20 MB for nothing).
-  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', MALLOC_ARENA_MAX: '2', CREDENTIAL_KEY: BENCH_CREDENTIAL_KEY, ...env }, [process.execPath, ...nodeArgs, 'dist/gateway.mjs']);
+  // BENCH_GATEWAY: another build of the gateway (e.g. the one before a change, copied to dist/base/), to compare two
+  // builds run after run on a machine whose load keeps changing.
+  const script = process.env.BENCH_GATEWAY ?? 'dist/gateway.mjs';
+  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', MALLOC_ARENA_MAX: '2', CREDENTIAL_KEY: BENCH_CREDENTIAL_KEY, ...env }, [process.execPath, ...nodeArgs, script]);
 }
 
 export async function stopGateway(gw: GatewayProcess): Promise<void> {
