@@ -62,6 +62,8 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
   const existing = raw.prepare<[string, string], { payload: string; deviceTime: string }>('SELECT payload, deviceTime FROM DeviceEvent WHERE deviceId = ? AND eventId = ?');
   const outbox = raw.prepare('INSERT INTO AlertOutbox (eventSeq, deviceId, priority, createdAt) VALUES (?, ?, ?, ?)');
   const touch = raw.prepare('UPDATE Device SET lastSeenAt = ? WHERE id = ?');
+  // The unique index alone answers it: no row is read.
+  const stored = raw.prepare<[string, string], 1>('SELECT 1 FROM DeviceEvent WHERE deviceId = ? AND eventId = ?').pluck();
   // Prisma's adapter reads times back as Dates; compare instants, not spellings.
   const sameTime = (a: string, b: string) => Date.parse(a) === Date.parse(b);
 
@@ -96,7 +98,7 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
   return {
     ...createGroupCommit(commitBatch, opts, (r) => r.deviceId),
     /** A committed row with this (deviceId, eventId): a point look-up on the unique index (what is still queued is not seen). */
-    isStored: (deviceId: string, eventId: string) => existing.get(deviceId, eventId) !== undefined,
+    isStored: (deviceId: string, eventId: string) => stored.get(deviceId, eventId) !== undefined,
   };
 }
 
