@@ -1,6 +1,6 @@
 // Access benchmark: access request → access reply round trip through the real gateway (production build, seeded demo
-// community, real SQLite), at fixed request rates. Every request is committed before it is decided (ingest), decided
-// from memory, answered, and stored as an access event (group commit). The reference, at the same rates: a request
+// community, real SQLite), at fixed request rates. Every request is decided from memory and answered as it arrives,
+// committed (ingest, before its PUBACK), and its decision stored as an access event (group commit) after that commit. The reference, at the same rates: a request
 // and its answer through a bare Mosquitto and a responder client (door → broker → responder → broker → door), what an
 // external decision service would cost before it decides anything. Prints numbers; asserts nothing.
 // Usage: npm run bench -- access [--scale 1] [--seconds 10] [--rates 1000,2000,5000]
@@ -66,7 +66,7 @@ interface Door {
 }
 const sentAt = new Map<string, number>();
 const latency = new LatencyRecorder();
-/** publish → PUBACK: the request is committed (ingest), the floor under every reply. */
+/** publish → PUBACK: the request is committed (ingest); the reply no longer waits for it (docs/access.md). */
 const acked = new LatencyRecorder();
 const outcomes = new Map<string, number>();
 const connected: Door[] = [];
@@ -211,7 +211,7 @@ console.log(`machine: ${cpus().length} cores, load average ${loadBefore} before 
 console.log('| rate | sent | replied | unanswered | replies/s | p50 ms | p90 ms | p99 ms | max ms | PUBACK p50 / p99 ms | gateway CPU ms/request | gateway RSS MB | outcomes |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const r of rows) console.log(r);
-if (decideCount && decideSum) console.log(`\nin-gateway decision (committed request → reply published), mean: ${((1e6 * Number(decideSum)) / Number(decideCount)).toFixed(0)} µs over ${decideCount} decisions`);
+if (decideCount && decideSum) console.log(`\nin-gateway decision (request in hand → reply published), mean: ${((1e6 * Number(decideSum)) / Number(decideCount)).toFixed(0)} µs over ${decideCount} decisions`);
 if (events) console.log(`access events stored: ${events}`);
 const mean = (name: string) => {
   const sum = new RegExp(`^${name}_sum ([\\d.e-]+)`, 'm').exec(metrics)?.[1];

@@ -19,7 +19,7 @@ import { AcceleratedClock } from '../../devices-sim/src/clock';
 import { type AnyDevice, createDevice, mqttLinks } from '../../devices-sim/src/devices';
 import { Random } from '../../gateway/src/random';
 import { type GatewayProcess } from '../helpers/process';
-import { type BenchDevice, type Figure, benchDatabase, mosquittoAvailable, reportFigures, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
+import { type BenchDevice, type Figure, benchDatabase, mosquittoAvailable, reportFigures, rssMb, rssParts, startBenchGateway, startMosquitto, stopGateway } from './lib';
 
 const { values } = parseArgs({
   options: {
@@ -120,15 +120,34 @@ async function allOnline(gw: GatewayProcess, sims: AnyDevice[], t0: number, time
   return all;
 }
 
-/** Samples the gateway's RSS every 250 ms (from /proc: no request to the gateway) until stopped; the peak. */
+/**
+ * Samples the gateway's RSS every 250 ms (from /proc: no request to the gateway) until stopped; the peak, and what it
+ * was made of: anonymous / file-backed RSS at that sample, and the V8 heap (committed / used) of the last scrape
+ * before it (scraped once a second, a fraction of a millisecond of the gateway's time each).
+ */
 function peakRss(gw: GatewayProcess): () => number {
   let peak = 0;
+  let heap = '';
+  let detail = '';
+  let ticks = 0;
+  const mb = (text: string, name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 'NaN') / 2 ** 20);
   const timer = setInterval(() => {
     const rss = rssMb(gw.child.pid!);
-    if (rss > peak) peak = rss;
+    if (rss > peak) {
+      peak = rss;
+      const parts = rssParts(gw.child.pid!);
+      detail = `anon ${parts.anon} MB, file ${parts.file} MB${heap}`;
+    }
+    if (ticks++ % 4 === 0) {
+      fetch(`http://127.0.0.1:${gw.http}/metrics`)
+        .then((r) => r.text())
+        .then((text) => (heap = `; heap ${mb(text, 'linli_nodejs_heap_size_total_bytes')} / ${mb(text, 'linli_nodejs_heap_size_used_bytes')} MB committed / used, external ${mb(text, 'linli_nodejs_external_memory_bytes')} MB (≤ 1 s before)`))
+        .catch(() => undefined);
+    }
   }, 250);
   return () => {
     clearInterval(timer);
+    if (detail) console.log(`  peak RSS ${peak} MB: ${detail}`);
     return peak;
   };
 }

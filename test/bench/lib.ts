@@ -54,7 +54,8 @@ let built = false;
 
 /** The production build (`npm run build`, what `npm start` runs), not tsx: that is what a guard room runs. */
 export function startBenchGateway(dbFile: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  if (!built) {
+  // BENCH_NO_BUILD=1: use the dist/ already there (several runs in a row on a shared machine).
+  if (!built && !process.env.BENCH_NO_BUILD) {
     const r = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('npm run build failed');
     built = true;
@@ -63,7 +64,10 @@ export function startBenchGateway(dbFile: string, env: Record<string, string> = 
   // goes, or V8 heap flags to weigh memory against speed (docs/benchmarks.md).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   // MALLOC_ARENA_MAX=2 as `npm start` sets it (docs/operations.md: glibc's per-thread arenas cost ~20 MB for nothing).
-  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', MALLOC_ARENA_MAX: '2', CREDENTIAL_KEY: BENCH_CREDENTIAL_KEY, ...env }, [process.execPath, ...nodeArgs, 'dist/gateway.mjs']);
+  // BENCH_GATEWAY: another build of the gateway (e.g. the one before a change, copied to dist/base/), to compare two
+  // builds run after run on a machine whose load keeps changing.
+  const script = process.env.BENCH_GATEWAY ?? 'dist/gateway.mjs';
+  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', MALLOC_ARENA_MAX: '2', CREDENTIAL_KEY: BENCH_CREDENTIAL_KEY, ...env }, [process.execPath, ...nodeArgs, script]);
 }
 
 export async function stopGateway(gw: GatewayProcess): Promise<void> {
@@ -72,6 +76,18 @@ export async function stopGateway(gw: GatewayProcess): Promise<void> {
 }
 
 /** Resident set size of a process in MB, from /proc. */
+/** RSS split as the kernel counts it (MB): anonymous (V8 heap, malloc, stacks) and file-backed (the node binary's text, libraries). */
+export function rssParts(pid: number): { anon: number; file: number } {
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return { anon: Number.NaN, file: Number.NaN };
+  }
+  const mb = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 'NaN') / 1024);
+  return { anon: mb('RssAnon'), file: mb('RssFile') };
+}
+
 export function rssMb(pid: number): number {
   let status = '';
   try {

@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { IngestedEvent } from '../bus';
+import type { ArrivingRequest, IngestedEvent } from '../bus';
 import type { AccessWrite, AccessWriteResult } from '../db/access';
 import type { DoorHistoryRepo } from '../db/door-history';
 import type { EventWriter } from '../db/event-writer';
@@ -20,17 +20,25 @@ export function createEngine(
   const r = [deps.registry];
   const decisions = new Counter({ name: 'linli_access_decisions_total', help: 'Door decisions by outcome and reason', labelNames: ['decision', 'reason', 'offline'], registers: r });
   const incidents = new Counter({ name: 'linli_access_incidents_total', help: 'Door monitoring incidents by type', labelNames: ['type'], registers: r });
-  const decideSeconds = new Histogram({ name: 'linli_access_decide_seconds', help: 'Access request committed → reply published', buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05], registers: r });
+  const decideSeconds = new Histogram({ name: 'linli_access_decide_seconds', help: 'Access request decided → reply published (from its arrival, or from its commit for a copy that may have been answered before)', buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05], registers: r });
   const doors = createDoorWatch(ctx, { events: deps.events, history: deps.history, incidents });
-  const { handleRequest, reconcile, record } = createRequestHandling(ctx, { decisions: deps.decisions, doors, metrics: { decisions, decideSeconds } });
+  const { arrive, reconcile, record } = createRequestHandling(ctx, { decisions: deps.decisions, doors, metrics: { decisions, decideSeconds } });
 
   return {
+    /** An access request or plate read as it arrives (decided then, or after its commit: requests.ts). */
+    onRequest({ event: e, fresh, behindOpening, committed }: ArrivingRequest): void {
+      const q =
+        e.name === 'accessRequest'
+          ? { deviceId: e.deviceId, requestId: e.payload.requestId, type: e.payload.credential.type, value: e.payload.credential.value, direction: e.payload.direction, receivedAt: e.receivedAt }
+          : { deviceId: e.deviceId, requestId: e.payload.requestId, type: 'plate' as const, value: e.payload.plate, direction: e.payload.lane, confidence: e.payload.confidence, receivedAt: e.receivedAt };
+      arrive(q, fresh && !behindOpening, committed);
+    },
     onDeviceEvent(e: IngestedEvent): void {
       switch (e.name) {
+        // Taken as they arrive (onRequest), before their commit.
         case 'accessRequest':
-          return handleRequest({ deviceId: e.deviceId, requestId: e.payload.requestId, type: e.payload.credential.type, value: e.payload.credential.value, direction: e.payload.direction, receivedAt: e.receivedAt });
         case 'plateRead':
-          return handleRequest({ deviceId: e.deviceId, requestId: e.payload.requestId, type: 'plate', value: e.payload.plate, direction: e.payload.lane, confidence: e.payload.confidence, receivedAt: e.receivedAt });
+          return;
         case 'doorState':
           return doors.doorReport(e, e.payload.state, e.payload.cause);
         case 'barrierState':

@@ -159,7 +159,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     },
     judgeStoredOpening: engine.judgeStored,
     async start() {
-      bus.subscriber('access').on('device-event', onEvent).on('unsaved-opening', onUnsaved);
+      bus.subscriber('access').on('device-request', engine.onRequest).on('device-event', onEvent).on('unsaved-opening', onUnsaved);
       await walkIns.start();
       ticker = setInterval(() => engine.tick(), 1_000);
       pruner = setInterval(() => dir.prunePasses(now().getTime(), PASS_GRACE_MS), 600_000);

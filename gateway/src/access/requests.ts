@@ -4,6 +4,7 @@ import type { CredentialType, OfflineLog } from '../contracts';
 import type { AccessWrite, AccessWriteResult } from '../db/access';
 import type { GroupCommit } from '../db/group-commit';
 import { isoStored } from '../db/time';
+import type { PassRecord } from '../db/records/access';
 import type { AccessContext } from './context';
 import { type Decision, PERIMETER, decide } from './decide';
 import type { DoorWatchService } from './door-watch';
@@ -27,7 +28,8 @@ export interface RequestMetrics {
 
 /**
  * Access requests and plate reads in, replies out within milliseconds (the decision uses only memory: the directory,
- * the keypad lockout, anti-passback), every decision stored through group commit and then put on the bus.
+ * the keypad lockout, anti-passback; a fresh request is answered before its own commit), every decision stored
+ * through group commit once its request is committed, and then put on the bus.
  */
 export function createRequestHandling(
   ctx: AccessContext,
@@ -39,10 +41,18 @@ export function createRequestHandling(
   const lockout = new KeypadLockout(settings.keypad);
   const passback = new PassbackMemory(settings.passbackResetMs);
 
-  function record(w: AccessWrite, at: Date, credentialType: string): void {
+  /**
+   * Stores a decision and then puts it on the bus. `counted`: the visitor pass whose entry the decision counted in
+   * memory; if the row turns out to be there already (the same request decided before), the count is given back,
+   * as only a stored grant uses an entry.
+   */
+  function record(w: AccessWrite, at: Date, credentialType: string, counted?: PassRecord): void {
     deps.decisions.write(w).then(
       (result) => {
-        if (result !== 'stored') return;
+        if (result !== 'stored') {
+          if (counted && w.countEntry) counted.entriesUsed--;
+          return;
+        }
         const { row } = w;
         ctx.bus.emit('access-decision', {
           accessEventId: row.id,
@@ -92,7 +102,8 @@ export function createRequestHandling(
     return { d, found };
   }
 
-  function handleRequest(q: Request): void {
+  /** Decides, answers the door and applies the decision's effects; what is left is storing it (`store`). */
+  function decideAndAnswer(q: Request) {
     const started = process.hrtime.bigint();
     const now = ctx.now();
     const { d, found } = decideNow(q, now);
@@ -100,18 +111,61 @@ export function createRequestHandling(
     decideSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     decisions.inc({ decision: d.decision, reason: d.reason, offline: 'false' });
     if (d.reason === 'blacklisted') doors.raise(q.deviceId, { type: 'blacklisted_credential', detail: { credentialType: q.type, direction: q.direction } }, now);
-    record({ row: decisionRow(q, d, now), countEntry: d.countsEntry }, now, q.type);
-    if (d.countsEntry && d.passId !== null && found.subject.kind === 'pass') ctx.changed(found.subject.pass.allowedDoors);
+    const pass = d.countsEntry && found.subject.kind === 'pass' ? found.subject.pass : undefined;
+    if (pass && d.passId !== null) ctx.changed(pass.allowedDoors);
+    const write = { row: decisionRow(q, d, now), countEntry: d.countsEntry };
+    return {
+      store: () => record(write, now, q.type, pass),
+      /** The request was not accepted (it will come again): its decision is not stored and its entry not used. */
+      drop: () => {
+        if (pass && d.countsEntry) pass.entriesUsed--;
+      },
+    };
+  }
+
+  /** Devices with requests waiting for their commit before they are decided, and how many. */
+  const waiting = new Map<string, number>();
+
+  /**
+   * A request as it arrives, its commit under way. One that may be answered now (`now`: certainly the first copy,
+   * and no opening of its door still on its way to the database) is decided and answered at once, and its decision
+   * stored once the request itself is committed: the door does not wait for the disk. Any other (a copy answered
+   * before a lost PUBACK or a restart, say) is decided only if its commit finds it new, and so are the same
+   * device's later requests until then: each door's requests are decided in the order they came.
+   */
+  function arrive(q: Request, now: boolean, committed: Promise<boolean>): void {
+    const id = q.deviceId;
+    if (now && !waiting.has(id)) {
+      const decided = decideAndAnswer(q);
+      committed.then(decided.store, (err: unknown) => {
+        decided.drop();
+        log.warn({ err, deviceId: id, requestId: q.requestId }, 'access request answered but not accepted; its decision is not stored');
+      });
+      return;
+    }
+    waiting.set(id, (waiting.get(id) ?? 0) + 1);
+    const done = () => {
+      const n = (waiting.get(id) ?? 1) - 1;
+      if (n > 0) waiting.set(id, n);
+      else waiting.delete(id);
+    };
+    committed.then(
+      (isNew) => {
+        done();
+        if (isNew) decideAndAnswer(q).store();
+      },
+      () => done(),
+    );
   }
 
   return {
-    handleRequest,
+    arrive,
     reconcile: (deviceId: string, upload: OfflineLog, receivedAt: Date) => reconcileOfflineLog(ctx, deps.decisions, decisions, deviceId, upload, receivedAt),
     record,
   };
 }
 
-/** The reply goes out before the decision is stored: the door must not wait for the disk. */
+/** The reply goes out before the request and its decision are stored: the door must not wait for the disk. */
 function sendReply(ctx: AccessContext, q: Request, d: Decision, now: Date): void {
   ctx.broker
     .publishTo(q.deviceId, 'accessReply', {

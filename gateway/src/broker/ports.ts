@@ -20,9 +20,9 @@ export interface BrokerPorts {
   /**
    * Called inside authorizePublish, before Aedes writes the PUBACK: resolve only once the message is durable.
    * Rejecting means the infrastructure failed: the broker then drops the connection without acknowledging, and the
-   * device retransmits after reconnecting.
+   * device retransmits after reconnecting. `dup`: the packet's DUP flag (the device says it may have sent it before).
    */
-  ingest(device: DeviceIdentity, name: UpChannel, topic: string, payload: Buffer, qos: number): Promise<IngestOutcome>;
+  ingest(device: DeviceIdentity, name: UpChannel, topic: string, payload: Buffer, qos: number, dup: boolean): Promise<IngestOutcome>;
   /** A publish inside the device's own namespace on a channel that does not exist. */
   unknownChannel(device: DeviceIdentity, topic: string, payload: Buffer): void;
   connected(device: DeviceIdentity): void;

@@ -21,6 +21,26 @@ export type IngestedEvent = {
   } & Judged;
 }[UpChannel];
 
+/**
+ * An access request or plate read as it arrives (ingest/): validated, its commit under way. access/ decides and
+ * answers a fresh one at once instead of after the commit (docs/access.md, "Answered before the commit").
+ */
+export type ArrivingRequest = {
+  event: Extract<IngestedEvent, { name: 'accessRequest' | 'plateRead' }>;
+  /**
+   * Certainly the first copy: no MQTT DUP flag, and its event id neither committed nor still on its way to the
+   * database. A copy that is not fresh may be one the gateway answered before (a lost PUBACK, a restart).
+   */
+  fresh: boolean;
+  /**
+   * A door or barrier opening this device reported before is still on its way to the database: door monitoring must
+   * judge that opening before a grant made now could cover it, so the request waits for its own commit.
+   */
+  behindOpening: boolean;
+  /** Settles with the request's commit: true when it was new, false for a copy already stored; rejects when the request was not accepted. */
+  committed: Promise<boolean>;
+};
+
 /** Device health observations the alert engine turns into alerts (invalid payloads, clock drift, reused ids). */
 export type DeviceHealth = StoredHealth & Judged;
 
@@ -76,6 +96,7 @@ interface BusEvents {
   'door-judged': [DoorJudged];
   'db-health': [DbHealth];
   'device-event': [IngestedEvent];
+  'device-request': [ArrivingRequest];
   'device-health': [DeviceHealth];
   presence: [Presence];
   'access-decision': [AccessDecision];

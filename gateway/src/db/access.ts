@@ -6,6 +6,7 @@ import type { PrismaClient, RawDb } from './client';
 /** stored, or a retransmission of a decision already recorded. */
 export type AccessWriteResult = 'stored' | 'duplicate';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
+import { walSync } from './wal-sync';
 
 const CredentialStatus = z.enum(['active', 'suspended']);
 const PassStatus = z.enum(['active', 'revoked']);
@@ -158,13 +159,15 @@ export interface AccessWrite {
  * (deviceId, requestId) is unique, so a decision uploaded twice (offline log resent, or decided both online and
  * offline) is stored once — and only a stored grant uses a pass entry.
  *
- * Its own connection (so a decision never waits for an ingest batch) runs synchronous=FULL like every other: a pass's
- * used entries must survive a power cut, or a visitor could get an extra entry. The reply to the door goes out before
- * this commit; the access request behind it is already durable.
+ * Its own connection, so a decision never waits for an ingest batch. Durable like every other write (a pass's used
+ * entries must survive a power cut, or a visitor could get an extra entry), but its fsync runs off the event loop:
+ * the connection commits with synchronous=NORMAL and a write resolves only once `walSync` has synced the WAL behind
+ * it (db/wal-sync.ts), so a slow disk no longer stops the broker while doors wait for replies.
  */
 export function createAccessEventWriter(path: string, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
   const raw: RawDb = new Database(path);
-  for (const p of ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'busy_timeout = 0']) raw.pragma(p);
+  for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 0']) raw.pragma(p);
+  const sync = walSync(path);
   const insert = raw.prepare(
     `INSERT OR IGNORE INTO AccessEvent (id, deviceId, requestId, at, receivedAt, direction, credentialType, decision, reason, residentId, passId, householdId, offline)
      VALUES (@id, @deviceId, @requestId, @at, @receivedAt, @direction, @credentialType, @decision, @reason, @residentId, @passId, @householdId, @offline)`,
@@ -177,5 +180,15 @@ export function createAccessEventWriter(path: string, opts: GroupCommitOptions):
       return stored ? 'stored' : 'duplicate';
     }),
   );
-  return { ...createGroupCommit(commit, opts), close: () => raw.close() };
+  // One WAL sync per committed batch, started right after its COMMIT; each write waits for its batch's.
+  const writes = createGroupCommit((batch: AccessWrite[]) => {
+    const results = commit(batch);
+    const synced = sync();
+    return results.map((result) => ({ result, synced }));
+  }, opts);
+  return {
+    ...writes,
+    write: (w, urgent) => writes.write(w, urgent).then(({ result, synced }) => synced.then(() => result)),
+    close: () => raw.close(),
+  };
 }

@@ -55,13 +55,15 @@ export function derivedEventId(r: Pick<EventRow, 'eventId' | 'deviceTime' | 'pay
  * Prisma createMany in docs/benchmarks.md. `INSERT OR IGNORE` on (deviceId, eventId) recognises retransmissions;
  * an event the alert engine must judge gets its outbox row in the same transaction (before the PUBACK).
  */
-export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCommit<EventRow, WriteResult> {
+export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCommit<EventRow, WriteResult> & { isStored(deviceId: string, eventId: string): boolean } {
   const insert = raw.prepare(
     'INSERT OR IGNORE INTO DeviceEvent (deviceId, eventId, channel, payload, deviceTime, receivedAt, reusedEventId) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const existing = raw.prepare<[string, string], { payload: string; deviceTime: string }>('SELECT payload, deviceTime FROM DeviceEvent WHERE deviceId = ? AND eventId = ?');
   const outbox = raw.prepare('INSERT INTO AlertOutbox (eventSeq, deviceId, priority, createdAt) VALUES (?, ?, ?, ?)');
   const touch = raw.prepare('UPDATE Device SET lastSeenAt = ? WHERE id = ?');
+  // The unique index alone answers it: no row is read.
+  const stored = raw.prepare<[string, string], 1>('SELECT 1 FROM DeviceEvent WHERE deviceId = ? AND eventId = ?').pluck();
   // Prisma's adapter reads times back as Dates; compare instants, not spellings.
   const sameTime = (a: string, b: string) => Date.parse(a) === Date.parse(b);
 
@@ -93,7 +95,11 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
     return results;
   });
   // One stream per device: an urgent event never overtakes its own device's earlier events (the alarm lane).
-  return createGroupCommit(commitBatch, opts, (r) => r.deviceId);
+  return {
+    ...createGroupCommit(commitBatch, opts, (r) => r.deviceId),
+    /** A committed row with this (deviceId, eventId): a point look-up on the unique index (what is still queued is not seen). */
+    isStored: (deviceId: string, eventId: string) => stored.get(deviceId, eventId) !== undefined,
+  };
 }
 
 export type EventWriter = ReturnType<typeof createEventWriter>;

@@ -25,6 +25,8 @@ export interface GroupCommit<T, R> {
    */
   write(item: T, urgent?: boolean): Promise<R>;
   pending(): number;
+  /** True while a write that is not urgent would be refused (the queue is full, or the writer closed). */
+  refusing(): boolean;
   /** True while commits keep failing (reported by /readyz as degraded); one busy retry is not degraded. */
   degraded(): boolean;
   /**
@@ -120,6 +122,7 @@ export function createGroupCommit<T, R>(
       });
     },
     pending: () => queue.length,
+    refusing: () => closed || queue.length >= opts.maxPending,
     degraded: () => failures >= 3,
     async drain(timeoutMs: number, keepOpen = false): Promise<boolean> {
       closed = !keepOpen;

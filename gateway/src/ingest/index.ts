@@ -1,7 +1,7 @@
 import type { DeviceError, UpChannel } from '../contracts';
 import { catalogue } from '../contracts';
 import type { DeviceIdentity, IngestOutcome } from '../broker';
-import type { Bus, IngestedEvent } from '../bus';
+import type { ArrivingRequest, Bus, IngestedEvent } from '../bus';
 import type { EventRow, EventWriter, WriteResult } from '../db/event-writer';
 import { storedAccessRequest } from '../db/event-scrub';
 import { isoStored } from '../db/time';
@@ -45,6 +45,10 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
   const now = deps.now ?? (() => new Date());
   const health = createHealthWatch(settings, deps);
   const qos0Gate = createQos0Gate(settings.qos0RatePerSec, settings.qos0Burst);
+  /** Access requests and plate reads on their way to the database, by device and event id. */
+  const requestsInFlight = new Set<string>();
+  /** Door and barrier openings on their way to the database, by device: door monitoring must see them before a later grant. */
+  const openingsInFlight = new Map<string, number>();
 
   function refuse(device: DeviceIdentity, topic: string, error: Omit<DeviceError, 'topic' | 'ts'>): IngestOutcome {
     const at = now();
@@ -85,7 +89,41 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     }
   }
 
-  async function ingest(device: DeviceIdentity, name: UpChannel, topic: string, payload: Buffer, qos: number): Promise<IngestOutcome> {
+  /**
+   * An access request or plate read goes on the bus as it arrives, with its commit to follow (access/ answers a fresh
+   * one before the commit). Fresh: no DUP flag, and its event id neither in flight nor committed (a point look-up;
+   * if the look-up fails, the request is not taken as fresh and access/ waits for the commit, as before).
+   */
+  function announceArrival(event: ArrivingRequest['event'], eventId: string, write: Promise<WriteResult>, dup: boolean): void {
+    const key = `${event.deviceId}\n${eventId}`;
+    const behindOpening = openingsInFlight.has(event.deviceId);
+    let fresh = !dup && !requestsInFlight.has(key);
+    if (fresh) {
+      try {
+        fresh = !writer.isStored(event.deviceId, eventId);
+      } catch (err) {
+        log.warn({ err, deviceId: event.deviceId }, 'could not look up an access request; it is decided after its commit');
+        fresh = false;
+      }
+    }
+    requestsInFlight.add(key);
+    const committed = write.then((r) => r.status !== 'duplicate');
+    // The listener handles a rejection; without one (a broker without access control) nobody needs to.
+    void committed.catch(() => undefined).finally(() => requestsInFlight.delete(key));
+    bus.emit('device-request', { event, fresh, behindOpening, committed });
+  }
+
+  function trackOpening(deviceId: string, write: Promise<WriteResult>): void {
+    openingsInFlight.set(deviceId, (openingsInFlight.get(deviceId) ?? 0) + 1);
+    const done = () => {
+      const n = (openingsInFlight.get(deviceId) ?? 1) - 1;
+      if (n > 0) openingsInFlight.set(deviceId, n);
+      else openingsInFlight.delete(deviceId);
+    };
+    write.then(done, done);
+  }
+
+  async function ingest(device: DeviceIdentity, name: UpChannel, topic: string, payload: Buffer, qos: number, dup = false): Promise<IngestOutcome> {
     const gate = qos === 0 ? qos0Gate(device.id, now().getTime()) : 'pass';
     if (gate !== 'pass') {
       metrics.ingestRejected.inc({ code: 'rate_limited' });
@@ -106,7 +144,11 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     // forced-entry candidate) commits at once, ahead of other devices' bulk traffic but never ahead of its own
     // device's earlier events. Explained openings (exit button, grant, key) are everyday traffic and stay in bulk.
     const urgent = name === 'alarmPress' || name === 'alarmCancel' || (isOpening(event) && 'cause' in event.payload && event.payload.cause === 'unknown');
+    // A write refused for a full queue rejects: the device is disconnected unacknowledged and sends it again.
+    const refused = !urgent && writer.refusing();
     const write = writer.write(storedRow(event, decoded.eventId, payload, settings.credentialKey), urgent);
+    if (!refused && (event.name === 'accessRequest' || event.name === 'plateRead')) announceArrival(event, decoded.eventId, write, dup);
+    if (!refused && isOpening(event)) trackOpening(device.id, write);
     if (qos > 0) watchAlarmWrite(event, decoded.eventId, write);
     if (qos === 0) {
       // At most once: nothing to acknowledge, so don't hold the device's stream for the commit.

@@ -28,6 +28,10 @@ export function preConnectHook(ctx: BrokerContext): NonNullable<AedesOptions['pr
       callback(new Error('too many failed logins'), false);
       return;
     }
+    // The Will is kept for the whole connection, and its payload is a view into the socket's read buffer (mqtt-packet
+    // slices what it parsed). One such buffer per device, each at the start of the 64 KiB block Node read into, keeps
+    // malloc from reusing those blocks during a reconnect storm; a copy of the few bytes lets the buffer go.
+    if (packet.will && Buffer.isBuffer(packet.will.payload)) packet.will.payload = Buffer.from(packet.will.payload);
     callback(null, true);
   };
 }

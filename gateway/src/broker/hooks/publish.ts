@@ -28,7 +28,7 @@ export function authorizePublishHook(ctx: BrokerContext): NonNullable<AedesOptio
       ports.unknownChannel(device, packet.topic, payload);
       return callback(null);
     }
-    ports.ingest(device, verdict.name, packet.topic, payload, packet.qos).then(
+    ports.ingest(device, verdict.name, packet.topic, payload, packet.qos, packet.dup).then(
       () => callback(null),
       (err: unknown) => {
         log.error({ err, deviceId: device.id, topic: packet.topic }, 'ingest failed: dropping connection without acknowledging');
