@@ -1,5 +1,4 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import jsQR from 'jsqr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmButton, FaceTerminal } from '../../devices-sim/src/devices';
 import { codeFromQr, qrSigningKey } from '../../gateway/src/auth/pass-code';
@@ -10,6 +9,7 @@ import { ResidentTicketReply } from '../../gateway/src/contracts/api/resident';
 import { apiClient } from '../helpers/http';
 import { SseClient } from '../helpers/sse';
 import { PASSWORDS, type SeededGateway, closeAll, launchBrowser, screenshotPath, screenshotSizes, seededGateway, skipBrowser } from './harness';
+import { decodeImageQr } from './qr';
 
 /** An IANA zone where it is evening (18:00–21:59) right now: "tonight" must be usable at the gate while the test runs. */
 function eveningZone(): string {
@@ -18,26 +18,6 @@ function eveningZone(): string {
     if (hour >= 18 && hour <= 21) return tz;
   }
   throw new Error('no zone is in the evening now');
-}
-
-/** The PNG on the page, decoded by the browser itself into RGBA pixels, then read by jsQR here. */
-async function decodeImageQr(page: Page, selector: string): Promise<string | null> {
-  const px = await page.locator(selector).evaluate(async (img: HTMLImageElement) => {
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth;
-    c.height = img.naturalHeight;
-    const ctx = c.getContext('2d');
-    if (!ctx) throw new Error('no canvas');
-    ctx.drawImage(img, 0, 0);
-    const data = ctx.getImageData(0, 0, c.width, c.height).data;
-    let s = '';
-    for (let i = 0; i < data.length; i += 0x8000) s += String.fromCharCode(...data.subarray(i, i + 0x8000));
-    return { w: c.width, h: c.height, b64: btoa(s), src: img.src.slice(0, 22) };
-  });
-  expect(px.src).toBe('data:image/png;base64,');
-  const rgba = new Uint8ClampedArray(Buffer.from(px.b64, 'base64'));
-  return jsQR(rgba, px.w, px.h)?.data ?? null;
 }
 
 /**

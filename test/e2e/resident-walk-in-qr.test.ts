@@ -1,27 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import jsQR from 'jsqr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceTerminal } from '../../devices-sim/src/devices';
 import { type SeededGateway, closeAll, guardScreen, launchBrowser, screenshotPath, screenshotSizes, seededGateway, skipBrowser } from './harness';
-
-/** The PNG of an <img> on the page, decoded by the browser into RGBA pixels, then read by jsQR here. */
-async function decodeImageQr(page: Page, selector: string): Promise<string | null> {
-  const px = await page.locator(selector).evaluate(async (img: HTMLImageElement) => {
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth;
-    c.height = img.naturalHeight;
-    const ctx = c.getContext('2d');
-    if (!ctx) throw new Error('no canvas');
-    ctx.drawImage(img, 0, 0);
-    const data = ctx.getImageData(0, 0, c.width, c.height).data;
-    let s = '';
-    for (let i = 0; i < data.length; i += 0x8000) s += String.fromCharCode(...data.subarray(i, i + 0x8000));
-    return { w: c.width, h: c.height, b64: btoa(s), src: img.src.slice(0, 22) };
-  });
-  expect(px.src).toBe('data:image/png;base64,');
-  return jsQR(new Uint8ClampedArray(Buffer.from(px.b64, 'base64')), px.w, px.h)?.data ?? null;
-}
+import { decodeImageQr } from './qr';
 
 const ZONE = 'Asia/Urumqi';
 const hhmm = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);

@@ -10,7 +10,7 @@ import { AlertAction } from '../contracts/api/alerts';
 import {
   type Generation,
   REPLICATED_TABLES,
-  type ReplicatedAccessEvent,
+  ReplicatedAccessEvent,
   type ReplicatedAlertChange,
   type ReplicatedDeviceEvent,
   type ReplicatedTable,
@@ -34,20 +34,11 @@ const EventRow = z.object({
   receivedAt: Time,
   reusedEventId: Flag,
 });
-const AccessRow = z.object({
+/** An AccessEvent row as SQLite gives it: the contract's fields, with its seq, raw times and a 0/1 flag. */
+const AccessRow = ReplicatedAccessEvent.omit({ at: true, receivedAt: true, offline: true }).extend({
   seq: z.number().int(),
-  id: z.string(),
-  deviceId: z.string(),
-  requestId: z.string(),
   at: Time,
   receivedAt: Time,
-  direction: z.string(),
-  credentialType: z.string(),
-  decision: z.enum(['grant', 'deny']),
-  reason: z.string(),
-  residentId: z.string().nullable(),
-  passId: z.string().nullable(),
-  householdId: z.string().nullable(),
   offline: Flag,
 });
 const HistoryRow = z.object({
