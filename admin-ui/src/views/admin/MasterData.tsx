@@ -9,6 +9,7 @@ import { Link, usePath } from '../../router';
 import { toast } from '../../ui-state';
 import { Credentials } from './Credentials';
 import { ENTITIES, ENTITY_KEYS, type Entity, type EntityKey, type FieldSpec, type RefLabel, type Row, isEntityKey } from './entities';
+import { FieldError } from '../../components/FieldError';
 
 /** At most this many rows are drawn; the parent filter narrows a big compound down. */
 const SHOWN = 500;
@@ -302,12 +303,7 @@ function EntityForm(props: {
     }
   };
 
-  const err = (k: string) =>
-    errors[k] && (
-      <span class="error-text" data-error-for={k}>
-        {errors[k]}
-      </span>
-    );
+  const err = (k: string) => <FieldError name={k} errors={errors} />;
   const field = (f: FieldSpec) => {
     const v = form[f.key] ?? '';
     const invalid = errors[f.key] ? 'true' : undefined;

@@ -8,6 +8,7 @@ import { dateTime } from '../../format';
 import { useLoad } from '../../hooks';
 import { type MessageKey, useT } from '../../i18n';
 import { toast } from '../../ui-state';
+import { FieldError } from '../../components/FieldError';
 
 const STATUS_TONE = { active: 'pill-ok', disabled: 'pill-warn', decommissioned: 'pill-muted' } as const;
 
@@ -154,12 +155,7 @@ function NewDevice({ created }: { created: (r: DeviceSecretReply) => void }) {
     }
   };
 
-  const err = (k: string) =>
-    errors[k] && (
-      <span class="error-text" data-error-for={k}>
-        {errors[k]}
-      </span>
-    );
+  const err = (k: string) => <FieldError name={k} errors={errors} />;
   const input = (k: keyof typeof form, label: MessageKey, type = 'text') => (
     <label class="field">
       <span>{t(label)}</span>

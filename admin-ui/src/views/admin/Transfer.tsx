@@ -10,6 +10,7 @@ import { type MessageKey, useT } from '../../i18n';
 import { useStore } from '../../store';
 import { session } from '../../session';
 import { toast } from '../../ui-state';
+import { FieldError } from '../../components/FieldError';
 
 const TEMPLATES = ['residents.xlsx', 'residents.csv', 'devices.xlsx', 'devices.csv'] as const;
 
@@ -200,12 +201,7 @@ function Export({ communityId, audit }: { communityId: string; audit: boolean })
       setBusy(false);
     }
   };
-  const err = (k: string) =>
-    errors[k] && (
-      <span class="error-text" data-error-for={k}>
-        {errors[k]}
-      </span>
-    );
+  const err = (k: string) => <FieldError name={k} errors={errors} />;
   return (
     <form class="card admin-form" data-testid="export" onSubmit={(e) => void submit(e)}>
       <h2>{t('xfer.export')}</h2>
