@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePorts } from '../../scripts/free-ports';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { join } from 'node:path';
@@ -56,17 +56,11 @@ export function spawnGateway(
   });
 }
 
-/** A TCP port that was free a moment ago (for processes that must be told their port up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
+/** A TCP port that was free a moment ago (for processes that must be told their port up front), never an ephemeral one. */
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port as number;
 }
-
 
 /** `linli <args>` from the sources (the module dist/linli.mjs is bundled from): its exit code and all its output. */
 export function runLinli(args: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number | null; out: string }> {
