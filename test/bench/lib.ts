@@ -156,7 +156,12 @@ export function reportFigures(bench: string, figures: Figure[]): void {
 
 export function figureRow(f: Figure): string {
   const ratio = f.mosquitto !== undefined && f.mosquitto > 0 ? (f.linli / f.mosquitto).toFixed(2) : '–';
-  return `| ${f.name} | ${f.linli} ${f.unit} | ${f.mosquitto ?? '–'} ${f.mosquitto !== undefined ? f.unit : ''} | ${ratio} | ${f.target ?? ''} |`;
+  return `| ${f.name} | ${shown(f.linli)} ${f.unit} | ${f.mosquitto !== undefined ? shown(f.mosquitto) : '–'} ${f.mosquitto !== undefined ? f.unit : ''} | ${ratio} | ${f.target ?? ''} |`;
+}
+
+/** A figure as a reader wants it: at most two decimals (9.05 s, not 9.048994325999999 s). */
+function shown(x: number): string {
+  return String(Math.round(x * 100) / 100);
 }
 
 /** The figures a run printed with reportFigures, from its output. */
