@@ -12,7 +12,6 @@ export const SIZED_FILES = ['gateway/src/**/*.ts', 'devices-sim/src/**/*.ts'];
  */
 export const OVER_BOUND = [
   { file: 'gateway/src/replication/relay.ts', max: 115, why: 'createRelay: hub replication (#19) reworked this file while the rule landed' },
-  { file: 'gateway/src/access/credentials.ts', max: 108, why: 'credentialService: access/ was changed by the resident app (#16) and access latency (#18) work in parallel' },
   { file: 'gateway/src/resident/routes.ts', max: 145, why: 'residentRoutes: the resident app (#16) changed these routes in parallel' },
   { file: 'gateway/src/access/index.ts', max: 92, why: 'createAccessFeature: the access wiring was changed by #16 (walk-ins) and #18 (early decisions) in parallel' },
   // Landed in session 5's merge, written in parallel with the rule: each has a seam to cut along (#14).
