@@ -32,34 +32,32 @@ export function newWalkIn(p: Principal, householdId: string, body: WalkInAskBody
   };
 }
 
-/** The guard station's view: the household's label, the ID digits, who answered (masked). */
-export function guardView(ctx: AccessContext, r: WalkInRecord): WalkInRequestView {
-  const answerer = r.answeredBy !== null ? ctx.dir.residents.get(r.answeredBy) : undefined;
+/** What the guard station and the household's phones both see of a request. */
+function sharedView(ctx: AccessContext, r: WalkInRecord): ResidentWalkIn {
   return {
     id: r.id,
-    householdId: r.householdId,
-    householdLabel: ctx.dir.households.get(r.householdId)?.label ?? r.householdId,
     visitorName: r.visitorName,
     phoneMasked: r.phoneMasked,
-    idLast4: r.idLast4,
     reason: r.reason,
     state: walkInState(r, ctx.now().getTime()),
     createdAt: r.createdAt.toISOString(),
     answerBy: r.answerBy.toISOString(),
     answeredAt: r.answeredAt?.toISOString() ?? null,
-    answeredBy: answerer ? maskName(answerer.name) : null,
-    passId: r.passId,
   };
 }
 
 /** The household's phones' view: never the ID digits. */
-export const householdView = (ctx: AccessContext, r: WalkInRecord): ResidentWalkIn => ({
-  id: r.id,
-  visitorName: r.visitorName,
-  phoneMasked: r.phoneMasked,
-  reason: r.reason,
-  state: walkInState(r, ctx.now().getTime()),
-  createdAt: r.createdAt.toISOString(),
-  answerBy: r.answerBy.toISOString(),
-  answeredAt: r.answeredAt?.toISOString() ?? null,
-});
+export const householdView = (ctx: AccessContext, r: WalkInRecord): ResidentWalkIn => sharedView(ctx, r);
+
+/** The guard station's view: besides, the household's label, the ID digits, who answered (masked) and the pass. */
+export function guardView(ctx: AccessContext, r: WalkInRecord): WalkInRequestView {
+  const answerer = r.answeredBy !== null ? ctx.dir.residents.get(r.answeredBy) : undefined;
+  return {
+    ...sharedView(ctx, r),
+    householdId: r.householdId,
+    householdLabel: ctx.dir.households.get(r.householdId)?.label ?? r.householdId,
+    idLast4: r.idLast4,
+    answeredBy: answerer ? maskName(answerer.name) : null,
+    passId: r.passId,
+  };
+}
