@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { lookupHash } from '../auth/hash';
 import { drawPin } from '../auth/pin';
 import type { Principal } from '../contracts/api/auth';
-import type { BlacklistBody, BlacklistView, CredentialEnrolBody, CredentialEnrolled, CredentialView, ResidentView } from '../contracts/api/credentials';
+import type { CredentialEnrolBody, CredentialEnrolled, CredentialView, ResidentView } from '../contracts/api/credentials';
 import type { ResidentRow } from '../db/credentials';
 import { AppError } from '../errors';
 import { type AccessContext, actorOf, assertVisible, doorsOfResident, notFound } from './context';
-import type { BlacklistRecord, CredentialRecord, CredentialStatus } from '../db/records/access';
+import type { CredentialRecord, CredentialStatus } from '../db/records/access';
+import { blacklistService } from './blacklist';
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(9).toString('base64url')}`;
 
@@ -30,9 +31,33 @@ const residentView = (r: ResidentRow): ResidentView => ({
 });
 
 /**
+ * A resident's new credential as the office enrols it (not stored yet). A PIN is drawn here, never chosen, until no
+ * other credential holds it, and returned this once; a face needs the resident's recorded consent.
+ */
+function newCredential(ctx: AccessContext, r: ResidentRow, body: CredentialEnrolBody): { c: CredentialRecord; pin?: string } {
+  const key = ctx.keys.credentialKey;
+  const base = { id: newId('cred'), residentId: r.id, status: 'active' as const, createdAt: ctx.now(), lookupHash: null, faceTemplateRef: null, plate: null, hint: null };
+  switch (body.type) {
+    case 'card':
+      return { c: { ...base, type: 'card', lookupHash: lookupHash(key, 'card', body.value), hint: body.value.slice(-4) } };
+    case 'pin': {
+      let pin = drawPin();
+      while (ctx.dir.findCredential('pin', lookupHash(key, 'pin', pin))) pin = drawPin();
+      return { c: { ...base, type: 'pin', lookupHash: lookupHash(key, 'pin', pin) }, pin };
+    }
+    case 'face':
+      if (!r.faceConsent) throw new AppError('CONFLICT', 'no recorded face-recognition consent for this resident (PIPL); record it first');
+      return { c: { ...base, type: 'face', faceTemplateRef: body.faceTemplateRef } };
+    case 'plate':
+      return { c: { ...base, type: 'plate', plate: body.plate, hint: body.plate } };
+  }
+}
+
+/**
  * Residents' credentials (admin), face-recognition consent (the resident or staff) and the blacklist. PIPL and the
  * 2021 judicial interpretation: a face is enrolled only with recorded consent, withdrawing consent deletes it, and
- * every resident keeps another way in (card, PIN, plate), so refusing face recognition never locks anyone out.
+ * every resident keeps another way in (card, PIN, plate), so refusing face recognition never locks anyone out. The
+ * blacklist (blacklist.ts) is served with them.
  */
 export function credentialService(ctx: AccessContext) {
   const { dir, repos } = ctx;
@@ -82,27 +107,7 @@ export function credentialService(ctx: AccessContext) {
 
     async enrol(p: Principal, residentId: string, body: CredentialEnrolBody): Promise<CredentialEnrolled> {
       const r = await visibleResident(p, residentId);
-      const key = ctx.keys.credentialKey;
-      const base = { id: newId('cred'), residentId, status: 'active' as const, createdAt: ctx.now(), lookupHash: null, faceTemplateRef: null, plate: null, hint: null };
-      let c: CredentialRecord;
-      let pin: string | undefined;
-      switch (body.type) {
-        case 'card':
-          c = { ...base, type: 'card', lookupHash: lookupHash(key, 'card', body.value), hint: body.value.slice(-4) };
-          break;
-        case 'pin':
-          do pin = drawPin();
-          while (dir.findCredential('pin', lookupHash(key, 'pin', pin)));
-          c = { ...base, type: 'pin', lookupHash: lookupHash(key, 'pin', pin) };
-          break;
-        case 'face':
-          if (!r.faceConsent) throw new AppError('CONFLICT', 'no recorded face-recognition consent for this resident (PIPL); record it first');
-          c = { ...base, type: 'face', faceTemplateRef: body.faceTemplateRef };
-          break;
-        case 'plate':
-          c = { ...base, type: 'plate', plate: body.plate, hint: body.plate };
-          break;
-      }
+      const { c, pin } = newCredential(ctx, r, body);
       if (await repo.taken(c)) throw new AppError('CONFLICT', `this ${c.type} is already enrolled`);
       await repo.enrol(c, { actor: actorOf(p), action: 'credential.enrol', entity: 'Credential', entityId: c.id, detail: { residentId, type: c.type, before: null, after: credentialView(c) } });
       dir.putCredential(c);
@@ -127,42 +132,8 @@ export function credentialService(ctx: AccessContext) {
       ctx.changed(doorsOfResident(dir, c.residentId));
     },
 
-    blacklist: async (): Promise<BlacklistView[]> => (await repo.blacklist()).map(blacklistView),
-
-    async addBlacklist(p: Principal, body: BlacklistBody): Promise<BlacklistView> {
-      const b: BlacklistRecord = {
-        id: newId('bl'),
-        type: body.type,
-        lookupHash: body.type === 'plate' ? null : lookupHash(ctx.keys.credentialKey, body.type, body.value),
-        plate: body.type === 'plate' ? body.value : null,
-        reason: body.reason,
-        createdBy: actorOf(p),
-        createdAt: ctx.now(),
-      };
-      if (await repo.blacklisted(b)) throw new AppError('CONFLICT', 'already on the blacklist');
-      await repo.addBlacklist(b, { actor: actorOf(p), action: 'blacklist.add', entity: 'Blacklist', entityId: b.id, detail: { type: b.type, reason: b.reason } });
-      dir.putBlacklist(b);
-      ctx.changed(dir.accessDoors().map((d) => d.id));
-      return blacklistView(b);
-    },
-
-    async removeBlacklist(p: Principal, id: string): Promise<void> {
-      const b = await repo.blacklistEntry(id);
-      if (!b) throw notFound('blacklist entry');
-      await repo.removeBlacklist(id, { actor: actorOf(p), action: 'blacklist.remove', entity: 'Blacklist', entityId: id, detail: { type: b.type } });
-      dir.removeBlacklist(b);
-      ctx.changed(dir.accessDoors().map((d) => d.id));
-    },
+    ...blacklistService(ctx),
   };
 }
-
-const blacklistView = (b: BlacklistRecord): BlacklistView => ({
-  id: b.id,
-  type: b.type,
-  plate: b.plate,
-  reason: b.reason,
-  createdBy: b.createdBy,
-  createdAt: b.createdAt.toISOString(),
-});
 
 export type CredentialService = ReturnType<typeof credentialService>;

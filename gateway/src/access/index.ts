@@ -13,9 +13,10 @@ import { walkInRepo } from '../db/walk-ins';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Lifecycle } from '../runtime/lifecycle';
-import { type AccessContext, type AccessSettings, doorsOfResident } from './context';
+import type { AccessContext, AccessSettings } from './context';
 import { credentialService } from './credentials';
 import { Directory } from './directory';
+import { directoryLoader } from './directory-load';
 import { doorService } from './doors';
 import { createEngine } from './engine';
 import { qrSigningKey } from '../auth/pass-code';
@@ -23,7 +24,6 @@ import { passService } from './passes';
 import { personalQrService } from './personal-qr';
 import { walkInService } from './walk-ins';
 import { accessRoutes } from './routes';
-import { compoundZone } from '../db/zone';
 import { createSyncer } from './syncer';
 
 export interface AccessDeps {
@@ -113,21 +113,8 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   const walkIns = walkInService(ctx, walkInRepo(db.prisma), { answerMs: config.WALK_IN_ANSWER_SEC * 1000 });
   const personalQr = personalQrService(ctx, personalQrRepo(db.prisma));
 
-  async function reload(opts: { keepPasses?: boolean } = {}): Promise<void> {
-    const since = dir.beginReload();
-    let snapshot;
-    try {
-      snapshot = await repos.access.snapshot(now());
-    } catch (err) {
-      dir.abortReload();
-      throw err;
-    }
-    dir.load(snapshot, { ...opts, since });
-    base.settings.timezone = await compoundZone(db.prisma);
-    log.info({ doors: dir.doors.size, residents: dir.residents.size, credentials: dir.credentials.size, passes: dir.passes.size }, 'access directory loaded');
-    syncer.changed(dir.doors.keys());
-  }
-  await reload();
+  const loader = directoryLoader(ctx, db.prisma);
+  await loader.reload();
 
   const onEvent = (e: IngestedEvent) => {
     engine.onDeviceEvent(e);
@@ -142,21 +129,9 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
 
   return {
     routes: accessRoutes({ passes, credentials, doors, walkIns, personalQr, limits: { perMinute: config.ACCESS_API_RATE_PER_MINUTE } }),
-    reload: () => reload(),
-    refreshMasterData: () => reload({ keepPasses: true }),
-    async refreshResident(id) {
-      const before = doorsOfResident(dir, id);
-      const since = dir.beginReload();
-      let current;
-      try {
-        current = await repos.access.resident(id);
-      } catch (err) {
-        dir.abortReload();
-        throw err;
-      }
-      dir.applyResident(id, current, since);
-      syncer.changed([...before, ...doorsOfResident(dir, id)]);
-    },
+    reload: () => loader.reload(),
+    refreshMasterData: () => loader.reload({ keepPasses: true }),
+    refreshResident: (id) => loader.refreshResident(id),
     judgeStoredOpening: engine.judgeStored,
     async start() {
       bus.subscriber('access').on('device-request', engine.onRequest).on('device-event', onEvent).on('unsaved-opening', onUnsaved);

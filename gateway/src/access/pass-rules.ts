@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { lookupHash } from '../auth/hash';
 import { newPassCode, qrPayload } from '../auth/pass-code';
-import type { PassCreateBody, PassState } from '../contracts/api/passes';
+import type { PassCreateBody } from '../contracts/api/passes';
 import type { PassRecord } from '../db/records/access';
 import { AppError } from '../errors';
 import type { AccessSettings } from './context';
@@ -24,13 +24,8 @@ export const invalid = (path: string, message: string) =>
 /** Both creation paths refuse the same way when the route home has no door yet: the guest could not get in anyway. */
 export const noDoorYet = () => new AppError('CONFLICT', 'no door is enrolled on the way to this household yet; ask the property office');
 
-/** Where a pass stands at `nowMs`; revocation wins over expiry, expiry over a used-up count. */
-export function passState(p: Pick<PassRecord, 'status' | 'validFrom' | 'validUntil' | 'entriesUsed' | 'maxEntries'>, nowMs: number): PassState {
-  if (p.status === 'revoked') return 'revoked';
-  if (nowMs >= p.validUntil.getTime()) return 'expired';
-  if (p.entriesUsed >= p.maxEntries) return 'used_up';
-  return nowMs < p.validFrom.getTime() ? 'upcoming' : 'active';
-}
+/** Where a pass stands at `nowMs` (in contracts/, since the resident feature tells it too). */
+export { passState } from '../contracts/pass-state';
 
 /**
  * Hourly quota on passes actually created (a refused request costs nothing here: it has its own per-minute limit).

@@ -1,12 +1,13 @@
 import type { Principal } from '../contracts/api/auth';
-import { type ExpectedVisitors, type PassCreateBody, type PassCreated, type PassView, WALK_IN_MINUTES, type WalkInBody } from '../contracts/api/passes';
+import type { ExpectedVisitors, PassCreateBody, PassCreated, PassView, WalkInBody } from '../contracts/api/passes';
 import { AppError } from '../errors';
 import { type AccessContext, actorOf, assertVisible, notFound } from './context';
 import { maskPhone } from '../contracts/mask';
 import { zonedDay } from '../contracts/zone';
 import type { PassRecord } from '../db/records/access';
 import type { AuditEntry } from '../db/access';
-import { checkDoors, checkWindow, invalid, newPass, noDoorYet, passQr, passState, quotaGate, uniquePassCode } from './pass-rules';
+import { checkDoors, checkWindow, newPass, passQr, passState, quotaGate, uniquePassCode } from './pass-rules';
+import { findHousehold, walkInPass } from './walk-in-pass';
 
 /** A pass as its owner and the guard see it: never its code or hash, with its state now. */
 function passView(ctx: AccessContext, p: PassRecord): PassView {
@@ -24,13 +25,21 @@ function passView(ctx: AccessContext, p: PassRecord): PassView {
   };
 }
 
-/** Stores a new pass with its audit row, tells its doors, and answers with its code and QR (shown this once). */
-async function issuePass(ctx: AccessContext, pass: PassRecord, code: string, audit: AuditEntry): Promise<PassCreated> {
-  await ctx.repos.passes.create(pass, audit);
+/**
+ * A new pass just stored (by passService, or with its walk-in request by walkInService): into the directory, its doors
+ * told, and the reply with its code and QR (shown this once).
+ */
+export async function passIssued(ctx: AccessContext, pass: PassRecord, code: string): Promise<PassCreated> {
   ctx.dir.putPass(pass);
   ctx.changed(pass.allowedDoors);
   const qr = await passQr(ctx.keys, code);
   return { ...passView(ctx, pass), code, qr };
+}
+
+/** Stores a new pass with its audit row, then as passIssued. */
+async function issuePass(ctx: AccessContext, pass: PassRecord, code: string, audit: AuditEntry): Promise<PassCreated> {
+  await ctx.repos.passes.create(pass, audit);
+  return passIssued(ctx, pass, code);
 }
 
 /**
@@ -44,26 +53,17 @@ export function passService(ctx: AccessContext) {
   const view = (p: PassRecord) => passView(ctx, p);
 
   return {
-    /** A guard registers a visitor at the gate (after phoning the host): one entry within WALK_IN_MINUTES. */
+    /** A guard registers a visitor at the gate (after phoning the host): the walk-in pass (walk-in-pass.ts). */
     async walkIn(p: Principal, body: WalkInBody): Promise<PassCreated> {
       if (p.role !== 'guard' && p.role !== 'admin') throw new AppError('FORBIDDEN', 'only guards register walk-in visitors');
-      const wanted = body.household;
-      const household = dir.households.get(wanted) ?? [...dir.households.values()].find((h) => h.label === wanted);
-      if (!household) throw invalid('household', `household: no household ${wanted}`);
-      const now = ctx.now();
-      const route = dir.routeHome(household.id);
-      const allowedDoors = [...route.mainGates, ...route.unitDoors].map((d) => d.id);
-      if (allowedDoors.length === 0) throw noDoorYet();
-      const { code, codeHash } = uniquePassCode(dir, ctx.keys);
-      const validUntil = new Date(now.getTime() + WALK_IN_MINUTES * 60_000);
-      const fields = { householdId: household.id, createdBy: p.userId, visitorName: body.visitorName, phoneMasked: null, plate: null, validFrom: now, validUntil };
-      const pass = newPass({ ...fields, allowedDoors, maxEntries: 1, codeHash }, now);
+      const household = findHousehold(dir, body.household);
+      const { pass, code } = walkInPass(ctx, { householdId: household.id, visitorName: body.visitorName, phoneMasked: null, createdBy: p.userId });
       const created = await issuePass(ctx, pass, code, {
         actor: actorOf(p),
         action: 'pass.walk_in',
         entity: 'VisitorPass',
         entityId: pass.id,
-        detail: { householdId: household.id, reason: body.reason, idLast4: body.idLast4 ?? null, hostConfirmed: body.hostConfirmed, allowedDoors, validUntil: pass.validUntil.toISOString() },
+        detail: { householdId: household.id, reason: body.reason, idLast4: body.idLast4 ?? null, hostConfirmed: body.hostConfirmed, allowedDoors: pass.allowedDoors, validUntil: pass.validUntil.toISOString() },
       });
       ctx.log.info({ passId: pass.id, householdId: household.id, by: p.role }, 'walk-in visitor registered');
       return created;

@@ -1,8 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { type PassCreated, type PassView, WALK_IN_MINUTES } from '../contracts/api/passes';
-import type { PassRecord } from '../db/records/access';
+import { WALK_IN_MINUTES } from '../contracts/api/passes';
+import type { HouseholdRecord, PassRecord } from '../db/records/access';
 import type { AccessContext } from './context';
-import { noDoorYet, passQr, passState, uniquePassCode } from './pass-rules';
+import type { Directory } from './directory';
+import { invalid, newPass, noDoorYet, uniquePassCode } from './pass-rules';
+
+/*
+ * The walk-in visitor's pass, the one way it is made: the guard's phoned walk-in (passService.walkIn) and the
+ * household's answer in the app (walkInService.issuePass) give the same pass.
+ */
+
+/** The host household the guard named: its id or its label (3-2-501). */
+export function findHousehold(dir: Directory, wanted: string): HouseholdRecord {
+  const household = dir.households.get(wanted) ?? [...dir.households.values()].find((h) => h.label === wanted);
+  if (!household) throw invalid('household', `household: no household ${wanted}`);
+  return household;
+}
 
 /** The doors of a walk-in pass: the way home, main gate → the household's unit door (refused when there is none yet). */
 export function walkInDoors(ctx: AccessContext, householdId: string): string[] {
@@ -12,41 +24,12 @@ export function walkInDoors(ctx: AccessContext, householdId: string): string[] {
   return doors;
 }
 
-/** A walk-in visitor's pass, as the phoned walk-in makes it: one entry within WALK_IN_MINUTES along the way home. */
+/** A walk-in visitor's pass: one entry within WALK_IN_MINUTES along the way home, with its code (shown once). */
 export function walkInPass(ctx: AccessContext, a: { householdId: string; visitorName: string; phoneMasked: string | null; createdBy: string }): { pass: PassRecord; code: string } {
   const now = ctx.now();
   const allowedDoors = walkInDoors(ctx, a.householdId);
   const { code, codeHash } = uniquePassCode(ctx.dir, ctx.keys);
-  const pass: PassRecord = {
-    id: `pass-${randomBytes(9).toString('base64url')}`,
-    householdId: a.householdId,
-    createdBy: a.createdBy,
-    visitorName: a.visitorName,
-    phoneMasked: a.phoneMasked,
-    plate: null,
-    validFrom: now,
-    validUntil: new Date(now.getTime() + WALK_IN_MINUTES * 60_000),
-    allowedDoors,
-    maxEntries: 1,
-    entriesUsed: 0,
-    codeHash,
-    status: 'active',
-    createdAt: now,
-    revokedAt: null,
-  };
+  const validUntil = new Date(now.getTime() + WALK_IN_MINUTES * 60_000);
+  const pass = newPass({ ...a, plate: null, validFrom: now, validUntil, allowedDoors, maxEntries: 1, codeHash }, now);
   return { pass, code };
-}
-
-/** The reply for a pass just made: its view with the code and QR, shown this once. */
-export async function createdReply(ctx: AccessContext, p: PassRecord, code: string): Promise<PassCreated> {
-  const { codeHash: _c, createdBy: _b, ...rest } = p;
-  const view: PassView = {
-    ...rest,
-    validFrom: p.validFrom.toISOString(),
-    validUntil: p.validUntil.toISOString(),
-    createdAt: p.createdAt.toISOString(),
-    revokedAt: p.revokedAt?.toISOString() ?? null,
-    state: passState(p, ctx.now().getTime()),
-  };
-  return { ...view, code, qr: await passQr(ctx.keys, code) };
 }
