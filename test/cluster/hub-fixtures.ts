@@ -62,9 +62,11 @@ function changesOf(a: AlertSpec, now: number) {
     clearedBy: cleared ? 'guard1' : null,
     clearedAt: cleared ? cleared.toISOString() : null,
   });
-  const out = [{ at: raised, action: 'raised' as const, actor: 'system', snapshot: snap('open', null, null, raised) }];
-  if (ackAt) out.push({ at: ackAt, action: 'acknowledged' as const, actor: 'guard1', snapshot: snap('acknowledged', ackAt, null, ackAt) });
-  if (clearAt) out.push({ at: clearAt, action: 'cleared' as const, actor: 'guard1', snapshot: snap('cleared', ackAt, clearAt, clearAt) });
+  const out: { at: Date; action: 'raised' | 'acknowledged' | 'cleared'; actor: string; snapshot: ReturnType<typeof snap> }[] = [
+    { at: raised, action: 'raised', actor: 'system', snapshot: snap('open', null, null, raised) },
+  ];
+  if (ackAt) out.push({ at: ackAt, action: 'acknowledged', actor: 'guard1', snapshot: snap('acknowledged', ackAt, null, ackAt) });
+  if (clearAt) out.push({ at: clearAt, action: 'cleared', actor: 'guard1', snapshot: snap('cleared', ackAt, clearAt, clearAt) });
   return out;
 }
 
