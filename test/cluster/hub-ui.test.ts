@@ -81,6 +81,7 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     await cards.first().waitFor({ timeout: 30_000 });
     expect(await cards.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-alert')))).toEqual(['a1-alarm', 'b1-tamper']);
     expect((await page.locator('body').textContent()) ?? '').not.toContain(C3.name);
+    await screenshotSizes(page, 'hub-alerts');
     // Filtered by severity: the critical one only.
     await page.locator('select[name=severity]').selectOption('critical');
     await expect.poll(() => cards.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-alert'))), { timeout: 30_000 }).toEqual(['a1-alarm']);

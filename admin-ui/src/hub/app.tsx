@@ -138,6 +138,7 @@ function Overview({ t, onOpen }: { t: HubT; onOpen: (id: string) => void }) {
       <Status t={t} error={error} at={at} />
       {data !== null && data.compounds.length === 0 && <p class="hub-empty">{t('compounds.empty')}</p>}
       {data !== null && data.compounds.length > 0 && (
+        <div class="hub-scroll">
         <table class="hub-table" data-testid="compound-table">
           <thead>
             <tr>
@@ -147,6 +148,7 @@ function Overview({ t, onOpen }: { t: HubT; onOpen: (id: string) => void }) {
           </thead>
           <tbody>{data.compounds.map((c) => <CompoundRow key={c.id} t={t} c={c} onOpen={onOpen} />)}</tbody>
         </table>
+        </div>
       )}
     </section>
   );
@@ -292,6 +294,7 @@ function Stats({ t, onOpen }: { t: HubT; onOpen: (id: string) => void }) {
       <Status t={t} error={error} at={at} />
       {data !== null && data.compounds.length === 0 && <p class="hub-empty">{t('stats.empty')}</p>}
       {data !== null && data.compounds.length > 0 && (
+        <div class="hub-scroll">
         <table class="hub-table" data-testid="stats-table">
           <thead>
             <tr>
@@ -310,6 +313,7 @@ function Stats({ t, onOpen }: { t: HubT; onOpen: (id: string) => void }) {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );
