@@ -7,6 +7,7 @@ import type { Pool } from 'pg';
 import { hubAlerts } from '../../gateway/src/hub/cells';
 import { hubStore } from '../../gateway/src/hub/store';
 import { hubRegistry } from '../../gateway/src/hub/users';
+import { type HubCompound, HubCompoundList, HubLoginReply } from '../../gateway/src/contracts/api/hub';
 import { ReplicationMessage } from '../../gateway/src/contracts/replication';
 
 export const STREET_A = { id: 'xianning', name: '咸宁路街道' };
@@ -126,4 +127,18 @@ export async function registerDistrict(pool: Pool, databaseUrl: string): Promise
   await reg.user({ username: 'street-a', displayName: '咸宁路值班', password: PASSWORDS.street, scope: { kind: 'street', id: STREET_A.id } });
   await reg.user({ username: 'c2-office', displayName: '兴庆苑物业', password: PASSWORDS.compound, scope: { kind: 'compound', id: C2.id } });
   return { districtPassword };
+}
+
+/** A district user made through the CLI, signed in to a running hub's API at `base`; reads its compounds' states. */
+export async function districtDesk(base: string, databaseUrl: string): Promise<{ compounds: () => Promise<Map<string, HubCompound>> }> {
+  const made = await hubCli(databaseUrl, ['user', 'desk', 'district']);
+  const password = /password \(shown once\): (\S+)/.exec(made)?.[1] ?? '';
+  const res = await fetch(`${base}/api/hub/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'desk', password }) });
+  const { token } = HubLoginReply.parse(await res.json());
+  return {
+    async compounds() {
+      const r = await fetch(`${base}/api/hub/compounds`, { headers: { authorization: `Bearer ${token}` } });
+      return new Map(HubCompoundList.parse(await r.json()).compounds.map((c) => [c.id, c]));
+    },
+  };
 }
