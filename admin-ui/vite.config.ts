@@ -13,8 +13,13 @@ export default defineConfig({
     // One small app: a single chunk loads fastest from the gateway on a LAN.
     chunkSizeWarningLimit: 400,
     rollupOptions: {
-      // Two pages from one build: the guard station at / and the resident phone app at /m/ (m/index.html).
-      input: { main: resolve(import.meta.dirname, 'index.html'), m: resolve(import.meta.dirname, 'm/index.html') },
+      // Pages from one build: the guard station at / and the resident phone app at /m/ (m/index.html); the district
+      // hub's duty desk (hub/index.html) is served by the hub process at /hub/ (gateway/src/hub/http.ts).
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        m: resolve(import.meta.dirname, 'm/index.html'),
+        hub: resolve(import.meta.dirname, 'hub/index.html'),
+      },
       onwarn(warning, warn) {
         // zod's sources carry #__PURE__ comments in places Rollup cannot use; harmless, and not ours to fix.
         if (warning.code === 'INVALID_ANNOTATION') return;

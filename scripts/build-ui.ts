@@ -15,7 +15,7 @@ const DIST = join(UI, 'dist');
 const LOCK = join(UI, '.build-lock');
 const STALE_LOCK_MS = 180_000;
 /** What the bundle is made of: its sources, its config, and the gateway's contracts it imports. */
-const INPUTS = [join(UI, 'src'), join(UI, 'index.html'), join(UI, 'm'), join(UI, 'public'), join(UI, 'vite.config.ts'), join(UI, 'package.json'), join(ROOT, 'gateway', 'src', 'contracts')];
+const INPUTS = [join(UI, 'src'), join(UI, 'index.html'), join(UI, 'm'), join(UI, 'hub'), join(UI, 'public'), join(UI, 'vite.config.ts'), join(UI, 'package.json'), join(ROOT, 'gateway', 'src', 'contracts')];
 
 function newest(path: string): number {
   const st = statSync(path, { throwIfNoEntry: false });

@@ -7,7 +7,8 @@ import { connect } from 'nats';
 import pg from 'pg';
 import { loadHubConfig } from './config/hub';
 import { createCellWatch, hubAlerts } from './hub/cells';
-import { hubMetrics, serveMetrics } from './hub/metrics';
+import { buildHubHttp, findUiDist } from './hub/http';
+import { hubMetrics } from './hub/metrics';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
 import { hubStore } from './hub/store';
 import { createHubWriter, ensureJetStream } from './hub/writer';
@@ -62,8 +63,20 @@ const writer = createHubWriter(nc, buckets.watermarks, hubStore(pool), settings,
 await writer.republishAll().catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks at start'));
 writer.start();
 await cellWatch.start();
-const http = await serveMetrics(metrics.registry, config.HUB_HTTP_HOST, config.HUB_HTTP_PORT);
-log.info({ server: nc.getServer(), consumer: config.HUB_CONSUMER, httpPort: http.port }, 'hub writer ready');
+// /metrics, the hub users' API and the hub page (hub/http.ts, docs/scale-out.md "The hub's API and UI").
+const http = await buildHubHttp({
+  pool,
+  log,
+  cells: cellWatch.cells,
+  registry: metrics.registry,
+  sessionTtlMs: config.HUB_SESSION_TTL_HOURS * 3_600_000,
+  uiDir: config.HUB_UI_DIST_DIR || findUiDist(dirname(fileURLToPath(import.meta.url))),
+  loginPerMinute: config.HUB_LOGIN_PER_MINUTE,
+});
+await http.listen({ host: config.HUB_HTTP_HOST, port: config.HUB_HTTP_PORT });
+const httpAddress = http.server.address();
+const httpPort = typeof httpAddress === 'object' && httpAddress !== null ? httpAddress.port : config.HUB_HTTP_PORT;
+log.info({ server: nc.getServer(), consumer: config.HUB_CONSUMER, httpPort }, 'hub writer ready');
 const summary = setInterval(() => {
   if (rows === 0) return;
   log.info({ rows, inserted, periodSec: 10 }, 'hub: rows committed');
@@ -77,7 +90,7 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info({ signal }, 'hub: shutting down');
   clearInterval(summary);
-  http.server.close();
+  await http.close();
   await cellWatch.stop();
   await writer.stop();
   await nc.drain().catch(() => {});

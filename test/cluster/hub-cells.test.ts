@@ -18,6 +18,7 @@ import { addDevice } from '../helpers/fixtures';
 import { freshDatabase } from '../helpers/gateway';
 import { type GatewayProcess, spawnGateway } from '../helpers/process';
 import { type CellReader, type Hub, type Proc, cellReader, expectUnbroken, hubReader, hubUp, run, startLeaf, startWriter, stopByPid } from './harness';
+import { districtDesk } from './hub-fixtures';
 
 const OFFLINE_AFTER_MS = 15_000;
 const CUT_MS = 60_000;
@@ -92,6 +93,8 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
       c.reader = cellReader(c.dbFile);
     }
     await Promise.all(connected);
+    // A district user of the hub's API (hub/http.ts), made through the hub CLI.
+    const desk = await districtDesk(writer!.metricsUrl.replace(/\/metrics$/, ''), hub!.env.HUB_DATABASE_URL!);
 
     let n = 0;
     let published = 0;
@@ -119,6 +122,8 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
     try {
       for (const c of cells) await expect.poll(() => h.count('device_event', c.compound), { timeout: 120_000, interval: 500 }).toBeGreaterThan(50);
       expect(await openAlerts()).toEqual([]);
+      // The hub's API (hub/http.ts) shows every cell online, with what its last renewal reported.
+      await expect.poll(async () => [...(await desk.compounds()).values()].filter((x) => x.state === 'online' && x.lagSeconds !== null && x.lastSeenAt !== null).length, { timeout: 30_000 }).toBe(CELLS.length);
 
       // The cut: the cell's leaf node stops (by its PID); devices keep talking to their cell, which keeps committing.
       await stopByPid(cut.leaf);
@@ -134,6 +139,10 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
       const during = await (await fetch(writer!.metricsUrl)).text();
       expect(during).toContain(`linli_hub_cell_online{compound="${CUT}"} 0`);
       expect(during).toContain('linli_hub_offline_alerts_open 1');
+      const states = await desk.compounds();
+      expect(CELLS.map((c) => states.get(c)?.state)).toEqual(CELLS.map((c) => (c === CUT ? 'offline' : 'online')));
+      // Its 小区网关离线 is among its open critical alerts.
+      expect(states.get(CUT)!.openCritical).toBeGreaterThanOrEqual(1);
       // The cell goes on committing while cut off.
       await expect.poll(() => cut.reader!.deviceEventSeqs().length, { timeout: 30_000 }).toBeGreaterThan(cutRows + 50);
 
@@ -198,5 +207,7 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
       }
     }
     expect(text).toMatch(/linli_hub_rows_committed_total\{table="access_event"\} [1-9]/);
+    const after = await desk.compounds();
+    expect(CELLS.map((c) => after.get(c)?.state)).toEqual(CELLS.map(() => 'online'));
   });
 });

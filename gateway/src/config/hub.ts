@@ -26,6 +26,12 @@ export const HubConfigSchema = z.object({
   /** The hub's HTTP port (GET /metrics); 0: any free port (logged). */
   HUB_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9480),
   HUB_HTTP_HOST: z.string().default('127.0.0.1'),
+  /** How long a hub user's sign-in lasts (a duty desk's shift and then some). */
+  HUB_SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(168).default(12),
+  /** Sign-in attempts per address per minute on the hub's login. */
+  HUB_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).max(1_000).default(20),
+  /** The admin-ui build holding hub/index.html; empty: admin-ui/dist found beside the hub. */
+  HUB_UI_DIST_DIR: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type HubConfig = Readonly<z.infer<typeof HubConfigSchema>>;
@@ -33,5 +39,12 @@ export type HubConfig = Readonly<z.infer<typeof HubConfigSchema>>;
 export function loadHubConfig(env: Record<string, string | undefined> = process.env): { ok: true; config: HubConfig } | { ok: false; message: string } {
   const parsed = HubConfigSchema.safeParse(env);
   if (parsed.success) return { ok: true, config: Object.freeze(parsed.data) };
+  return { ok: false, message: `invalid hub configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`).join('\n')}` };
+}
+
+/** The hub's CLI (hub-cli.ts) needs only PostgreSQL. */
+export function loadHubCliConfig(env: Record<string, string | undefined> = process.env): { ok: true; databaseUrl: string } | { ok: false; message: string } {
+  const parsed = HubConfigSchema.pick({ HUB_DATABASE_URL: true }).safeParse(env);
+  if (parsed.success) return { ok: true, databaseUrl: parsed.data.HUB_DATABASE_URL };
   return { ok: false, message: `invalid hub configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`).join('\n')}` };
 }

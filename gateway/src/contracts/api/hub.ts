@@ -1,0 +1,122 @@
+// The district hub's HTTP API (gateway/src/hub/http.ts, docs/scale-out.md "The hub's API and UI"): every reply the
+// hub's UI (admin-ui/src/hub/) reads, parsed on both sides. A hub user is scoped to a compound, a street or the
+// district; every list below holds only what the caller's scope covers.
+import { z } from 'zod';
+
+const Iso = z.iso.datetime({ offset: true });
+const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or -');
+
+export const HubScopeKind = z.enum(['district', 'street', 'compound']);
+export type HubScopeKind = z.infer<typeof HubScopeKind>;
+
+/** What a hub user may see: everything, one street's registered compounds, or one compound. */
+export const HubScope = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('district') }),
+  z.object({ kind: z.literal('street'), id: Id }),
+  z.object({ kind: z.literal('compound'), id: Id }),
+]);
+export type HubScope = z.infer<typeof HubScope>;
+
+export const HubUser = z.object({
+  userId: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  scope: HubScope,
+  /** The street's or compound's registered name, for the page header (null for the district or an unregistered id). */
+  scopeName: z.string().nullable(),
+});
+export type HubUser = z.infer<typeof HubUser>;
+
+export const HubLoginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
+export type HubLoginBody = z.infer<typeof HubLoginBody>;
+export const HubLoginReply = z.object({ token: z.string(), expiresAt: Iso, user: HubUser });
+export type HubLoginReply = z.infer<typeof HubLoginReply>;
+
+/** online: renewed its liveness key recently; offline: 小区网关离线 is open; unknown: not heard since the hub started. */
+export const CellStateName = z.enum(['online', 'offline', 'unknown']);
+export type CellStateName = z.infer<typeof CellStateName>;
+
+export const HubCompound = z.object({
+  id: z.string(),
+  /** null: seen in replicated rows but not in the registry (the UI shows 未登记). */
+  name: z.string().nullable(),
+  street: z.object({ id: z.string(), name: z.string() }).nullable(),
+  state: CellStateName,
+  /** NATS server time of the cell's last liveness renewal (null: not heard since the hub started). */
+  lastSeenAt: Iso.nullable(),
+  /** What the cell reported at its last renewal (null: unknown). */
+  lagSeconds: z.number().min(0).nullable(),
+  backlogRows: z.number().int().min(0).nullable(),
+  /** When the hub last moved one of this cell's committed watermarks (its newest replicated row). */
+  lastReplicatedAt: Iso.nullable(),
+  openAlerts: z.number().int().min(0),
+  openCritical: z.number().int().min(0),
+});
+export type HubCompound = z.infer<typeof HubCompound>;
+export const HubCompoundList = z.object({ compounds: z.array(HubCompound) });
+export type HubCompoundList = z.infer<typeof HubCompoundList>;
+
+export const HubNote = z.object({ id: z.string(), author: z.string(), body: z.string(), at: Iso });
+export type HubNote = z.infer<typeof HubNote>;
+export const HubNoteBody = z.object({ body: z.string().trim().min(1).max(2000) });
+export type HubNoteBody = z.infer<typeof HubNoteBody>;
+
+/** An alert as the hub holds it: replicated from a cell (source cell) or raised by the hub itself (小区网关离线). */
+export const HubAlert = z.object({
+  compound: z.string(),
+  compoundName: z.string().nullable(),
+  id: z.string(),
+  source: z.enum(['cell', 'hub']),
+  type: z.string(),
+  severity: z.string(),
+  status: z.string(),
+  /** The place in the compound's words (or a place code), when the cell sent one. */
+  place: z.string().nullable(),
+  firstAt: Iso,
+  lastAt: Iso,
+  ackedBy: z.string().nullable(),
+  ackedAt: Iso.nullable(),
+  clearedAt: Iso.nullable(),
+  escalationLevel: z.number().int().min(0),
+  notes: z.array(HubNote),
+});
+export type HubAlert = z.infer<typeof HubAlert>;
+export const HubAlertList = z.object({ alerts: z.array(HubAlert) });
+export type HubAlertList = z.infer<typeof HubAlertList>;
+
+/** GET /api/hub/alerts: open alerts, narrowed by compound, severity, type and a minimum age. */
+export const HubAlertQuery = z.object({
+  compound: Id.optional(),
+  severity: z.enum(['critical', 'major', 'minor', 'warning']).optional(),
+  type: z.string().regex(/^[a-z_]{1,64}$/).optional(),
+  /** Only alerts raised at least this many minutes ago (the ones nobody has answered for a while). */
+  minAgeMinutes: z.coerce.number().int().min(0).max(525_600).optional(),
+});
+export type HubAlertQuery = z.infer<typeof HubAlertQuery>;
+
+export const HubAlertChange = z.object({ at: Iso, action: z.string(), actor: z.string(), note: z.string().nullable() });
+export type HubAlertChange = z.infer<typeof HubAlertChange>;
+export const HubAlertWithHistory = HubAlert.extend({ changes: z.array(HubAlertChange) });
+export type HubAlertWithHistory = z.infer<typeof HubAlertWithHistory>;
+/** GET /api/hub/compounds/:id/alerts: the compound's latest alerts (open and cleared), each with its changes. */
+export const HubCompoundHistory = z.object({ compound: HubCompound, alerts: z.array(HubAlertWithHistory) });
+export type HubCompoundHistory = z.infer<typeof HubCompoundHistory>;
+
+/** 件件有回音 at district scale: per compound, how fast its alerts were answered (acknowledged) and closed. */
+export const HubCompoundStats = z.object({
+  compound: z.string(),
+  compoundName: z.string().nullable(),
+  /** Alerts raised in the window. */
+  raised: z.number().int().min(0),
+  acknowledged: z.number().int().min(0),
+  cleared: z.number().int().min(0),
+  /** Raised in the window and never acknowledged nor cleared. */
+  unanswered: z.number().int().min(0),
+  medianAckSeconds: z.number().nullable(),
+  p90AckSeconds: z.number().nullable(),
+  medianCloseSeconds: z.number().nullable(),
+});
+export type HubCompoundStats = z.infer<typeof HubCompoundStats>;
+export const HubStatsQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) });
+export const HubStatsReply = z.object({ days: z.number().int(), since: Iso, compounds: z.array(HubCompoundStats) });
+export type HubStatsReply = z.infer<typeof HubStatsReply>;

@@ -1,0 +1,93 @@
+// The hub's operator commands (docs/scale-out.md "Hub users and scopes"): the street and compound registry and hub
+// users. Needs only HUB_DATABASE_URL; applies the hub's migrations first, so the first district user can be made
+// before the hub writer ever ran.
+//
+//   node --import tsx gateway/src/hub-cli.ts street <id> <name>
+//   node --import tsx gateway/src/hub-cli.ts compound <id> <name> [--street <id>]
+//   node --import tsx gateway/src/hub-cli.ts user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin]
+//   node --import tsx gateway/src/hub-cli.ts disable <username>
+//
+// `user` prints a generated password once, unless --password-stdin reads one (at least 10 characters) from stdin.
+import { dirname } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { newSecret } from './auth/hash';
+import { loadHubCliConfig } from './config/hub';
+import { HubScope } from './contracts/api/hub';
+import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
+import { hubRegistry } from './hub/users';
+
+const EXIT_USAGE = 64;
+const EXIT_CONFIG = 78;
+const USAGE = `usage: hub-cli street <id> <name>
+       hub-cli compound <id> <name> [--street <id>]
+       hub-cli user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin]
+       hub-cli disable <username>`;
+
+function fail(message: string, code = EXIT_USAGE): never {
+  process.stderr.write(`hub-cli: ${message}\n`);
+  process.exit(code);
+}
+
+/** Positional arguments and `--flag value` / `--switch` options. */
+function parseArgs(argv: string[]): { args: string[]; opts: Map<string, string | true> } {
+  const args: string[] = [];
+  const opts = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--password-stdin') opts.set(a, true);
+    else if (a.startsWith('--')) opts.set(a, argv[++i] ?? fail(`${a} needs a value`));
+    else args.push(a);
+  }
+  return { args, opts };
+}
+
+function parseScope(s: string): HubScope {
+  const [kind, id] = s.split(':', 2);
+  const parsed = HubScope.safeParse(kind === 'district' ? { kind } : { kind, id });
+  if (!parsed.success) fail(`scope must be district, street:<id> or compound:<id> (got ${s})`);
+  return parsed.data;
+}
+
+async function run(pool: pg.Pool, argv: string[]): Promise<string> {
+  const { args, opts } = parseArgs(argv);
+  const [cmd, a, b] = args;
+  const registry = hubRegistry(pool);
+  const optText = (k: string) => (typeof opts.get(k) === 'string' ? String(opts.get(k)) : null);
+  if (cmd === 'street' && a !== undefined && b !== undefined) {
+    await registry.street(a, b);
+    return `street ${a} (${b}) saved`;
+  }
+  if (cmd === 'compound' && a !== undefined && b !== undefined) {
+    await registry.compound(a, b, optText('--street'));
+    return `compound ${a} (${b}) saved${optText('--street') === null ? ' without a street' : ` under street ${optText('--street')}`}`;
+  }
+  if (cmd === 'user' && a !== undefined && b !== undefined) {
+    const scope = parseScope(b);
+    const given = opts.get('--password-stdin') === true ? (await text(process.stdin)).replace(/\r?\n$/, '') : null;
+    if (given !== null && given.length < 10) fail('a password needs at least 10 characters');
+    const password = given ?? newSecret();
+    await registry.user({ username: a, displayName: optText('--name') ?? a, password, scope });
+    return given === null ? `user ${a} saved; password (shown once): ${password}` : `user ${a} saved`;
+  }
+  if (cmd === 'disable' && a !== undefined) {
+    if (!(await registry.disable(a))) fail(`no user ${a}`, 1);
+    return `user ${a} disabled, sessions ended`;
+  }
+  return fail(USAGE);
+}
+
+const cfg = loadHubCliConfig();
+if (!cfg.ok) fail(cfg.message, EXIT_CONFIG);
+const migrationsDir = findPgMigrationsDir(dirname(fileURLToPath(import.meta.url)));
+if (migrationsDir === null) fail('postgres/migrations not found beside the hub', EXIT_CONFIG);
+const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: 1 });
+try {
+  await migratePg(pool, readPgMigrations(migrationsDir));
+  process.stdout.write(`${await run(pool, process.argv.slice(2))}\n`);
+} catch (err) {
+  fail(err instanceof Error ? err.message : String(err), 1);
+} finally {
+  await pool.end();
+}

@@ -1,0 +1,125 @@
+// The hub's duty-desk page (admin-ui/src/hub/, served at /hub/ by the hub's HTTP server) in Debian's Chromium, over a
+// real PostgreSQL this test starts and stops by its PID: a street user signs in, sees only their street's compounds
+// and alerts (never the other street's 凤城花园 nor the unregistered compound), opens a compound's alert history, and
+// annotates an alert — the note is in PostgreSQL and shown on the page. Screenshots at 1920×1080, 1024×768 and 390×844.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Browser } from 'playwright-core';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { buildHubHttp } from '../../gateway/src/hub/http';
+import { createLogger } from '../../gateway/src/log';
+import { ensureUiBuilt } from '../../scripts/build-ui';
+import { UI_DIST, launchBrowser, screenshotSizes, skipBrowser } from '../e2e/harness';
+import { C1, C2, C3, C9, PASSWORDS, fillDistrict, registerDistrict } from './hub-fixtures';
+import { type TestPg, startPg } from './pg';
+
+describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'linli-hubui-'));
+  let db: TestPg | undefined;
+  let app: FastifyInstance | undefined;
+  let browser: Browser | undefined;
+  let base = '';
+
+  beforeAll(async () => {
+    await ensureUiBuilt({ quiet: true });
+    db = await startPg(dir);
+    await registerDistrict(db.pool, db.url);
+    await fillDistrict(db.pool);
+    app = await buildHubHttp({
+      pool: db.pool,
+      log: createLogger({ level: 'warn', name: 'hub-ui-test' }),
+      cells: () => [],
+      registry: new Registry(),
+      sessionTtlMs: 3_600_000,
+      uiDir: UI_DIST,
+      loginPerMinute: 100,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const a = app.server.address();
+    base = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await db?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a street user sees only their street, opens a compound history and annotates an alert', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1920, height: 1080 }, baseURL: base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(String(err)));
+
+    // / sends the desk to /hub/, where it signs in.
+    await page.goto('/');
+    expect(new URL(page.url()).pathname).toBe('/hub/');
+    await page.locator('input[name=username]').fill('street-a');
+    await page.locator('input[name=password]').fill(PASSWORDS.street);
+    await page.getByRole('button', { name: '登录' }).click();
+
+    const rows = page.locator('[data-testid=compound-table] tbody tr');
+    await rows.first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=hub-scope]').textContent()).toBe('街道：咸宁路街道');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-compound')))).toEqual(expect.arrayContaining([C1.id, C2.id]));
+    expect(await rows.count()).toBe(2);
+    const body = (await page.locator('body').textContent()) ?? '';
+    expect(body).toContain(C1.name);
+    expect(body).not.toContain(C3.name);
+    expect(body).not.toContain(C9);
+    await screenshotSizes(page, 'hub-overview');
+
+    // Open alerts: only this street's, most severe first.
+    await page.getByRole('button', { name: '未处理报警' }).click();
+    const cards = page.locator('[data-testid=open-alerts] > li');
+    await cards.first().waitFor({ timeout: 30_000 });
+    expect(await cards.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-alert')))).toEqual(['a1-alarm', 'b1-tamper']);
+    expect((await page.locator('body').textContent()) ?? '').not.toContain(C3.name);
+    await screenshotSizes(page, 'hub-alerts');
+    // Filtered by severity: the critical one only.
+    await page.locator('select[name=severity]').selectOption('critical');
+    await expect.poll(() => cards.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-alert'))), { timeout: 30_000 }).toEqual(['a1-alarm']);
+
+    // The alert's compound opens that compound's history, with every change the cell replicated.
+    await cards.first().getByRole('button', { name: C1.name }).click();
+    const history = page.locator('[data-testid=history]');
+    await history.locator('li[data-alert=a2-forced]').waitFor({ timeout: 30_000 });
+    expect(await history.locator('h2').textContent()).toBe(`${C1.name} · 报警记录`);
+    expect(await history.locator('li[data-alert=a2-forced] .hub-changes li').allTextContents()).toEqual([
+      expect.stringContaining('发生'),
+      expect.stringContaining('确认'),
+      expect.stringContaining('处理完毕'),
+    ]);
+
+    // Annotate the open alarm: stored at the hub, shown with the alert; it stays unacknowledged.
+    const a1 = history.locator('li[data-alert=a1-alarm]');
+    await a1.getByRole('button', { name: '批注' }).click();
+    await a1.locator('textarea[name=note]').fill('街道已电话联系物业经理，10分钟内到场');
+    await a1.getByRole('button', { name: '保存批注' }).click();
+    await a1.locator('[data-testid=hub-note]').waitFor({ timeout: 30_000 });
+    expect(await a1.locator('[data-testid=hub-note]').textContent()).toContain('街道已电话联系物业经理，10分钟内到场');
+    expect(await a1.locator('.hub-alert-status').textContent()).toBe('未确认');
+    const stored = z.array(z.object({ compound: z.string(), alert_id: z.string(), author: z.string() })).parse((await db!.pool.query('SELECT compound, alert_id, author FROM hub_alert_note')).rows);
+    expect(stored).toEqual([{ compound: C1.id, alert_id: 'a1-alarm', author: 'street-a' }]);
+    await screenshotSizes(page, 'hub-history');
+
+    // Response times per compound, this street only.
+    await page.getByRole('button', { name: '响应统计' }).click();
+    const stats = page.locator('[data-testid=stats-table] tbody tr');
+    await stats.first().waitFor({ timeout: 30_000 });
+    expect(await stats.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-compound')))).toEqual([C1.id, C2.id]);
+    await screenshotSizes(page, 'hub-stats');
+
+    // English on request.
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('button', { name: 'Response times' }).waitFor({ timeout: 30_000 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
