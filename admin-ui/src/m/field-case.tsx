@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { FieldAlert } from '@linli/gateway/contracts/api/field';
 import { translator } from '../i18n';
@@ -21,6 +22,18 @@ function useLate(a: FieldAlert, due: number) {
   return [late, setLate] as const;
 }
 
+/** A case form's buttons: its submit buttons, then cancel. */
+function FormButtons({ t, cancel, children }: { t: FT; cancel: () => void; children: ComponentChildren }) {
+  return (
+    <div class="m-actions">
+      {children}
+      <button type="button" onClick={cancel}>
+        {t('case.cancel')}
+      </button>
+    </div>
+  );
+}
+
 function OnSiteForm({ t, late, submit, cancel }: { t: FT; late: boolean; submit: (e: Event) => void; cancel: () => void }) {
   return (
     <form class="m-form" onSubmit={submit} data-testid="onsite-form">
@@ -37,14 +50,11 @@ function OnSiteForm({ t, late, submit, cancel }: { t: FT; late: boolean; submit:
         {t('case.note')}
         <input name="note" maxLength={1000} />
       </label>
-      <div class="m-actions">
+      <FormButtons t={t} cancel={cancel}>
         <button type="submit" class="m-primary" data-action="onsite-confirm">
           {t('case.confirm')}
         </button>
-        <button type="button" onClick={cancel}>
-          {t('case.cancel')}
-        </button>
-      </div>
+      </FormButtons>
     </form>
   );
 }
@@ -56,17 +66,14 @@ function OutcomeForm({ t, submit, cancel }: { t: FT; submit: (e: Event) => void;
         {t('case.outcomeNote')}
         <input name="outcome" required maxLength={1000} />
       </label>
-      <div class="m-actions">
+      <FormButtons t={t} cancel={cancel}>
         <button type="submit" class="m-primary" data-resolved="true" data-action="resolved">
           {t('case.resolved')}
         </button>
         <button type="submit" data-resolved="false" data-action="pending">
           {t('case.pending')}
         </button>
-        <button type="button" onClick={cancel}>
-          {t('case.cancel')}
-        </button>
-      </div>
+      </FormButtons>
     </form>
   );
 }
