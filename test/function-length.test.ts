@@ -10,7 +10,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const eslint = new ESLint({
   cwd: ROOT,
   overrideConfigFile: true,
-  overrideConfig: [{ ignores: ['gateway/src/db/generated/**'] }, { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...size],
+  overrideConfig: [{ ignores: ['gateway/src/db/generated/**'] }, { files: ['**/*.ts', '**/*.tsx'], languageOptions: { parser: tseslint.parser } }, ...size],
 });
 
 async function lengthErrors(path: string, code: string): Promise<string[]> {
@@ -25,6 +25,12 @@ function fn(n: number, padding = 0): string {
   return ['export function f(): number {', '  let total = 0;', ...body, ...pad, '  return total;', '}', ''].join('\n');
 }
 
+/** A Preact component of `n` lines in all: a list whose items are its markup, as a long view's table grows. */
+function component(n: number): string {
+  const items = Array.from({ length: n - 6 }, (_, i) => `      <li>{t('item.${i}')}</li>`);
+  return ['export function List({ t }: { t: (k: string) => string }) {', '  return (', '    <ul>', ...items, '    </ul>', '  );', '}', ''].join('\n');
+}
+
 describe('function length rule (eslint.size.js)', () => {
   it(`refuses a function of ${MAX_FUNCTION_LINES + 1} lines in gateway/src and devices-sim/src`, async () => {
     for (const path of ['gateway/src/alerts/fixture.ts', 'devices-sim/src/fixture.ts']) {
@@ -34,6 +40,15 @@ describe('function length rule (eslint.size.js)', () => {
     }
   });
 
+  it(`refuses a component or function of ${MAX_FUNCTION_LINES + 1} lines in admin-ui/src, and accepts ${MAX_FUNCTION_LINES}`, async () => {
+    const long = await lengthErrors('admin-ui/src/views/Fixture.tsx', component(MAX_FUNCTION_LINES + 1));
+    expect(long).toHaveLength(1);
+    expect(long[0]).toMatch(/^max-lines-per-function: Function 'List' has too many lines \(81\)/);
+    expect(await lengthErrors('admin-ui/src/views/Fixture.tsx', component(MAX_FUNCTION_LINES))).toEqual([]);
+    expect(await lengthErrors('admin-ui/src/fixture.ts', fn(MAX_FUNCTION_LINES + 1))).toHaveLength(1);
+    expect(await lengthErrors('admin-ui/src/m/fixture.ts', fn(MAX_FUNCTION_LINES, 30))).toEqual([]);
+  });
+
   it(`accepts ${MAX_FUNCTION_LINES} lines, not counting blank lines and comments`, async () => {
     expect(await lengthErrors('gateway/src/alerts/fixture.ts', fn(MAX_FUNCTION_LINES))).toEqual([]);
     expect(await lengthErrors('gateway/src/alerts/fixture.ts', fn(MAX_FUNCTION_LINES, 30))).toEqual([]);
@@ -41,6 +56,7 @@ describe('function length rule (eslint.size.js)', () => {
 
   it('leaves unit tests and files outside the sized folders alone', async () => {
     expect(await lengthErrors('gateway/src/alerts/fixture.test.ts', fn(MAX_FUNCTION_LINES + 40))).toEqual([]);
+    expect(await lengthErrors('admin-ui/src/views/Fixture.test.tsx', component(MAX_FUNCTION_LINES + 40))).toEqual([]);
     expect(await lengthErrors('scripts/fixture.ts', fn(MAX_FUNCTION_LINES + 40))).toEqual([]);
   });
 
@@ -49,7 +65,7 @@ describe('function length rule (eslint.size.js)', () => {
     const strict = new ESLint({
       cwd: ROOT,
       overrideConfigFile: true,
-      overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...size.slice(0, 1)],
+      overrideConfig: [{ files: ['**/*.ts', '**/*.tsx'], languageOptions: { parser: tseslint.parser } }, ...size.slice(0, 1)],
     });
     for (const { file, max } of OVER_BOUND) {
       const [result] = await strict.lintFiles([file]);
@@ -62,6 +78,8 @@ describe('function length rule (eslint.size.js)', () => {
   it('passes on the tree', async () => {
     const results = await eslint.lintFiles(SIZED_FILES);
     expect(results.length).toBeGreaterThan(100);
+    // The guard station and the phone app are in it too.
+    expect(results.filter((r) => r.filePath.startsWith(`${ROOT}admin-ui/src/`) && r.filePath.endsWith('.tsx')).length).toBeGreaterThan(40);
     const errors = results.flatMap((r) =>
       r.messages.filter((m) => m.fatal === true || m.ruleId === 'max-lines-per-function').map((m) => `${r.filePath.slice(ROOT.length)}:${m.line} ${m.message}`),
     );

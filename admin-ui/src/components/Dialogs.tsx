@@ -10,6 +10,7 @@ import { board } from '../live/board';
 import { useStore } from '../store';
 import { acknowledge, clear, dialog, lastShown, onSite, toast, toasts } from '../ui-state';
 import { TagChips } from './AlertCard';
+import { ContactList } from './ContactList';
 import { SeverityIcon } from './icons';
 import { PinDialog } from './Station';
 
@@ -184,25 +185,7 @@ function CallDialog({ alert, householdId, shown: shownBefore }: { alert: Alert; 
       {list.state === 'loading' && <p class="muted">{t('common.loading')}</p>}
       {list.state === 'error' && <p class="error-text">{t('common.error', { msg: list.message })}</p>}
       {list.state === 'ok' && contacts.length === 0 && <p class="warn-text">{t('call.none')}</p>}
-      <ul class="contacts">
-        {contacts.map((c) => (
-          <li key={c.id} class={`contact ${c.id === target ? 'picked' : ''}`} data-contact={c.id}>
-            <span class="contact-name">{c.name}</span>
-            {shown[c.id] ? (
-              <a class="tel-link" href={`tel:${shown[c.id]}`} data-testid="tel-link">
-                {shown[c.id]}
-              </a>
-            ) : (
-              <span class="contact-phone">{c.phoneMasked ?? t('call.noPhone')}</span>
-            )}
-            {c.hasPhone && !shown[c.id] && (
-              <button type="button" class="btn btn-lg" data-action="reveal" onClick={() => void reveal(c.id)}>
-                {t('call.reveal')}
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
+      <ContactList contacts={contacts} shown={shown} picked={target} buttonClass="btn btn-lg" reveal={(id) => void reveal(id)} />
       <p class="muted">{t('call.outcomeHint')}</p>
       <div class="presets">
         {OUTCOMES.map((o, i) => (

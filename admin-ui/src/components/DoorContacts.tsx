@@ -7,6 +7,7 @@ import { useT } from '../i18n';
 import { createStore } from '../store';
 import { dialog, toast } from '../ui-state';
 import { TagChips } from './AlertCard';
+import { ContactList } from './ContactList';
 
 /**
  * What C does on the map while a door panel is open: the call dialog for the door's alert and the household picked
@@ -77,25 +78,7 @@ export function DoorContacts({ deviceId, alert }: { deviceId: string; alert: Ale
             <b>{household.label}</b> <TagChips tags={household.tags} />
           </div>
           {household.contacts.length === 0 && <p class="warn-text">{t('call.none')}</p>}
-          <ul class="contacts">
-            {household.contacts.map((c) => (
-              <li key={c.id} class="contact" data-contact={c.id}>
-                <span class="contact-name">{c.name}</span>
-                {shown[c.id] ? (
-                  <a class="tel-link" href={`tel:${shown[c.id]}`} data-testid="tel-link">
-                    {shown[c.id]}
-                  </a>
-                ) : (
-                  <span class="contact-phone">{c.phoneMasked ?? t('call.noPhone')}</span>
-                )}
-                {c.hasPhone && !shown[c.id] && (
-                  <button type="button" class="btn btn-sm" data-action="reveal" onClick={() => void reveal(household.householdId, c.id)}>
-                    {t('call.reveal')}
-                  </button>
-                )}
-              </li>
-            ))}
-          </ul>
+          <ContactList contacts={household.contacts} shown={shown} buttonClass="btn btn-sm" reveal={(id) => void reveal(household.householdId, id)} />
           {openCall ? (
             <button type="button" class="btn btn-lg" data-action="door-call" onClick={openCall}>
               {t('doorContacts.record')} <kbd>C</kbd>

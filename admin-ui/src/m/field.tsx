@@ -2,21 +2,16 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { ComplianceReport, FieldAlert, FieldHome, PatrolKind } from '@linli/gateway/contracts/api/field';
 import { PATROL_PHOTO_MAX_BYTES, PATROL_PHOTO_TYPES } from '@linli/gateway/contracts/api/field';
 import { translator } from '../i18n';
-import { ApiError, type MSession, logout } from './api';
+import { type MSession, logout } from './api';
+import { plainErrText as errText } from './errors';
+import { Case } from './field-case';
 import { fieldApi } from './field-api';
 import { type FT, ft } from './field-i18n';
 import type { MLang } from './i18n';
-import { formatWhen } from './time';
 
 type Tab = 'cases' | 'patrol' | 'report' | 'me';
 /** The case list is read again this often while the app is open (and at once after every action). */
 const REFRESH_MS = 4_000;
-
-function errText(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
-  if (e instanceof TypeError) return 'offline';
-  return String(e);
-}
 
 /** "3 分 05 秒" / "3 min 05 s": how late, to the second. */
 function lateText(sec: number, lang: MLang): string {
@@ -108,128 +103,6 @@ function Cases({ t, lang, home, tz }: { t: FT; lang: MLang; home: FieldHome; tz:
   );
 }
 
-function Case({ t, lang, a, tz, onSiteMin, changed }: { t: FT; lang: MLang; a: FieldAlert; tz: string; onSiteMin: number; changed: () => void }) {
-  const tr = translator(lang);
-  const [form, setForm] = useState<'none' | 'onsite' | 'outcome'>('none');
-  const [msg, setMsg] = useState<string | null>(null);
-  const due = Date.parse(a.firstAt) + onSiteMin * 60_000;
-  const [late, setLate] = useState(Date.now() > due);
-  useEffect(() => {
-    if (late || a.onSiteAt !== null) return;
-    const timer = setTimeout(() => setLate(true), Math.max(0, due - Date.now()));
-    return () => clearTimeout(timer);
-  }, [due, late, a.onSiteAt]);
-  const text = typeof a.detail.text === 'string' ? a.detail.text : null;
-
-  const confirm = async (e: Event) => {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    const reason = String(data.get('lateReason') ?? '').trim();
-    try {
-      await fieldApi.onSite(a.id, String(data.get('note') ?? '').trim() || null, reason || null);
-      setForm('none');
-      setMsg(null);
-      changed();
-    } catch (err) {
-      // The gateway decides lateness: a 400 naming lateReason shows the field even if this phone's clock disagrees.
-      if (err instanceof ApiError && err.status === 400) setLate(true);
-      setMsg(errText(err));
-    }
-  };
-  const outcome = async (e: Event) => {
-    e.preventDefault();
-    const submitter = (e as SubmitEvent).submitter;
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    try {
-      await fieldApi.outcome(a.id, submitter?.getAttribute('data-resolved') === 'true', String(data.get('outcome') ?? '').trim());
-      setForm('none');
-      setMsg(t('case.saved'));
-      changed();
-    } catch (err) {
-      setMsg(errText(err));
-    }
-  };
-
-  return (
-    <li class="m-alarm m-case" data-alert={a.id} data-type={a.type} data-status={a.status} data-late={String(late && a.onSiteAt === null)}>
-      <div class="m-pass-head">
-        <strong>{tr.e.alertType[a.type] ?? a.type}</strong>
-        <span class="m-chip">{tr.e.status[a.status]}</span>
-      </div>
-      <div class="m-case-place">{a.place.label}</div>
-      {text && <p class="m-quote">{text}</p>}
-      <div class="m-muted">
-        {t('case.reported', { time: formatWhen(Date.parse(a.firstAt), tz, lang) })} · {a.type === 'patrol_report' ? t('case.patrol') : t('case.escalated')}
-      </div>
-      {a.onSiteAt !== null ? (
-        <p class="m-answered" data-testid="onsite-done">{t('case.onSite', { by: a.onSiteBy ?? '', time: formatWhen(Date.parse(a.onSiteAt), tz, lang) })}</p>
-      ) : late ? (
-        <p class="m-waiting" data-testid="late">{t('case.late')}</p>
-      ) : (
-        <p class="m-muted">{t('case.due', { time: formatWhen(due, tz, lang) })}</p>
-      )}
-      {a.status === 'cleared' && <p class="m-answered">{t('case.cleared', { note: a.clearNote ?? '' })}</p>}
-      {a.status !== 'cleared' && form === 'none' && (
-        <div class="m-actions">
-          {a.onSiteAt === null && (
-            <button type="button" class="m-primary" data-action="onsite" onClick={() => setForm('onsite')}>
-              {t('case.onSiteButton')}
-            </button>
-          )}
-          <button type="button" data-action="outcome" onClick={() => setForm('outcome')}>
-            {t('case.outcome')}
-          </button>
-        </div>
-      )}
-      {form === 'onsite' && (
-        <form class="m-form" onSubmit={confirm} data-testid="onsite-form">
-          {late && (
-            <>
-              <p class="m-waiting">{t('case.lateHint')}</p>
-              <label>
-                {t('case.lateReason')}
-                <input name="lateReason" required maxLength={500} />
-              </label>
-            </>
-          )}
-          <label>
-            {t('case.note')}
-            <input name="note" maxLength={1000} />
-          </label>
-          <div class="m-actions">
-            <button type="submit" class="m-primary" data-action="onsite-confirm">
-              {t('case.confirm')}
-            </button>
-            <button type="button" onClick={() => setForm('none')}>
-              {t('case.cancel')}
-            </button>
-          </div>
-        </form>
-      )}
-      {form === 'outcome' && (
-        <form class="m-form" onSubmit={outcome} data-testid="outcome-form">
-          <label>
-            {t('case.outcomeNote')}
-            <input name="outcome" required maxLength={1000} />
-          </label>
-          <div class="m-actions">
-            <button type="submit" class="m-primary" data-resolved="true" data-action="resolved">
-              {t('case.resolved')}
-            </button>
-            <button type="submit" data-resolved="false" data-action="pending">
-              {t('case.pending')}
-            </button>
-            <button type="button" onClick={() => setForm('none')}>
-              {t('case.cancel')}
-            </button>
-          </div>
-        </form>
-      )}
-      {msg && <p class="m-note" role="status">{msg}</p>}
-    </li>
-  );
-}
-
 function readPhoto(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
@@ -242,6 +115,30 @@ function readPhoto(file: File): Promise<string> {
   });
 }
 
+/** The photo picked for a patrol report, if any, checked against the contract's types and size before it is read. */
+async function patrolPhoto(t: FT, file: FormDataEntryValue | null): Promise<{ photo?: { type: (typeof PATROL_PHOTO_TYPES)[number]; data: string } } | { refused: string }> {
+  if (!(file instanceof File) || file.size === 0) return {};
+  const type = PATROL_PHOTO_TYPES.find((x) => x === file.type);
+  if (!type) return { refused: t('patrol.photoType') };
+  if (file.size > PATROL_PHOTO_MAX_BYTES) return { refused: t('patrol.photoTooBig', { mb: (file.size / 1_000_000).toFixed(1) }) };
+  return { photo: { type, data: await readPhoto(file) } };
+}
+
+function KindPicker({ t, kind, setKind }: { t: FT; kind: PatrolKind; setKind: (k: PatrolKind) => void }) {
+  return (
+    <fieldset>
+      <legend>{t('patrol.kind')}</legend>
+      <div class="m-presets m-presets-3">
+        {(['lamp_not_lit', 'broken_door', 'other'] as const).map((k) => (
+          <button type="button" key={k} data-kind={k} aria-pressed={kind === k} onClick={() => setKind(k)}>
+            {t(`kind.${k}`)}
+          </button>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
 function Patrol({ t, home }: { t: FT; home: FieldHome }) {
   const [kind, setKind] = useState<PatrolKind>('lamp_not_lit');
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
@@ -250,14 +147,9 @@ function Patrol({ t, home }: { t: FT; home: FieldHome }) {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
     const data = new FormData(form);
-    const file = data.get('photo');
-    let photo: { type: (typeof PATROL_PHOTO_TYPES)[number]; data: string } | undefined;
-    if (file instanceof File && file.size > 0) {
-      const type = PATROL_PHOTO_TYPES.find((x) => x === file.type);
-      if (!type) return setMsg({ ok: false, text: t('patrol.photoType') });
-      if (file.size > PATROL_PHOTO_MAX_BYTES) return setMsg({ ok: false, text: t('patrol.photoTooBig', { mb: (file.size / 1_000_000).toFixed(1) }) });
-      photo = { type, data: await readPhoto(file) };
-    }
+    const checked = await patrolPhoto(t, data.get('photo'));
+    if ('refused' in checked) return setMsg({ ok: false, text: checked.refused });
+    const { photo } = checked;
     setBusy(true);
     try {
       const r = await fieldApi.patrol({
@@ -279,16 +171,7 @@ function Patrol({ t, home }: { t: FT; home: FieldHome }) {
     <section data-testid="patrol">
       <h2>{t('patrol.title')}</h2>
       <form class="m-form" onSubmit={submit}>
-        <fieldset>
-          <legend>{t('patrol.kind')}</legend>
-          <div class="m-presets m-presets-3">
-            {(['lamp_not_lit', 'broken_door', 'other'] as const).map((k) => (
-              <button type="button" key={k} data-kind={k} aria-pressed={kind === k} onClick={() => setKind(k)}>
-                {t(`kind.${k}`)}
-              </button>
-            ))}
-          </div>
-        </fieldset>
+        <KindPicker t={t} kind={kind} setKind={setKind} />
         {home.grids.length > 1 && (
           <label>
             {t('patrol.grid')}

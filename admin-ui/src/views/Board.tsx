@@ -1,4 +1,5 @@
-import type { Alert } from '@linli/gateway/contracts/api/alerts';
+import type { Alert, AlertDetail } from '@linli/gateway/contracts/api/alerts';
+import type { EscalationChain, NotifyOutcome } from '@linli/gateway/contracts/api/escalation';
 import type { LiveUnsaved } from '@linli/gateway/contracts/live';
 import { useEffect } from 'preact/hooks';
 import { api } from '../api';
@@ -7,7 +8,7 @@ import { useBoardCompound } from '../components/CompoundPicker';
 import { DatabaseBanner } from '../components/LinkBanner';
 import { SeverityIcon } from '../components/icons';
 import { clock, dateTime } from '../format';
-import { useLoad, useNow } from '../hooks';
+import { type Loaded, useLoad, useNow } from '../hooks';
 import { placeText, useT } from '../i18n';
 import { noteText } from '../notes';
 import { board, lastChange } from '../live/board';
@@ -210,6 +211,95 @@ async function reportToPolice(t: ReturnType<typeof useT>, alert: Alert): Promise
   }
 }
 
+/** What the alert is and where, in large type. */
+function DetailHead({ alert }: { alert: Alert }) {
+  const t = useT();
+  return (
+    <header class="detail-head">
+      <SeverityIcon severity={alert.severity} size={56} />
+      <div>
+        <div class="detail-type">
+          {t.e.severity[alert.severity]} · {t.e.alertType[alert.type]}
+        </div>
+        {/* The device's id is for technicians: a tooltip, not text on the guard's screen. */}
+        <div class="detail-place" title={alert.deviceId ?? undefined}>
+          {placeText(t, alert.place)}
+        </div>
+        <TagChips tags={alert.tags} />
+      </div>
+    </header>
+  );
+}
+
+/** When it was raised and last seen, who acknowledged it and what is still due. */
+function DetailFacts({ alert, now }: { alert: Alert; now: number }) {
+  const t = useT();
+  return (
+    <dl class="facts">
+      <dt>{t('alert.raisedAt')}</dt>
+      <dd>{dateTime(alert.firstAt)}</dd>
+      <dt>{t('alert.lastAt')}</dt>
+      <dd>
+        {clock(alert.lastAt)} {alert.count > 1 && `(${t('alert.count', { n: alert.count })})`}
+      </dd>
+      <dt>{t('device.state')}</dt>
+      <dd>
+        {alert.status === 'open' ? t.e.status.open : t('alert.ackedBy', { who: alert.ackedBy ?? '' })} <Deadline alert={alert} now={now} />
+      </dd>
+      {alert.cancelRequestedAt && (
+        <>
+          <dt />
+          <dd class="warn-text">{t('alert.cancelRequested')}</dd>
+        </>
+      )}
+      {alert.ackNote && (
+        <>
+          <dt>{t('alert.note')}</dt>
+          <dd>{alert.ackNote}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+/** Who was told, per escalation step. */
+function NotifySteps({ steps, c }: { steps: Record<number, NotifyOutcome>; c: EscalationChain }) {
+  const t = useT();
+  return (
+    <>
+      <h2 class="sub-title">{t('notify.title')}</h2>
+      <ol class="notify-steps" data-testid="notify-steps">
+        {Object.entries(steps).map(([level, o]) => (
+          <li key={level} class={`notify-step notify-${o}`} data-level={level} data-notify={o}>
+            <span class="notify-level">{levelName(t, c.levels[Number(level)]?.name ?? level)}</span>
+            {/* Level 0 without a channel is this screen itself: it was shown, not "nobody told". */}
+            <span class="notify-outcome">{level === '0' && o === 'no_channel' ? t('notify.screen') : t(`notify.${o}`)}</span>
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+/** The alert's history, newest first. */
+function AlertHistory({ detail, c }: { detail: Loaded<AlertDetail>; c: EscalationChain | null }) {
+  const t = useT();
+  if (detail.state === 'loading') return <p class="muted">{t('common.loading')}</p>;
+  if (detail.state === 'error') return <p class="error-text">{t('common.error', { msg: detail.message })}</p>;
+  return (
+    <ol class="history">
+      {[...detail.value.history].reverse().map((h) => (
+        <li key={h.id}>
+          <span class="h-time">{clock(h.at)}</span>
+          <span class="h-action">{t.e.action[h.action]}</span>
+          <span class="h-actor">{h.actor.startsWith('device:') ? t('alert.device') : h.actor === 'system' ? '' : h.actor}</span>
+          {h.note !== null && <span class="h-note">{noteText(t, h, c)}</span>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
 function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
   const t = useT();
   const told = useStore(outcomes)[alert.id];
@@ -227,43 +317,8 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
   const showSteps = steps !== null && c !== null && (alert.escalationLevel > 0 || c.levels[0]?.channel !== null);
   return (
     <article class={`detail sev-${alert.severity}`} data-alert-id={alert.id}>
-      <header class="detail-head">
-        <SeverityIcon severity={alert.severity} size={56} />
-        <div>
-          <div class="detail-type">
-            {t.e.severity[alert.severity]} · {t.e.alertType[alert.type]}
-          </div>
-          {/* The device's id is for technicians: a tooltip, not text on the guard's screen. */}
-          <div class="detail-place" title={alert.deviceId ?? undefined}>
-            {placeText(t, alert.place)}
-          </div>
-          <TagChips tags={alert.tags} />
-        </div>
-      </header>
-      <dl class="facts">
-        <dt>{t('alert.raisedAt')}</dt>
-        <dd>{dateTime(alert.firstAt)}</dd>
-        <dt>{t('alert.lastAt')}</dt>
-        <dd>
-          {clock(alert.lastAt)} {alert.count > 1 && `(${t('alert.count', { n: alert.count })})`}
-        </dd>
-        <dt>{t('device.state')}</dt>
-        <dd>
-          {alert.status === 'open' ? t.e.status.open : t('alert.ackedBy', { who: alert.ackedBy ?? '' })} <Deadline alert={alert} now={now} />
-        </dd>
-        {alert.cancelRequestedAt && (
-          <>
-            <dt />
-            <dd class="warn-text">{t('alert.cancelRequested')}</dd>
-          </>
-        )}
-        {alert.ackNote && (
-          <>
-            <dt>{t('alert.note')}</dt>
-            <dd>{alert.ackNote}</dd>
-          </>
-        )}
-      </dl>
+      <DetailHead alert={alert} />
+      <DetailFacts alert={alert} now={now} />
       <PatrolFacts alert={alert} />
       <AlertActions alert={alert} />
       {police && (
@@ -271,37 +326,9 @@ function AlertDetailPane({ alert, now }: { alert: Alert; now: number }) {
           {t('police.status')}：{t(`police.${police}`)}
         </p>
       )}
-      {showSteps && (
-        <>
-          <h2 class="sub-title">{t('notify.title')}</h2>
-          <ol class="notify-steps" data-testid="notify-steps">
-            {Object.entries(steps).map(([level, o]) => (
-              <li key={level} class={`notify-step notify-${o}`} data-level={level} data-notify={o}>
-                <span class="notify-level">{levelName(t, c.levels[Number(level)]?.name ?? level)}</span>
-                {/* Level 0 without a channel is this screen itself: it was shown, not "nobody told". */}
-                <span class="notify-outcome">{level === '0' && o === 'no_channel' ? t('notify.screen') : t(`notify.${o}`)}</span>
-              </li>
-            ))}
-          </ol>
-        </>
-      )}
+      {showSteps && <NotifySteps steps={steps} c={c} />}
       <h2 class="sub-title">{t('alert.history')}</h2>
-      {detail.state === 'ok' ? (
-        <ol class="history">
-          {[...detail.value.history].reverse().map((h) => (
-            <li key={h.id}>
-              <span class="h-time">{clock(h.at)}</span>
-              <span class="h-action">{t.e.action[h.action]}</span>
-              <span class="h-actor">{h.actor.startsWith('device:') ? t('alert.device') : h.actor === 'system' ? '' : h.actor}</span>
-              {h.note !== null && <span class="h-note">{noteText(t, h, c)}</span>}
-            </li>
-          ))}
-        </ol>
-      ) : detail.state === 'loading' ? (
-        <p class="muted">{t('common.loading')}</p>
-      ) : (
-        <p class="error-text">{t('common.error', { msg: detail.message })}</p>
-      )}
+      <AlertHistory detail={detail} c={c} />
     </article>
   );
 }

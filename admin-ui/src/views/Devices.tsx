@@ -1,4 +1,5 @@
 import type { DeviceKind } from '@linli/gateway/contracts';
+import type { DeviceStateView, SiteDevice } from '@linli/gateway/contracts/api/site';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { isDoor, stateText } from '../components/DevicePanel';
@@ -14,6 +15,45 @@ import { dialog } from '../ui-state';
 import { STATE_POLL_MS } from './SitePlan';
 
 const KINDS: DeviceKind[] = ['face_terminal', 'vehicle_gate', 'streetlight', 'outdoor_alarm', 'indoor_alarm'];
+
+interface RowProps {
+  d: SiteDevice;
+  s: DeviceStateView | null;
+  online: boolean;
+  problem: boolean;
+  /** Its open alarms, if any. */
+  alerts: number | undefined;
+  now: number;
+}
+
+function DeviceRow({ d, s, online: on, problem, alerts, now }: RowProps) {
+  const t = useT();
+  return (
+    <tr class={problem ? 'row-problem' : ''} data-device-row={d.id}>
+      <td>
+        <a href={`/map/${d.id}`} onClick={(e) => (e.preventDefault(), navigate(`/map/${encodeURIComponent(d.id)}`))}>
+          {d.name}
+        </a>
+      </td>
+      <td>{t.e.deviceKind[d.kind]}</td>
+      <td>{d.householdLabel ?? t.e.placeKind[d.placeKind]}</td>
+      <td>
+        <Dot tone={on ? 'ok' : 'bad'} />
+        {on ? t('device.online') : t('device.offline')}
+      </td>
+      <td class="num">{s?.lastSeenAt ? ago(t, s.lastSeenAt, now) : '–'}</td>
+      <td>{stateText(t, d, s) || '–'}</td>
+      <td class="num">{alerts ?? ''}</td>
+      <td>
+        {isDoor(d) && (
+          <button class="btn btn-sm" disabled={!on} data-action="open-door" onClick={() => dialog.set({ kind: 'open-door', deviceId: d.id, name: d.name })}>
+            {t('devices.open')}
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
 
 /** Every device and its health: online, last seen, its state, open alarms; doors can be opened from here. */
 export function Devices() {
@@ -77,30 +117,8 @@ export function Devices() {
           </tr>
         </thead>
         <tbody>
-          {rows.map(({ d, s, online: on, problem }) => (
-            <tr key={d.id} class={problem ? 'row-problem' : ''} data-device-row={d.id}>
-              <td>
-                <a href={`/map/${d.id}`} onClick={(e) => (e.preventDefault(), navigate(`/map/${encodeURIComponent(d.id)}`))}>
-                  {d.name}
-                </a>
-              </td>
-              <td>{t.e.deviceKind[d.kind]}</td>
-              <td>{d.householdLabel ?? t.e.placeKind[d.placeKind]}</td>
-              <td>
-                <Dot tone={on ? 'ok' : 'bad'} />
-                {on ? t('device.online') : t('device.offline')}
-              </td>
-              <td class="num">{s?.lastSeenAt ? ago(t, s.lastSeenAt, now) : '–'}</td>
-              <td>{stateText(t, d, s) || '–'}</td>
-              <td class="num">{openAlerts.get(d.id) ?? ''}</td>
-              <td>
-                {isDoor(d) && (
-                  <button class="btn btn-sm" disabled={!on} data-action="open-door" onClick={() => dialog.set({ kind: 'open-door', deviceId: d.id, name: d.name })}>
-                    {t('devices.open')}
-                  </button>
-                )}
-              </td>
-            </tr>
+          {rows.map((r) => (
+            <DeviceRow key={r.d.id} {...r} alerts={openAlerts.get(r.d.id)} now={now} />
           ))}
         </tbody>
       </table>

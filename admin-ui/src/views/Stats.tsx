@@ -48,10 +48,63 @@ export function Stats() {
   );
 }
 
+type Typed = ResponseTimeRow & { type: AlertType };
+
+/** Per type over the whole range: raised, acknowledged, cleared, and the acknowledgement times. */
+function summaryByType(typed: Typed[], types: AlertType[]) {
+  return types.map((type) => {
+    const rs = typed.filter((r) => r.type === type);
+    const p50s = rs.flatMap((r) => (r.ackP50Sec === null ? [] : [r.ackP50Sec])).sort((a, b) => a - b);
+    const p90 = Math.max(0, ...rs.map((r) => r.ackP90Sec ?? 0));
+    return {
+      type,
+      raised: rs.reduce((s, r) => s + r.raised, 0),
+      acked: rs.reduce((s, r) => s + r.acknowledged, 0),
+      cleared: rs.reduce((s, r) => s + r.cleared, 0),
+      // Percentiles cannot be merged across days; the median of the daily medians is an honest summary.
+      p50: p50s.length > 0 ? (p50s[Math.floor((p50s.length - 1) / 2)] ?? null) : null,
+      p90: p90 > 0 ? p90 : null,
+    };
+  }).sort((a, b) => b.raised - a.raised);
+}
+
+function ByTypeTable({ byType }: { byType: ReturnType<typeof summaryByType> }) {
+  const t = useT();
+  return (
+    <section class="card span-2">
+      <h2>{t('stats.byType')}</h2>
+      <table class="table stats-by-type">
+        <thead>
+          <tr>
+            <th>{t('device.kind')}</th>
+            <th>{t('stats.raised')}</th>
+            <th>{t('stats.acked')}</th>
+            <th>{t('stats.cleared')}</th>
+            <th>{t('stats.ackP50')}</th>
+            <th>{t('stats.ackP90')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {byType.map((r) => (
+            <tr key={r.type}>
+              <td>{t.e.alertType[r.type]}</td>
+              <td class="num">{r.raised}</td>
+              <td class="num">{r.acked}</td>
+              <td class="num">{r.cleared}</td>
+              <td class="num">{r.p50 === null ? '–' : duration(r.p50)}</td>
+              <td class="num">{r.p90 === null ? '–' : duration(r.p90)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 function Charts({ rows, days }: { rows: ResponseTimeRow[]; days: string[] }) {
   const t = useT();
   const [ackType, setAckType] = useState<AlertType | 'all'>('all');
-  const typed = rows.filter((r): r is ResponseTimeRow & { type: AlertType } => r.type !== 'all');
+  const typed = rows.filter((r): r is Typed => r.type !== 'all');
   if (typed.length === 0) return <p class="empty">{t('stats.none')}</p>;
   // The five most frequent types get their own colour; the rest are "other".
   const totals = new Map<AlertType, number>();
@@ -68,20 +121,7 @@ function Charts({ rows, days }: { rows: ResponseTimeRow[]; days: string[] }) {
     { key: 'p50', label: 'p50', color: '#42a5f5', values: all.map((r) => r?.ackP50Sec ?? 0) },
     { key: 'p90', label: 'p90', color: '#ef6c00', values: all.map((r) => r?.ackP90Sec ?? 0) },
   ];
-  const byType = [...totals.keys()].map((type) => {
-    const rs = typed.filter((r) => r.type === type);
-    const p50s = rs.flatMap((r) => (r.ackP50Sec === null ? [] : [r.ackP50Sec])).sort((a, b) => a - b);
-    const p90 = Math.max(0, ...rs.map((r) => r.ackP90Sec ?? 0));
-    return {
-      type,
-      raised: rs.reduce((s, r) => s + r.raised, 0),
-      acked: rs.reduce((s, r) => s + r.acknowledged, 0),
-      cleared: rs.reduce((s, r) => s + r.cleared, 0),
-      // Percentiles cannot be merged across days; the median of the daily medians is an honest summary.
-      p50: p50s.length > 0 ? (p50s[Math.floor((p50s.length - 1) / 2)] ?? null) : null,
-      p90: p90 > 0 ? p90 : null,
-    };
-  }).sort((a, b) => b.raised - a.raised);
+  const byType = summaryByType(typed, [...totals.keys()]);
 
   return (
     <div class="stats-grid">
@@ -105,33 +145,7 @@ function Charts({ rows, days }: { rows: ResponseTimeRow[]; days: string[] }) {
         <GroupedBars labels={labels} series={ack} title={t('stats.ackTime')} format={(v) => duration(v)} target={{ value: 60, label: t('stats.target') }} nice={niceDuration} />
         <Legend series={ack} target={t('stats.target')} />
       </section>
-      <section class="card span-2">
-        <h2>{t('stats.byType')}</h2>
-        <table class="table stats-by-type">
-          <thead>
-            <tr>
-              <th>{t('device.kind')}</th>
-              <th>{t('stats.raised')}</th>
-              <th>{t('stats.acked')}</th>
-              <th>{t('stats.cleared')}</th>
-              <th>{t('stats.ackP50')}</th>
-              <th>{t('stats.ackP90')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {byType.map((r) => (
-              <tr key={r.type}>
-                <td>{t.e.alertType[r.type]}</td>
-                <td class="num">{r.raised}</td>
-                <td class="num">{r.acked}</td>
-                <td class="num">{r.cleared}</td>
-                <td class="num">{r.p50 === null ? '–' : duration(r.p50)}</td>
-                <td class="num">{r.p90 === null ? '–' : duration(r.p90)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <ByTypeTable byType={byType} />
     </div>
   );
 }

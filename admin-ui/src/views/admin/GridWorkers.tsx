@@ -1,6 +1,6 @@
 import { GridList } from '@linli/gateway/contracts/api/admin';
 import { GridWorkerList } from '@linli/gateway/contracts/api/field';
-import { UserList } from '@linli/gateway/contracts/api/users';
+import { UserList, type UserView } from '@linli/gateway/contracts/api/users';
 import { z } from 'zod';
 import { useState } from 'preact/hooks';
 import { ApiError, call } from '../../api';
@@ -18,6 +18,79 @@ const gridApi = {
   fieldAccounts: () => call(UserList, 'GET', '/api/v1/users?role=grid_worker'),
 };
 
+type Worker = z.infer<typeof GridWorkerList>['workers'][number];
+
+function WorkerTable({ workers, remove }: { workers: Worker[]; remove: (w: Worker) => void }) {
+  const t = useT();
+  return (
+    <table class="table" data-testid="grid-worker-list">
+      <thead>
+        <tr>
+          <th>{t('gridWorkers.name')}</th>
+          <th>{t('gridWorkers.username')}</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {workers.length === 0 && (
+          <tr>
+            <td colSpan={3} class="muted">
+              {t('gridWorkers.none')}
+            </td>
+          </tr>
+        )}
+        {workers.map((w) => (
+          <tr key={w.userId} data-worker={w.username}>
+            <td>
+              <b>{w.displayName}</b>
+            </td>
+            <td>{w.username}</td>
+            <td class="row-actions">
+              <button class="btn btn-sm" data-action="remove-worker" onClick={() => remove(w)}>
+                {t('gridWorkers.remove')}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Adding a grid_worker account by name (the names of every such account offered as you type). */
+function AddWorker({ gridId, accounts, added }: { gridId: string | null; accounts: UserView[]; added: () => void }) {
+  const t = useT();
+  const [username, setUsername] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const add = async (e: Event) => {
+    e.preventDefault();
+    if (!gridId || !username.trim()) return;
+    setError(null);
+    try {
+      await gridApi.add(gridId, username.trim());
+      setUsername('');
+      added();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  return (
+    <form class="card admin-form" onSubmit={(e) => void add(e)} data-testid="grid-worker-add">
+      <label class="field">
+        <span>{t('gridWorkers.add')}</span>
+        <input name="username" list="grid-worker-accounts" value={username} maxLength={64} placeholder="gw-…" onInput={(e) => setUsername(e.currentTarget.value)} required />
+      </label>
+      <datalist id="grid-worker-accounts">
+        {accounts.map((u) => <option key={u.id} value={u.username}>{u.displayName}</option>)}
+      </datalist>
+      {error && <p class="error-text">{error}</p>}
+      <button class="btn btn-lg btn-primary" type="submit" data-action="add-worker">
+        {t('gridWorkers.addSubmit')}
+      </button>
+    </form>
+  );
+}
+
 /**
  * Grid workers (网格员) per grid (issue 16, item 6's administration): which grid_worker accounts receive a grid's
  * escalated cases on the phone app. Adds and removes through /api/v1/field/grids/{id}/workers (audited there).
@@ -29,21 +102,7 @@ export function GridWorkers() {
   const [gridId, setGridId] = useState<string | null>(null);
   const chosen = gridId ?? (grids.state === 'ok' ? (grids.value.grids[0]?.id ?? null) : null);
   const [workers, reload] = useLoad(() => (chosen ? gridApi.workers(chosen) : Promise.resolve({ workers: [] })), `grid-workers:${chosen ?? ''}`);
-  const [username, setUsername] = useState('');
-  const [error, setError] = useState<string | null>(null);
 
-  const add = async (e: Event) => {
-    e.preventDefault();
-    if (!chosen || !username.trim()) return;
-    setError(null);
-    try {
-      await gridApi.add(chosen, username.trim());
-      setUsername('');
-      reload();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    }
-  };
   const remove = async (userId: string, name: string) => {
     if (!chosen) return;
     try {
@@ -75,52 +134,8 @@ export function GridWorkers() {
               ))}
             </select>
           </label>
-          {workers.state === 'ok' && (
-            <table class="table" data-testid="grid-worker-list">
-              <thead>
-                <tr>
-                  <th>{t('gridWorkers.name')}</th>
-                  <th>{t('gridWorkers.username')}</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {workers.value.workers.length === 0 && (
-                  <tr>
-                    <td colSpan={3} class="muted">
-                      {t('gridWorkers.none')}
-                    </td>
-                  </tr>
-                )}
-                {workers.value.workers.map((w) => (
-                  <tr key={w.userId} data-worker={w.username}>
-                    <td>
-                      <b>{w.displayName}</b>
-                    </td>
-                    <td>{w.username}</td>
-                    <td class="row-actions">
-                      <button class="btn btn-sm" data-action="remove-worker" onClick={() => void remove(w.userId, w.displayName)}>
-                        {t('gridWorkers.remove')}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          <form class="card admin-form" onSubmit={(e) => void add(e)} data-testid="grid-worker-add">
-            <label class="field">
-              <span>{t('gridWorkers.add')}</span>
-              <input name="username" list="grid-worker-accounts" value={username} maxLength={64} placeholder="gw-…" onInput={(e) => setUsername(e.currentTarget.value)} required />
-            </label>
-            <datalist id="grid-worker-accounts">
-              {accounts.state === 'ok' && accounts.value.users.map((u) => <option key={u.id} value={u.username}>{u.displayName}</option>)}
-            </datalist>
-            {error && <p class="error-text">{error}</p>}
-            <button class="btn btn-lg btn-primary" type="submit" data-action="add-worker">
-              {t('gridWorkers.addSubmit')}
-            </button>
-          </form>
+          {workers.state === 'ok' && <WorkerTable workers={workers.value.workers} remove={(w) => void remove(w.userId, w.displayName)} />}
+          <AddWorker gridId={chosen} accounts={accounts.state === 'ok' ? accounts.value.users : []} added={reload} />
         </>
       )}
     </div>

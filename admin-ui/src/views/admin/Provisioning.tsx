@@ -115,29 +115,34 @@ function SecretPanel({ r, close }: { r: DeviceSecretReply; close: () => void }) 
 
 const EMPTY = { id: '', kind: 'face_terminal', name: '', communityId: '', placeKind: 'main_gate', buildingId: '', unitId: '', householdId: '', x: '0', y: '0', criticality: '' };
 
+/** The form's strings as the body DeviceCreateBody checks: ids trimmed, empty place ids and criticality left out. */
+function deviceBody(form: typeof EMPTY): Record<string, unknown> {
+  const opt = (k: 'buildingId' | 'unitId' | 'householdId') => (form[k].trim() !== '' ? { [k]: form[k].trim() } : {});
+  return {
+    id: form.id.trim(),
+    kind: form.kind,
+    name: form.name,
+    communityId: form.communityId.trim(),
+    placeKind: form.placeKind,
+    ...opt('buildingId'),
+    ...opt('unitId'),
+    ...opt('householdId'),
+    x: Number(form.x),
+    y: Number(form.y),
+    ...(form.criticality !== '' ? { criticality: form.criticality } : {}),
+  };
+}
+
 function NewDevice({ created }: { created: (r: DeviceSecretReply) => void }) {
   const t = useT();
   const [form, setForm] = useState(EMPTY);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) => setForm({ ...form, [k]: e.currentTarget.value });
-  const opt = (k: 'buildingId' | 'unitId' | 'householdId') => (form[k].trim() !== '' ? { [k]: form[k].trim() } : {});
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const parsed = DeviceCreateBody.safeParse({
-      id: form.id.trim(),
-      kind: form.kind,
-      name: form.name,
-      communityId: form.communityId.trim(),
-      placeKind: form.placeKind,
-      ...opt('buildingId'),
-      ...opt('unitId'),
-      ...opt('householdId'),
-      x: Number(form.x),
-      y: Number(form.y),
-      ...(form.criticality !== '' ? { criticality: form.criticality } : {}),
-    });
+    const parsed = DeviceCreateBody.safeParse(deviceBody(form));
     if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
     setErrors({});
     setBusy(true);

@@ -90,29 +90,15 @@ export function SitePlanEditor() {
   );
 }
 
-function Editor({ editor, fail }: { editor: PlanEditor; fail: (err: unknown) => void }) {
-  const t = useT();
-  const [items, setItems] = useState(editor.items);
+type Save = (item: PlanItem, p: { x: number; y: number } | null) => Promise<void>;
+type Start = (item: PlanItem) => (e: PointerEvent) => void;
+
+/**
+ * Dragging a marker: it follows the pointer anywhere on the page; a drop inside the drawing (`stage`) places the item
+ * there. Without a drawing nothing can be dragged.
+ */
+function usePlanDrag(stage: { current: HTMLDivElement | null }, save: Save, hasDrawing: boolean) {
   const [drag, setDrag] = useState<Drag | null>(null);
-  const stage = useRef<HTMLDivElement>(null);
-  useEffect(() => setItems(editor.items), [editor]);
-
-  const save = async (item: PlanItem, p: { x: number; y: number } | null) => {
-    const id = editor.community.id;
-    // Shown where it was dropped at once; put back if the gateway refuses.
-    setItems((all) => all.map((i) => (i.kind === item.kind && i.id === item.id ? { ...i, plan: p } : i)));
-    try {
-      const saved = p === null ? await planApi.unplace(id, item.kind, item.id) : await planApi.place(id, item.kind, item.id, p);
-      setItems((all) => all.map((i) => (i.kind === saved.kind && i.id === saved.id ? saved : i)));
-      toast(t('plan.saved', { name: item.name }));
-      forgetSitePlans();
-    } catch (err) {
-      setItems((all) => all.map((i) => (i.kind === item.kind && i.id === item.id ? item : i)));
-      fail(err);
-    }
-  };
-
-  // The drag follows the pointer anywhere on the page; a drop inside the drawing places the item there.
   useEffect(() => {
     if (!drag) return;
     const move = (e: PointerEvent) => setDrag((d) => (d ? { ...d, x: e.clientX, y: e.clientY } : d));
@@ -133,48 +119,79 @@ function Editor({ editor, fail }: { editor: PlanEditor; fail: (err: unknown) => 
       window.removeEventListener('pointerup', up);
     };
   }, [drag?.item]);
-
-  const start = (item: PlanItem) => (e: PointerEvent) => {
-    if (e.button !== 0 || !editor.drawing) return;
+  const start: Start = (item) => (e) => {
+    if (e.button !== 0 || !hasDrawing) return;
     e.preventDefault();
     setDrag({ item, x: e.clientX, y: e.clientY });
   };
+  return { drag, start };
+}
+
+/** The items not on the drawing yet (drag one onto it), and the placed ones (each can be taken off). */
+function ItemList({ editor, unplaced, placed, start, save }: { editor: PlanEditor; unplaced: PlanItem[]; placed: PlanItem[]; start: Start; save: Save }) {
+  const t = useT();
+  return (
+    <aside class="plan-list" data-testid="plan-unplaced">
+      {editor.drawing ? <DrawingFacts d={editor.drawing} /> : <p class="muted">{t('plan.none')}</p>}
+      <h2>{t('plan.unplaced', { n: unplaced.length })}</h2>
+      {unplaced.length === 0 ? <p class="muted">{t('plan.allPlaced')}</p> : editor.drawing && <p class="muted">{t('plan.unplacedHint')}</p>}
+      <ul>
+        {unplaced.map((i) => (
+          <li key={`${i.kind}:${i.id}`}>
+            <button class={`plan-chip role-${i.role}`} data-plan-item={i.id} data-plan-kind={i.kind} disabled={!editor.drawing} onPointerDown={start(i)}>
+              <span class={`plan-dot role-${i.role}`} aria-hidden="true" />
+              <span class="plan-chip-name">{i.name}</span>
+              <span class="muted">{t(roleKey(i.role))}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {placed.length > 0 && (
+        <details>
+          <summary>{t('plan.placed', { n: placed.length })}</summary>
+          <ul>
+            {placed.map((i) => (
+              <li key={`${i.kind}:${i.id}`} class="plan-placed-row">
+                <span class={`plan-dot role-${i.role}`} aria-hidden="true" /> {i.name}
+                <button class="btn btn-sm" data-action="unplace" data-plan-item={i.id} onClick={() => void save(i, null)}>
+                  {t('plan.unplace')}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </aside>
+  );
+}
+
+function Editor({ editor, fail }: { editor: PlanEditor; fail: (err: unknown) => void }) {
+  const t = useT();
+  const [items, setItems] = useState(editor.items);
+  const stage = useRef<HTMLDivElement>(null);
+  useEffect(() => setItems(editor.items), [editor]);
+
+  const save = async (item: PlanItem, p: { x: number; y: number } | null) => {
+    const id = editor.community.id;
+    // Shown where it was dropped at once; put back if the gateway refuses.
+    setItems((all) => all.map((i) => (i.kind === item.kind && i.id === item.id ? { ...i, plan: p } : i)));
+    try {
+      const saved = p === null ? await planApi.unplace(id, item.kind, item.id) : await planApi.place(id, item.kind, item.id, p);
+      setItems((all) => all.map((i) => (i.kind === saved.kind && i.id === saved.id ? saved : i)));
+      toast(t('plan.saved', { name: item.name }));
+      forgetSitePlans();
+    } catch (err) {
+      setItems((all) => all.map((i) => (i.kind === item.kind && i.id === item.id ? item : i)));
+      fail(err);
+    }
+  };
+  const { drag, start } = usePlanDrag(stage, save, editor.drawing !== null);
 
   const unplaced = items.filter((i) => i.plan === null);
   const placed = items.filter((i) => i.plan !== null);
   return (
     <div class="plan-editor">
-      <aside class="plan-list" data-testid="plan-unplaced">
-        {editor.drawing ? <DrawingFacts d={editor.drawing} /> : <p class="muted">{t('plan.none')}</p>}
-        <h2>{t('plan.unplaced', { n: unplaced.length })}</h2>
-        {unplaced.length === 0 ? <p class="muted">{t('plan.allPlaced')}</p> : editor.drawing && <p class="muted">{t('plan.unplacedHint')}</p>}
-        <ul>
-          {unplaced.map((i) => (
-            <li key={`${i.kind}:${i.id}`}>
-              <button class={`plan-chip role-${i.role}`} data-plan-item={i.id} data-plan-kind={i.kind} disabled={!editor.drawing} onPointerDown={start(i)}>
-                <span class={`plan-dot role-${i.role}`} aria-hidden="true" />
-                <span class="plan-chip-name">{i.name}</span>
-                <span class="muted">{t(roleKey(i.role))}</span>
-              </button>
-            </li>
-          ))}
-        </ul>
-        {placed.length > 0 && (
-          <details>
-            <summary>{t('plan.placed', { n: placed.length })}</summary>
-            <ul>
-              {placed.map((i) => (
-                <li key={`${i.kind}:${i.id}`} class="plan-placed-row">
-                  <span class={`plan-dot role-${i.role}`} aria-hidden="true" /> {i.name}
-                  <button class="btn btn-sm" data-action="unplace" data-plan-item={i.id} onClick={() => void save(i, null)}>
-                    {t('plan.unplace')}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </details>
-        )}
-      </aside>
+      <ItemList editor={editor} unplaced={unplaced} placed={placed} start={start} save={save} />
       {editor.drawing && (
         <section class="plan-canvas">
           <DrawingStage drawing={editor.drawing} stage={stage}>
