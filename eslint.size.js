@@ -11,7 +11,6 @@ export const SIZED_FILES = ['gateway/src/**/*.ts', 'devices-sim/src/**/*.ts'];
  * yet. An entry goes once its function is split (the test fails for an entry that is no longer needed).
  */
 export const OVER_BOUND = [
-  { file: 'gateway/src/replication/relay.ts', max: 115, why: 'createRelay: hub replication (#19) reworked this file while the rule landed' },
   { file: 'gateway/src/access/credentials.ts', max: 108, why: 'credentialService: access/ was changed by the resident app (#16) and access latency (#18) work in parallel' },
   { file: 'gateway/src/resident/routes.ts', max: 145, why: 'residentRoutes: the resident app (#16) changed these routes in parallel' },
   { file: 'gateway/src/access/index.ts', max: 92, why: 'createAccessFeature: the access wiring was changed by #16 (walk-ins) and #18 (early decisions) in parallel' },
@@ -21,8 +20,6 @@ export const OVER_BOUND = [
   { file: 'gateway/src/ingest/index.ts', max: 97, why: 'createIngest (#18): the early access-request hand-off is its seam' },
   { file: 'gateway/src/db/replication.ts', max: 111, why: 'replicationRepo (#19): one repository per replicated table is its seam' },
   { file: 'gateway/src/db/retention.ts', max: 86, why: 'purgeExpired (#16, #19): the walk-in and hub-confirmed floors were added in parallel; one step per data class is its seam' },
-  { file: 'gateway/src/hub/cells.ts', max: 90, why: 'createCellWatch (#19): the KV watch and the offline-alert judge are its seams' },
-  { file: 'gateway/src/hub/writer.ts', max: 83, why: 'createHubWriter (#19): the watermark publishing is its seam' },
 ];
 
 const options = (max) => ({ max, skipBlankLines: true, skipComments: true });
