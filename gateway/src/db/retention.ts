@@ -127,7 +127,7 @@ export async function purgeExpired(db: Db, policy: RetentionPolicy, now: Date, o
     byKey('DeviceEvent', 'seq', 'receivedAt', cutoff(now, policy.deviceEventDays), `"seq" IN (SELECT "eventSeq" FROM "AlertOutbox")${keepUnconfirmed ? ` OR ${UNCONFIRMED.deviceEvent}` : ''}`),
   );
   await drain('streetlight', byKey('StreetlightReading', 'id', 'at', cutoff(now, policy.streetlightDays)));
-  await drain('audit', byKey('AuditLog', 'id', 'at', cutoff(now, policy.auditDays)));
+  await drain('audit', byKey('AuditLog', 'id', 'at', cutoff(now, policy.auditDays), keepUnconfirmed ? UNCONFIRMED.auditLog : undefined));
 
   // Cleared alerts with their history and notification records, one alert whole or not at all.
   const alertsBefore = cutoff(now, policy.alertDays);
