@@ -101,6 +101,9 @@ async function publishRound(core: RelayCore): Promise<number> {
   const { compound, generation, base, table } = settings;
   const rows = core.repo.rowsAfter(table, state.sent, settings.batchMax);
   if (rows.length === 0) return 0;
+  // Nothing was outstanding: the hub has not stalled on these rows yet, so the stall clock starts now (not at the last
+  // watermark move, which may be long ago on a quiet table, and would resend every new row at once).
+  if (state.sent === state.confirmed) core.lastProgress = Date.now();
   let prev = state.sent;
   const acks = rows.map((r) => {
     const msg = ReplicationMessage.parse({ v: 2, compound, generation, base, table, seq: r.seq, prev, row: r.row });
