@@ -12,13 +12,9 @@ export const SIZED_FILES = ['gateway/src/**/*.ts', 'devices-sim/src/**/*.ts', 'a
  * yet. An entry goes once its function is split (the test fails for an entry that is no longer needed).
  */
 export const OVER_BOUND = [
-  { file: 'gateway/src/replication/relay.ts', max: 115, why: 'createRelay: hub replication (#19) reworked this file while the rule landed' },
   // Landed in session 5's merge, written in parallel with the rule: each has a seam to cut along (#14).
   { file: 'gateway/src/access/requests.ts', max: 110, why: 'createRequestHandling (#18): the early-decision bookkeeping (in-flight ids, given-back entries) is its seam' },
   { file: 'gateway/src/ingest/index.ts', max: 97, why: 'createIngest (#18): the early access-request hand-off is its seam' },
-  { file: 'gateway/src/db/replication.ts', max: 111, why: 'replicationRepo (#19): one repository per replicated table is its seam' },
-  { file: 'gateway/src/hub/cells.ts', max: 90, why: 'createCellWatch (#19): the KV watch and the offline-alert judge are its seams' },
-  { file: 'gateway/src/hub/writer.ts', max: 83, why: 'createHubWriter (#19): the watermark publishing is its seam' },
 ];
 
 const options = (max) => ({ max, skipBlankLines: true, skipComments: true });

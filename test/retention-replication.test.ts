@@ -1,5 +1,5 @@
 // The retention floor of a replicating cell (docs/scale-out.md): with keepUnconfirmed, the purge deletes an expired
-// device event, access decision or cleared alert only once the hub has confirmed it; without it (no hub), the
+// device event, access decision, cleared alert or audit record only once the hub has confirmed it; without it (no hub), the
 // ordinary periods alone decide. Real SQLite files, rows written as the gateway stores them.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ async function cell(replicating: boolean) {
     `INSERT INTO "Alert" ("id","type","severity","status","place","dedupKey","firstAt","lastAt","clearedAt") VALUES (?,'tamper','major','cleared','{}',?,?,?,?)`,
   );
   const history = r.prepare(`INSERT INTO "AlertHistory" ("alertId","at","action","actor") VALUES (?,?,?,'system')`);
+  const audit = r.prepare(`INSERT INTO "AuditLog" ("at","actor","action","entity","entityId","detail") VALUES (?,'admin','grid.create','Grid',?,'{}')`);
   r.transaction(() => {
     for (let i = 1; i <= 10; i++) event.run(`e-${i}`, ago(60), ago(60));
     access.run('a-1', 'rq-1', ago(60), ago(60));
@@ -45,6 +46,7 @@ async function cell(replicating: boolean) {
       history.run(id, ago(90), 'raised');
       history.run(id, ago(60), 'cleared');
     }
+    for (let i = 1; i <= 3; i++) audit.run(ago(200), `g-${i}`);
   })();
   const repo = replicationRepo(db);
   if (replicating) await repo.identity();
@@ -55,6 +57,7 @@ const left = (db: Db) => ({
   events: ids(db, 'SELECT seq AS k FROM DeviceEvent ORDER BY seq'),
   access: ids(db, 'SELECT id AS k FROM AccessEvent ORDER BY id'),
   alerts: ids(db, 'SELECT id AS k FROM Alert ORDER BY id'),
+  audit: ids(db, 'SELECT id AS k FROM AuditLog ORDER BY id'),
 });
 
 describe('retention on a replicating cell', () => {
@@ -64,22 +67,24 @@ describe('retention on a replicating cell', () => {
       // Nothing confirmed yet: nothing goes, however old.
       const first = await purgeExpired(db, POLICY, now, { keepUnconfirmed: true });
       expect(first.failed).toEqual([]);
-      expect(left(db)).toEqual({ events: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'], access: ['a-1', 'a-2'], alerts: ['al-1', 'al-2'] });
+      expect(left(db)).toEqual({ events: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'], access: ['a-1', 'a-2'], alerts: ['al-1', 'al-2'], audit: ['1', '2', '3'] });
 
       // The hub confirms device events up to 4, the first access decision, and al-1's changes (history ids 1, 2).
       const firstAccess = repo.rowsAfter('access_event', 0, 1)[0]!.seq;
       await repo.confirm('device_event', 4, now);
       await repo.confirm('access_event', firstAccess, now);
       await repo.confirm('alert_change', 2, now);
+      await repo.confirm('audit_log', 1, now);
       await purgeExpired(db, POLICY, now, { keepUnconfirmed: true });
-      expect(left(db)).toEqual({ events: ['5', '6', '7', '8', '9', '10'], access: ['a-2'], alerts: ['al-2'] });
+      expect(left(db)).toEqual({ events: ['5', '6', '7', '8', '9', '10'], access: ['a-2'], alerts: ['al-2'], audit: ['2', '3'] });
 
       // Everything confirmed: the ordinary periods decide again.
       await repo.confirm('device_event', 10, now);
       await repo.confirm('access_event', firstAccess + 1, now);
       await repo.confirm('alert_change', 4, now);
+      await repo.confirm('audit_log', 3, now);
       await purgeExpired(db, POLICY, now, { keepUnconfirmed: true });
-      expect(left(db)).toEqual({ events: [], access: [], alerts: [] });
+      expect(left(db)).toEqual({ events: [], access: [], alerts: [], audit: [] });
     } finally {
       await db.close();
     }
@@ -89,8 +94,8 @@ describe('retention on a replicating cell', () => {
     const { db } = await cell(false);
     try {
       const r = await purgeExpired(db, POLICY, now);
-      expect(r.deleted).toMatchObject({ device_events: 10, access_events: 2, alerts: 2 });
-      expect(left(db)).toEqual({ events: [], access: [], alerts: [] });
+      expect(r.deleted).toMatchObject({ device_events: 10, access_events: 2, alerts: 2, audit: 3 });
+      expect(left(db)).toEqual({ events: [], access: [], alerts: [], audit: [] });
     } finally {
       await db.close();
     }

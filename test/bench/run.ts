@@ -12,6 +12,7 @@ const BENCHES = {
   outage: 'alarm presses every 100 ms through a 30 s database lock and 30 s of full disk: press → guard frame, event-loop lag, acknowledged-and-lost',
   export: 'streaming export of N access rows (default 200,000: a month of a 4,000-household compound) as CSV and XLSX: time, CPU, peak RSS',
   access: 'access request → reply round trip (p50/p99) at fixed rates, vs a Mosquitto request/response through a responder client',
+  hub: 'cells → NATS JetStream → PostgreSQL: writer rows/s at batch 100/1,000, one cell end to end, catch-up after an outage of 3 cells (--outage-min, default 10)',
 } as const;
 
 const [name, ...args] = process.argv.slice(2);

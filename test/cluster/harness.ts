@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { z } from 'zod';
+import type { ReplicatedTable } from '../../gateway/src/contracts/replication';
 import { freePort } from '../helpers/process';
 
 export const run = promisify(execFile);
@@ -119,10 +120,22 @@ export function cellReader(dbFile: string) {
     /** Stored events the alert engine has not judged yet. */
     alertOutboxLeft: () => one(CountRow, 'SELECT count(*) AS n FROM AlertOutbox')?.n ?? 0,
     /** The access stream's last seq ever handed out (its log rows go once confirmed). */
-    accessLastSeq: () => one(SeqRow, "SELECT seq FROM sqlite_sequence WHERE name = 'ReplicationLog'")?.seq ?? 0,
-    accessLogLeft: () => one(CountRow, 'SELECT count(*) AS n FROM ReplicationLog')?.n ?? 0,
+    /**
+     * The last seq a logged table (access decisions, sessions, presence; they share ReplicationLog's sequence) handed
+     * out: its newest log row, or, when the hub has confirmed them all (their log rows are gone), its resend point.
+     */
+    logLastSeq(stream: string): number {
+      const newest = one(z.object({ seq: Int.nullable() }), 'SELECT max(seq) AS seq FROM ReplicationLog WHERE stream = ?', stream)?.seq ?? null;
+      return newest ?? (one(z.object({ confirmedSeq: Int }), 'SELECT confirmedSeq FROM ReplicationCursor WHERE stream = ?', stream)?.confirmedSeq ?? 0);
+    },
     alertChangeIds: () => all(SeqRow, 'SELECT id AS seq FROM AlertHistory ORDER BY id').map((r) => r.seq),
     alerts: () => all(z.object({ id: z.string(), status: z.string(), count: Int }), 'SELECT id, status, count FROM Alert ORDER BY id'),
+    auditIds: () => all(SeqRow, 'SELECT id AS seq FROM AuditLog ORDER BY id').map((r) => r.seq),
+    /** Staff sessions (residents' never replicate): logins, and the logouts among them. */
+    staffSessions: () => one(z.object({ logins: Int, logouts: Int }), "SELECT count(*) AS logins, count(revokedAt) AS logouts FROM Session WHERE role <> 'resident'")!,
+    /** Log rows of a table still waiting for the hub's confirmation. */
+    logLeft: (stream: string) => one(CountRow, 'SELECT count(*) AS n FROM ReplicationLog WHERE stream = ?', stream)?.n ?? 0,
+    devicesOnline: () => all(z.object({ id: z.string(), online: Int }), 'SELECT id, online FROM Device ORDER BY id').map((r) => ({ id: r.id, online: r.online === 1 })),
     close: () => db.close(),
   };
 }
@@ -132,11 +145,11 @@ const ChainRow = z.object({ seq: Int, prev_seq: Int });
 
 /** What the hub holds for one cell generation, per table: rows in seq order with their prev links. */
 export function hubReader(hub: Hub) {
-  const chain = async (table: 'device_event' | 'access_event' | 'alert_change', compound: string, generation: string) =>
+  const chain = async (table: ReplicatedTable, compound: string, generation: string) =>
     z.array(ChainRow).parse(await hub.q(`SELECT seq, prev_seq FROM ${table} WHERE compound = $1 AND generation = $2 ORDER BY seq`, [compound, generation]));
   return {
     chain,
-    count: async (table: 'device_event' | 'access_event' | 'alert_change', compound: string) =>
+    count: async (table: ReplicatedTable, compound: string) =>
       CountRow.parse((await hub.q(`SELECT count(*) AS n FROM ${table} WHERE compound = $1`, [compound]))[0]).n,
     watermark: async (compound: string, generation: string, table: string) => {
       const rows = z.array(SeqRow).parse(await hub.q('SELECT seq FROM cell_watermark WHERE compound = $1 AND generation = $2 AND tbl = $3', [compound, generation, table]));
@@ -144,6 +157,22 @@ export function hubReader(hub: Hub) {
     },
     accessIds: async (compound: string) =>
       z.array(z.object({ id: z.string() })).parse(await hub.q('SELECT id FROM access_event WHERE compound = $1 ORDER BY id', [compound])).map((r) => r.id),
+    /** Presence transitions per device in seq order (true: online). */
+    presence: async (compound: string) => {
+      const rows = z.array(z.object({ device_id: z.string(), online: z.boolean() })).parse(await hub.q('SELECT device_id, online FROM device_presence WHERE compound = $1 ORDER BY seq', [compound]));
+      const by = new Map<string, boolean[]>();
+      for (const r of rows) by.set(r.device_id, [...(by.get(r.device_id) ?? []), r.online]);
+      return by;
+    },
+    /** Session events per kind, and how many distinct (session, kind) pairs (equal to their sum when none is there twice). */
+    sessions: async (compound: string) =>
+      z.object({ logins: Int, logouts: Int, pairs: Int }).parse(
+        (await hub.q(
+          `SELECT count(*) FILTER (WHERE kind = 'login') AS logins, count(*) FILTER (WHERE kind = 'logout') AS logouts,
+                  count(DISTINCT (session_ref, kind)) AS pairs FROM session_event WHERE compound = $1`,
+          [compound],
+        ))[0],
+      ),
     alerts: async (compound: string) =>
       z.array(z.object({ id: z.string(), status: z.string(), count: Int })).parse(
         await hub.q("SELECT id, status, (snapshot->>'count')::int AS count FROM alert WHERE compound = $1 ORDER BY id", [compound]),

@@ -165,7 +165,7 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
       await expect.poll(() => cell.alertOutboxLeft(), { timeout: 60_000 }).toBe(0);
       const seqs = cell.deviceEventSeqs();
       const accessIds = cell.accessIds();
-      const lastAccess = cell.accessLastSeq();
+      const lastAccess = cell.logLastSeq('access_event');
       try {
         await expect.poll(() => cell.confirmed('device_event'), { timeout: 180_000, interval: 500 }).toBe(seqs[seqs.length - 1]);
         await expect.poll(() => cell.confirmed('access_event'), { timeout: 120_000, interval: 500 }).toBe(lastAccess);
@@ -192,6 +192,11 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
       expect(changes.length).toBeGreaterThan(0);
       expect(expectUnbroken(changes)).toEqual([]);
       await expect.poll(async () => JSON.stringify(await h.alerts(c.compound)), { timeout: 60_000, interval: 500 }).toBe(JSON.stringify(cell.alerts()));
+      // Presence transitions (each device came online once): all confirmed, unbroken, in the cell's state.
+      await expect.poll(() => cell.logLeft('device_presence'), { timeout: 60_000, interval: 500 }).toBe(0);
+      expect(expectUnbroken(await h.chain('device_presence', c.compound, generation))).toEqual([]);
+      const presence = await h.presence(c.compound);
+      expect(cell.devicesOnline().map((d) => [d.id, presence.get(d.id)])).toEqual(devicesOf(c.compound).map((d) => [d.id, [true]]));
     }
 
     // The hub's metrics: valid exposition, every cell online, a watermark per cell and table, no offline alert open.

@@ -2,6 +2,7 @@
 // back. Both sides parse with these schemas; nothing else defines the shapes.
 import { z } from 'zod';
 import { AlertAction } from './api/alerts';
+import { Role } from './common';
 
 /** A compound's id as it appears in a NATS subject and a KV key: one token, no wildcards, no dots. */
 export const CompoundId = z
@@ -19,12 +20,23 @@ export type Generation = z.infer<typeof Generation>;
 
 /**
  * The streams a cell replicates, one sequence each: device events (DeviceEvent.seq, heartbeats left out), access
- * decisions (their ReplicationLog seq, filled by a trigger in the insert's transaction), and alert changes
- * (AlertHistory.id: every alert insert or update writes one history row with the alert's snapshot, in one transaction).
+ * decisions (their ReplicationLog seq, filled by a trigger in the insert's transaction), alert changes
+ * (AlertHistory.id: every alert insert or update writes one history row with the alert's snapshot, in one transaction),
+ * audit records (AuditLog.id, append-only), staff sessions (logins and logouts, ReplicationLog seq) and device
+ * presence transitions (online/offline changes, ReplicationLog seq; never heartbeats).
  */
-export const ReplicatedTable = z.enum(['device_event', 'access_event', 'alert_change']);
+export const ReplicatedTable = z.enum(['device_event', 'access_event', 'alert_change', 'audit_log', 'session_event', 'device_presence']);
 export type ReplicatedTable = z.infer<typeof ReplicatedTable>;
 export const REPLICATED_TABLES = ReplicatedTable.options;
+/** One value per replicated table (the compiler checks that none is missing). */
+export const perTable = <V>(f: (t: ReplicatedTable) => V): Record<ReplicatedTable, V> => ({
+  device_event: f('device_event'),
+  access_event: f('access_event'),
+  alert_change: f('alert_change'),
+  audit_log: f('audit_log'),
+  session_event: f('session_event'),
+  device_presence: f('device_presence'),
+});
 
 /** The JetStream stream that holds every cell's rows, and the subjects it takes. */
 export const REPLICATION_STREAM = 'LINLI';
@@ -102,6 +114,40 @@ export const ReplicatedAlertChange = z.object({
 });
 export type ReplicatedAlertChange = z.infer<typeof ReplicatedAlertChange>;
 
+/** One audit record (AuditLog): who did what to which object; `detail` is the JSON text the cell stored, redacted there. */
+export const ReplicatedAuditEntry = z.object({
+  at: Time,
+  actor: z.string(),
+  action: z.string().min(1),
+  entity: z.string(),
+  entityId: z.string(),
+  detail: z.string(),
+});
+export type ReplicatedAuditEntry = z.infer<typeof ReplicatedAuditEntry>;
+
+/**
+ * A staff member's login or logout (a Session created or revoked; residents' sessions stay on the cell). Never the
+ * token nor its hash: `sessionRef` is a one-way digest of the hash that only pairs a logout with its login.
+ */
+export const ReplicatedSessionEvent = z.object({
+  sessionRef: z.string().regex(/^[0-9a-f]{32}$/, 'a 32-digit hex digest'),
+  kind: z.enum(['login', 'logout']),
+  at: Time,
+  userId: z.string().min(1),
+  /** null when the user row was already gone when the event was recorded. */
+  username: z.string().nullable(),
+  role: Role.exclude(['resident']),
+});
+export type ReplicatedSessionEvent = z.infer<typeof ReplicatedSessionEvent>;
+
+/** A device going online or offline (a change of Device.online; heartbeats and repeated logins are not changes). */
+export const ReplicatedPresenceChange = z.object({
+  deviceId: z.string().min(1),
+  online: z.boolean(),
+  at: Time,
+});
+export type ReplicatedPresenceChange = z.infer<typeof ReplicatedPresenceChange>;
+
 /**
  * The envelope every replicated row shares. `prev` is the seq of the row the cell replicated just before this one in
  * the same table (its generation's `base` for the first): skipped rows (heartbeats) and rows erased before they left
@@ -122,6 +168,9 @@ export const ReplicationMessage = z.discriminatedUnion('table', [
   z.object({ ...Envelope, table: z.literal('device_event'), row: ReplicatedDeviceEvent }),
   z.object({ ...Envelope, table: z.literal('access_event'), row: ReplicatedAccessEvent }),
   z.object({ ...Envelope, table: z.literal('alert_change'), row: ReplicatedAlertChange }),
+  z.object({ ...Envelope, table: z.literal('audit_log'), row: ReplicatedAuditEntry }),
+  z.object({ ...Envelope, table: z.literal('session_event'), row: ReplicatedSessionEvent }),
+  z.object({ ...Envelope, table: z.literal('device_presence'), row: ReplicatedPresenceChange }),
 ]);
 export type ReplicationMessage = z.infer<typeof ReplicationMessage>;
 export type ReplicationMessageOf<T extends ReplicatedTable> = Extract<ReplicationMessage, { table: T }>;

@@ -13,4 +13,6 @@ export const UNCONFIRMED = {
   /** An alert with a change the hub has not confirmed (`alias`: how the query names the Alert table). */
   alert: (alias: string) =>
     `EXISTS (SELECT 1 FROM "AlertHistory" h WHERE h."alertId" = ${alias}."id" AND h."id" > ${confirmed('alert_change')})`,
+  /** An audit record after the hub's watermark. (Sessions and presence changes leave in their log rows, not in rows retention deletes.) */
+  auditLog: `"id" > ${confirmed('audit_log')}`,
 } as const;

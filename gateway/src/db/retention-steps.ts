@@ -114,7 +114,11 @@ export const PURGE_STEPS: readonly PurgeStep[] = [
       }),
   },
   { cls: 'streetlight', prepare: (ctx) => walkByKey(ctx, { table: 'StreetlightReading', key: 'id', time: 'at', before: cutoff(ctx, ctx.policy.streetlightDays) }) },
-  { cls: 'audit', prepare: (ctx) => walkByKey(ctx, { table: 'AuditLog', key: 'id', time: 'at', before: cutoff(ctx, ctx.policy.auditDays) }) },
+  {
+    cls: 'audit',
+    prepare: (ctx) =>
+      walkByKey(ctx, { table: 'AuditLog', key: 'id', time: 'at', before: cutoff(ctx, ctx.policy.auditDays), keep: ctx.keepUnconfirmed ? UNCONFIRMED.auditLog : undefined }),
+  },
   { cls: 'alerts', prepare: clearedAlerts },
   {
     // Visitor passes that ended (expired or revoked) before the period.

@@ -49,29 +49,31 @@ export function hubAlerts(pool: Pool) {
 }
 export type HubAlerts = ReturnType<typeof hubAlerts>;
 
-export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAfterMs: number; checkMs: number }, log: Logger) {
-  const cells = new Map<string, CellState>();
-  /** The last renewal of each cell, kept current by one long-lived watch of the bucket (no request per check). */
-  const seen = new Map<string, { created: Date; beat: CellBeat | null }>();
+/** A cell's last renewal as the watch saw it: the NATS server's time of the put, and what the cell said. */
+interface Renewal {
+  created: Date;
+  beat: CellBeat | null;
+}
+
+function readBeat(compound: string, value: Uint8Array, log: Logger): CellBeat | null {
+  try {
+    const parsed = CellBeat.safeParse(JSON.parse(sc.decode(value)));
+    if (parsed.success) return parsed.data;
+    log.error({ compound, issues: parsed.error.issues }, 'hub: a cell renewed its liveness key with a value the hub cannot read');
+  } catch {
+    log.error({ compound }, 'hub: a cell renewed its liveness key with something that is not JSON');
+  }
+  return null;
+}
+
+/** The last renewal of each cell, kept current by one long-lived watch of the bucket (no request per check). */
+function livenessWatch(kv: KV, log: Logger) {
+  const seen = new Map<string, Renewal>();
   /** False while the watch is being (re-)established. */
   let watching = false;
-  let watcher: { stop(): void } | null = null;
-  let open = new Set<string>();
   let running = false;
-  const loops: Promise<void>[] = [];
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let wake: (() => void) | null = null;
-
-  function readBeat(compound: string, value: Uint8Array): CellBeat | null {
-    try {
-      const parsed = CellBeat.safeParse(JSON.parse(sc.decode(value)));
-      if (parsed.success) return parsed.data;
-      log.error({ compound, issues: parsed.error.issues }, 'hub: a cell renewed its liveness key with a value the hub cannot read');
-    } catch {
-      log.error({ compound }, 'hub: a cell renewed its liveness key with something that is not JSON');
-    }
-    return null;
-  }
+  let watcher: { stop(): void } | null = null;
+  let loop: Promise<void> | null = null;
 
   async function watchLoop() {
     while (running) {
@@ -82,7 +84,7 @@ export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAf
         watcher = iter;
         watching = true;
         for await (const e of iter) {
-          if (e.operation === 'PUT') seen.set(e.key, { created: e.created, beat: readBeat(e.key, e.value) });
+          if (e.operation === 'PUT') seen.set(e.key, { created: e.created, beat: readBeat(e.key, e.value, log) });
           else seen.delete(e.key);
         }
       } catch (err) {
@@ -93,10 +95,35 @@ export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAf
     }
   }
 
+  return {
+    /** Null while the watch is being (re-)established: the renewals may be stale then. */
+    renewals: (): ReadonlyMap<string, Renewal> | null => (watching ? seen : null),
+    start() {
+      running = true;
+      loop = watchLoop();
+    },
+    async stop() {
+      running = false;
+      watcher?.stop();
+      await loop;
+    },
+  };
+}
+
+export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAfterMs: number; checkMs: number }, log: Logger) {
+  const cells = new Map<string, CellState>();
+  const watch = livenessWatch(kv, log);
+  let open = new Set<string>();
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let wake: (() => void) | null = null;
+
   /** Judges every cell from the last renewals seen; writes to PostgreSQL only when a cell changes state. */
   async function check(now: Date) {
     // Without a working watch the renewals may be stale: judging then would call every cell offline.
-    if (!watching) return;
+    const seen = watch.renewals();
+    if (seen === null) return;
     for (const [compound, s] of seen) {
       const online = now.getTime() - s.created.getTime() <= settings.offlineAfterMs;
       cells.set(compound, { compound, lastSeen: s.created, online, beat: s.beat });
@@ -112,40 +139,39 @@ export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAf
     }
   }
 
+  async function checkLoop() {
+    let failing = false;
+    while (running) {
+      try {
+        await check(new Date());
+        failing = false;
+      } catch (err) {
+        // PostgreSQL unreachable: the open alerts are read again, and the next check retries the change.
+        if (!failing) log.warn({ err }, 'hub: checking the cells failed; retrying');
+        failing = true;
+        open = await alerts.openOffline().catch(() => open);
+      }
+      await new Promise<void>((resolve) => {
+        wake = () => resolve();
+        timer = setTimeout(resolve, settings.checkMs);
+      });
+    }
+  }
+
   return {
     cells: (): CellState[] => [...cells.values()],
     openOffline: (): number => open.size,
     async start() {
       open = await alerts.openOffline();
       running = true;
-      loops.push(watchLoop());
-      loops.push(
-        (async () => {
-          let failing = false;
-          while (running) {
-            try {
-              await check(new Date());
-              failing = false;
-            } catch (err) {
-              // PostgreSQL unreachable: the open alerts are read again, and the next check retries the change.
-              if (!failing) log.warn({ err }, 'hub: checking the cells failed; retrying');
-              failing = true;
-              open = await alerts.openOffline().catch(() => open);
-            }
-            await new Promise<void>((resolve) => {
-              wake = () => resolve();
-              timer = setTimeout(resolve, settings.checkMs);
-            });
-          }
-        })(),
-      );
+      watch.start();
+      loop = checkLoop();
     },
     async stop() {
       running = false;
       if (timer) clearTimeout(timer);
       wake?.();
-      watcher?.stop();
-      await Promise.all(loops);
+      await Promise.all([watch.stop(), loop]);
     },
   };
 }

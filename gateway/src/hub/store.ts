@@ -1,9 +1,11 @@
 // The hub's hot path into PostgreSQL (node-postgres, not Prisma: docs/architecture.md): one transaction per batch,
-// one array insert per table with ON CONFLICT DO NOTHING (a resent or redelivered row is a no-op), the alerts' latest
-// state, and the watermark of every (cell, generation, table) in the batch moved in the same transaction.
+// one array insert per table with ON CONFLICT DO NOTHING (a resent or redelivered row is a no-op; the audit, session
+// and presence inserts are in store-records.ts), the alerts' latest state, and the watermark of every (cell,
+// generation, table) in the batch moved in the same transaction.
 import type { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
-import type { ReplicatedAlertSnapshot, ReplicatedTable, ReplicationMessage, ReplicationMessageOf } from '../contracts/replication';
+import { type ReplicatedAlertSnapshot, ReplicatedTable, type ReplicationMessage, type ReplicationMessageOf } from '../contracts/replication';
+import { insertAuditLog, insertPresence, insertSessionEvents } from './store-records';
 
 export interface CommittedWatermark {
   compound: string;
@@ -18,7 +20,7 @@ const SeqRow = z.object({ seq: Int8.nullable() });
 const WatermarkRow = z.object({
   compound: z.string(),
   generation: z.string(),
-  tbl: z.enum(['device_event', 'access_event', 'alert_change']),
+  tbl: ReplicatedTable,
   seq: Int8,
   committed_at: z.date(),
 });
@@ -146,7 +148,14 @@ function later(a: ReplicationMessageOf<'alert_change'>, b: ReplicationMessageOf<
 }
 
 /** Table names for the chain query: a fixed map, never text from a message. */
-const TABLES: Record<ReplicatedTable, string> = { device_event: 'device_event', access_event: 'access_event', alert_change: 'alert_change' };
+const TABLES: Record<ReplicatedTable, string> = {
+  device_event: 'device_event',
+  access_event: 'access_event',
+  alert_change: 'alert_change',
+  audit_log: 'audit_log',
+  session_event: 'session_event',
+  device_presence: 'device_presence',
+};
 
 /**
  * The new watermark of one cell generation's table: from the stored one (or the generation's base, the first time),
@@ -193,7 +202,10 @@ export function hubStore(pool: Pool) {
         const inserted =
           (await insertDeviceEvents(client, only(batch, 'device_event'))) +
           (await insertAccessEvents(client, only(batch, 'access_event'))) +
-          (await insertAlertChanges(client, only(batch, 'alert_change')));
+          (await insertAlertChanges(client, only(batch, 'alert_change'))) +
+          (await insertAuditLog(client, only(batch, 'audit_log'))) +
+          (await insertSessionEvents(client, only(batch, 'session_event'))) +
+          (await insertPresence(client, only(batch, 'device_presence')));
         const now = new Date();
         // One watermark per (cell, generation, table), locked in a fixed order so two writers cannot deadlock.
         const keys = new Map<string, { compound: string; generation: string; table: ReplicatedTable; base: number }>();

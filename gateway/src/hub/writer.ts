@@ -72,13 +72,14 @@ export interface HubWriterEvents {
   rejected?(): void;
 }
 
-export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: HubWriterSettings, log: Logger, events: HubWriterEvents = {}) {
-  const js = nc.jetstream();
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let republish: ReturnType<typeof setInterval> | null = null;
+/**
+ * The watermark publishing: each touched cell's committed watermark after every commit, and every watermark every few
+ * seconds (a writer killed between COMMIT and its KV put leaves a watermark its successor republishes).
+ */
+function watermarkPublisher(kv: KV, store: HubStore, log: Logger, events: HubWriterEvents) {
+  let timer: ReturnType<typeof setInterval> | null = null;
 
-  async function publishWatermarks(wms: CommittedWatermark[]) {
+  async function publish(wms: CommittedWatermark[]) {
     events.watermarks?.(wms);
     for (const w of wms) {
       const value: Watermark = { seq: w.seq, committedAt: w.committedAt.toISOString() };
@@ -86,23 +87,46 @@ export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: 
     }
   }
 
-  /** A message the hub cannot store is logged and terminated (never redelivered forever, never silently dropped). */
-  function parse(m: JsMsg): ReplicationMessage | null {
-    let json: unknown;
-    try {
-      json = JSON.parse(sc.decode(m.data));
-    } catch {
-      json = undefined;
-    }
-    const p = ReplicationMessage.safeParse(json);
-    if (!p.success || p.data.prev >= p.data.seq || p.data.base > p.data.prev || replicationSubject(p.data.compound, p.data.table) !== m.subject) {
-      log.error({ subject: m.subject, streamSeq: m.seq, issues: p.success ? 'subject, prev or base does not match the row' : p.error.issues }, 'hub: replicated message rejected');
-      events.rejected?.();
-      m.term();
-      return null;
-    }
-    return p.data;
+  return {
+    publish,
+    republishAll: async () => publish(await store.watermarks()),
+    start() {
+      timer = setInterval(() => {
+        store
+          .watermarks()
+          .then(publish)
+          .catch((err: unknown) => log.warn({ err }, 'hub: periodic watermark republish failed'));
+      }, REPUBLISH_MS);
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+/** A message the hub cannot store is logged and terminated (never redelivered forever, never silently dropped). */
+function parseMessage(m: JsMsg, log: Logger, events: HubWriterEvents): ReplicationMessage | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(sc.decode(m.data));
+  } catch {
+    json = undefined;
   }
+  const p = ReplicationMessage.safeParse(json);
+  if (!p.success || p.data.prev >= p.data.seq || p.data.base > p.data.prev || replicationSubject(p.data.compound, p.data.table) !== m.subject) {
+    log.error({ subject: m.subject, streamSeq: m.seq, issues: p.success ? 'subject, prev or base does not match the row' : p.error.issues }, 'hub: replicated message rejected');
+    events.rejected?.();
+    m.term();
+    return null;
+  }
+  return p.data;
+}
+
+export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: HubWriterSettings, log: Logger, events: HubWriterEvents = {}) {
+  const js = nc.jetstream();
+  const watermarks = watermarkPublisher(kv, store, log, events);
+  let running = false;
+  let loop: Promise<void> | null = null;
 
   async function round(): Promise<void> {
     const consumer = await js.consumers.get(REPLICATION_STREAM, s.consumer);
@@ -110,7 +134,7 @@ export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: 
     for await (const m of await consumer.fetch({ max_messages: s.batchMax, expires: 1_000 })) msgs.push(m);
     const valid: { m: JsMsg; row: ReplicationMessage }[] = [];
     for (const m of msgs) {
-      const row = parse(m);
+      const row = parseMessage(m, log, events);
       if (row !== null) valid.push({ m, row });
     }
     if (valid.length === 0) return;
@@ -130,18 +154,13 @@ export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: 
       const n = valid.filter((v) => v.row.table === t).length;
       if (n > 0) events.committedTable?.(t, n);
     }
-    await publishWatermarks(result.watermarks).catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks (republished shortly)'));
+    await watermarks.publish(result.watermarks).catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks (republished shortly)'));
   }
 
   return {
     start() {
       running = true;
-      republish = setInterval(() => {
-        store
-          .watermarks()
-          .then(publishWatermarks)
-          .catch((err: unknown) => log.warn({ err }, 'hub: periodic watermark republish failed'));
-      }, REPUBLISH_MS);
+      watermarks.start();
       loop = (async () => {
         while (running) {
           try {
@@ -154,10 +173,10 @@ export function createHubWriter(nc: NatsConnection, kv: KV, store: HubStore, s: 
       })();
     },
     /** Republishes every watermark now (at start: a cell waiting since before a hub restart hears at once). */
-    republishAll: async () => publishWatermarks(await store.watermarks()),
+    republishAll: watermarks.republishAll,
     async stop() {
       running = false;
-      if (republish) clearInterval(republish);
+      watermarks.stop();
       await loop;
     },
   };

@@ -52,4 +52,17 @@ describe('replication message', () => {
     expect(parsed.success && parsed.data.table === 'alert_change' && parsed.data.row.snapshot !== null && 'ackedBy' in parsed.data.row.snapshot).toBe(true);
     expect(ReplicationMessage.safeParse({ ...env, table: 'alert_change', row: { ...change, action: 'deleted' } }).success).toBe(false);
   });
+  it('takes audit records, staff sessions (never a resident\'s, a digest instead of the token) and presence transitions', () => {
+    const audit = { at: row.deviceTime, actor: 'admin-1', action: 'grid.create', entity: 'Grid', entityId: 'g1', detail: '{"before":null}' };
+    expect(ReplicationMessage.safeParse({ ...env, table: 'audit_log', row: audit }).success).toBe(true);
+    expect(ReplicationMessage.safeParse({ ...env, table: 'audit_log', row: { ...audit, action: '' } }).success).toBe(false);
+    const session = { sessionRef: 'a'.repeat(32), kind: 'login', at: row.deviceTime, userId: 'u1', username: 'guard1', role: 'guard' };
+    expect(ReplicationMessage.safeParse({ ...env, table: 'session_event', row: session }).success).toBe(true);
+    expect(ReplicationMessage.safeParse({ ...env, table: 'session_event', row: { ...session, role: 'resident' } }).success).toBe(false);
+    expect(ReplicationMessage.safeParse({ ...env, table: 'session_event', row: { ...session, sessionRef: 'Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4eHh4eA' } }).success).toBe(false);
+    expect(ReplicationMessage.safeParse({ ...env, table: 'session_event', row: { ...session, kind: 'renew' } }).success).toBe(false);
+    const presence = { deviceId: 'd', online: false, at: row.deviceTime };
+    expect(ReplicationMessage.safeParse({ ...env, table: 'device_presence', row: presence }).success).toBe(true);
+    expect(ReplicationMessage.safeParse({ ...env, table: 'device_presence', row: { ...presence, online: 0 } }).success).toBe(false);
+  });
 });

@@ -1,6 +1,6 @@
-// Cell → hub replication (docs/scale-out.md): when HUB_NATS_URL is set, committed device events, access decisions and
-// alert changes leave this cell for the district hub, one relay per table (relay.ts). Off (and nothing connects, nothing
-// is written) when it is not.
+// Cell → hub replication (docs/scale-out.md): when HUB_NATS_URL is set, committed device events, access decisions,
+// alert changes, audit records, staff logins/logouts and device presence transitions leave this cell for the district
+// hub, one relay per table (relay.ts). Off (and nothing connects, nothing is written) when it is not.
 import { type NatsConnection, connect } from 'nats';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config';
