@@ -17,6 +17,7 @@ import {
   ReplicatedAlertSnapshot,
 } from '../contracts/replication';
 import type { Db, RawDb } from './client';
+import { walSync } from './wal-sync';
 
 /** Rows that never leave the cell: proof-of-life chatter (presence transitions replicate on their own, later). */
 export const NOT_REPLICATED_CHANNELS = ['heartbeat'] as const;
@@ -198,7 +199,7 @@ export function replicationRepo(db: Db) {
     return { generation, minted, streams: { device_event: stream('device_event'), access_event: stream('access_event'), alert_change: stream('alert_change') } };
   });
 
-  return {
+  return withDurableReads(walSync(db.path), {
     /** Ids of the compounds this cell serves (a cell normally serves exactly one). */
     activeCompounds(): string[] {
       return compounds.all().map((r) => z.object({ id: z.string() }).parse(r).id);
@@ -242,6 +243,27 @@ export function replicationRepo(db: Db) {
       const o = oldest[table].get(seq, ...skipArgs(table));
       return { rows: n, oldestAt: o === undefined ? null : new Date(Oldest.parse(o).t) };
     },
-  };
+  });
 }
 export type ReplicationRepo = ReturnType<typeof replicationRepo>;
+
+/**
+ * `durableRowsAfter`: the rows of `rowsAfter`, once they are on disk. Device events and access decisions commit with
+ * synchronous=NORMAL and their WAL is synced just after (db/wal-sync.ts); another connection can read such a row in
+ * between. A row that left for the hub must not vanish in a power cut (its seq would be handed out again to another
+ * row), so the relay sends only what a sync started after the read has covered (docs/architecture.md, "One fsync
+ * covers every commit before it").
+ */
+function withDurableReads<R extends { rowsAfter<T extends ReplicatedTable>(table: T, seq: number, limit: number): StoredRow<RowTypes[T]>[] }>(
+  sync: () => Promise<void>,
+  repo: R,
+) {
+  return {
+    ...repo,
+    async durableRowsAfter<T extends ReplicatedTable>(table: T, seq: number, limit: number): Promise<StoredRow<RowTypes[T]>[]> {
+      const rows = repo.rowsAfter(table, seq, limit);
+      if (rows.length > 0) await sync();
+      return rows;
+    },
+  };
+}

@@ -91,9 +91,10 @@ export function createRelay(nc: NatsConnection, repo: ReplicationRepo, settings:
   /** One round: publish the next rows after `sent`; returns how many went out. */
   async function publishRound(): Promise<number> {
     if (state.sent - state.confirmed >= settings.maxAhead) return 0;
-    const rows = repo.rowsAfter(table, state.sent, settings.batchMax);
-    if (rows.length === 0) return 0;
     let prev = state.sent;
+    // Only rows already on disk leave (db/replication.ts, withDurableReads).
+    const rows = await repo.durableRowsAfter(table, prev, settings.batchMax);
+    if (rows.length === 0) return 0;
     const { compound, generation, base } = settings;
     const acks = rows.map((r) => {
       const msg = ReplicationMessage.parse({ v: 2, compound, generation, base, table, seq: r.seq, prev, row: r.row });
