@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { IngestedEvent } from '../gateway/src/bus';
-import { DoorState, topicFor } from '../gateway/src/contracts';
+import { AlarmPress, DoorState, topicFor } from '../gateway/src/contracts';
 import { rawDevice } from './helpers/device-client';
 import { failFdatasync, holdFdatasync, restoreFdatasync } from './helpers/fdatasync';
 import { addDevice } from './helpers/fixtures';
@@ -77,5 +77,36 @@ describe('ingest: a PUBACK only once the WAL is on disk (the fsync off the event
     expect(await stored('eio-1')).toBe(1);
     expect(await readiness()).toEqual({ status: 200, ingest: 'ok' });
     await again.client.endAsync();
+  });
+});
+
+describe('the alert outbox sweep leaves alone an entry whose batch still waits for its WAL sync', () => {
+  const ALARM = { id: 'alarm-wal-sync', kind: 'indoor_alarm', secret: 'wal-sync-alarm-01' } as const;
+  let t: TestGateway;
+  // A sweep every 100 ms: many run while the sync is held.
+  beforeAll(async () => {
+    t = await startGateway({ ALERT_OUTBOX_SWEEP_MS: '100' });
+    await addDevice(t.gw.db.prisma, ALARM);
+  });
+  afterEach(restoreFdatasync);
+  afterAll(() => t.close());
+
+  const metric = async (name: string) => (await t.gw.metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value;
+
+  it('counts a press once: the sweep does not judge it while its sync is pending, the bus brings it after', async () => {
+    const { client } = await rawDevice(t.mqttUrl, ALARM);
+    const disk = holdFdatasync();
+    const ack = client.publishAsync(topicFor('alarmPress', ALARM.id), JSON.stringify(AlarmPress.parse({ eventId: 'press-held-1', ts: new Date().toISOString() })), { qos: 1 });
+    await expect.poll(() => disk.held(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // The press and its outbox entry are committed, and a sweep has run since (it counts the entry as pending).
+    expect(await t.gw.db.prisma.alertOutbox.count({ where: { deviceId: ALARM.id } })).toBe(1);
+    await expect.poll(() => metric('linli_alert_outbox_pending'), { timeout: 30_000 }).toBe(1);
+    disk.release();
+    await ack;
+    await expect.poll(() => t.gw.db.prisma.alertOutbox.count({ where: { deviceId: ALARM.id } }), { timeout: 30_000 }).toBe(0);
+    const alerts = await t.gw.db.prisma.alert.findMany({ where: { deviceId: ALARM.id } });
+    expect(alerts.map((a) => a.count)).toEqual([1]);
+    expect(await metric('linli_alert_outbox_swept_total')).toBe(0);
+    await client.endAsync();
   });
 });

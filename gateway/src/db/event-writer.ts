@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { outboxAwaitingSync } from './awaiting-sync';
 import type { RawDb } from './client';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
 import { isoStored } from './time';
@@ -104,17 +105,33 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
   // The connection's own level (FULL, db/client.ts) comes back after each batch; 2 is FULL.
   const level = raw.pragma('synchronous', { simple: true });
   const restore = `synchronous = ${typeof level === 'number' ? level : 2}`;
+  // The outbox entries of the batch just committed stay out of the outbox sweep until the batch is handed out.
+  const awaiting = outboxAwaitingSync(raw);
+  let committedEntries: number[] = [];
   const commitBatch = (batch: EventRow[]): WriteResult[] => {
     raw.pragma('synchronous = NORMAL');
     try {
-      return transaction(batch);
+      const results = transaction(batch);
+      committedEntries = results.flatMap((r) => (r.status !== 'duplicate' && r.outboxId !== null ? [r.outboxId] : []));
+      for (const id of committedEntries) awaiting.add(id);
+      return results;
     } finally {
       raw.pragma(restore);
     }
   };
+  // Called by the group commit right after each successful commit; the entries leave the set just before the
+  // batch's writers get their results (the bus then marks them in flight, in the same run of microtasks).
+  const sync = walSync(raw.name);
+  const durable = () => {
+    const entries = committedEntries;
+    committedEntries = [];
+    return sync().finally(() => {
+      for (const id of entries) awaiting.delete(id);
+    });
+  };
   // One stream per device: an urgent event never overtakes its own device's earlier events (the alarm lane).
   return {
-    ...createGroupCommit(commitBatch, { ...opts, durable: walSync(raw.name) }, (r) => r.deviceId),
+    ...createGroupCommit(commitBatch, { ...opts, durable }, (r) => r.deviceId),
     /** A committed row with this (deviceId, eventId): a point look-up on the unique index (what is still queued is not seen). */
     isStored: (deviceId: string, eventId: string) => stored.get(deviceId, eventId) !== undefined,
   };
