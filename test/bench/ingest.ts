@@ -41,6 +41,14 @@ const gw = await startBenchGateway(dbFile);
 const url = `mqtt://127.0.0.1:${gw.mqtt}`;
 const sat = await runLoad({ url, devices, connections, rate: 'max', durationSec, qos: 1, mix, quiet: true });
 rows.push(['linli durable ingest, saturation', sat, rssMb(gw.child.pid!)]);
+// The group commit's shape at saturation, from the gateway's own histograms (only saturation has run so far).
+const satMetrics = await (await fetch(`http://127.0.0.1:${gw.http}/metrics`)).text();
+const meanOf = (name: string) => {
+  const sum = new RegExp(`^${name}_sum ([\\d.e+-]+)`, 'm').exec(satMetrics)?.[1];
+  const count = new RegExp(`^${name}_count (\\d+)`, 'm').exec(satMetrics)?.[1];
+  return sum && count && Number(count) > 0 ? Number(sum) / Number(count) : NaN;
+};
+const satCommits = `saturation: ${/^linli_ingest_commit_seconds_count (\d+)/m.exec(satMetrics)?.[1] ?? '?'} commits, mean batch ${meanOf('linli_ingest_batch_size').toFixed(1)} events, mean COMMIT ${(1000 * meanOf('linli_ingest_commit_seconds')).toFixed(2)} ms on the event loop`;
 const linliAt = new Map<number, LoadReport>();
 for (const rate of rates) {
   const r = await runLoad({ url, devices, connections, rate, durationSec, qos: 1, mix, quiet: true });
@@ -58,6 +66,7 @@ for (const [name, r, rss] of rows) {
   console.log(`| ${name} | ${r.sent} | ${r.mode === 'bare' ? '–' : r.acked} | ${r.mode === 'bare' ? '–' : r.ackedPerSec} | ${r.deliveredPerSec ?? '–'} | ${lat.p50} | ${lat.p99} | ${lat.max} | ${rss ?? '–'} |`);
 }
 for (const [name, r] of rows) console.log(`\n${name}\n${formatLoadReport(r)}`);
+console.log(`\ningest group commit, ${satCommits}`);
 
 const figures: Figure[] = [
   { name: 'saturation: linli durable acked/s vs Mosquitto delivered/s (QoS 1)', unit: '/s', linli: sat.ackedPerSec, ...(mosquittoSat?.deliveredPerSec !== undefined ? { mosquitto: mosquittoSat.deliveredPerSec } : {}), target: '≥ 1.0' },

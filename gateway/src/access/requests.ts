@@ -35,44 +35,79 @@ export function createRequestHandling(
   ctx: AccessContext,
   deps: { decisions: GroupCommit<AccessWrite, AccessWriteResult>; doors: DoorWatchService; metrics: RequestMetrics },
 ) {
-  const { dir, settings, log } = ctx;
+  const { log } = ctx;
   const { doors } = deps;
   const { decisions, decideSeconds } = deps.metrics;
-  const lockout = new KeypadLockout(settings.keypad);
-  const passback = new PassbackMemory(settings.passbackResetMs);
+  const decideNow = memoryDecider(ctx, doors);
+
+  const record = (w: AccessWrite, at: Date, credentialType: string, counted?: PassRecord) => storeDecision(ctx, deps.decisions, w, at, credentialType, counted);
+
+  /** Decides, answers the door and applies the decision's effects; what is left is storing it (`store`). */
+  function decideAndAnswer(q: Request) {
+    const started = process.hrtime.bigint();
+    const now = ctx.now();
+    const { d, found } = decideNow(q, now);
+    sendReply(ctx, q, d, now);
+    decideSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    decisions.inc({ decision: d.decision, reason: d.reason, offline: 'false' });
+    if (d.reason === 'blacklisted') doors.raise(q.deviceId, { type: 'blacklisted_credential', detail: { credentialType: q.type, direction: q.direction } }, now);
+    const pass = d.countsEntry && found.subject.kind === 'pass' ? found.subject.pass : undefined;
+    if (pass && d.passId !== null) ctx.changed(pass.allowedDoors);
+    const write = { row: decisionRow(q, d, now), countEntry: d.countsEntry };
+    return {
+      store: () => record(write, now, q.type, pass),
+      /** The request was not accepted (it will come again): its decision is not stored and its entry not used. */
+      drop: () => {
+        if (pass && d.countsEntry) pass.entriesUsed--;
+      },
+    };
+  }
+
+  const waiting = waitingDoors();
 
   /**
-   * Stores a decision and then puts it on the bus. `counted`: the visitor pass whose entry the decision counted in
-   * memory; if the row turns out to be there already (the same request decided before), the count is given back,
-   * as only a stored grant uses an entry.
+   * A request as it arrives, its commit under way. One that may be answered now (`now`: certainly the first copy,
+   * and no opening of its door still on its way to the database) is decided and answered at once, and its decision
+   * stored once the request itself is committed: the door does not wait for the disk. Any other (a copy answered
+   * before a lost PUBACK or a restart, say) is decided only if its commit finds it new, and so are the same
+   * device's later requests until then: each door's requests are decided in the order they came.
    */
-  function record(w: AccessWrite, at: Date, credentialType: string, counted?: PassRecord): void {
-    deps.decisions.write(w).then(
-      (result) => {
-        if (result !== 'stored') {
-          if (counted && w.countEntry) counted.entriesUsed--;
-          return;
-        }
-        const { row } = w;
-        ctx.bus.emit('access-decision', {
-          accessEventId: row.id,
-          deviceId: row.deviceId,
-          decision: row.decision,
-          reason: row.reason,
-          credentialType,
-          residentId: row.residentId,
-          householdId: row.householdId,
-          passId: row.passId,
-          offline: row.offline,
-          at,
-        });
+  function arrive(q: Request, now: boolean, committed: Promise<boolean>): void {
+    const id = q.deviceId;
+    if (now && !waiting.has(id)) {
+      const decided = decideAndAnswer(q);
+      committed.then(decided.store, (err: unknown) => {
+        decided.drop();
+        log.warn({ err, deviceId: id, requestId: q.requestId }, 'access request answered but not accepted; its decision is not stored');
+      });
+      return;
+    }
+    const done = waiting.add(id);
+    committed.then(
+      (isNew) => {
+        done();
+        if (isNew) decideAndAnswer(q).store();
       },
-      (err: unknown) => log.error({ err, deviceId: w.row.deviceId, requestId: w.row.requestId }, 'could not store an access event'),
+      () => done(),
     );
   }
 
-  /** The decision from memory alone, and its effects on that memory before the next request is decided. */
-  function decideNow(q: Request, now: Date) {
+  return {
+    arrive,
+    reconcile: (deviceId: string, upload: OfflineLog, receivedAt: Date) => reconcileOfflineLog(ctx, deps.decisions, decisions, deviceId, upload, receivedAt),
+    record,
+  };
+}
+
+/**
+ * The decision from memory alone, and its effects on that memory (keypad lockout, anti-passback, a pass's entry
+ * counted, door monitoring told) before the next request is decided.
+ */
+function memoryDecider(ctx: AccessContext, doors: DoorWatchService) {
+  const { dir, settings, log } = ctx;
+  const lockout = new KeypadLockout(settings.keypad);
+  const passback = new PassbackMemory(settings.passbackResetMs);
+  return function decideNow(q: Request, now: Date) {
     const nowMs = now.getTime();
     const door = dir.doors.get(q.deviceId);
     const found = resolve(dir, ctx.keys, q.type, q.value, q.deviceId, nowMs);
@@ -100,68 +135,62 @@ export function createRequestHandling(
       doors.monitor(q.deviceId, { type: 'deny', at: nowMs });
     }
     return { d, found };
-  }
+  };
+}
 
-  /** Decides, answers the door and applies the decision's effects; what is left is storing it (`store`). */
-  function decideAndAnswer(q: Request) {
-    const started = process.hrtime.bigint();
-    const now = ctx.now();
-    const { d, found } = decideNow(q, now);
-    sendReply(ctx, q, d, now);
-    decideSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    decisions.inc({ decision: d.decision, reason: d.reason, offline: 'false' });
-    if (d.reason === 'blacklisted') doors.raise(q.deviceId, { type: 'blacklisted_credential', detail: { credentialType: q.type, direction: q.direction } }, now);
-    const pass = d.countsEntry && found.subject.kind === 'pass' ? found.subject.pass : undefined;
-    if (pass && d.passId !== null) ctx.changed(pass.allowedDoors);
-    const write = { row: decisionRow(q, d, now), countEntry: d.countsEntry };
-    return {
-      store: () => record(write, now, q.type, pass),
-      /** The request was not accepted (it will come again): its decision is not stored and its entry not used. */
-      drop: () => {
-        if (pass && d.countsEntry) pass.entriesUsed--;
-      },
-    };
-  }
-
-  /** Devices with requests waiting for their commit before they are decided, and how many. */
-  const waiting = new Map<string, number>();
-
-  /**
-   * A request as it arrives, its commit under way. One that may be answered now (`now`: certainly the first copy,
-   * and no opening of its door still on its way to the database) is decided and answered at once, and its decision
-   * stored once the request itself is committed: the door does not wait for the disk. Any other (a copy answered
-   * before a lost PUBACK or a restart, say) is decided only if its commit finds it new, and so are the same
-   * device's later requests until then: each door's requests are decided in the order they came.
-   */
-  function arrive(q: Request, now: boolean, committed: Promise<boolean>): void {
-    const id = q.deviceId;
-    if (now && !waiting.has(id)) {
-      const decided = decideAndAnswer(q);
-      committed.then(decided.store, (err: unknown) => {
-        decided.drop();
-        log.warn({ err, deviceId: id, requestId: q.requestId }, 'access request answered but not accepted; its decision is not stored');
+/**
+ * Stores a decision and then puts it on the bus. `counted`: the visitor pass whose entry the decision counted in
+ * memory; if the row turns out to be there already (the same request decided before), the count is given back, as
+ * only a stored grant uses an entry.
+ */
+function storeDecision(
+  ctx: AccessContext,
+  writes: GroupCommit<AccessWrite, AccessWriteResult>,
+  w: AccessWrite,
+  at: Date,
+  credentialType: string,
+  counted?: PassRecord,
+): void {
+  writes.write(w).then(
+    (result) => {
+      if (result !== 'stored') {
+        if (counted && w.countEntry) counted.entriesUsed--;
+        return;
+      }
+      const { row } = w;
+      ctx.bus.emit('access-decision', {
+        accessEventId: row.id,
+        deviceId: row.deviceId,
+        decision: row.decision,
+        reason: row.reason,
+        credentialType,
+        residentId: row.residentId,
+        householdId: row.householdId,
+        passId: row.passId,
+        offline: row.offline,
+        at,
       });
-      return;
-    }
-    waiting.set(id, (waiting.get(id) ?? 0) + 1);
-    const done = () => {
-      const n = (waiting.get(id) ?? 1) - 1;
-      if (n > 0) waiting.set(id, n);
-      else waiting.delete(id);
-    };
-    committed.then(
-      (isNew) => {
-        done();
-        if (isNew) decideAndAnswer(q).store();
-      },
-      () => done(),
-    );
-  }
+    },
+    (err: unknown) => ctx.log.error({ err, deviceId: w.row.deviceId, requestId: w.row.requestId }, 'could not store an access event'),
+  );
+}
 
+/**
+ * Devices with requests waiting for their commit before they are decided, and how many: `add` counts one in and
+ * returns the call that counts it out.
+ */
+function waitingDoors() {
+  const waiting = new Map<string, number>();
   return {
-    arrive,
-    reconcile: (deviceId: string, upload: OfflineLog, receivedAt: Date) => reconcileOfflineLog(ctx, deps.decisions, decisions, deviceId, upload, receivedAt),
-    record,
+    has: (id: string) => waiting.has(id),
+    add(id: string): () => void {
+      waiting.set(id, (waiting.get(id) ?? 0) + 1);
+      return () => {
+        const n = (waiting.get(id) ?? 1) - 1;
+        if (n > 0) waiting.set(id, n);
+        else waiting.delete(id);
+      };
+    },
   };
 }
 

@@ -86,3 +86,111 @@ describe('group commit: the alarm lane', () => {
     expect(rows()).toEqual(['press', 'b1', 'b2']);
   });
 });
+
+describe('group commit on a synchronous=NORMAL connection: a write resolves once `durable` says the commit is on disk', () => {
+  let dir: string;
+  let db: Database.Database;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'linli-gc-durable-'));
+    db = new Database(join(dir, 'gc.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('CREATE TABLE item (seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL)');
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A disk whose syncs complete when the test says so. */
+  function heldDisk() {
+    const syncs: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+    const durable = () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject }));
+    return { syncs, durable };
+  }
+
+  function writer(durable: () => Promise<void>, maxBatch = 100) {
+    const insert = db.prepare('INSERT INTO item (name) VALUES (?)');
+    const commit = db.transaction((names: string[]) => names.map((n) => Number(insert.run(n).lastInsertRowid)));
+    const errors: unknown[] = [];
+    const gc = createGroupCommit(commit, { maxBatch, maxDelayMs: 1, maxPending: 1_000, durable, onError: (err) => errors.push(err) });
+    return { gc, errors };
+  }
+
+  it('resolves nothing until the sync asked for after the commit completes, and holds bulk items back meanwhile to commit them together', async () => {
+    const disk = heldDisk();
+    const { gc } = writer(disk.durable, 2);
+    const done: string[] = [];
+    const write = (n: string) => gc.write(n).then((seq) => void done.push(`${n}:${seq}`));
+    const writes = ['a', 'b'].map(write);
+    // a and b filled a batch: committed (readable from the table) and waiting for the disk.
+    await expect.poll(() => disk.syncs.length).toBe(1);
+    const count = () => db.prepare<[], { n: number }>('SELECT count(*) AS n FROM item').get()?.n;
+    expect(count()).toBe(2);
+    // c, d and e arrive during the sync: c and d fill a batch and commit; e, alone, waits for the sync to end.
+    writes.push(...['c', 'd', 'e'].map(write));
+    await expect.poll(() => disk.syncs.length).toBe(2);
+    expect(done).toEqual([]);
+    disk.syncs[0]!.resolve();
+    await expect.poll(() => done).toEqual(['a:1', 'b:2']);
+    // Its 1 ms for companions long past, e is still queued: c and d's sync still runs.
+    expect(count()).toBe(4);
+    expect(gc.pending()).toBe(1);
+    disk.syncs[1]!.resolve();
+    await expect.poll(() => disk.syncs.length).toBe(3);
+    expect(count()).toBe(5);
+    disk.syncs[2]!.resolve();
+    await Promise.all(writes);
+    expect(done).toEqual(['a:1', 'b:2', 'c:3', 'd:4', 'e:5']);
+  });
+
+  it('commits an urgent item at once while a sync runs, so that its sync is the next one', async () => {
+    const disk = heldDisk();
+    const { gc } = writer(disk.durable, 100);
+    const bulk = gc.write('bulk');
+    await expect.poll(() => disk.syncs.length).toBe(1);
+    const later = gc.write('later');
+    const press = gc.write('press', true);
+    await expect.poll(() => disk.syncs.length).toBe(2);
+    expect(db.prepare<[], { name: string }>('SELECT name FROM item ORDER BY seq').all().map((r) => r.name)).toEqual(['bulk', 'press']);
+    disk.syncs[0]!.resolve();
+    disk.syncs[1]!.resolve();
+    expect(await press).toBe(2);
+    await expect.poll(() => disk.syncs.length).toBe(3);
+    disk.syncs[2]!.resolve();
+    expect(await Promise.all([bulk, later])).toEqual([1, 3]);
+  });
+
+  it('rejects the batch when the sync fails (nothing acknowledged) and reports degraded until a sync succeeds', async () => {
+    const disk = heldDisk();
+    const { gc, errors } = writer(disk.durable);
+    const first = gc.write('a');
+    await expect.poll(() => disk.syncs.length).toBe(1);
+    disk.syncs[0]!.reject(Object.assign(new Error('EIO'), { code: 'EIO' }));
+    await expect(first).rejects.toMatchObject({ code: 'EIO' });
+    expect(errors).toHaveLength(1);
+    expect(gc.degraded()).toBe(true);
+    const second = gc.write('b');
+    await expect.poll(() => disk.syncs.length).toBe(2);
+    disk.syncs[1]!.resolve();
+    expect(await second).toBe(2);
+    expect(gc.degraded()).toBe(false);
+  });
+
+  it('drain() waits for the last sync, so a shutdown hands out every committed write before its next step', async () => {
+    const disk = heldDisk();
+    const { gc } = writer(disk.durable);
+    let resolved = false;
+    void gc.write('a').then(() => void (resolved = true));
+    const drained = gc.drain(10_000, true);
+    await expect.poll(() => disk.syncs.length).toBe(1);
+    let drainDone = false;
+    void drained.then(() => void (drainDone = true));
+    await new Promise((r) => setImmediate(r));
+    expect(drainDone).toBe(false);
+    disk.syncs[0]!.resolve();
+    expect(await drained).toBe(true);
+    expect(resolved).toBe(true);
+  });
+});

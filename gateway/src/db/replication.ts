@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { type Generation, REPLICATED_TABLES, type ReplicatedTable, perTable } from '../contracts/replication';
 import type { Db, RawDb } from './client';
 import { LOGGED_TABLES, type RowTypes, type StoredRow, type TableSources, tableSources } from './replication-tables';
+import { walSync } from './wal-sync';
 
 const CursorRow = z.object({
   stream: z.string(),
@@ -77,7 +78,7 @@ export function replicationRepo(db: Db) {
   const compounds = raw.prepare('SELECT id FROM Community WHERE active = 1 ORDER BY id');
   const identityTx = identityTransaction(raw, sources);
 
-  return {
+  return withDurableReads(walSync(db.path), {
     /** Ids of the compounds this cell serves (a cell normally serves exactly one). */
     activeCompounds(): string[] {
       return compounds.all().map((r) => z.object({ id: z.string() }).parse(r).id);
@@ -120,6 +121,27 @@ export function replicationRepo(db: Db) {
     backlog(table: ReplicatedTable, seq: number): { rows: number; oldestAt: Date | null } {
       return { rows: sources[table].count(seq), oldestAt: sources[table].oldestAt(seq) };
     },
-  };
+  });
 }
 export type ReplicationRepo = ReturnType<typeof replicationRepo>;
+
+/**
+ * `durableRowsAfter`: the rows of `rowsAfter`, once they are on disk. Device events and access decisions commit with
+ * synchronous=NORMAL and their WAL is synced just after (db/wal-sync.ts); another connection can read such a row in
+ * between. A row that left for the hub must not vanish in a power cut (its seq would be handed out again to another
+ * row), so the relay sends only what a sync started after the read has covered (docs/architecture.md, "One fsync
+ * covers every commit before it").
+ */
+function withDurableReads<R extends { rowsAfter<T extends ReplicatedTable>(table: T, seq: number, limit: number): StoredRow<RowTypes[T]>[] }>(
+  sync: () => Promise<void>,
+  repo: R,
+) {
+  return {
+    ...repo,
+    async durableRowsAfter<T extends ReplicatedTable>(table: T, seq: number, limit: number): Promise<StoredRow<RowTypes[T]>[]> {
+      const rows = repo.rowsAfter(table, seq, limit);
+      if (rows.length > 0) await sync();
+      return rows;
+    },
+  };
+}

@@ -1,12 +1,13 @@
 import type { DeviceError, UpChannel } from '../contracts';
 import { catalogue } from '../contracts';
 import type { DeviceIdentity, IngestOutcome } from '../broker';
-import type { ArrivingRequest, Bus, IngestedEvent } from '../bus';
+import type { Bus, IngestedEvent } from '../bus';
 import type { EventRow, EventWriter, WriteResult } from '../db/event-writer';
 import { storedAccessRequest } from '../db/event-scrub';
 import { isoStored } from '../db/time';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import { createArrivals } from './arrivals';
 import { type Decoded, decode } from './decode';
 import { createHealthWatch } from './health';
 import { createQos0Gate } from './rate-limit';
@@ -45,10 +46,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
   const now = deps.now ?? (() => new Date());
   const health = createHealthWatch(settings, deps);
   const qos0Gate = createQos0Gate(settings.qos0RatePerSec, settings.qos0Burst);
-  /** Access requests and plate reads on their way to the database, by device and event id. */
-  const requestsInFlight = new Set<string>();
-  /** Door and barrier openings on their way to the database, by device: door monitoring must see them before a later grant. */
-  const openingsInFlight = new Map<string, number>();
+  const { announceArrival, trackOpening } = createArrivals(deps);
 
   function refuse(device: DeviceIdentity, topic: string, error: Omit<DeviceError, 'topic' | 'ts'>): IngestOutcome {
     const at = now();
@@ -87,40 +85,6 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
       // Whether it looks forced is door monitoring's call (access/ listens).
       announceIfUnsaved(settings.unsavedAfterMs, log, ids, write, (state) => bus.emit('unsaved-opening', { state, event, eventId }));
     }
-  }
-
-  /**
-   * An access request or plate read goes on the bus as it arrives, with its commit to follow (access/ answers a fresh
-   * one before the commit). Fresh: no DUP flag, and its event id neither in flight nor committed (a point look-up;
-   * if the look-up fails, the request is not taken as fresh and access/ waits for the commit, as before).
-   */
-  function announceArrival(event: ArrivingRequest['event'], eventId: string, write: Promise<WriteResult>, dup: boolean): void {
-    const key = `${event.deviceId}\n${eventId}`;
-    const behindOpening = openingsInFlight.has(event.deviceId);
-    let fresh = !dup && !requestsInFlight.has(key);
-    if (fresh) {
-      try {
-        fresh = !writer.isStored(event.deviceId, eventId);
-      } catch (err) {
-        log.warn({ err, deviceId: event.deviceId }, 'could not look up an access request; it is decided after its commit');
-        fresh = false;
-      }
-    }
-    requestsInFlight.add(key);
-    const committed = write.then((r) => r.status !== 'duplicate');
-    // The listener handles a rejection; without one (a broker without access control) nobody needs to.
-    void committed.catch(() => undefined).finally(() => requestsInFlight.delete(key));
-    bus.emit('device-request', { event, fresh, behindOpening, committed });
-  }
-
-  function trackOpening(deviceId: string, write: Promise<WriteResult>): void {
-    openingsInFlight.set(deviceId, (openingsInFlight.get(deviceId) ?? 0) + 1);
-    const done = () => {
-      const n = (openingsInFlight.get(deviceId) ?? 1) - 1;
-      if (n > 0) openingsInFlight.set(deviceId, n);
-      else openingsInFlight.delete(deviceId);
-    };
-    write.then(done, done);
   }
 
   async function ingest(device: DeviceIdentity, name: UpChannel, topic: string, payload: Buffer, qos: number, dup = false): Promise<IngestOutcome> {

@@ -99,7 +99,8 @@ async function publishRound(core: RelayCore): Promise<number> {
   const { state, settings, js } = core;
   if (state.sent - state.confirmed >= settings.maxAhead) return 0;
   const { compound, generation, base, table } = settings;
-  const rows = core.repo.rowsAfter(table, state.sent, settings.batchMax);
+  // Only rows already on disk leave (db/replication.ts, withDurableReads).
+  const rows = await core.repo.durableRowsAfter(table, state.sent, settings.batchMax);
   if (rows.length === 0) return 0;
   // Nothing was outstanding: the hub has not stalled on these rows yet, so the stall clock starts now (not at the last
   // watermark move, which may be long ago on a quiet table, and would resend every new row at once).
