@@ -1,7 +1,6 @@
 // The hub's /metrics (docs/scale-out.md): rows written per table, each cell's committed watermark and when it last
 // moved, each cell's liveness, its reported replication lag and backlog, and the open offline alerts. Labelled by
 // compound: one series per cell and table (400 compounds × 3 tables stays well inside what Prometheus takes).
-import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReplicatedTable } from '../contracts/replication';
 import { EXPENSIVE_DEFAULT_METRICS } from '../metrics';
@@ -47,25 +46,4 @@ export function hubMetrics(sources: { cells: () => CellState[]; openOffline: () 
       }
     },
   };
-}
-
-/** GET /metrics on the hub's port; everything else is 404. */
-export function serveMetrics(registry: Registry, host: string, port: number): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const a = server.address();
-      resolve({ server, port: typeof a === 'object' && a !== null ? a.port : port });
-    });
-  });
 }
