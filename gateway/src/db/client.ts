@@ -11,10 +11,8 @@ export type { PrismaClient };
 export type RawDb = Database.Database;
 
 /**
- * Every connection, Prisma's and the raw one, runs WAL with synchronous=FULL: a commit survives power loss. (The
- * device events' transactions on the raw connection and the access-event writer's own connection get the same
- * guarantee with their fsync off the event loop: db/event-writer.ts, db/access.ts, docs/architecture.md "One fsync
- * covers every commit before it".)
+ * Every connection, Prisma's and the ingest writer's, runs WAL with synchronous=FULL: a commit survives power loss.
+ * (The access-event writer's own connection gets the same guarantee with its fsync off the event loop: db/access.ts.)
  * None waits for a lock (busy_timeout=0): better-sqlite3 would wait synchronously and freeze the event loop, MQTT
  * included. The raw connection's writers retry with backoff (db/group-commit.ts, db/alert-writes.ts); Prisma's
  * statements retry asynchronously for a bounded time (db/non-blocking.ts), then fail as `isDatabaseBusy`.

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { outboxAwaitingSync } from './awaiting-sync';
 import type { RawDb } from './client';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
 import { isoStored } from './time';
-import { walSync } from './wal-sync';
 
 
 /** One device message as it is made durable. Times are ISO strings in the format Prisma reads back. */
@@ -56,12 +54,6 @@ export function derivedEventId(r: Pick<EventRow, 'eventId' | 'deviceTime' | 'pay
  * Device events through group commit (db/group-commit.ts) on the raw better-sqlite3 connection: measured against
  * Prisma createMany in docs/benchmarks.md. `INSERT OR IGNORE` on (deviceId, eventId) recognises retransmissions;
  * an event the alert engine must judge gets its outbox row in the same transaction (before the PUBACK).
- *
- * Durable as with synchronous=FULL, but the fsync is not on the event loop: a batch commits with synchronous=NORMAL
- * (the connection is switched for that one transaction and back, so every other writer on it keeps FULL), then the
- * WAL is fdatasync'd in libuv's thread pool (db/wal-sync.ts), and only then does a write resolve — the PUBACK, the
- * bus, door monitoring all come after it. Why that is the same guarantee: docs/architecture.md, "One fsync covers
- * every commit before it".
  */
 export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCommit<EventRow, WriteResult> & { isStored(deviceId: string, eventId: string): boolean } {
   const insert = raw.prepare(
@@ -92,7 +84,7 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
     return store(r, derivedEventId(r), true, 'reused') ?? { status: 'duplicate' };
   };
 
-  const transaction = raw.transaction((batch: EventRow[]) => {
+  const commitBatch = raw.transaction((batch: EventRow[]) => {
     const results: WriteResult[] = [];
     const seen = new Map<string, string>();
     for (const r of batch) {
@@ -102,36 +94,9 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
     for (const [deviceId, at] of seen) touch.run(at, deviceId);
     return results;
   });
-  // The connection's own level (FULL, db/client.ts) comes back after each batch; 2 is FULL.
-  const level = raw.pragma('synchronous', { simple: true });
-  const restore = `synchronous = ${typeof level === 'number' ? level : 2}`;
-  // The outbox entries of the batch just committed stay out of the outbox sweep until the batch is handed out.
-  const awaiting = outboxAwaitingSync(raw);
-  let committedEntries: number[] = [];
-  const commitBatch = (batch: EventRow[]): WriteResult[] => {
-    raw.pragma('synchronous = NORMAL');
-    try {
-      const results = transaction(batch);
-      committedEntries = results.flatMap((r) => (r.status !== 'duplicate' && r.outboxId !== null ? [r.outboxId] : []));
-      for (const id of committedEntries) awaiting.add(id);
-      return results;
-    } finally {
-      raw.pragma(restore);
-    }
-  };
-  // Called by the group commit right after each successful commit; the entries leave the set just before the
-  // batch's writers get their results (the bus then marks them in flight, in the same run of microtasks).
-  const sync = walSync(raw.name);
-  const durable = () => {
-    const entries = committedEntries;
-    committedEntries = [];
-    return sync().finally(() => {
-      for (const id of entries) awaiting.delete(id);
-    });
-  };
   // One stream per device: an urgent event never overtakes its own device's earlier events (the alarm lane).
   return {
-    ...createGroupCommit(commitBatch, { ...opts, durable }, (r) => r.deviceId),
+    ...createGroupCommit(commitBatch, opts, (r) => r.deviceId),
     /** A committed row with this (deviceId, eventId): a point look-up on the unique index (what is still queued is not seen). */
     isStored: (deviceId: string, eventId: string) => stored.get(deviceId, eventId) !== undefined,
   };

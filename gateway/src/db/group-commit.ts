@@ -1,22 +1,12 @@
 /** Options shared by every group-commit writer (device events, access events). */
 export interface GroupCommitOptions {
-  /**
-   * Longest a lone item waits for companions before its commit starts (with `durable`, a bulk item also waits for the
-   * sync that is running, see flush).
-   */
+  /** Longest a lone item waits for companions before its commit starts. */
   maxDelayMs: number;
   maxBatch: number;
   /** Items waiting in memory at most; beyond it `write` rejects with BackpressureError until the DB catches up. */
   maxPending: number;
   onCommit?: (size: number, seconds: number) => void;
   onError?: (err: unknown, attempt: number) => void;
-  /**
-   * For a connection that commits with synchronous=NORMAL: called right after each COMMIT, resolves once that commit
-   * is on disk (db/wal-sync.ts: the WAL's fdatasync in libuv's thread pool, not on the event loop). The batch's
-   * writes resolve only then. A rejection (the disk reported an error) rejects them: nothing is acknowledged, and
-   * the device sends it again.
-   */
-  durable?: () => Promise<void>;
 }
 
 export class BackpressureError extends Error {
@@ -37,10 +27,7 @@ export interface GroupCommit<T, R> {
   pending(): number;
   /** True while a write that is not urgent would be refused (the queue is full, or the writer closed). */
   refusing(): boolean;
-  /**
-   * True while commits keep failing, or since the last sync of the disk failed (reported by /readyz as degraded); one
-   * busy retry is not degraded.
-   */
+  /** True while commits keep failing (reported by /readyz as degraded); one busy retry is not degraded. */
   degraded(): boolean;
   /**
    * Commits whatever is queued (shutdown): in-flight writes finish before the database closes. Refuses new writes
@@ -52,12 +39,11 @@ export interface GroupCommit<T, R> {
 interface Pending<T, R> {
   item: T;
   resolve: (r: R) => void;
-  reject: (err: unknown) => void;
 }
 
 /**
- * Group commit: every item waits for its own COMMIT (WAL, synchronous=FULL, or NORMAL and then `durable`), but
- * concurrent items share one transaction, so fsyncs are amortised. `commit` is a better-sqlite3 transaction over the whole batch returning one
+ * Group commit: every item waits for its own COMMIT (WAL, synchronous=FULL), but concurrent items share one
+ * transaction, so fsyncs are amortised. `commit` is a better-sqlite3 transaction over the whole batch returning one
  * result per item. A failed commit (disk full, locked) is retried with backoff; callers keep waiting, so nothing
  * handed over is dropped and writing resumes by itself.
  */
@@ -78,10 +64,6 @@ export function createGroupCommit<T, R>(
   let flushing = false;
   let failures = 0;
   let closed = false;
-  // Paced by the disk: bulk items that arrive while a sync runs wait for it and then commit together (see flush).
-  const handOut = createHandOut<T, R>(opts, () => {
-    if (queue.length > 0 && !timer) setImmediate(flush);
-  });
 
   function schedule(delay: number) {
     if (timer || flushing) return;
@@ -91,10 +73,6 @@ export function createGroupCommit<T, R>(
   function flush() {
     timer = null;
     if (queue.length === 0) return;
-    // On a NORMAL connection, bulk items wait while a sync runs (they would wait for the next sync anyway): one
-    // transaction for them all instead of many small ones rewriting the same index pages into the WAL. Urgent
-    // items commit at once, so their sync is the very next one.
-    if (urgentAhead === 0 && queue.length < opts.maxBatch && handOut.syncing()) return;
     flushing = true;
     // Urgent items commit alone, in a small transaction of their own (one fsync), so an alarm never waits for a
     // thousand-row batch; bulk items follow at their usual pace.
@@ -108,7 +86,7 @@ export function createGroupCommit<T, R>(
       const results = commit(batch.map((p) => p.item));
       failures = 0;
       opts.onCommit?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
-      handOut.settle(batch, results);
+      batch.forEach((p, i) => p.resolve(results[i] as R));
     } catch (err) {
       failures++;
       opts.onError?.(err, failures);
@@ -126,16 +104,16 @@ export function createGroupCommit<T, R>(
       if (closed) return Promise.reject(new Error('writer closed'));
       // An urgent item is never refused for a full queue: backpressure is for bulk traffic.
       if (!urgent && queue.length >= opts.maxPending) return Promise.reject(new BackpressureError(queue.length));
-      return new Promise<R>((resolve, reject) => {
+      return new Promise<R>((resolve) => {
         if (urgent) {
           // Its own stream's waiting items come along, in their order, ahead of it (one pass over the bulk part).
           const stream = streamOf?.(item);
           const own: Pending<T, R>[] = [];
           const rest: Pending<T, R>[] = [];
           for (const p of queue.slice(urgentAhead)) (stream !== undefined && streamOf?.(p.item) === stream ? own : rest).push(p);
-          queue = [...queue.slice(0, urgentAhead), ...own, { item, resolve, reject }, ...rest];
+          queue = [...queue.slice(0, urgentAhead), ...own, { item, resolve }, ...rest];
           urgentAhead += own.length + 1;
-        } else queue.push({ item, resolve, reject });
+        } else queue.push({ item, resolve });
         if ((urgent || queue.length >= opts.maxBatch) && failures === 0) {
           if (timer) clearTimeout(timer);
           timer = null;
@@ -145,7 +123,7 @@ export function createGroupCommit<T, R>(
     },
     pending: () => queue.length,
     refusing: () => closed || queue.length >= opts.maxPending,
-    degraded: () => failures >= 3 || handOut.failing(),
+    degraded: () => failures >= 3,
     async drain(timeoutMs: number, keepOpen = false): Promise<boolean> {
       closed = !keepOpen;
       const deadline = Date.now() + timeoutMs;
@@ -155,52 +133,7 @@ export function createGroupCommit<T, R>(
         flush();
         if (queue.length > 0) await new Promise((r) => setTimeout(r, 50));
       }
-      // Committed is not yet handed out: wait for the last batch's sync before the next step of a shutdown.
-      await handOut.settled();
       return queue.length === 0;
-    },
-  };
-}
-
-/**
- * Hands a committed batch's results to its writers once the batch is durable: at once on a synchronous=FULL
- * connection, after `durable` on a NORMAL one (whose failure rejects them and makes the writer degraded until a sync
- * succeeds). `synced` is called after each sync, so that bulk items held back meanwhile commit.
- */
-function createHandOut<T, R>(opts: Pick<GroupCommitOptions, 'durable' | 'onError'>, synced: () => void) {
-  let failing = false;
-  let syncing = 0;
-  /** The last batch's hand-out, so that a drain can wait for it. */
-  let last: Promise<void> = Promise.resolve();
-  return {
-    settle(batch: Pending<T, R>[], results: R[]): void {
-      if (!opts.durable) {
-        batch.forEach((p, i) => p.resolve(results[i] as R));
-        return;
-      }
-      syncing++;
-      last = opts.durable().then(
-        () => {
-          failing = false;
-          batch.forEach((p, i) => p.resolve(results[i] as R));
-        },
-        (err: unknown) => {
-          failing = true;
-          opts.onError?.(err, 1);
-          for (const p of batch) p.reject(err);
-        },
-      ).finally(() => {
-        syncing--;
-        synced();
-      });
-    },
-    failing: () => failing,
-    /** True while a batch waits for its sync. */
-    syncing: () => syncing > 0,
-    /** Resolves once the last batch is handed out and its writers' continuations have run (an event reaches the bus after its `await`). */
-    async settled(): Promise<void> {
-      await last;
-      await new Promise((r) => setImmediate(r));
     },
   };
 }

@@ -1,4 +1,3 @@
-import { outboxAwaitingSync } from './awaiting-sync';
 import type { RawDb } from './client';
 
 /** One alert outbox entry with the stored event it points to (times as stored: ISO text). */
@@ -28,7 +27,6 @@ export interface OutboxCursor {
  * and known to be in flight, or deleted by the transaction that judged it). WAL readers take no lock a writer holds.
  */
 export function outboxRepo(raw: RawDb) {
-  const awaiting = outboxAwaitingSync(raw);
   const page = raw.prepare<[number, number, number, number], OutboxEntry>(
     `SELECT o.id, o.priority, o.eventSeq, o.deviceId, d.kind, e.channel, e.payload, e.deviceTime, e.receivedAt
        FROM AlertOutbox o JOIN DeviceEvent e ON e.seq = o.eventSeq LEFT JOIN Device d ON d.id = o.deviceId
@@ -40,17 +38,8 @@ export function outboxRepo(raw: RawDb) {
   return {
     /** The next `limit` entries after `after` (null: from the start). */
     page(after: OutboxCursor | null, limit: number): OutboxEntry[] {
-      let c = after ?? { priority: Number.MAX_SAFE_INTEGER, id: 0 };
-      // Entries whose batch still waits for its WAL sync are on their way to the engine through the bus: left out,
-      // and the page filled up from behind them, so that a short page still means the end of the outbox.
-      const entries: OutboxEntry[] = [];
-      for (;;) {
-        const rows = page.all(c.priority, c.priority, c.id, limit);
-        for (const e of rows) if (!awaiting.has(e.id) && entries.length < limit) entries.push(e);
-        const last = rows.at(-1);
-        if (entries.length >= limit || last === undefined || rows.length < limit) return entries;
-        c = { priority: last.priority, id: last.id };
-      }
+      const c = after ?? { priority: Number.MAX_SAFE_INTEGER, id: 0 };
+      return page.all(c.priority, c.priority, c.id, limit);
     },
     /** Entries whose event row is gone (deleted by hand) can never be judged; dropped at start. */
     dropOrphans(): number {
