@@ -75,7 +75,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   // Read top to bottom as the data flow: storage and the bus, the device side (broker → ingest → writer), the
   // features on the bus, then HTTP in front of them.
   const metrics = createMetrics();
-  const db = await openDb(databasePath(config), { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc(), checkpointLog: log.child({ module: 'db' }), onCheckpoint: (s) => metrics.dbCheckpointSeconds.observe(s) });
+  const db = await openDb(databasePath(config), { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc() });
   const bus = new Bus();
   const heartbeat = watchWrites(db, bus, config, metrics, log);
   const credentialKey = prepareDataDirectory(db, config, log);

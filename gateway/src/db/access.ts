@@ -166,8 +166,7 @@ export interface AccessWrite {
  */
 export function createAccessEventWriter(path: string, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
   const raw: RawDb = new Database(path);
-  // Its commits never checkpoint: the gateway's checkpointer thread does (db/checkpointer.ts).
-  for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 0', 'wal_autocheckpoint = 0']) raw.pragma(p);
+  for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 0']) raw.pragma(p);
   const sync = walSync(path);
   const insert = raw.prepare(
     `INSERT OR IGNORE INTO AccessEvent (id, deviceId, requestId, at, receivedAt, direction, credentialType, decision, reason, residentId, passId, householdId, offline)

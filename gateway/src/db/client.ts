@@ -1,8 +1,6 @@
 import { dirname } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
-import type { Logger } from '../log';
-import { type Checkpointer, startCheckpointer } from './checkpointer';
 import { ensurePrivateDir, tightenDatabaseFiles } from './files';
 import { PrismaClient } from './generated/client';
 import { isBusyError, nonBlocking } from './non-blocking';
@@ -38,8 +36,6 @@ export interface Db {
   /** A second, raw connection for the ingest hot path (group commit); used only inside db/. */
   readonly raw: RawDb;
   readonly path: string;
-  /** The WAL checkpoints' worker thread, when openDb was given a `checkpointLog` (the gateway); null otherwise. */
-  readonly checkpointer: Checkpointer | null;
   close(): Promise<void>;
 }
 
@@ -50,35 +46,24 @@ export class SchemaMissingError extends Error {
   }
 }
 
-/**
- * `checkpointLog` moves WAL checkpoints to a worker thread (db/checkpointer.ts): both connections stop checkpointing
- * inside their commits. Without it (the CLI's short runs) SQLite's automatic checkpoints stay as they are.
- */
-export async function openDb(
-  path: string,
-  opts: { busyWaitMs?: number; onBusy?: () => void; checkpointLog?: Logger; onCheckpoint?: (seconds: number) => void } = {},
-): Promise<Db> {
+export async function openDb(path: string, opts: { busyWaitMs?: number; onBusy?: () => void } = {}): Promise<Db> {
   ensurePrivateDir(dirname(path));
   tightenDatabaseFiles(path);
   const adapter = nonBlocking(new PrismaBetterSQLite3({ url: `file:${path}` }), { maxWaitMs: opts.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS, ...(opts.onBusy ? { onBusy: opts.onBusy } : {}) });
   const prisma = new PrismaClient({ adapter });
-  const pragmas = opts.checkpointLog ? [...PRAGMAS, 'wal_autocheckpoint = 0'] : PRAGMAS;
-  for (const p of pragmas) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
+  for (const p of PRAGMAS) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
   const raw = new Database(path);
   if (!raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get()) {
     raw.close();
     await prisma.$disconnect();
     throw new SchemaMissingError(path);
   }
-  for (const p of pragmas) raw.pragma(p);
-  const checkpointer = opts.checkpointLog ? startCheckpointer(path, opts.checkpointLog, { ...(opts.onCheckpoint ? { observe: opts.onCheckpoint } : {}) }) : null;
+  for (const p of PRAGMAS) raw.pragma(p);
   return {
     prisma,
     raw,
     path,
-    checkpointer,
     async close() {
-      await checkpointer?.stop();
       raw.close();
       await prisma.$disconnect();
     },

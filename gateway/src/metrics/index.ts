@@ -45,7 +45,6 @@ export function createMetrics() {
     dbBusyRetries: new Counter({ name: 'linli_db_busy_retries_total', help: 'Prisma statements that found the database locked and were retried asynchronously', registers: r }),
     ingestRejected: new Counter({ name: 'linli_ingest_rejected_total', help: 'Device messages refused, by reason (the device is named in the log line)', labelNames: ['code'], registers: r }),
     ingestBatch: new Histogram({ name: 'linli_ingest_batch_size', help: 'Events per group commit', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: r }),
-    dbCheckpointSeconds: new Histogram({ name: 'linli_db_checkpoint_seconds', help: 'WAL checkpoints, run in their own thread (db/checkpointer.ts): what each would have stopped the event loop for', buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2], registers: r }),
     ingestCommitSeconds: new Histogram({ name: 'linli_ingest_commit_seconds', help: 'Group commit duration', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5], registers: r }),
     heapTrimPauseSeconds: new Histogram({ name: 'linli_heap_trim_pause_seconds', help: 'Heap trims run while quiet (runtime/heap-trim.ts), by their longest event-loop pause', buckets: [0.01, 0.05, 0.1, 0.2, 0.5, 1, 2], registers: r }),
     heapTrimFreedBytes: new Counter({ name: 'linli_heap_trim_freed_bytes_total', help: 'Committed V8 heap given back by those collections', registers: r }),
