@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { ErrorReply } from '@linli/gateway/contracts/api/auth';
 import {
   HubAlertList,
   type HubAlertQuery,
@@ -9,49 +8,21 @@ import {
   HubNote,
   HubStatsReply,
 } from '@linli/gateway/contracts/api/hub';
+import { ApiError, apiError, storedSession } from '../stored-session';
 
 /** The duty desk's sign-in, kept in this browser until it expires or the user signs out. */
 export type HubSession = HubLoginReply;
 
-const KEY = 'linli.hub.session';
+const stored = storedSession('linli.hub.session', HubLoginReply);
 
-function load(): HubSession | null {
-  try {
-    const parsed = HubLoginReply.safeParse(JSON.parse(localStorage.getItem(KEY) ?? 'null'));
-    return parsed.success && Date.parse(parsed.data.expiresAt) > Date.now() ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
-let current: HubSession | null = load();
-const listeners = new Set<() => void>();
-
-export const session = () => current;
-export function onSession(fn: () => void): () => void {
-  listeners.add(fn);
-  return () => listeners.delete(fn);
-}
-function setSession(s: HubSession | null) {
-  current = s;
-  if (s) localStorage.setItem(KEY, JSON.stringify(s));
-  else localStorage.removeItem(KEY);
-  for (const fn of listeners) fn();
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
+export const session = (): HubSession | null => stored.get();
+export const onSession = stored.on;
+const setSession = stored.set;
 
 /** Every reply is parsed with the hub's own zod contract before the page uses it. */
-async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
-  const s = current;
+async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, auth = true): Promise<z.infer<S>> {
+  const s = auth ? stored.get() : null;
   const res = await fetch(path, {
     method,
     headers: { ...(s ? { authorization: `Bearer ${s.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -60,26 +31,17 @@ async function call<S extends z.ZodType>(schema: S, method: string, path: string
   const text = await res.text();
   const json: unknown = text === '' ? null : JSON.parse(text);
   if (res.status === 401 && s) setSession(null);
-  if (!res.ok) {
-    const e = ErrorReply.safeParse(json);
-    throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`);
-  }
+  if (!res.ok) throw apiError(res.status, json);
   return schema.parse(json);
 }
 
 export async function login(username: string, password: string): Promise<void> {
-  const s = current;
-  current = null;
-  try {
-    setSession(await call(HubLoginReply, 'POST', '/api/hub/auth/login', { username, password }));
-  } catch (err) {
-    current = s;
-    throw err;
-  }
+  // Without the current token: a wrong password must not end a sign-in that is still valid.
+  setSession(await call(HubLoginReply, 'POST', '/api/hub/auth/login', { username, password }, false));
 }
 
 export async function logout(): Promise<void> {
-  const s = current;
+  const s = stored.get();
   if (s) await fetch('/api/hub/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } }).catch(() => undefined);
   setSession(null);
 }

@@ -1,10 +1,11 @@
 import type { z } from 'zod';
-import { LoginReply, ErrorReply, RenewReply, type Principal } from '@linli/gateway/contracts/api/auth';
+import { LoginReply, RenewReply, type Principal } from '@linli/gateway/contracts/api/auth';
 import { CredentialList, ResidentView } from '@linli/gateway/contracts/api/credentials';
 import { PassCreated, PassList, PassView, type PassCreateBody } from '@linli/gateway/contracts/api/passes';
 import { ResidentAlarmList, ResidentHome, ResidentTicketReply, VisitLinkReply, VisitView } from '@linli/gateway/contracts/api/resident';
 import { ResidentWalkIn, ResidentWalkInList } from '@linli/gateway/contracts/api/walk-ins';
 import { PersonalQrIssued } from '@linli/gateway/contracts/api/personal-qr';
+import { ApiError, apiError, storedSession } from '../stored-session';
 
 /** The resident's sign-in, kept on the phone (localStorage) until it expires or they sign out. */
 export interface MSession {
@@ -13,50 +14,17 @@ export interface MSession {
   user: Principal;
 }
 
-const KEY = 'linli.m.session';
+/** The resident's sign-in, kept on the phone until it expires or they sign out. */
+const stored = storedSession('linli.m.session', LoginReply);
 
-export function loadSession(): MSession | null {
-  try {
-    const raw = localStorage.getItem(KEY);
-    if (raw === null) return null;
-    const parsed = LoginReply.safeParse(JSON.parse(raw));
-    if (!parsed.success || Date.parse(parsed.data.expiresAt) <= Date.now()) return null;
-    return parsed.data;
-  } catch {
-    return null;
-  }
-}
-
-let current: MSession | null = loadSession();
-const listeners = new Set<() => void>();
-
-export function session(): MSession | null {
-  return current;
-}
-export function onSession(fn: () => void): () => void {
-  listeners.add(fn);
-  return () => listeners.delete(fn);
-}
-function setSession(s: MSession | null) {
-  current = s;
-  if (s) localStorage.setItem(KEY, JSON.stringify(s));
-  else localStorage.removeItem(KEY);
-  for (const fn of listeners) fn();
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
+export const session = (): MSession | null => stored.get();
+export const onSession = stored.on;
+const setSession = stored.set;
 
 /** Every reply is parsed with the gateway's own zod contract before the app uses it. */
 export async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, auth = true): Promise<z.infer<S>> {
-  const s = current;
+  const s = stored.get();
   const res = await fetch(path, {
     method,
     headers: { ...(auth && s ? { authorization: `Bearer ${s.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -66,10 +34,7 @@ export async function call<S extends z.ZodType>(schema: S, method: string, path:
   const json: unknown = text === '' ? null : JSON.parse(text);
   if (res.status === 401 && auth) setSession(null);
   if (res.ok && auth && s) void keepAlive(s);
-  if (!res.ok) {
-    const e = ErrorReply.safeParse(json);
-    throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`);
-  }
+  if (!res.ok) throw apiError(res.status, json);
   return schema.parse(json);
 }
 
@@ -85,7 +50,7 @@ async function keepAlive(s: MSession): Promise<void> {
     const res = await fetch('/api/v1/auth/renew', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } });
     if (!res.ok) return;
     const r = RenewReply.safeParse(await res.json());
-    if (r.success && current?.token === s.token) setSession({ ...s, expiresAt: r.data.expiresAt });
+    if (r.success && stored.get()?.token === s.token) setSession({ ...s, expiresAt: r.data.expiresAt });
   } catch {
     // Offline: the next call tries again after the interval.
   }
@@ -104,7 +69,7 @@ export async function login(username: string, password: string): Promise<MSessio
 }
 
 export async function logout(): Promise<void> {
-  const s = current;
+  const s = stored.get();
   setSession(null);
   if (s) await fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${s.token}` } }).catch(() => undefined);
 }
@@ -122,15 +87,14 @@ export const api = {
   credentials: (residentId: string) => call(CredentialList, 'GET', `/api/v1/residents/${enc(residentId)}/credentials`),
   faceConsent: (residentId: string, consent: boolean) => call(ResidentView, 'PUT', `/api/v1/residents/${enc(residentId)}/face-consent`, { consent }),
   changePassword: async (currentPassword: string, newPassword: string) => {
-    const s = current;
+    const s = stored.get();
     const res = await fetch('/api/v1/auth/password', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(s ? { authorization: `Bearer ${s.token}` } : {}) },
       body: JSON.stringify({ currentPassword, newPassword }),
     });
     if (res.status !== 204) {
-      const e = ErrorReply.safeParse(await res.json().catch(() => null));
-      throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`);
+      throw apiError(res.status, await res.json().catch(() => null));
     }
   },
   ticket: () => call(ResidentTicketReply, 'POST', '/api/v1/resident/live/ticket'),
@@ -139,11 +103,10 @@ export const api = {
   answerWalkIn: (id: string, answer: 'approve' | 'refuse') => call(ResidentWalkIn, 'POST', `/api/v1/resident/walk-ins/${enc(id)}/answer`, { answer }),
   issueQr: (residentId: string) => call(PersonalQrIssued, 'POST', `/api/v1/residents/${enc(residentId)}/personal-qr`),
   removeQr: async (residentId: string) => {
-    const s = current;
+    const s = stored.get();
     const res = await fetch(`/api/v1/residents/${enc(residentId)}/personal-qr`, { method: 'DELETE', headers: s ? { authorization: `Bearer ${s.token}` } : {} });
     if (res.status !== 204) {
-      const e = ErrorReply.safeParse(await res.json().catch(() => null));
-      throw new ApiError(res.status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${res.status}`);
+      throw apiError(res.status, await res.json().catch(() => null));
     }
   },
 };
