@@ -7,6 +7,7 @@ import { AccessEventList, DoorList, RemoteOpenReply } from '@linli/gateway/contr
 import { ExpectedVisitors, PassCreated, PassView, type WalkInBody } from '@linli/gateway/contracts/api/passes';
 import { type WalkInAskBody, WalkInRequestView, type WalkInState } from '@linli/gateway/contracts/api/walk-ins';
 import { AccessLog, type AccessLogQuery, DeviceEventList, DeviceStates, SitePlan } from '@linli/gateway/contracts/api/site';
+import { fetchJson } from './fetch-json';
 import { endSession, session } from './session';
 
 /** A refusal the guard should read (409 someone was first, 400 a missing note): status, code and the gateway's details. */
@@ -25,14 +26,8 @@ export class ApiError extends Error {
 
 /** Every reply is parsed with the gateway's own contract: the UI never trusts a shape it did not check. */
 export async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
-  const s = session.get();
-  const res = await fetch(path, {
-    method,
-    headers: { ...(s ? { authorization: `Bearer ${s.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  const json: unknown = text === '' ? null : JSON.parse(text);
+  const res = await fetchJson(method, path, session.get()?.token ?? null, body);
+  const json = res.json;
   if (res.status === 401) {
     // The token expired or was revoked: the board stays, with a sign-in box over it.
     endSession();

@@ -8,6 +8,7 @@ import {
   HubNote,
   HubStatsReply,
 } from '@linli/gateway/contracts/api/hub';
+import { fetchJson } from '../fetch-json';
 import { ApiError, apiError, storedSession } from '../stored-session';
 
 /** The duty desk's sign-in, kept in this browser until it expires or the user signs out. */
@@ -23,16 +24,10 @@ const setSession = stored.set;
 /** Every reply is parsed with the hub's own zod contract before the page uses it. */
 async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, auth = true): Promise<z.infer<S>> {
   const s = auth ? stored.get() : null;
-  const res = await fetch(path, {
-    method,
-    headers: { ...(s ? { authorization: `Bearer ${s.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  const json: unknown = text === '' ? null : JSON.parse(text);
+  const res = await fetchJson(method, path, s?.token ?? null, body);
   if (res.status === 401 && s) setSession(null);
-  if (!res.ok) throw apiError(res.status, json);
-  return schema.parse(json);
+  if (!res.ok) throw apiError(res.status, res.json);
+  return schema.parse(res.json);
 }
 
 export async function login(username: string, password: string): Promise<void> {

@@ -5,6 +5,7 @@ import { PassCreated, PassList, PassView, type PassCreateBody } from '@linli/gat
 import { ResidentAlarmList, ResidentHome, ResidentTicketReply, VisitLinkReply, VisitView } from '@linli/gateway/contracts/api/resident';
 import { ResidentWalkIn, ResidentWalkInList } from '@linli/gateway/contracts/api/walk-ins';
 import { PersonalQrIssued } from '@linli/gateway/contracts/api/personal-qr';
+import { fetchJson } from '../fetch-json';
 import { ApiError, apiError, storedSession } from '../stored-session';
 
 /** The resident's sign-in, kept on the phone (localStorage) until it expires or they sign out. */
@@ -25,17 +26,11 @@ const setSession = stored.set;
 /** Every reply is parsed with the gateway's own zod contract before the app uses it. */
 export async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, auth = true): Promise<z.infer<S>> {
   const s = stored.get();
-  const res = await fetch(path, {
-    method,
-    headers: { ...(auth && s ? { authorization: `Bearer ${s.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  const json: unknown = text === '' ? null : JSON.parse(text);
+  const res = await fetchJson(method, path, auth && s ? s.token : null, body);
   if (res.status === 401 && auth) setSession(null);
   if (res.ok && auth && s) void keepAlive(s);
-  if (!res.ok) throw apiError(res.status, json);
-  return schema.parse(json);
+  if (!res.ok) throw apiError(res.status, res.json);
+  return schema.parse(res.json);
 }
 
 /** While the app is in use, the sign-in slides (POST /auth/renew) at most this often, up to the gateway's hard maximum. */
