@@ -72,6 +72,7 @@ const http = await buildHubHttp({
   sessionTtlMs: config.HUB_SESSION_TTL_HOURS * 3_600_000,
   uiDir: config.HUB_UI_DIST_DIR || findUiDist(dirname(fileURLToPath(import.meta.url))),
   loginPerMinute: config.HUB_LOGIN_PER_MINUTE,
+  apiPerMinute: config.HUB_API_PER_MINUTE,
 });
 await http.listen({ host: config.HUB_HTTP_HOST, port: config.HUB_HTTP_PORT });
 const httpAddress = http.server.address();

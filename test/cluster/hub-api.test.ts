@@ -36,6 +36,7 @@ describe('hub API: users, scopes and the district overview (PostgreSQL)', () => 
       sessionTtlMs: 3_600_000,
       uiDir: '',
       loginPerMinute: 100,
+      apiPerMinute: 10_000,
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const a = app.server.address();
@@ -186,5 +187,31 @@ describe('hub API: users, scopes and the district overview (PostgreSQL)', () => 
     expect(street.compounds[1]).toMatchObject({ raised: 1, acknowledged: 1, cleared: 0, unanswered: 0, medianAckSeconds: 60, medianCloseSeconds: null });
     const district = await get(HubStatsReply, '/api/hub/stats', await login('district1', districtPassword));
     expect(district.compounds.map((s) => s.compound)).toEqual([C1.id, C2.id, C3.id, C9]);
+  });
+
+  it('counts the signed-in API per hub user: one desk over its limit gets 429, another desk is not slowed', async () => {
+    if (!db) throw new Error('no PostgreSQL');
+    const limited = await buildHubHttp({
+      pool: db.pool,
+      log: createLogger({ level: 'warn', name: 'hub-api-limit-test' }),
+      cells: () => [],
+      registry: new Registry(),
+      sessionTtlMs: 3_600_000,
+      uiDir: '',
+      loginPerMinute: 100,
+      apiPerMinute: 3,
+    });
+    try {
+      const street = await login('street-a', PASSWORDS.street);
+      const district = await login('district1', districtPassword);
+      const inject = (token: string) => limited.inject({ method: 'GET', url: '/api/hub/compounds', headers: { authorization: `Bearer ${token}` } });
+      for (let i = 0; i < 3; i++) expect((await inject(street)).statusCode).toBe(200);
+      const over = await inject(street);
+      expect(over.statusCode).toBe(429);
+      expect(ErrorReply.parse(over.json()).error).toBe('RATE_LIMITED');
+      expect((await inject(district)).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 });

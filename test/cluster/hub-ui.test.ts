@@ -37,6 +37,7 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
       sessionTtlMs: 3_600_000,
       uiDir: UI_DIST,
       loginPerMinute: 100,
+      apiPerMinute: 10_000,
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const a = app.server.address();

@@ -30,6 +30,8 @@ export const HubConfigSchema = z.object({
   HUB_SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(168).default(12),
   /** Sign-in attempts per address per minute on the hub's login. */
   HUB_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).max(1_000).default(20),
+  /** Requests per signed-in hub user per minute on the hub's API (the page polls every few seconds). */
+  HUB_API_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   /** The admin-ui build holding hub/index.html; empty: admin-ui/dist found beside the hub. */
   HUB_UI_DIST_DIR: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

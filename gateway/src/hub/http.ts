@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { registerErrorHandler } from '../api/errors';
 import { registerSecurityHeaders } from '../api/headers';
+import { limitAuthenticatedRoutes } from '../api/limits';
 import { ErrorReply } from '../contracts/api/auth';
 import {
   HubAlertList,
@@ -50,6 +51,8 @@ export interface HubHttpDeps {
   uiDir: string;
   /** Sign-in attempts per address per minute. */
   loginPerMinute: number;
+  /** Requests per signed-in hub user per minute on every other API route. */
+  apiPerMinute: number;
 }
 
 const Secured = { security: [{ bearer: [] }] };
@@ -169,6 +172,9 @@ export async function buildHubHttp(deps: HubHttpDeps): Promise<FastifyInstance> 
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/api/')) void reply.header('cache-control', 'no-store');
   });
+  // Every signed-in route is counted per hub user (after the token is resolved, hence preHandler), so one desk's
+  // script cannot flood the hub's PostgreSQL while another street's desk works on.
+  limitAuthenticatedRoutes(app, deps.apiPerMinute, (req) => req.hubUser?.userId ?? null, 'preHandler');
   await app.register(rateLimit, { global: false });
   await registerHubAuth(app, hubUsers(deps.pool, deps.sessionTtlMs), deps.loginPerMinute);
   registerHubRoutes(app, deps);
