@@ -133,8 +133,9 @@ export function noDelay<C extends { stream: unknown }>(client: C): C {
 export interface Figure {
   name: string;
   unit: string;
+  /** Infinity: there is no such figure, e.g. a p99 when more than 1 % was never answered (`windowP99`). */
   linli: number;
-  /** The reference; undefined when Mosquitto is not installed. */
+  /** The reference; undefined when Mosquitto is not installed. Infinity as for `linli`. */
   mosquitto?: number;
   /** What the issue's target is, as a ratio linli ÷ mosquitto (e.g. "≤ 1.5"); printed beside the ratio. */
   target?: string;
@@ -151,23 +152,37 @@ export function reportFigures(bench: string, figures: Figure[]): void {
   console.log('| figure | linli | Mosquitto | ratio linli ÷ Mosquitto | target |');
   console.log('| --- | ---: | ---: | ---: | --- |');
   for (const f of figures) console.log(figureRow(f));
-  console.log(`${RESULT_PREFIX}${JSON.stringify({ bench, figures })}`);
+  // JSON has no Infinity: it travels as the string "inf" (parseFigures reads it back).
+  console.log(`${RESULT_PREFIX}${JSON.stringify({ bench, figures }, (_k, v: unknown) => (v === Infinity ? 'inf' : v))}`);
+}
+
+/**
+ * A window's p99 over everything sent, not only what was answered: when more than 1 % never got an answer within the
+ * wait, the true p99 lies beyond it and there is none to report (Infinity, printed as such), never the answered
+ * ones' p99 — a gateway that answers almost nothing must not look fast.
+ */
+export function windowP99(answeredP99: number, sent: number, answered: number): number {
+  return sent > 0 && (sent - answered) / sent > 0.01 ? Infinity : answeredP99;
 }
 
 export function figureRow(f: Figure): string {
-  const ratio = f.mosquitto !== undefined && f.mosquitto > 0 ? (f.linli / f.mosquitto).toFixed(2) : '–';
+  const ratio = f.mosquitto !== undefined && f.mosquitto > 0 && Number.isFinite(f.mosquitto) ? ratioText(f.linli / f.mosquitto) : '–';
   return `| ${f.name} | ${shown(f.linli)} ${f.unit} | ${f.mosquitto !== undefined ? shown(f.mosquitto) : '–'} ${f.mosquitto !== undefined ? f.unit : ''} | ${ratio} | ${f.target ?? ''} |`;
 }
 
 /** A figure as a reader wants it: at most two decimals (9.05 s, not 9.048994325999999 s). */
 function shown(x: number): string {
-  return String(Math.round(x * 100) / 100);
+  return x === Infinity ? 'none (over 1 % unanswered)' : String(Math.round(x * 100) / 100);
+}
+
+export function ratioText(r: number): string {
+  return r === Infinity ? '∞' : Number.isFinite(r) ? r.toFixed(2) : '–';
 }
 
 /** The figures a run printed with reportFigures, from its output. */
 export function parseFigures(output: string): { bench: string; figures: Figure[] } | null {
   const line = output.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-  return line === undefined ? null : (JSON.parse(line.slice(RESULT_PREFIX.length)) as { bench: string; figures: Figure[] });
+  return line === undefined ? null : (JSON.parse(line.slice(RESULT_PREFIX.length), (_k, v: unknown) => (v === 'inf' ? Infinity : v)) as { bench: string; figures: Figure[] });
 }
 
 /** p-th percentile of samples (nearest rank), rounded to 0.1; NaN when there are none. */

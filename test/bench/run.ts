@@ -2,7 +2,7 @@
 // runs N times in a row and the figures it reports beside their Mosquitto reference (lib.ts reportFigures) are
 // summarised as medians: of linli's figure, of the reference, and of the per-run ratio.
 import { spawn } from 'node:child_process';
-import { type Figure, figureRow, parseFigures } from './lib';
+import { type Figure, figureRow, parseFigures, ratioText } from './lib';
 
 const BENCHES = {
   writer: 'SQLite write paths for device events: Prisma createMany vs raw multi-row INSERT vs the group-commit writer',
@@ -42,7 +42,8 @@ function runOnce(): Promise<{ code: number; output: string }> {
 }
 
 const median = (xs: number[]): number => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  // A run without the figure (Infinity: e.g. over 1 % unanswered) counts as the worst, not as missing.
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (s.length === 0) return NaN;
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : Math.round(((s[m - 1]! + s[m]!) / 2) * 100) / 100;
@@ -62,10 +63,10 @@ if (runs > 1 && collected.length > 0) {
   console.log('| --- | ---: | ---: | ---: | --- | --- |');
   for (const [k, f] of collected[0]!.entries()) {
     const same = collected.map((c) => c[k]).filter((x): x is Figure => x?.name === f.name);
-    const ratios = same.map((x) => (x.mosquitto !== undefined && x.mosquitto > 0 ? x.linli / x.mosquitto : NaN));
+    const ratios = same.map((x) => (x.mosquitto !== undefined && x.mosquitto > 0 && Number.isFinite(x.mosquitto) ? x.linli / x.mosquitto : NaN));
     const ref = same.every((x) => x.mosquitto !== undefined) ? median(same.map((x) => x.mosquitto!)) : undefined;
     const row = figureRow({ ...f, linli: median(same.map((x) => x.linli)), ...(ref !== undefined ? { mosquitto: ref } : {}) }).split(' | ');
-    row[3] = Number.isFinite(median(ratios)) ? median(ratios).toFixed(2) : '–';
-    console.log(`${row.join(' | ').replace(/ \|$/, '')} | ${ratios.map((x) => x.toFixed(2)).join(', ')} |`);
+    row[3] = ratioText(median(ratios));
+    console.log(`${row.join(' | ').replace(/ \|$/, '')} | ${ratios.map(ratioText).join(', ')} |`);
   }
 }
