@@ -4,10 +4,11 @@
 //
 //   node --import tsx gateway/src/hub-cli.ts street <id> <name>
 //   node --import tsx gateway/src/hub-cli.ts compound <id> <name> [--street <id>]
-//   node --import tsx gateway/src/hub-cli.ts user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin]
+//   node --import tsx gateway/src/hub-cli.ts user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin] [--manages]
 //   node --import tsx gateway/src/hub-cli.ts disable <username>
 //
-// `user` prints a generated password once, unless --password-stdin reads one (at least 10 characters) from stdin.
+// `user` prints a generated password once, unless --password-stdin reads one (at least 10 characters) from stdin;
+// --manages lets the user manage the hub users inside their scope from the duty desk page.
 import { dirname } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +23,7 @@ const EXIT_USAGE = 64;
 const EXIT_CONFIG = 78;
 const USAGE = `usage: hub-cli street <id> <name>
        hub-cli compound <id> <name> [--street <id>]
-       hub-cli user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin]
+       hub-cli user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin] [--manages]
        hub-cli disable <username>`;
 
 function fail(message: string, code = EXIT_USAGE): never {
@@ -36,7 +37,7 @@ function parseArgs(argv: string[]): { args: string[]; opts: Map<string, string |
   const opts = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
-    if (a === '--password-stdin') opts.set(a, true);
+    if (a === '--password-stdin' || a === '--manages') opts.set(a, true);
     else if (a.startsWith('--')) opts.set(a, argv[++i] ?? fail(`${a} needs a value`));
     else args.push(a);
   }
@@ -68,8 +69,10 @@ async function run(pool: pg.Pool, argv: string[]): Promise<string> {
     const given = opts.get('--password-stdin') === true ? (await text(process.stdin)).replace(/\r?\n$/, '') : null;
     if (given !== null && given.length < 10) fail('a password needs at least 10 characters');
     const password = given ?? newSecret();
-    await registry.user({ username: a, displayName: optText('--name') ?? a, password, scope });
-    return given === null ? `user ${a} saved; password (shown once): ${password}` : `user ${a} saved`;
+    const managesUsers = opts.get('--manages') === true;
+    await registry.user({ username: a, displayName: optText('--name') ?? a, password, scope, managesUsers });
+    const what = `user ${a} saved${managesUsers ? ' (manages users)' : ''}`;
+    return given === null ? `${what}; password (shown once): ${password}` : what;
   }
   if (cmd === 'disable' && a !== undefined) {
     if (!(await registry.disable(a))) fail(`no user ${a}`, 1);

@@ -32,6 +32,8 @@ import { AppError } from '../errors';
 import { type Logger, fingerprint } from '../log';
 import type { CellState } from './cells';
 import { hubQueries } from './queries';
+import { hubUserAdmin } from './user-admin';
+import { registerHubUserRoutes } from './user-routes';
 import { type HubUsers, compoundsOf, hubUsers } from './users';
 
 declare module 'fastify' {
@@ -56,6 +58,7 @@ export interface HubHttpDeps {
 }
 
 const Secured = { security: [{ bearer: [] }] };
+const ONE_TIME_ROUTES = new Set(['/api/hub/auth/password', '/api/hub/auth/logout', '/api/hub/auth/me']);
 
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
@@ -72,6 +75,12 @@ async function registerHubAuth(app: FastifyInstance, users: HubUsers, loginPerMi
   app.addHook('onRequest', async (req) => {
     const token = bearer(req);
     req.hubUser = token === null ? null : await users.resolve(token);
+  });
+  // Signed in with a password someone else set: nothing but changing it (or leaving) until then.
+  app.addHook('preHandler', async (req) => {
+    if (req.hubUser?.mustChangePassword === true && !ONE_TIME_ROUTES.has(req.routeOptions.url ?? '')) {
+      throw new AppError('PASSWORD_CHANGE_REQUIRED', 'change the one-time password first (POST /api/hub/auth/password)');
+    }
   });
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post('/api/hub/auth/login', {
@@ -178,6 +187,7 @@ export async function buildHubHttp(deps: HubHttpDeps): Promise<FastifyInstance> 
   await app.register(rateLimit, { global: false });
   await registerHubAuth(app, hubUsers(deps.pool, deps.sessionTtlMs), deps.loginPerMinute);
   registerHubRoutes(app, deps);
+  registerHubUserRoutes(app, hubUserAdmin(deps.pool), userOf, bearer);
   await registerHubUi(app, deps.uiDir, deps.log);
   return app;
 }

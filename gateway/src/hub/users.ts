@@ -16,11 +16,14 @@ const UserRow = z.object({
   scope: z.enum(['district', 'street', 'compound']),
   scope_id: z.string().nullable(),
   disabled: z.boolean(),
+  manages_users: z.boolean(),
+  must_change_password: z.boolean(),
   scope_name: z.string().nullable(),
 });
 type UserRow = z.infer<typeof UserRow>;
 
 const USER_SELECT = `SELECT u.id, u.username, u.display_name, u.password_hash, u.scope, u.scope_id, u.disabled,
+    u.manages_users, u.must_change_password,
     CASE u.scope WHEN 'street' THEN s.name WHEN 'compound' THEN c.name END AS scope_name
   FROM hub_user u
   LEFT JOIN hub_street s ON u.scope = 'street' AND s.id = u.scope_id
@@ -28,7 +31,15 @@ const USER_SELECT = `SELECT u.id, u.username, u.display_name, u.password_hash, u
 
 function toUser(r: UserRow): HubUser {
   const scope = HubScope.parse(r.scope === 'district' ? { kind: 'district' } : { kind: r.scope, id: r.scope_id });
-  return { userId: r.id, username: r.username, displayName: r.display_name, scope, scopeName: r.scope_name };
+  return {
+    userId: r.id,
+    username: r.username,
+    displayName: r.display_name,
+    scope,
+    scopeName: r.scope_name,
+    managesUsers: r.manages_users,
+    mustChangePassword: r.must_change_password,
+  };
 }
 
 /** The compounds a scope covers: null for the district (everything, registered or not). */
@@ -89,14 +100,15 @@ export function hubRegistry(pool: Pool) {
       );
     },
     /** Creates a user, or sets a new password and scope for an existing one (re-enabling it). */
-    async user(u: { username: string; displayName: string; password: string; scope: HubScope }): Promise<void> {
+    async user(u: { username: string; displayName: string; password: string; scope: HubScope; managesUsers?: boolean }): Promise<void> {
       const hash = await hashSecret(u.password);
       const scopeId = u.scope.kind === 'district' ? null : u.scope.id;
       await pool.query(
-        `INSERT INTO hub_user (username, display_name, password_hash, scope, scope_id) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO hub_user (username, display_name, password_hash, scope, scope_id, manages_users) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, password_hash = excluded.password_hash,
-           scope = excluded.scope, scope_id = excluded.scope_id, disabled = false`,
-        [u.username.toLowerCase(), u.displayName, hash, u.scope.kind, scopeId],
+           scope = excluded.scope, scope_id = excluded.scope_id, manages_users = excluded.manages_users, disabled = false,
+           must_change_password = false`,
+        [u.username.toLowerCase(), u.displayName, hash, u.scope.kind, scopeId, u.managesUsers ?? false],
       );
     },
     /** Disables a user and ends their sessions. */

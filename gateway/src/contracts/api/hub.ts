@@ -24,6 +24,10 @@ export const HubUser = z.object({
   scope: HubScope,
   /** The street's or compound's registered name, for the page header (null for the district or an unregistered id). */
   scopeName: z.string().nullable(),
+  /** May manage the hub users inside this scope (docs/scale-out.md "Managing hub users"). */
+  managesUsers: z.boolean(),
+  /** Signed in with a one-time password: only changing it is allowed until then. */
+  mustChangePassword: z.boolean(),
 });
 export type HubUser = z.infer<typeof HubUser>;
 
