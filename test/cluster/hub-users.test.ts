@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Browser } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorReply } from '../../gateway/src/contracts/api/auth';
@@ -13,6 +14,8 @@ import { HubCompoundList, HubLoginReply, HubUser } from '../../gateway/src/contr
 import { HubOneTimePassword, HubUserList } from '../../gateway/src/contracts/api/hub-users';
 import { buildHubHttp } from '../../gateway/src/hub/http';
 import { createLogger } from '../../gateway/src/log';
+import { ensureUiBuilt } from '../../scripts/build-ui';
+import { UI_DIST, launchBrowser, screenshotSizes, skipBrowser } from '../e2e/harness';
 import { C1, C2, C3, PASSWORDS, STREET_A, STREET_B, hubCli, registerDistrict } from './hub-fixtures';
 import { type TestPg, startPg } from './pg';
 
@@ -20,8 +23,10 @@ describe('hub users managed from the API (PostgreSQL)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'linli-hubusers-'));
   let db: TestPg | undefined;
   let app: FastifyInstance | undefined;
+  let chiefPassword = '';
 
   beforeAll(async () => {
+    if (!skipBrowser) await ensureUiBuilt({ quiet: true });
     db = await startPg(dir);
     await registerDistrict(db.pool, db.url);
     app = await buildHubHttp({
@@ -30,7 +35,7 @@ describe('hub users managed from the API (PostgreSQL)', () => {
       cells: () => [],
       registry: new Registry(),
       sessionTtlMs: 3_600_000,
-      uiDir: '',
+      uiDir: skipBrowser ? '' : UI_DIST,
       loginPerMinute: 1_000,
       apiPerMinute: 10_000,
     });
@@ -60,7 +65,7 @@ describe('hub users managed from the API (PostgreSQL)', () => {
 
   it('lets a manager make a street manager, who must change the one-time password before anything else', async () => {
     const made = await hubCli(db!.url, ['user', 'chief', 'district', '--name', '区管理员', '--manages']);
-    const chiefPassword = /password \(shown once\): (\S+)/.exec(made)?.[1] ?? '';
+    chiefPassword = /password \(shown once\): (\S+)/.exec(made)?.[1] ?? '';
     const chief = await signedIn('chief', chiefPassword);
     expect(chief.user).toMatchObject({ managesUsers: true, mustChangePassword: false });
 
@@ -144,6 +149,61 @@ describe('hub users managed from the API (PostgreSQL)', () => {
     for (const r of rows.rows as Array<{ d: string }>) {
       expect(r.d).not.toContain(fresh);
       expect(r.d).not.toContain('new-street-pw-0001');
+    }
+  });
+
+  it.skipIf(skipBrowser)('on the page: a manager makes an account and reads its one-time password; its owner must set a password first', async () => {
+    await app!.listen({ host: '127.0.0.1', port: 0 });
+    const a = app!.server.address();
+    const base = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;
+    let browser: Browser | undefined;
+    try {
+      browser = await launchBrowser();
+      const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, baseURL: base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(String(err)));
+      await page.goto('/hub/');
+      await page.locator('input[name=username]').fill('chief');
+      await page.locator('input[name=password]').fill(chiefPassword);
+      await page.getByRole('button', { name: '登录' }).click();
+      await page.getByRole('button', { name: '账号管理' }).click();
+      const table = page.locator('[data-testid=user-table]');
+      await table.locator('tr[data-user=sa-chief]').waitFor({ timeout: 30_000 });
+
+      const form = page.locator('[data-testid=user-create]');
+      await form.locator('input[name=username]').fill('c1-duty');
+      await form.locator('input[name=displayName]').fill('长庆坊值班');
+      await form.locator('select[name=scope]').selectOption(`compound:${C1.id}`);
+      await form.getByRole('button', { name: '创建' }).click();
+      const shown = page.locator('[data-testid=one-time-password] code');
+      await shown.waitFor({ timeout: 30_000 });
+      const oneTime = (await shown.textContent()) ?? '';
+      expect(oneTime.length).toBeGreaterThanOrEqual(20);
+      await table.locator('tr[data-user=c1-duty]').waitFor({ timeout: 30_000 });
+      expect(await table.locator('tr[data-user=c1-duty]').textContent()).toContain('待改密');
+      await screenshotSizes(page, 'hub-accounts');
+
+      // The new account's owner signs in with it and is asked for a password of their own before anything else.
+      await page.getByRole('button', { name: '退出' }).click();
+      await page.locator('input[name=username]').fill('c1-duty');
+      await page.locator('input[name=password]').fill(oneTime);
+      await page.getByRole('button', { name: '登录' }).click();
+      const pw = page.locator('[data-testid=password-form]');
+      await pw.waitFor({ timeout: 30_000 });
+      expect(await pw.textContent()).toContain('一次性密码');
+      await pw.locator('input[name=currentPassword]').fill(oneTime);
+      await pw.locator('input[name=newPassword]').fill('c1-duty-own-pw-01');
+      await pw.locator('input[name=confirm]').fill('c1-duty-own-pw-01');
+      await pw.getByRole('button', { name: '保存新密码' }).click();
+      await page.locator('[data-testid=compound-table] tbody tr').first().waitFor({ timeout: 30_000 });
+      expect(await page.locator('[data-testid=hub-scope]').textContent()).toBe(`小区：${C1.name}`);
+      // No accounts tab for someone who does not manage users.
+      expect(await page.getByRole('button', { name: '账号管理' }).count()).toBe(0);
+      expect(await login('c1-duty', 'c1-duty-own-pw-01')).not.toBe(401);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser?.close();
     }
   });
 });

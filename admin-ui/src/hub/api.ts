@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import {
   HubAlertList,
   type HubAlertQuery,
@@ -8,6 +7,8 @@ import {
   HubNote,
   HubStatsReply,
 } from '@linli/gateway/contracts/api/hub';
+import { HubOneTimePassword, type HubUserCreateBody, HubUserList } from '@linli/gateway/contracts/api/hub-users';
+import { z } from 'zod';
 import { fetchJson } from '../fetch-json';
 import { ApiError, apiError, storedSession } from '../stored-session';
 
@@ -56,4 +57,15 @@ export const api = {
   stats: (days: number) => call(HubStatsReply, 'GET', `/api/hub/stats?days=${days}`),
   history: (compound: string) => call(HubCompoundHistory, 'GET', `/api/hub/compounds/${enc(compound)}/alerts`),
   annotate: (compound: string, alertId: string, body: string) => call(HubNote, 'POST', `/api/hub/compounds/${enc(compound)}/alerts/${enc(alertId)}/notes`, { body }),
+  users: () => call(HubUserList, 'GET', '/api/hub/users'),
+  createUser: (body: HubUserCreateBody) => call(HubOneTimePassword, 'POST', '/api/hub/users', body),
+  resetPassword: (username: string) => call(HubOneTimePassword, 'POST', `/api/hub/users/${enc(username)}/reset-password`),
+  setDisabled: (username: string, disabled: boolean) => call(z.null(), 'POST', `/api/hub/users/${enc(username)}/${disabled ? 'disable' : 'enable'}`),
 };
+
+/** Changes the signed-in user's password; the sign-in stays, no longer bound to a one-time password. */
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  await call(z.null(), 'POST', '/api/hub/auth/password', { currentPassword, newPassword });
+  const s = stored.get();
+  if (s) setSession({ ...s, user: { ...s.user, mustChangePassword: false } });
+}

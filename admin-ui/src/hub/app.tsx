@@ -2,7 +2,9 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { HubAlert, HubAlertQuery, HubAlertWithHistory, HubCompound, HubCompoundHistory, HubStatsReply, HubUser } from '@linli/gateway/contracts/api/hub';
 import { ApiError, api, login, logout, onSession, session } from './api';
+import { errText, fmtTime, scopeText } from './format';
 import { type HubLang, type HubT, codeText, hubTranslator } from './i18n';
+import { PasswordForm, Users } from './users';
 
 const LANG_KEY = 'linli.hub.lang';
 const REFRESH_MS = 15_000;
@@ -11,8 +13,6 @@ function initialLang(): HubLang {
   return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
 }
 
-const fmtTime = (t: HubT, iso: string | null) =>
-  iso === null ? '—' : new Date(iso).toLocaleString(t.lang === 'zh' ? 'zh-CN' : 'en-GB', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
 
 function fmtDuration(t: HubT, sec: number | null): string {
   if (sec === null) return '—';
@@ -21,7 +21,6 @@ function fmtDuration(t: HubT, sec: number | null): string {
   return t('hours', { n: Math.round(sec / 360) / 10 });
 }
 
-const errText = (t: HubT, err: unknown) => t('error.generic', { msg: err instanceof Error ? err.message : String(err) });
 
 /** Loads `load()` now, again every 15 s and whenever `deps` change; the last good value stays shown on an error. */
 function usePolled<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: unknown; at: Date | null; reload: () => void } {
@@ -56,7 +55,19 @@ export function HubApp() {
   const t = hubTranslator(lang);
   const toggle = () => setLang(lang === 'zh' ? 'en' : 'zh');
   const s = session();
-  return s === null ? <Login t={t} onLang={toggle} /> : <Desk t={t} user={s.user} onLang={toggle} />;
+  if (s === null) return <Login t={t} onLang={toggle} />;
+  // Signed in with a one-time password: the hub allows nothing else until it is changed.
+  if (s.user.mustChangePassword) {
+    return (
+      <main class="hub-login">
+        <div>
+          <PasswordForm t={t} oneTime />
+          <button type="button" class="hub-link" onClick={() => void logout()}>{t('logout')}</button>
+        </div>
+      </main>
+    );
+  }
+  return <Desk t={t} user={s.user} onLang={toggle} />;
 }
 
 function Login({ t, onLang }: { t: HubT; onLang: () => void }) {
@@ -94,17 +105,13 @@ function Login({ t, onLang }: { t: HubT; onLang: () => void }) {
   );
 }
 
-type View = { tab: 'overview' | 'alerts' | 'stats' } | { tab: 'history'; compound: string };
+type View = { tab: 'overview' | 'alerts' | 'stats' | 'users' | 'password' } | { tab: 'history'; compound: string };
 
-function scopeText(t: HubT, u: HubUser): string {
-  if (u.scope.kind === 'district') return t('scope.district');
-  return t(u.scope.kind === 'street' ? 'scope.street' : 'scope.compound', { name: u.scopeName ?? u.scope.id });
-}
 
 function Desk({ t, user, onLang }: { t: HubT; user: HubUser; onLang: () => void }) {
   const [view, setView] = useState<View>({ tab: 'overview' });
   const open = (compound: string) => setView({ tab: 'history', compound });
-  const tabs = (['overview', 'alerts', 'stats'] as const).map((tab) => (
+  const tabs = (['overview', 'alerts', 'stats', ...(user.managesUsers ? (['users'] as const) : [])] as const).map((tab) => (
     <button key={tab} type="button" class={view.tab === tab ? 'active' : ''} aria-pressed={view.tab === tab} onClick={() => setView({ tab })}>
       {t(`tab.${tab}`)}
     </button>
@@ -115,6 +122,7 @@ function Desk({ t, user, onLang }: { t: HubT; user: HubUser; onLang: () => void 
         <h1>{t('app.title')}</h1>
         <span class="hub-scope" data-testid="hub-scope">{scopeText(t, user)}</span>
         <span class="hub-user">{user.displayName}</span>
+        <button type="button" class="hub-link" onClick={() => setView({ tab: 'password' })}>{t('password.change')}</button>
         <button type="button" class="hub-link" onClick={onLang}>{t('lang.switch')}</button>
         <button type="button" class="hub-link" onClick={() => void logout()}>{t('logout')}</button>
       </header>
@@ -123,6 +131,8 @@ function Desk({ t, user, onLang }: { t: HubT; user: HubUser; onLang: () => void 
         {view.tab === 'overview' && <Overview t={t} onOpen={open} />}
         {view.tab === 'alerts' && <OpenAlerts t={t} onOpen={open} />}
         {view.tab === 'stats' && <Stats t={t} onOpen={open} />}
+        {view.tab === 'users' && <Users t={t} user={user} />}
+        {view.tab === 'password' && <PasswordForm t={t} oneTime={false} />}
         {view.tab === 'history' && <History t={t} compound={view.compound} onBack={() => setView({ tab: 'overview' })} />}
       </main>
     </div>
