@@ -128,7 +128,7 @@ async function stepOffline(pool: Pool, r: OfflineRow, s: HubEscalationSettings, 
     return { step, chain };
   });
   if (done === null) return;
-  const fields = { compound: r.compound, alertId: r.id, level: done.step.level, code: done.step.code, chain: done.chain.source };
+  const fields = { compound: r.compound, alertId: r.id, escalationLevel: done.step.level, code: done.step.code, chain: done.chain.source };
   if (done.step.code === 'raised') log.warn(fields, 'hub: 小区网关离线 told to the first level of the chain');
   else if (done.step.code === 'no_chain') log.error(fields, 'hub: 小区网关离线 raised but the compound has no chain at the hub; nobody is told (hub-cli chain)');
   else log.error(fields, done.step.code === 'escalation_top' ? 'hub: 小区网关离线 unanswered at the top of the chain' : 'hub: 小区网关离线 escalated, nobody acknowledged it');
@@ -186,7 +186,7 @@ async function stepCell(pool: Pool, r: CellRow, now: Date, log: Logger): Promise
     await record(client, chain, { compound: r.compound, compoundName: r.name, source: 'cell', alert }, step, now, target !== null);
     return step;
   });
-  if (done !== null) log.error({ compound: r.compound, alertId: r.id, level: done.level, code: done.code }, 'hub: a replicated alert passed its deadline with no word from its cell; escalated at the hub');
+  if (done !== null) log.error({ compound: r.compound, alertId: r.id, escalationLevel: done.level, code: done.code }, 'hub: a replicated alert passed its deadline with no word from its cell; escalated at the hub');
 }
 
 /** A timestamp the snapshot carries as ISO text; anything else (or none) is no deadline. */

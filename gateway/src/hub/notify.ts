@@ -31,7 +31,7 @@ type Claimed = z.infer<typeof Claimed>;
 
 async function attempt(pool: Pool, notifier: Notifier, s: HubNotifySettings, d: Claimed, log: Logger, random: () => number): Promise<void> {
   const outcome = await notifier.send({ deliveryId: d.id, target: d.target, body: d.body, attempt: d.attempts });
-  const fields = { deliveryId: d.id, compound: d.compound, alertId: d.alert_id, level: d.level, levelName: d.level_name, attempts: d.attempts };
+  const fields = { deliveryId: d.id, compound: d.compound, alertId: d.alert_id, escalationLevel: d.level, levelName: d.level_name, attempts: d.attempts };
   if (outcome.ok) {
     await pool.query("UPDATE hub_notification SET status = 'delivered', delivered_at = now(), next_at = NULL, last_error = NULL WHERE id = $1", [d.id]);
     log.info({ ...fields, status: outcome.status }, 'hub: notification delivered');
