@@ -218,7 +218,7 @@ describe('hub escalation: chains, deadlines, acknowledgement and the outbox (Pos
     expect((await steps(id)).map((x) => [x.action, x.level, x.actor])).toEqual([['raised', 1, 'hub'], ['escalated', 2, 'hub'], ['acknowledged', 2, 'street-a']]);
     expect(await deliveries(id)).toHaveLength(2);
     const after = HubAlertList.parse((await call('GET', `/api/hub/alerts?compound=${C1.id}`, street)).json).alerts.find((a) => a.id === id);
-    expect(after).toMatchObject({ status: 'open', ackedBy: 'street-a', hubEscalation: { level: 2, nextDeadlineAt: null } });
+    expect(after).toMatchObject({ status: 'acknowledged', ackedBy: 'street-a', hubEscalation: { level: 2, nextDeadlineAt: null } });
 
     // Compound 2's level 3 (区) has no channel: when its alert gets there, that is recorded, not silent.
     await expect.poll(async () => (await deliveries(id2)).map((x) => [x.level, x.status]), { timeout: 60_000, interval: 500 }).toContainEqual([3, 'no_channel']);

@@ -10,6 +10,9 @@ import type { Browser } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { hubAlerts } from '../../gateway/src/hub/cells';
+import { setChain } from '../../gateway/src/hub/chain';
+import { createHubEscalation } from '../../gateway/src/hub/escalation';
 import { buildHubHttp } from '../../gateway/src/hub/http';
 import { createLogger } from '../../gateway/src/log';
 import { ensureUiBuilt } from '../../scripts/build-ui';
@@ -115,6 +118,25 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     await stats.first().waitFor({ timeout: 30_000 });
     expect(await stats.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-compound')))).toEqual([C1.id, C2.id]);
     await screenshotSizes(page, 'hub-stats');
+
+    // Escalation at the hub: compound 2's gateway goes offline; its street's chain has no channel at level 1, so the
+    // card says nobody was told, and the street user acknowledges it (确认) — stored in PostgreSQL, shown on the card.
+    await setChain(db!.pool, { kind: 'street', id: 'xianning' }, [{ name: '物业公司', url: null }]);
+    await hubAlerts(db!.pool).raiseOffline(C2.id, new Date(), new Date());
+    await createHubEscalation(db!.pool, { offlineAckSec: 300, graceSec: 60, checkMs: 1_000 }, createLogger({ level: 'silent', name: 'hub-ui-test' })).sweep();
+    await page.getByRole('button', { name: '未处理报警' }).click();
+    const offline = page.locator(`[data-testid=open-alerts] > li[data-compound=${C2.id}]`).filter({ hasText: '小区网关离线' });
+    const esc = offline.locator('[data-testid=hub-escalation]');
+    await esc.waitFor({ timeout: 30_000 });
+    expect(await esc.textContent()).toContain('平台升级：第 1 级 · 物业公司');
+    expect(await esc.locator('[data-outcome=no_channel]').textContent()).toBe('物业公司：无人被通知（未设通知渠道）');
+    await offline.scrollIntoViewIfNeeded();
+    await screenshotSizes(page, 'hub-escalation');
+    await esc.getByRole('button', { name: '确认' }).click();
+    await expect.poll(async () => (await offline.locator('.hub-alert-facts').textContent()) ?? '', { timeout: 30_000 }).toContain('street-a');
+    expect(await esc.getByRole('button', { name: '确认' }).count()).toBe(0);
+    const acked = z.object({ acked_by: z.string().nullable() }).parse((await db!.pool.query('SELECT acked_by FROM hub_alert WHERE compound = $1', [C2.id])).rows[0]);
+    expect(acked.acked_by).toBe('street-a');
 
     // English on request.
     await page.getByRole('button', { name: 'English' }).click();

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  HubAckReply,
   HubAlertList,
   type HubAlertQuery,
   HubCompoundHistory,
@@ -61,4 +62,6 @@ export const api = {
   stats: (days: number) => call(HubStatsReply, 'GET', `/api/hub/stats?days=${days}`),
   history: (compound: string) => call(HubCompoundHistory, 'GET', `/api/hub/compounds/${enc(compound)}/alerts`),
   annotate: (compound: string, alertId: string, body: string) => call(HubNote, 'POST', `/api/hub/compounds/${enc(compound)}/alerts/${enc(alertId)}/notes`, { body }),
+  /** The hub's own alert (小区网关离线) acknowledged at the hub: its escalation ends. */
+  ack: (compound: string, alertId: string) => call(HubAckReply, 'POST', `/api/hub/compounds/${enc(compound)}/alerts/${enc(alertId)}/ack`),
 };

@@ -93,6 +93,23 @@ const zh = {
   'minutes': '{n} 分钟',
   'seconds': '{n} 秒',
   'hours': '{n} 小时',
+  'esc.level': '平台升级：第 {n} 级 · {name}',
+  'esc.next': '{time} 前无人确认将再升级',
+  'esc.ack': '确认',
+  'esc.acking': '确认中…',
+  'told.delivered': '已通知',
+  'told.failed': '通知失败，请电话联系',
+  'told.sending': '通知中',
+  'told.no_channel': '无人被通知（未设通知渠道）',
+  'action.hub_raised': '平台通知',
+  'action.hub_escalated': '平台升级',
+  'action.hub_acknowledged': '平台确认',
+  'code.raised': '已通知第一级',
+  'code.escalated_no_ack': '无人确认，已升级',
+  'code.cell_deadline_passed': '小区网关未能升级（超时无回音），平台代为升级',
+  'code.escalation_top': '已到最高一级，仍无人确认',
+  'code.no_chain': '未设升级链，无人被通知',
+  'code.hub_ack': '平台确认，停止升级',
 } as const;
 
 export type HubKey = keyof typeof zh;
@@ -186,6 +203,23 @@ const en: Record<HubKey, string> = {
   'minutes': '{n} min',
   'seconds': '{n} s',
   'hours': '{n} h',
+  'esc.level': 'Hub escalation: level {n} · {name}',
+  'esc.next': 'Moves up at {time} unless acknowledged',
+  'esc.ack': 'Acknowledge',
+  'esc.acking': 'Acknowledging…',
+  'told.delivered': 'told',
+  'told.failed': 'notification failed — call them',
+  'told.sending': 'sending',
+  'told.no_channel': 'nobody told (no channel)',
+  'action.hub_raised': 'Hub told',
+  'action.hub_escalated': 'Hub escalated',
+  'action.hub_acknowledged': 'Acknowledged at the hub',
+  'code.raised': 'first level told',
+  'code.escalated_no_ack': 'nobody acknowledged; escalated',
+  'code.cell_deadline_passed': 'the compound gateway could not escalate (deadline passed, no word); escalated by the hub',
+  'code.escalation_top': 'top of the chain reached, still unacknowledged',
+  'code.no_chain': 'no chain configured; nobody told',
+  'code.hub_ack': 'acknowledged at the hub; escalation ends',
 };
 
 const isKey = (k: string): k is HubKey => Object.hasOwn(zh, k);
@@ -201,7 +235,7 @@ export function hubTranslator(lang: HubLang): HubT {
 }
 
 /** A code the contract types only as a string (an alert type, an action): its words when known, else the code. */
-export function codeText(t: HubT, prefix: 'type' | 'action' | 'severity' | 'status', code: string): string {
+export function codeText(t: HubT, prefix: 'type' | 'action' | 'severity' | 'status' | 'code', code: string): string {
   const key = `${prefix}.${code}`;
   if (isKey(key)) return t(key);
   // The cells' alert types: the guard station's own labels.

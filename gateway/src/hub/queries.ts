@@ -38,7 +38,8 @@ const ALERTS = `
          (a.snapshot->>'clearedAt')::timestamptz AS cleared_at, a.escalation_level
     FROM alert a
   UNION ALL
-  SELECT h.compound, h.id, 'hub', h.type, h.severity, h.status, NULL, h.raised_at, coalesce(h.cleared_at, h.raised_at), h.acked_by,
+  SELECT h.compound, h.id, 'hub', h.type, h.severity,
+         CASE WHEN h.status = 'open' AND h.acked_at IS NOT NULL THEN 'acknowledged' ELSE h.status END, NULL, h.raised_at, coalesce(h.cleared_at, h.raised_at), h.acked_by,
          h.acked_at, h.cleared_at, 0
     FROM hub_alert h`;
 
