@@ -32,6 +32,8 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     db = await startPg(dir);
     await registerDistrict(db.pool, db.url);
     await fillDistrict(db.pool);
+    // Street A's chain at the hub: one level, without a channel (nobody can be told: shown, never silent).
+    await setChain(db.pool, { kind: 'street', id: 'xianning' }, [{ name: '物业公司', url: null }]);
     app = await buildHubHttp({
       pool: db.pool,
       log: createLogger({ level: 'warn', name: 'hub-ui-test' }),
@@ -94,6 +96,8 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     const history = page.locator('[data-testid=history]');
     await history.locator('li[data-alert=a2-forced]').waitFor({ timeout: 30_000 });
     expect(await history.locator('h2').textContent()).toBe(`${C1.name} · 报警记录`);
+    await history.locator('[data-testid=hub-chain]').waitFor({ timeout: 30_000 });
+    expect(await history.locator('[data-testid=hub-chain]').textContent()).toBe('平台升级链： 物业公司（无通知渠道） · 街道默认 · 任何一级都无法通知');
     expect(await history.locator('li[data-alert=a2-forced] .hub-changes li').allTextContents()).toEqual([
       expect.stringContaining('发生'),
       expect.stringContaining('确认'),
@@ -121,7 +125,6 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
 
     // Escalation at the hub: compound 2's gateway goes offline; its street's chain has no channel at level 1, so the
     // card says nobody was told, and the street user acknowledges it (确认) — stored in PostgreSQL, shown on the card.
-    await setChain(db!.pool, { kind: 'street', id: 'xianning' }, [{ name: '物业公司', url: null }]);
     await hubAlerts(db!.pool).raiseOffline(C2.id, new Date(), new Date());
     await createHubEscalation(db!.pool, { offlineAckSec: 300, graceSec: 60, checkMs: 1_000 }, createLogger({ level: 'silent', name: 'hub-ui-test' })).sweep();
     await page.getByRole('button', { name: '未处理报警' }).click();

@@ -3,6 +3,7 @@ import {
   HubAckReply,
   HubAlertList,
   type HubAlertQuery,
+  HubChain,
   HubCompoundHistory,
   HubCompoundList,
   HubLoginReply,
@@ -62,6 +63,7 @@ export const api = {
   stats: (days: number) => call(HubStatsReply, 'GET', `/api/hub/stats?days=${days}`),
   history: (compound: string) => call(HubCompoundHistory, 'GET', `/api/hub/compounds/${enc(compound)}/alerts`),
   annotate: (compound: string, alertId: string, body: string) => call(HubNote, 'POST', `/api/hub/compounds/${enc(compound)}/alerts/${enc(alertId)}/notes`, { body }),
+  chain: (compound: string) => call(HubChain, 'GET', `/api/hub/compounds/${enc(compound)}/chain`),
   /** The hub's own alert (小区网关离线) acknowledged at the hub: its escalation ends. */
   ack: (compound: string, alertId: string) => call(HubAckReply, 'POST', `/api/hub/compounds/${enc(compound)}/alerts/${enc(alertId)}/ack`),
 };

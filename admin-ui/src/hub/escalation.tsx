@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import type { HubAlert } from '@linli/gateway/contracts/api/hub';
+import { useEffect, useState } from 'preact/hooks';
+import type { HubAlert, HubChain } from '@linli/gateway/contracts/api/hub';
 import { api } from './api';
 import type { HubT } from './i18n';
 
@@ -40,5 +40,28 @@ export function HubEscalationLine({ t, a, onChanged }: { t: HubT; a: HubAlert; o
       )}
       {error !== null && <span class="hub-error" role="alert">{error}</span>}
     </div>
+  );
+}
+
+/** The compound's chain at the hub, read-only: each level and whether it can be told; a chain nobody hears is red. */
+export function ChainLine({ t, compound }: { t: HubT; compound: string }) {
+  const [chain, setChain] = useState<HubChain | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.chain(compound).then((c) => live && setChain(c), () => live && setChain(null));
+    return () => {
+      live = false;
+    };
+  }, [compound]);
+  if (chain === null) return null;
+  return (
+    <p class={chain.working ? 'hub-chain' : 'hub-chain hub-chain-silent'} data-testid="hub-chain">
+      <strong>{t('chain.title')}</strong>{' '}
+      {chain.levels.length === 0
+        ? t('chain.none')
+        : chain.levels.map((l) => `${l.name}${l.channel === null ? t('chain.noChannel') : ''}`).join(' → ')}
+      {chain.source !== null && <small> · {t(`chain.from.${chain.source}`)}</small>}
+      {chain.levels.length > 0 && !chain.working && <span class="hub-error"> · {t('chain.silent')}</span>}
+    </p>
   );
 }

@@ -110,6 +110,13 @@ const zh = {
   'code.escalation_top': '已到最高一级，仍无人确认',
   'code.no_chain': '未设升级链，无人被通知',
   'code.hub_ack': '平台确认，停止升级',
+  'chain.title': '平台升级链：',
+  'chain.none': '未设置（小区网关离线时无人被通知）',
+  'chain.noChannel': '（无通知渠道）',
+  'chain.silent': '任何一级都无法通知',
+  'chain.from.compound': '本小区设置',
+  'chain.from.street': '街道默认',
+  'chain.from.district': '全区默认',
 } as const;
 
 export type HubKey = keyof typeof zh;
@@ -220,6 +227,13 @@ const en: Record<HubKey, string> = {
   'code.escalation_top': 'top of the chain reached, still unacknowledged',
   'code.no_chain': 'no chain configured; nobody told',
   'code.hub_ack': 'acknowledged at the hub; escalation ends',
+  'chain.title': 'Hub escalation chain:',
+  'chain.none': 'not set (nobody is told when the gateway goes offline)',
+  'chain.noChannel': ' (no channel)',
+  'chain.silent': 'no level can be told',
+  'chain.from.compound': 'set for this compound',
+  'chain.from.street': "the street's default",
+  'chain.from.district': "the district's default",
 };
 
 const isKey = (k: string): k is HubKey => Object.hasOwn(zh, k);
