@@ -16,7 +16,7 @@ import { createHubEscalation } from '../../gateway/src/hub/escalation';
 import { buildHubHttp } from '../../gateway/src/hub/http';
 import { createLogger } from '../../gateway/src/log';
 import { ensureUiBuilt } from '../../scripts/build-ui';
-import { UI_DIST, launchBrowser, screenshotSizes, skipBrowser } from '../e2e/harness';
+import { UI_DIST, launchBrowser, screenshotPath, screenshotSizes, skipBrowser } from '../e2e/harness';
 import { C1, C2, C3, C9, PASSWORDS, fillDistrict, registerDistrict } from './hub-fixtures';
 import { type TestPg, startPg } from './pg';
 
@@ -133,8 +133,12 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     await esc.waitFor({ timeout: 30_000 });
     expect(await esc.textContent()).toContain('平台升级：第 1 级 · 物业公司');
     expect(await esc.locator('[data-outcome=no_channel]').textContent()).toBe('物业公司：无人被通知（未设通知渠道）');
-    await offline.scrollIntoViewIfNeeded();
     await screenshotSizes(page, 'hub-escalation');
+    // The card itself on a phone (the page's first screen there is filters).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await offline.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('hub-escalation-card-390.png') });
+    await page.setViewportSize({ width: 1920, height: 1080 });
     await esc.getByRole('button', { name: '确认' }).click();
     await expect.poll(async () => (await offline.locator('.hub-alert-facts').textContent()) ?? '', { timeout: 30_000 }).toContain('street-a');
     expect(await esc.getByRole('button', { name: '确认' }).count()).toBe(0);
