@@ -74,7 +74,7 @@ const notifier = createHubNotifier(
   secret !== undefined
     ? webhookNotifier({ secret, timeoutMs: config.HUB_WEBHOOK_TIMEOUT_MS, userAgent: 'linli-hub' })
     : { send: async () => ({ ok: false as const, error: 'no HUB_WEBHOOK_SECRET configured', retryable: false }) },
-  { maxAttempts: config.HUB_WEBHOOK_MAX_ATTEMPTS, backoffMs: config.HUB_WEBHOOK_BACKOFF_MS, backoffMaxMs: config.HUB_WEBHOOK_BACKOFF_MAX_MS, timeoutMs: config.HUB_WEBHOOK_TIMEOUT_MS, checkMs: config.HUB_ESCALATION_CHECK_MS },
+  { maxAttempts: config.HUB_WEBHOOK_MAX_ATTEMPTS, backoffMs: config.HUB_WEBHOOK_BACKOFF_MS, backoffMaxMs: config.HUB_WEBHOOK_BACKOFF_MAX_MS, timeoutMs: config.HUB_WEBHOOK_TIMEOUT_MS, checkMs: config.HUB_ESCALATION_CHECK_MS, counted: metrics.notification },
   log,
 );
 const escalation = createHubEscalation(pool, { offlineAckSec: config.HUB_OFFLINE_ACK_SEC, graceSec: config.HUB_ESCALATION_GRACE_SEC, checkMs: config.HUB_ESCALATION_CHECK_MS }, log, notifier.kick);

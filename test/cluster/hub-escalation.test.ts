@@ -27,6 +27,8 @@ import { type TestPg, startPg } from './pg';
 const SECRET = 'hub-webhook-secret-for-the-test-0123456789';
 const ACK_SEC = 3;
 const log = createLogger({ level: 'warn', name: 'hub-escalation-test' });
+/** Every attempt's outcome as the notifier counts it for /metrics. */
+const outcomes: string[] = [];
 
 interface Received {
   path: string;
@@ -82,7 +84,7 @@ async function receiver(port: number, respond: (path: string, n: number) => numb
 }
 
 function hubProcess(pool: TestPg['pool']) {
-  const notifier = createHubNotifier(pool, webhookNotifier({ secret: SECRET, timeoutMs: 5_000, userAgent: 'linli-hub' }), { maxAttempts: 5, backoffMs: 300, backoffMaxMs: 1_000, timeoutMs: 5_000, checkMs: 200 }, log);
+  const notifier = createHubNotifier(pool, webhookNotifier({ secret: SECRET, timeoutMs: 5_000, userAgent: 'linli-hub' }), { maxAttempts: 5, backoffMs: 300, backoffMaxMs: 1_000, timeoutMs: 5_000, checkMs: 200, counted: (o) => outcomes.push(o) }, log);
   const escalation = createHubEscalation(pool, { offlineAckSec: ACK_SEC, graceSec: 60, checkMs: 200 }, log, notifier.kick);
   return {
     escalation,
@@ -175,6 +177,9 @@ describe('hub escalation: chains, deadlines, acknowledgement and the outbox (Pos
     const district = await login('district1', districtPassword);
     expect(HubChain.parse((await call('GET', `/api/hub/compounds/${C3.id}/chain`, district)).json)).toMatchObject({ source: 'district', levels: [{ name: '区值班', channel: 'webhook' }] });
     expect(await hubCli(db!.url, ['chain-show', C1.id])).toContain('3 区 (no channel: nobody is told)');
+    // The CLI refuses what is not an http(s) webhook, and changes nothing then.
+    await expect(hubCli(db!.url, ['chain', 'district', '区值班=ftp://example.org/x'])).rejects.toThrow('the webhook must be an http(s) URL');
+    expect(HubChain.parse((await call('GET', `/api/hub/compounds/${C3.id}/chain`, district)).json).levels).toHaveLength(1);
   });
 
   it('tells 小区网关离线 to level 1, escalates it after its deadline (retrying a 500), and an acknowledgement stops it', async () => {
@@ -194,6 +199,7 @@ describe('hub escalation: chains, deadlines, acknowledgement and the outbox (Pos
     expect(l2[1]!.body).toMatchObject({ event: 'alert.escalated', level: 2, levelName: '街道办', reason: 'escalated_no_ack' });
     // The receiver answered; the hub records it right after.
     await expect.poll(async () => (await deliveries(id)).map((x) => [x.level, x.status, x.attempts]), { timeout: 30_000, interval: 200 }).toEqual([[1, 'delivered', 1], [2, 'delivered', 2]]);
+    expect(outcomes.filter((o) => o === 'retry')).toHaveLength(1);
     const s = await steps(id);
     expect(s.map((x) => [x.action, x.level, x.code])).toEqual([['raised', 1, 'raised'], ['escalated', 2, 'escalated_no_ack']]);
     // The step waited for its deadline: not before HUB_OFFLINE_ACK_SEC after level 1 was told.

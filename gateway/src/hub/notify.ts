@@ -15,6 +15,8 @@ export interface HubNotifySettings {
   backoffMaxMs: number;
   timeoutMs: number;
   checkMs: number;
+  /** Each attempt's outcome, for /metrics. */
+  counted?: (outcome: 'delivered' | 'retry' | 'failed') => void;
 }
 
 const Claimed = z.object({
@@ -34,16 +36,19 @@ async function attempt(pool: Pool, notifier: Notifier, s: HubNotifySettings, d: 
   const fields = { deliveryId: d.id, compound: d.compound, alertId: d.alert_id, escalationLevel: d.level, levelName: d.level_name, attempts: d.attempts };
   if (outcome.ok) {
     await pool.query("UPDATE hub_notification SET status = 'delivered', delivered_at = now(), next_at = NULL, last_error = NULL WHERE id = $1", [d.id]);
+    s.counted?.('delivered');
     log.info({ ...fields, status: outcome.status }, 'hub: notification delivered');
     return;
   }
   if (outcome.retryable && d.attempts < s.maxAttempts) {
     const wait = backoff(s, d.attempts, random);
     await pool.query('UPDATE hub_notification SET next_at = $2, last_error = $3 WHERE id = $1', [d.id, new Date(Date.now() + wait), outcome.error]);
+    s.counted?.('retry');
     log.warn({ ...fields, error: outcome.error, retryInMs: wait }, 'hub: notification failed; will retry');
     return;
   }
   await pool.query("UPDATE hub_notification SET status = 'failed', next_at = NULL, last_error = $2 WHERE id = $1", [d.id, outcome.error]);
+  s.counted?.('failed');
   log.error({ ...fields, error: outcome.error }, 'hub: notification failed for good; tell the level by phone');
 }
 
