@@ -30,7 +30,9 @@ export function HubEscalationLine({ t, a, onChanged }: { t: HubT; a: HubAlert; o
   };
   return (
     <div class="hub-esc" data-testid="hub-escalation" data-level={e.level}>
-      {e.level > 0 && <strong>{t('esc.level', { n: e.level, name: e.levelName ?? '—' })}</strong>}
+      {/* A level reached with no name on record: the compound had no chain when it was raised (nobody was told). */}
+      {e.level > 0 && e.levelName === null && <strong class="hub-error">{t('chain.title')} {t('chain.none')}</strong>}
+      {e.level > 0 && e.levelName !== null && <strong>{t('esc.level', { n: e.level, name: e.levelName })}</strong>}
       {e.told.map((x, i) => (
         <span key={i} class={`hub-told hub-told-${x.outcome}`} data-outcome={x.outcome}>{x.levelName}：{t(`told.${x.outcome}`)}</span>
       ))}

@@ -50,7 +50,10 @@ export async function hubEscalations(pool: Pool, rows: { compound: string; id: s
     const k = key(compound, id);
     const s = state.get(k);
     const level = s?.level ?? 0;
-    return { level, levelName: names.get(`${k}\u0000${level}`) ?? null, nextDeadlineAt: s?.next_deadline_at ?? null, told: told.get(k) ?? [] };
+    const list = told.get(k) ?? [];
+    // Past the top of the chain nobody new is told: the name is the highest level's that was.
+    const levelName = names.get(`${k}\u0000${level}`) ?? list.at(-1)?.levelName ?? null;
+    return { level, levelName, nextDeadlineAt: s?.next_deadline_at ?? null, told: list };
   };
 }
 
