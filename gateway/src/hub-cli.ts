@@ -6,6 +6,8 @@
 //   node --import tsx gateway/src/hub-cli.ts compound <id> <name> [--street <id>]
 //   node --import tsx gateway/src/hub-cli.ts user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin] [--manages]
 //   node --import tsx gateway/src/hub-cli.ts disable <username>
+//   node --import tsx gateway/src/hub-cli.ts chain district|street:<id>|compound:<id> [<name>[=<webhook url>] …]
+//   node --import tsx gateway/src/hub-cli.ts chain-show <compound id>
 //
 // `user` prints a generated password once, unless --password-stdin reads one (at least 10 characters) from stdin;
 // --manages lets the user manage the hub users inside their scope from the duty desk page.
@@ -16,6 +18,7 @@ import pg from 'pg';
 import { newSecret } from './auth/hash';
 import { loadHubCliConfig } from './config/hub';
 import { HubScope } from './contracts/api/hub';
+import { hubChains, parseLevel, setChain } from './hub/chain';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
 import { hubRegistry } from './hub/users';
 
@@ -24,7 +27,9 @@ const EXIT_CONFIG = 78;
 const USAGE = `usage: hub-cli street <id> <name>
        hub-cli compound <id> <name> [--street <id>]
        hub-cli user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin] [--manages]
-       hub-cli disable <username>`;
+       hub-cli disable <username>
+       hub-cli chain district|street:<id>|compound:<id> [<name>[=<webhook url>] …]   (no levels: remove it)
+       hub-cli chain-show <compound id>`;
 
 function fail(message: string, code = EXIT_USAGE): never {
   process.stderr.write(`hub-cli: ${message}\n`);
@@ -51,6 +56,19 @@ function parseScope(s: string): HubScope {
   return parsed.data;
 }
 
+/** `chain <scope> <level> …`: replaces the scope's chain (level 1 first); no levels removes it. */
+async function chainCommand(pool: pg.Pool, scopeArg: string, levelArgs: string[]): Promise<string> {
+  const scope = parseScope(scopeArg);
+  const levels = levelArgs.map((l) => {
+    const parsed = parseLevel(l);
+    return typeof parsed === 'string' ? fail(parsed) : parsed;
+  });
+  await setChain(pool, scope, levels);
+  if (levels.length === 0) return `chain of ${scopeArg} removed`;
+  const silent = levels.filter((l) => l.url === null).map((l) => l.name);
+  return `chain of ${scopeArg} saved: ${levels.map((l) => l.name).join(' → ')}${silent.length > 0 ? `; no channel (nobody told) at ${silent.join(', ')}` : ''}`;
+}
+
 async function run(pool: pg.Pool, argv: string[]): Promise<string> {
   const { args, opts } = parseArgs(argv);
   const [cmd, a, b] = args;
@@ -73,6 +91,13 @@ async function run(pool: pg.Pool, argv: string[]): Promise<string> {
     await registry.user({ username: a, displayName: optText('--name') ?? a, password, scope, managesUsers });
     const what = `user ${a} saved${managesUsers ? ' (manages users)' : ''}`;
     return given === null ? `${what}; password (shown once): ${password}` : what;
+  }
+  if (cmd === 'chain' && a !== undefined) return chainCommand(pool, a, args.slice(2));
+  if (cmd === 'chain-show' && a !== undefined) {
+    const chain = await hubChains(pool).resolve(a);
+    if (chain.source === null) return `compound ${a}: no chain at the hub (nobody above the compound is told)`;
+    // The URLs are shown to the operator who set them, never by the hub's API.
+    return [`compound ${a}: chain from the ${chain.source}`, ...chain.levels.map((l) => `  ${l.level} ${l.name} ${l.url ?? '(no channel: nobody is told)'}`)].join('\n');
   }
   if (cmd === 'disable' && a !== undefined) {
     if (!(await registry.disable(a))) fail(`no user ${a}`, 1);

@@ -6,9 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'nats';
 import pg from 'pg';
 import { loadHubConfig } from './config/hub';
+import { webhookNotifier } from './api/webhook';
 import { createCellWatch, hubAlerts } from './hub/cells';
+import { createHubEscalation } from './hub/escalation';
 import { buildHubHttp, findUiDist } from './hub/http';
 import { hubMetrics } from './hub/metrics';
+import { createHubNotifier } from './hub/notify';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
 import { hubStore } from './hub/store';
 import { createHubWriter, ensureJetStream } from './hub/writer';
@@ -63,6 +66,20 @@ const writer = createHubWriter(nc, buckets.watermarks, hubStore(pool), settings,
 await writer.republishAll().catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks at start'));
 writer.start();
 await cellWatch.start();
+// Escalation at the hub and its outbox (hub/escalation.ts, hub/notify.ts; docs/scale-out.md "Escalation at the hub").
+const secret = config.HUB_WEBHOOK_SECRET;
+if (secret === undefined) log.error('hub: HUB_WEBHOOK_SECRET is not set: no webhook of the hub chains can be sent (each delivery fails and is logged)');
+const notifier = createHubNotifier(
+  pool,
+  secret !== undefined
+    ? webhookNotifier({ secret, timeoutMs: config.HUB_WEBHOOK_TIMEOUT_MS, userAgent: 'linli-hub' })
+    : { send: async () => ({ ok: false as const, error: 'no HUB_WEBHOOK_SECRET configured', retryable: false }) },
+  { maxAttempts: config.HUB_WEBHOOK_MAX_ATTEMPTS, backoffMs: config.HUB_WEBHOOK_BACKOFF_MS, backoffMaxMs: config.HUB_WEBHOOK_BACKOFF_MAX_MS, timeoutMs: config.HUB_WEBHOOK_TIMEOUT_MS, checkMs: config.HUB_ESCALATION_CHECK_MS, counted: metrics.notification },
+  log,
+);
+const escalation = createHubEscalation(pool, { offlineAckSec: config.HUB_OFFLINE_ACK_SEC, graceSec: config.HUB_ESCALATION_GRACE_SEC, checkMs: config.HUB_ESCALATION_CHECK_MS }, log, notifier.kick);
+notifier.start();
+escalation.start();
 // /metrics, the hub users' API and the hub page (hub/http.ts, docs/scale-out.md "The hub's API and UI").
 const http = await buildHubHttp({
   pool,
@@ -93,6 +110,8 @@ async function shutdown(signal: string) {
   clearInterval(summary);
   await http.close();
   await cellWatch.stop();
+  await escalation.stop();
+  await notifier.stop();
   await writer.stop();
   await nc.drain().catch(() => {});
   await pool.end();

@@ -10,10 +10,13 @@ import type { Browser } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { hubAlerts } from '../../gateway/src/hub/cells';
+import { setChain } from '../../gateway/src/hub/chain';
+import { createHubEscalation } from '../../gateway/src/hub/escalation';
 import { buildHubHttp } from '../../gateway/src/hub/http';
 import { createLogger } from '../../gateway/src/log';
 import { ensureUiBuilt } from '../../scripts/build-ui';
-import { UI_DIST, launchBrowser, screenshotSizes, skipBrowser } from '../e2e/harness';
+import { UI_DIST, launchBrowser, screenshotPath, screenshotSizes, skipBrowser } from '../e2e/harness';
 import { C1, C2, C3, C9, PASSWORDS, fillDistrict, registerDistrict } from './hub-fixtures';
 import { type TestPg, startPg } from './pg';
 
@@ -29,6 +32,8 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     db = await startPg(dir);
     await registerDistrict(db.pool, db.url);
     await fillDistrict(db.pool);
+    // Street A's chain at the hub: one level, without a channel (nobody can be told: shown, never silent).
+    await setChain(db.pool, { kind: 'street', id: 'xianning' }, [{ name: '物业公司', url: null }]);
     app = await buildHubHttp({
       pool: db.pool,
       log: createLogger({ level: 'warn', name: 'hub-ui-test' }),
@@ -92,6 +97,8 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     const history = page.locator('[data-testid=history]');
     await history.locator('li[data-alert=a2-forced]').waitFor({ timeout: 30_000 });
     expect(await history.locator('h2').textContent()).toBe(`${C1.name} · 报警记录`);
+    await history.locator('[data-testid=hub-chain]').waitFor({ timeout: 30_000 });
+    expect(await history.locator('[data-testid=hub-chain]').textContent()).toBe('平台升级链： 物业公司（无通知渠道） · 街道默认 · 任何一级都无法通知');
     expect(await history.locator('li[data-alert=a2-forced] .hub-changes li').allTextContents()).toEqual([
       expect.stringContaining('发生'),
       expect.stringContaining('确认'),
@@ -116,6 +123,28 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     await stats.first().waitFor({ timeout: 30_000 });
     expect(await stats.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-compound')))).toEqual([C1.id, C2.id]);
     await screenshotSizes(page, 'hub-stats');
+
+    // Escalation at the hub: compound 2's gateway goes offline; its street's chain has no channel at level 1, so the
+    // card says nobody was told, and the street user acknowledges it (确认) — stored in PostgreSQL, shown on the card.
+    await hubAlerts(db!.pool).raiseOffline(C2.id, new Date(), new Date());
+    await createHubEscalation(db!.pool, { offlineAckSec: 300, graceSec: 60, checkMs: 1_000 }, createLogger({ level: 'silent', name: 'hub-ui-test' })).sweep();
+    await page.getByRole('button', { name: '未处理报警' }).click();
+    const offline = page.locator(`[data-testid=open-alerts] > li[data-compound=${C2.id}]`).filter({ hasText: '小区网关离线' });
+    const esc = offline.locator('[data-testid=hub-escalation]');
+    await esc.waitFor({ timeout: 30_000 });
+    expect(await esc.textContent()).toContain('平台升级：第 1 级 · 物业公司');
+    expect(await esc.locator('[data-outcome=no_channel]').textContent()).toBe('物业公司：无人被通知（未设通知渠道）');
+    await screenshotSizes(page, 'hub-escalation');
+    // The card itself on a phone (the page's first screen there is filters).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await offline.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('hub-escalation-card-390.png') });
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await esc.getByRole('button', { name: '确认' }).click();
+    await expect.poll(async () => (await offline.locator('.hub-alert-facts').textContent()) ?? '', { timeout: 30_000 }).toContain('street-a');
+    expect(await esc.getByRole('button', { name: '确认' }).count()).toBe(0);
+    const acked = z.object({ acked_by: z.string().nullable() }).parse((await db!.pool.query('SELECT acked_by FROM hub_alert WHERE compound = $1', [C2.id])).rows[0]);
+    expect(acked.acked_by).toBe('street-a');
 
     // English on request.
     await page.getByRole('button', { name: 'English' }).click();

@@ -1,6 +1,8 @@
 import {
+  HubAckReply,
   HubAlertList,
   type HubAlertQuery,
+  HubChain,
   HubCompoundHistory,
   HubCompoundList,
   HubLoginReply,
@@ -61,6 +63,9 @@ export const api = {
   createUser: (body: HubUserCreateBody) => call(HubOneTimePassword, 'POST', '/api/hub/users', body),
   resetPassword: (username: string) => call(HubOneTimePassword, 'POST', `/api/hub/users/${enc(username)}/reset-password`),
   setDisabled: (username: string, disabled: boolean) => call(z.null(), 'POST', `/api/hub/users/${enc(username)}/${disabled ? 'disable' : 'enable'}`),
+  chain: (compound: string) => call(HubChain, 'GET', `/api/hub/compounds/${enc(compound)}/chain`),
+  /** The hub's own alert (小区网关离线) acknowledged at the hub: its escalation ends. */
+  ack: (compound: string, alertId: string) => call(HubAckReply, 'POST', `/api/hub/compounds/${enc(compound)}/alerts/${enc(alertId)}/ack`),
 };
 
 /** Changes the signed-in user's password; the sign-in stays, no longer bound to a one-time password. */

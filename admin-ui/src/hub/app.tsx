@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { HubAlert, HubAlertQuery, HubAlertWithHistory, HubCompound, HubCompoundHistory, HubStatsReply, HubUser } from '@linli/gateway/contracts/api/hub';
 import { ApiError, api, login, logout, onSession, session } from './api';
 import { errText, fmtTime, scopeText } from './format';
+import { ChainLine, HubEscalationLine } from './escalation';
 import { type HubLang, type HubT, codeText, hubTranslator } from './i18n';
 import { PasswordForm, Users } from './users';
 
@@ -249,9 +250,10 @@ function AlertCard({ t, a, onOpen, onNoted, children }: { t: HubT; a: HubAlert; 
       </div>
       <div class="hub-alert-facts">
         <span>{t('alert.raised', { time: fmtTime(t, a.firstAt) })}</span>
-        <span>{a.source === 'hub' ? t('alert.hub') : a.ackedAt !== null ? t('alert.acked', { who: a.ackedBy ?? '—', time: fmtTime(t, a.ackedAt) }) : t('alert.notAcked')}</span>
+        <span>{a.source === 'hub' && a.ackedAt === null ? t('alert.hub') : a.ackedAt !== null ? t('alert.acked', { who: a.ackedBy ?? '—', time: fmtTime(t, a.ackedAt) }) : t('alert.notAcked')}</span>
         {a.escalationLevel > 0 && <span>{t('alert.level', { n: a.escalationLevel })}</span>}
       </div>
+      <HubEscalationLine t={t} a={a} onChanged={onNoted} />
       {children}
       <Notes t={t} a={a} onNoted={onNoted} />
     </li>
@@ -335,6 +337,7 @@ function History({ t, compound, onBack }: { t: HubT; compound: string; onBack: (
     <section data-testid="history">
       <p><button type="button" class="hub-link" onClick={onBack}>← {t('history.back')}</button></p>
       {data !== null && <h2>{t('history.title', { name: compoundName(t, data.compound) })}</h2>}
+      <ChainLine t={t} compound={compound} />
       <Status t={t} error={error} at={at} onRefresh={reload} />
       {data !== null && data.alerts.length === 0 && <p class="hub-empty">{t('history.empty')}</p>}
       <ul class="hub-alerts">
@@ -354,7 +357,7 @@ function Changes({ t, a }: { t: HubT; a: HubAlertWithHistory }) {
       {a.changes.map((c, i) => (
         <li key={i}>
           <span>{fmtTime(t, c.at)}</span> <strong>{codeText(t, 'action', c.action)}</strong> <span>{c.actor}</span>
-          {c.note !== null && <em> — {c.note}</em>}
+          {c.note !== null && <em> — {codeText(t, 'code', c.note)}</em>}
         </li>
       ))}
     </ol>

@@ -134,6 +134,30 @@ const zh = {
   'account.disabled': '停用',
   'account.enabled': '启用',
   'account.password_changed': '修改密码',
+  'esc.level': '平台升级：第 {n} 级 · {name}',
+  'esc.next': '{time} 前无人确认将再升级',
+  'esc.ack': '确认',
+  'esc.acking': '确认中…',
+  'told.delivered': '已通知',
+  'told.failed': '通知失败，请电话联系',
+  'told.sending': '通知中',
+  'told.no_channel': '无人被通知（未设通知渠道）',
+  'action.hub_raised': '平台通知',
+  'action.hub_escalated': '平台升级',
+  'action.hub_acknowledged': '平台确认',
+  'code.raised': '已通知第一级',
+  'code.escalated_no_ack': '无人确认，已升级',
+  'code.cell_deadline_passed': '小区网关未能升级（超时无回音），平台代为升级',
+  'code.escalation_top': '已到最高一级，仍无人确认',
+  'code.no_chain': '未设升级链，无人被通知',
+  'code.hub_ack': '平台确认，停止升级',
+  'chain.title': '平台升级链：',
+  'chain.none': '未设置（小区网关离线时无人被通知）',
+  'chain.noChannel': '（无通知渠道）',
+  'chain.silent': '任何一级都无法通知',
+  'chain.from.compound': '本小区设置',
+  'chain.from.street': '街道默认',
+  'chain.from.district': '全区默认',
 } as const;
 
 export type HubKey = keyof typeof zh;
@@ -268,6 +292,30 @@ const en: Record<HubKey, string> = {
   'account.disabled': 'Disabled',
   'account.enabled': 'Enabled',
   'account.password_changed': 'Password changed',
+  'esc.level': 'Hub escalation: level {n} · {name}',
+  'esc.next': 'Moves up at {time} unless acknowledged',
+  'esc.ack': 'Acknowledge',
+  'esc.acking': 'Acknowledging…',
+  'told.delivered': 'told',
+  'told.failed': 'notification failed — call them',
+  'told.sending': 'sending',
+  'told.no_channel': 'nobody told (no channel)',
+  'action.hub_raised': 'Hub told',
+  'action.hub_escalated': 'Hub escalated',
+  'action.hub_acknowledged': 'Acknowledged at the hub',
+  'code.raised': 'first level told',
+  'code.escalated_no_ack': 'nobody acknowledged; escalated',
+  'code.cell_deadline_passed': 'the compound gateway could not escalate (deadline passed, no word); escalated by the hub',
+  'code.escalation_top': 'top of the chain reached, still unacknowledged',
+  'code.no_chain': 'no chain configured; nobody told',
+  'code.hub_ack': 'acknowledged at the hub; escalation ends',
+  'chain.title': 'Hub escalation chain:',
+  'chain.none': 'not set (nobody is told when the gateway goes offline)',
+  'chain.noChannel': ' (no channel)',
+  'chain.silent': 'no level can be told',
+  'chain.from.compound': 'set for this compound',
+  'chain.from.street': "the street's default",
+  'chain.from.district': "the district's default",
 };
 
 const isKey = (k: string): k is HubKey => Object.hasOwn(zh, k);
@@ -283,7 +331,7 @@ export function hubTranslator(lang: HubLang): HubT {
 }
 
 /** A code the contract types only as a string (an alert type, an action): its words when known, else the code. */
-export function codeText(t: HubT, prefix: 'type' | 'action' | 'severity' | 'status', code: string): string {
+export function codeText(t: HubT, prefix: 'type' | 'action' | 'severity' | 'status' | 'code', code: string): string {
   const key = `${prefix}.${code}`;
   if (isKey(key)) return t(key);
   // The cells' alert types: the guard station's own labels.

@@ -34,6 +34,19 @@ export const HubConfigSchema = z.object({
   HUB_API_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   /** The admin-ui build holding hub/index.html; empty: admin-ui/dist found beside the hub. */
   HUB_UI_DIST_DIR: z.string().default(''),
+  /** Escalation at the hub: seconds 小区网关离线 waits at a level for an acknowledgement before moving up. */
+  HUB_OFFLINE_ACK_SEC: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Seconds past a replicated alert's deadline, with no word from its cell, before the hub escalates it. */
+  HUB_ESCALATION_GRACE_SEC: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** How often the hub looks for deadlines that passed. */
+  HUB_ESCALATION_CHECK_MS: z.coerce.number().int().min(100).default(1_000),
+  /** Signs the hub's webhooks (HMAC-SHA256, as the cell's WEBHOOK_SECRET); never logged. Without it nothing is sent. */
+  HUB_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  HUB_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  HUB_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** Retry n waits about HUB_WEBHOOK_BACKOFF_MS × 2^(n-1) (with jitter), at most HUB_WEBHOOK_BACKOFF_MAX_MS. */
+  HUB_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).default(2_000),
+  HUB_WEBHOOK_BACKOFF_MAX_MS: z.coerce.number().int().min(10).default(300_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type HubConfig = Readonly<z.infer<typeof HubConfigSchema>>;

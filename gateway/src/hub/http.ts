@@ -31,6 +31,7 @@ import {
 import { AppError } from '../errors';
 import { type Logger, fingerprint } from '../log';
 import type { CellState } from './cells';
+import { registerEscalationRoutes } from './escalation-routes';
 import { hubQueries } from './queries';
 import { hubUserAdmin } from './user-admin';
 import { registerHubUserRoutes } from './user-routes';
@@ -143,6 +144,7 @@ function registerHubRoutes(app: FastifyInstance, deps: HubHttpDeps) {
     req.log.info({ userId: user.userId, compound: req.params.id, alertId: req.params.alertId }, 'hub: alert annotated');
     return reply.code(201).send(note);
   });
+  registerEscalationRoutes(app, deps.pool, scopeOf, userOf);
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics()));
 }
 

@@ -29,6 +29,7 @@ export function hubMetrics(sources: { cells: () => CellState[]; openOffline: () 
     collect() { for (const c of sources.cells()) if (c.beat) this.set({ compound: c.compound }, c.beat.lagSeconds); } });
   new Gauge({ name: 'linli_hub_cell_backlog_rows', help: 'Rows the cell reported not yet confirmed by the hub at its last renewal', labelNames: ['compound'], registers: r,
     collect() { for (const c of sources.cells()) if (c.beat) this.set({ compound: c.compound }, c.beat.backlogRows); } });
+  const notifications = new Counter({ name: 'linli_hub_notifications_total', help: 'Webhook attempts of the hub chains by outcome (delivered, retry, failed: gave up)', labelNames: ['outcome'], registers: r });
   new Gauge({ name: 'linli_hub_offline_alerts_open', help: 'Open "compound gateway offline" alerts', registers: r,
     collect() { this.set(sources.openOffline()); } });
 
@@ -36,6 +37,7 @@ export function hubMetrics(sources: { cells: () => CellState[]; openOffline: () 
     registry,
     committed: (table: ReplicatedTable, n: number) => rows.inc({ table }, n),
     inserted: (n: number) => inserted.inc(n),
+    notification: (outcome: 'delivered' | 'retry' | 'failed') => notifications.inc({ outcome }),
     watermarks(wms: CommittedWatermark[]) {
       for (const w of wms) {
         const key = `${w.compound}\u0000${w.table}`;

@@ -13,6 +13,7 @@ import type {
   HubNote,
 } from '../contracts/api/hub';
 import { OFFLINE_TYPE, type CellState } from './cells';
+import { hubEscalations, hubSteps } from './escalation-queries';
 
 /** Rows from pg: timestamptz arrives as a Date, jsonb text as a string; both become ISO 8601. */
 const IsoOut = z.union([z.date(), z.string()]).transform((v) => (v instanceof Date ? v : new Date(v)).toISOString());
@@ -37,8 +38,9 @@ const ALERTS = `
          (a.snapshot->>'clearedAt')::timestamptz AS cleared_at, a.escalation_level
     FROM alert a
   UNION ALL
-  SELECT h.compound, h.id, 'hub', h.type, h.severity, h.status, NULL, h.raised_at, coalesce(h.cleared_at, h.raised_at), NULL, NULL,
-         h.cleared_at, 0
+  SELECT h.compound, h.id, 'hub', h.type, h.severity,
+         CASE WHEN h.status = 'open' AND h.acked_at IS NOT NULL THEN 'acknowledged' ELSE h.status END, NULL, h.raised_at, coalesce(h.cleared_at, h.raised_at), h.acked_by,
+         h.acked_at, h.cleared_at, 0
     FROM hub_alert h`;
 
 const AlertRow = z.object({
@@ -66,7 +68,9 @@ const SEVERITY_RANK = `CASE x.severity WHEN 'critical' THEN 0 WHEN 'major' THEN 
 
 const noteKey = (compound: string, alertId: string) => `${compound}\u0000${alertId}`;
 
-function toAlert(r: AlertRow, notes: Map<string, HubNote[]>): HubAlert {
+type EscalationOf = Awaited<ReturnType<typeof hubEscalations>>;
+
+function toAlert(r: AlertRow, notes: Map<string, HubNote[]>, esc: EscalationOf): HubAlert {
   return {
     compound: r.compound,
     compoundName: r.name,
@@ -83,6 +87,7 @@ function toAlert(r: AlertRow, notes: Map<string, HubNote[]>): HubAlert {
     clearedAt: r.cleared_at,
     escalationLevel: r.escalation_level,
     notes: notes.get(noteKey(r.compound, r.id)) ?? [],
+    hubEscalation: esc(r.compound, r.id),
   };
 }
 
@@ -163,7 +168,8 @@ async function openAlerts(pool: Pool, scope: string[] | null, q: HubAlertQuery, 
   );
   const rows = res.rows.map((r) => AlertRow.parse(r));
   const notes = await notesFor(pool, rows);
-  return rows.map((r) => toAlert(r, notes));
+  const esc = await hubEscalations(pool, rows);
+  return rows.map((r) => toAlert(r, notes, esc));
 }
 
 /** One compound's latest alerts (open and cleared, newest first), each with its changes; null: outside the scope. */
@@ -189,7 +195,14 @@ async function history(pool: Pool, cells: () => CellState[], scope: string[] | n
     const c = ChangeRow.parse(raw);
     changes.set(c.alert_id, [...(changes.get(c.alert_id) ?? []), { at: c.at, action: c.action, actor: c.actor, note: c.note }]);
   }
-  const alerts = rows.map((r) => ({ ...toAlert(r, notes), changes: r.source === 'cell' ? (changes.get(r.id) ?? []) : hubChanges(r) }));
+  const esc = await hubEscalations(pool, rows);
+  // The hub's own steps (told, escalated, acknowledged at the hub) beside the cell's changes, in time order.
+  const steps = await hubSteps(pool, compound, rows.map((r) => r.id));
+  const alerts = rows.map((r) => {
+    const own = r.source === 'cell' ? (changes.get(r.id) ?? []) : hubChanges(r);
+    const merged = [...own, ...(steps.get(r.id) ?? [])].sort((a, b) => a.at.localeCompare(b.at));
+    return { ...toAlert(r, notes, esc), changes: merged };
+  });
   return { compound: found, alerts };
 }
 

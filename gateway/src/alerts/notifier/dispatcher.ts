@@ -2,6 +2,7 @@ import type { SystemNote } from '../../contracts/api/alert-notes';
 import type { Detail } from '../../contracts/api/alerts';
 import type { Delivery, NotificationRepo } from '../../db/notifications';
 import type { Logger } from '../../log';
+import { backoff } from '../../api/webhook';
 import type { Notifier } from './index';
 
 export interface DispatcherOptions {
@@ -23,12 +24,7 @@ export interface DispatcherDeps {
   random?: () => number;
 }
 
-/** The wait before retry `attempt` + 1: exponential up to backoffMaxMs, half of it fixed and half jitter. */
-export function backoff(opts: Pick<DispatcherOptions, 'backoffMs' | 'backoffMaxMs'>, attempt: number, random: () => number): number {
-  const ceiling = Math.min(opts.backoffMaxMs, opts.backoffMs * 2 ** (attempt - 1));
-  // Half fixed, half jitter: receivers that come back are not hit by every gateway at once.
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
+export { backoff };
 
 /** One attempt at one delivery: delivered, retried later, or failed for good (an error a person must see). */
 async function attempt(opts: DispatcherOptions, deps: DispatcherDeps, d: Delivery, random: () => number): Promise<void> {

@@ -2,16 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { type Alert, AlertNotification } from '../../contracts/api/alerts';
 import type { OutboxRow } from '../../db/alerts';
 
-/** One notification attempt's outcome. Never an exception: a receiver that is down is an expected outcome. */
-export type SendOutcome = { ok: true; status: number } | { ok: false; error: string; retryable: boolean };
-
 /**
- * How notifications leave the gateway. The webhook (webhook.ts) is the real one; anything else (SMS gateway, a
- * siren box) implements the same call. Delivery, retries and the record are the dispatcher's job, not the notifier's.
+ * How notifications leave the gateway: `Notifier` (api/webhook.ts, shared with the hub). The webhook is the real one;
+ * anything else (SMS gateway, a siren box) implements the same call. Delivery, retries and the record are the
+ * dispatcher's job, not the notifier's.
  */
-export interface Notifier {
-  send(n: { deliveryId: string; target: string; body: string; attempt: number }): Promise<SendOutcome>;
-}
+export type { Notifier, SendOutcome } from '../../api/webhook';
 
 /** Levels of the chain (index = level) and where each is told, if anywhere. */
 export type ChainTargets = ReadonlyArray<{ name: string; url?: string | undefined }>;

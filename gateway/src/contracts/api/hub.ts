@@ -65,6 +65,23 @@ export type HubNote = z.infer<typeof HubNote>;
 export const HubNoteBody = z.object({ body: z.string().trim().min(1).max(2000) });
 export type HubNoteBody = z.infer<typeof HubNoteBody>;
 
+// Escalation at the hub (docs/scale-out.md "Escalation at the hub").
+
+/** How a level was told about an alert: delivered, failed for good (call them), still being sent, or no channel. */
+export const HubToldOutcome = z.enum(['delivered', 'failed', 'sending', 'no_channel']);
+export type HubToldOutcome = z.infer<typeof HubToldOutcome>;
+
+/** An alert's escalation at the hub: the hub chain level it reached and who was told at each level. */
+export const HubEscalation = z.object({
+  /** The hub chain level reached (0: none; the hub's own alert starts at 1 when raised). */
+  level: z.number().int().min(0),
+  levelName: z.string().nullable(),
+  /** When it moves up unless acknowledged at the hub (the hub's own alert only). */
+  nextDeadlineAt: Iso.nullable(),
+  told: z.array(z.object({ level: z.number().int().min(1), levelName: z.string(), outcome: HubToldOutcome })),
+});
+export type HubEscalation = z.infer<typeof HubEscalation>;
+
 /** An alert as the hub holds it: replicated from a cell (source cell) or raised by the hub itself (小区网关离线). */
 export const HubAlert = z.object({
   compound: z.string(),
@@ -83,6 +100,8 @@ export const HubAlert = z.object({
   clearedAt: Iso.nullable(),
   escalationLevel: z.number().int().min(0),
   notes: z.array(HubNote),
+  /** The escalation at the hub (its chain above the compound); level 0 and no one told when it has not escalated there. */
+  hubEscalation: HubEscalation,
 });
 export type HubAlert = z.infer<typeof HubAlert>;
 export const HubAlertList = z.object({ alerts: z.array(HubAlert) });
@@ -124,3 +143,45 @@ export type HubCompoundStats = z.infer<typeof HubCompoundStats>;
 export const HubStatsQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) });
 export const HubStatsReply = z.object({ days: z.number().int(), since: Iso, compounds: z.array(HubCompoundStats) });
 export type HubStatsReply = z.infer<typeof HubStatsReply>;
+
+/** A compound's chain above it, as the hub API shows it (read-only; managed with the hub CLI). No URL leaves. */
+export const HubChain = z.object({
+  compound: z.string(),
+  /** Where the chain comes from: the compound's own, its street's default, the district's default; null: none. */
+  source: z.enum(['compound', 'street', 'district']).nullable(),
+  levels: z.array(z.object({ level: z.number().int().min(1), name: z.string(), channel: z.enum(['webhook']).nullable() })),
+  /** Some level can be told (has a channel). */
+  working: z.boolean(),
+});
+export type HubChain = z.infer<typeof HubChain>;
+
+/** POST /api/hub/compounds/:id/alerts/:alertId/ack: the hub's own alert acknowledged at the hub. */
+export const HubAckReply = z.object({ compound: z.string(), id: z.string(), ackedBy: z.string(), ackedAt: Iso });
+export type HubAckReply = z.infer<typeof HubAckReply>;
+
+/** What a hub chain level's webhook receives (signed like the cell's, docs/alerts.md "Notifications (webhooks)"). */
+export const HubAlertNotification = z.object({
+  deliveryId: z.string(),
+  event: z.enum(['alert.raised', 'alert.escalated']),
+  level: z.number().int().min(1),
+  levelName: z.string(),
+  /** A code: raised, escalated_no_ack (nobody acknowledged at the hub), cell_deadline_passed (the cell could not escalate). */
+  reason: z.string().nullable(),
+  sentAt: Iso,
+  /** hub: the hub's own alert (小区网关离线); cell: an alert replicated from the compound's gateway. */
+  source: z.enum(['hub', 'cell']),
+  compound: z.string(),
+  compoundName: z.string().nullable(),
+  alert: z.object({
+    id: z.string(),
+    type: z.string(),
+    severity: z.string(),
+    status: z.string(),
+    title: z.string().nullable(),
+    place: z.string().nullable(),
+    firstAt: Iso,
+    /** The cell's own escalation level (replicated alerts), null for the hub's own. */
+    cellLevel: z.number().int().min(0).nullable(),
+  }),
+});
+export type HubAlertNotification = z.infer<typeof HubAlertNotification>;

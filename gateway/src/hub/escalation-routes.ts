@@ -1,0 +1,50 @@
+// The hub API's part of escalation at the hub (docs/scale-out.md "Escalation at the hub"): a compound's chain,
+// read-only (which levels can be told, never their URLs), and the acknowledgement of the hub's own alert by a hub
+// user whose scope covers the compound (outside the scope: 404, like a compound that does not exist).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { ErrorReply } from '../contracts/api/auth';
+import { HubAckReply, HubChain, type HubUser } from '../contracts/api/hub';
+import { AppError } from '../errors';
+import { chainView, hubChains } from './chain';
+import { acknowledgeHubAlert } from './escalation';
+
+const Secured = { security: [{ bearer: [] }] };
+const CompoundParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+
+export function registerEscalationRoutes(
+  app: FastifyInstance,
+  pool: Pool,
+  scopeOf: (req: FastifyRequest) => Promise<string[] | null>,
+  userOf: (req: FastifyRequest) => HubUser,
+): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const inScope = async (req: FastifyRequest, compound: string) => {
+    const scope = await scopeOf(req);
+    return scope === null || scope.includes(compound);
+  };
+  r.get('/api/hub/compounds/:id/chain', {
+    schema: { ...Secured, params: CompoundParams, response: { 200: HubChain, 401: ErrorReply, 404: ErrorReply } },
+  }, async (req) => {
+    if (!(await inScope(req, req.params.id))) throw new AppError('NOT_FOUND', `no compound ${req.params.id}`);
+    return chainView(req.params.id, await hubChains(pool).resolve(req.params.id));
+  });
+  r.post('/api/hub/compounds/:id/alerts/:alertId/ack', {
+    schema: {
+      ...Secured,
+      params: CompoundParams.extend({ alertId: z.string().min(1).max(200) }),
+      response: { 200: HubAckReply, 401: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+    },
+  }, async (req) => {
+    const user = userOf(req);
+    const { id: compound, alertId } = req.params;
+    if (!(await inScope(req, compound))) throw new AppError('NOT_FOUND', `no hub alert ${alertId} in compound ${compound}`);
+    const done = await acknowledgeHubAlert(pool, { compound, id: alertId, user: user.username });
+    if (done.outcome === 'not_found') throw new AppError('NOT_FOUND', `no hub alert ${alertId} in compound ${compound}`);
+    if (done.outcome === 'not_open' || done.ackedAt === undefined) throw new AppError('CONFLICT', 'already acknowledged or cleared');
+    req.log.info({ userId: user.userId, compound, alertId }, 'hub: hub alert acknowledged; its escalation ends');
+    return { compound, id: alertId, ackedBy: user.username, ackedAt: done.ackedAt.toISOString() };
+  });
+}
