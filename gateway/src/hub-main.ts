@@ -8,6 +8,8 @@ import pg from 'pg';
 import { loadHubConfig } from './config/hub';
 import { createCellWatch, hubAlerts } from './hub/cells';
 import { buildHubHttp, findUiDist } from './hub/http';
+import { downlinkOutbox, downlinkResults, ensureDownlinkConsumer } from './hub/downlink';
+import { downlinkStore } from './hub/downlink-store';
 import { hubMetrics } from './hub/metrics';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
 import { hubStore } from './hub/store';
@@ -63,6 +65,13 @@ const writer = createHubWriter(nc, buckets.watermarks, hubStore(pool), settings,
 await writer.republishAll().catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks at start'));
 writer.start();
 await cellWatch.start();
+// The downlink (docs/scale-out.md "The downlink"): commands to the cells from PostgreSQL's outbox, their answers back.
+const downStore = downlinkStore(pool);
+await ensureDownlinkConsumer(nc);
+const downOutbox = downlinkOutbox(nc.jetstream({ timeout: 5_000 }), downStore, log);
+const downResults = downlinkResults(nc.jetstream(), downStore, log);
+downOutbox.start();
+downResults.start();
 // /metrics, the hub users' API and the hub page (hub/http.ts, docs/scale-out.md "The hub's API and UI").
 const http = await buildHubHttp({
   pool,
@@ -72,6 +81,7 @@ const http = await buildHubHttp({
   sessionTtlMs: config.HUB_SESSION_TTL_HOURS * 3_600_000,
   uiDir: config.HUB_UI_DIST_DIR || findUiDist(dirname(fileURLToPath(import.meta.url))),
   loginPerMinute: config.HUB_LOGIN_PER_MINUTE,
+  downlink: { store: downStore, outbox: downOutbox },
 });
 await http.listen({ host: config.HUB_HTTP_HOST, port: config.HUB_HTTP_PORT });
 const httpAddress = http.server.address();
@@ -92,6 +102,8 @@ async function shutdown(signal: string) {
   clearInterval(summary);
   await http.close();
   await cellWatch.stop();
+  await downOutbox.stop();
+  await downResults.stop();
   await writer.stop();
   await nc.drain().catch(() => {});
   await pool.end();

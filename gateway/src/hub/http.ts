@@ -30,6 +30,7 @@ import {
 import { AppError } from '../errors';
 import { type Logger, fingerprint } from '../log';
 import type { CellState } from './cells';
+import { type DownlinkHttpDeps, registerDownlinkRoutes } from './downlink-http';
 import { hubQueries } from './queries';
 import { type HubUsers, compoundsOf, hubUsers } from './users';
 
@@ -50,6 +51,8 @@ export interface HubHttpDeps {
   uiDir: string;
   /** Sign-in attempts per address per minute. */
   loginPerMinute: number;
+  /** The downlink's store and outbox (hub/downlink.ts): its routes are served when given. */
+  downlink?: Pick<DownlinkHttpDeps, 'store' | 'outbox'>;
 }
 
 const Secured = { security: [{ bearer: [] }] };
@@ -172,6 +175,7 @@ export async function buildHubHttp(deps: HubHttpDeps): Promise<FastifyInstance> 
   await app.register(rateLimit, { global: false });
   await registerHubAuth(app, hubUsers(deps.pool, deps.sessionTtlMs), deps.loginPerMinute);
   registerHubRoutes(app, deps);
+  if (deps.downlink) registerDownlinkRoutes(app, { ...deps.downlink, pool: deps.pool, userOf });
   await registerHubUi(app, deps.uiDir, deps.log);
   return app;
 }
