@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { AcceleratedClock } from '../../devices-sim/src/clock';
 import { FaceTerminal, mqttLinks } from '../../devices-sim/src/devices';
 import { AdminResidentView } from '../../gateway/src/contracts/api/admin-people';
+import { CredentialList } from '../../gateway/src/contracts/api/credentials';
 import { HubLoginReply } from '../../gateway/src/contracts/api/hub';
 import { HubDownlinkCommand, HubDownlinkList } from '../../gateway/src/contracts/api/hub-downlink';
 import { PassView } from '../../gateway/src/contracts/api/passes';
@@ -148,10 +149,26 @@ describe('hub → cell downlink (multi-process)', () => {
     expect((await command('cell-a', pass.id)).secret).toBeNull();
     const passId = once.entityId!;
     expect(PassView.parse((await aApi.get(`/api/v1/passes/${passId}`, admin)).body)).toMatchObject({ householdId: 'hh-a', visitorName: '钱七', state: 'active' });
-    terminal = new FaceTerminal({ ...fixture.doors.main, link: mqttLinks({ url: `mqtt://127.0.0.1:${a.gw!.mqtt}` }), clock });
-    expect(await terminal.start()).toEqual({ ok: true });
-    const atGate = await terminal.requestAccess({ type: 'qr', value: once.secret!.qrPayload! }, 'in');
+    const gate = new FaceTerminal({ ...fixture.doors.main, link: mqttLinks({ url: `mqtt://127.0.0.1:${a.gw!.mqtt}` }), clock });
+    terminal = gate;
+    expect(await gate.start()).toEqual({ ok: true });
+    const atGate = await gate.requestAccess({ type: 'qr', value: once.secret!.qrPayload! }, 'in');
     expect(atGate.ok && { decision: atGate.reply.decision, reason: atGate.reply.reason }).toEqual({ decision: 'grant', reason: 'visitor_pass' });
+
+    // Credentials for the new resident: a card (its number redacted in the hub's view) and a PIN drawn by the cell,
+    // handed back once; the cell lists them and its gate takes the card.
+    const card = await send(`cell-a/residents/${residentId}/credentials`, { type: 'card', value: '4455667788' });
+    const cardDone = await settled('cell-a', card.id);
+    expect(card.body).toEqual({ residentId, credential: { type: 'card', value: '[redacted]' } });
+    expect(cardDone).toMatchObject({ status: 'applied', body: { residentId, credential: { type: 'card' } }, secret: null });
+    // Answered, the hub keeps no card number.
+    expect(JSON.stringify(await hub!.q('SELECT * FROM downlink_command WHERE id = $1', [card.id]))).not.toContain('4455667788');
+    const pin = await settled('cell-a', (await send(`cell-a/residents/${residentId}/credentials`, { type: 'pin' })).id);
+    expect(pin.secret).toEqual({ pin: expect.stringMatching(/^\d{6}$/) });
+    const creds = CredentialList.parse((await aApi.get(`/api/v1/residents/${residentId}/credentials`, admin)).body).credentials;
+    expect(creds.map((c) => [c.id, c.type, c.hint]).sort()).toEqual([[cardDone.entityId, 'card', '7788'], [pin.entityId, 'pin', null]].sort());
+    const cardAtGate = await gate.requestAccess({ type: 'card', value: '4455667788' }, 'in');
+    expect(cardAtGate.ok && cardAtGate.reply.decision).toBe('grant');
 
     // Cell B got nothing; a user scoped to B cannot send to A or read A's commands (404, as for no compound).
     expect(bDb.handled()).toEqual([]);
@@ -180,13 +197,16 @@ describe('hub → cell downlink (multi-process)', () => {
     // Applied in the hub's order: the cell recorded them in seq order.
     const seqs = aDb.handled().map((h) => h.seq);
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
-    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(AdminResidentView.parse((await aApi.get(`/api/v1/admin/residents/${residentId}`, admin)).body)).toMatchObject({ name: '赵六六', status: 'inactive' });
     expect(PassView.parse((await aApi.get(`/api/v1/passes/${passId}`, admin)).body)).toMatchObject({ status: 'revoked', state: 'revoked' });
-    const revokedAtGate = await terminal.requestAccess({ type: 'qr', value: once.secret!.qrPayload! }, 'in');
+    const revokedAtGate = await gate.requestAccess({ type: 'qr', value: once.secret!.qrPayload! }, 'in');
     expect(revokedAtGate.ok && revokedAtGate.reply.decision).toBe('deny');
+    // The deactivated resident's card no longer opens the gate (the cell's directory and door sets, as for a local change).
+    const inactiveCard = await gate.requestAccess({ type: 'card', value: '4455667788' }, 'in');
+    expect(inactiveCard.ok && inactiveCard.reply.decision).toBe('deny');
     const list = HubDownlinkList.parse((await hubApi.get('/api/hub/compounds/cell-a/commands', desk)).body);
-    expect(list.commands.map((c) => [c.seq, c.status])).toEqual([[7, 'applied'], [6, 'applied'], [5, 'applied'], [4, 'applied'], [3, 'refused'], [2, 'applied'], [1, 'applied']]);
+    expect(list.commands.map((c) => [c.seq, c.status])).toEqual([[9, 'applied'], [8, 'applied'], [7, 'applied'], [6, 'applied'], [5, 'refused'], [4, 'applied'], [3, 'applied'], [2, 'applied'], [1, 'applied']]);
 
     // Redelivered: the first command published again under another message id (JetStream's dedup cannot drop it),
     // once with the cell's outcome record and once without it (a cell killed between the change's commit and the

@@ -29,6 +29,8 @@ const CompoundId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const RecordId = z.string().min(1).max(64);
 const Compound = z.object({ id: CompoundId });
 const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply };
+/** How long a request waits for its command's publish before answering (status 'pending' after that). */
+const FLUSH_WAIT_MS = 6_000;
 
 /** The compound, if the caller's scope covers it and the hub knows it (registered, or a cell that replicated). */
 async function compoundInScope(deps: DownlinkHttpDeps, req: FastifyRequest, id: string): Promise<string> {
@@ -50,7 +52,8 @@ export function registerDownlinkRoutes(app: FastifyInstance, deps: DownlinkHttpD
     const user = deps.userOf(req);
     const row = await deps.store.add({ compound, kind, body: parsed, createdBy: user.username });
     req.log.info({ userId: user.userId, compound, kind, commandId: row.id, seq: row.seq }, 'hub: downlink command accepted');
-    await deps.outbox.flush();
+    // Published by the reply in the usual case; a JetStream that does not answer leaves it 'pending' for the outbox.
+    await Promise.race([deps.outbox.flush(), new Promise((r) => setTimeout(r, FLUSH_WAIT_MS))]);
     const stored = await deps.store.get(compound, row.id, user.username);
     if (stored === null) throw new AppError('INTERNAL', 'the stored command is gone');
     return stored;

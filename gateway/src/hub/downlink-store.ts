@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { DownlinkStatus, HubDownlinkCommand } from '../contracts/api/hub-downlink';
 import { DownlinkCommand, DownlinkError, DownlinkKind, type DownlinkResult, DownlinkSecret } from '../contracts/downlink';
+import { redactForAudit } from '../db/audit';
 
 const Int = z.union([z.number(), z.string()]).transform((v) => Number(v));
 const Row = z.object({
@@ -32,7 +33,8 @@ function toView(r: Row, withSecret: boolean): HubDownlinkCommand {
     compound: r.compound,
     seq: r.seq,
     kind: r.kind,
-    body: r.body,
+    // As the cell's audit log shows a body: a card number redacted, a phone number masked.
+    body: redactForAudit(r.body),
     createdBy: r.created_by,
     createdAt: r.created_at.toISOString(),
     status: r.status,
@@ -87,8 +89,9 @@ export function downlinkStore(pool: Pool) {
     async answer(r: DownlinkResult): Promise<boolean> {
       const applied = r.outcome === 'applied';
       const res = await pool.query(
+        // Answered, the command is never published again: a card number in its body is no longer needed at the hub.
         `UPDATE downlink_command SET status = $2, applied_at = $3, entity_id = $4, error_code = $5, error = $6, secret = $7,
-           published_at = coalesce(published_at, $3)
+           published_at = coalesce(published_at, $3), body = body #- '{credential,value}'
          WHERE id = $1 AND compound = $8 AND status IN ('pending', 'sent')`,
         [r.commandId, r.outcome, new Date(r.at), applied ? r.entityId : null, applied ? null : r.error.code, applied ? null : r.error.message,
           applied && r.secret !== null ? JSON.stringify(r.secret) : null, r.compound],

@@ -17,7 +17,7 @@ export const HubDownlinkCommand = z.object({
   compound: z.string(),
   seq: z.number().int().positive(),
   kind: DownlinkKind,
-  /** The body as sent (secrets such as a card number are the cell API's body fields too). */
+  /** The body as sent, shown as the cell's audit log shows one: a card number `[redacted]`, a phone number masked. */
   body: z.unknown(),
   createdBy: z.string(),
   createdAt: Iso,
