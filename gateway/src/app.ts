@@ -93,7 +93,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const replication = createReplicationFeature({ config, db, log, registry: metrics.registry });
   await replication.start();
   // Hub → cell commands (HUB_NATS_URL): applied through the access and admin services built above.
-  const downlink = createDownlinkFeature({ config, db, log, apply: downlinkApplier({ prisma: db.prisma, access, log }) });
+  const downlink = createDownlinkFeature({ config, db, log, registry: metrics.registry, apply: downlinkApplier({ prisma: db.prisma, access, log }) });
   await downlink.start();
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { loadHubConfig } from './config/hub';
 import { createCellWatch, hubAlerts } from './hub/cells';
 import { buildHubHttp, findUiDist } from './hub/http';
-import { downlinkOutbox, downlinkResults, ensureDownlinkConsumer } from './hub/downlink';
+import { downlinkMetrics, downlinkOutbox, downlinkResults, ensureDownlinkConsumer } from './hub/downlink';
 import { downlinkStore } from './hub/downlink-store';
 import { hubMetrics } from './hub/metrics';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
@@ -68,8 +68,9 @@ await cellWatch.start();
 // The downlink (docs/scale-out.md "The downlink"): commands to the cells from PostgreSQL's outbox, their answers back.
 const downStore = downlinkStore(pool);
 await ensureDownlinkConsumer(nc);
-const downOutbox = downlinkOutbox(nc.jetstream({ timeout: 5_000 }), downStore, log);
-const downResults = downlinkResults(nc.jetstream(), downStore, log);
+const downMetrics = downlinkMetrics(metrics.registry, () => downStore.unanswered());
+const downOutbox = downlinkOutbox(nc.jetstream({ timeout: 5_000 }), downStore, log, downMetrics);
+const downResults = downlinkResults(nc.jetstream(), downStore, log, downMetrics);
 downOutbox.start();
 downResults.start();
 // /metrics, the hub users' API and the hub page (hub/http.ts, docs/scale-out.md "The hub's API and UI").

@@ -239,5 +239,15 @@ describe('hub → cell downlink (multi-process)', () => {
       bDb.close();
     }
     expect(a.gw!.output()).toContain('command delivered again; answered from its record');
+    // Both sides count it: 9 commands answered at the hub (one refused), none waiting; the cell applied 8, refused 1,
+    // answered one replay from its record, and counted the other (found by its audit row only) as applied once more.
+    const hubMetrics = await (await fetch(writer!.metricsUrl)).text();
+    expect(hubMetrics).toContain('linli_hub_downlink_answers_total{outcome="applied"} 8');
+    expect(hubMetrics).toContain('linli_hub_downlink_answers_total{outcome="refused"} 1');
+    expect(hubMetrics).toContain('linli_hub_downlink_unanswered{status="sent"} 0');
+    const cellMetrics = await (await fetch(`http://127.0.0.1:${a.gw!.http}/metrics`)).text();
+    expect(cellMetrics).toContain('linli_downlink_commands_total{outcome="applied"} 9');
+    expect(cellMetrics).toContain('linli_downlink_commands_total{outcome="refused"} 1');
+    expect(cellMetrics).toContain('linli_downlink_commands_total{outcome="repeat"} 1');
   });
 });

@@ -98,6 +98,11 @@ export function downlinkStore(pool: Pool) {
       );
       return (res.rowCount ?? 0) > 0;
     },
+    /** Commands still waiting for their cell's answer, by status (for /metrics). */
+    async unanswered(): Promise<{ pending: number; sent: number }> {
+      const res = await pool.query("SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'sent') AS sent FROM downlink_command WHERE status IN ('pending', 'sent')");
+      return z.object({ pending: Int, sent: Int }).parse(res.rows[0]);
+    },
     async list(compound: string, limit = 100): Promise<HubDownlinkCommand[]> {
       const res = await pool.query(`SELECT ${COLUMNS} FROM downlink_command WHERE compound = $1 ORDER BY seq DESC LIMIT $2`, [compound, limit]);
       return res.rows.map((r) => toView(Row.parse(r), false));

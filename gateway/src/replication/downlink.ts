@@ -5,6 +5,7 @@
 // linli.down-result.<compound>.<kind>, and only then acked. A redelivered command is answered again, never applied
 // twice: the outcome row, or else the audit row its change committed with (the actor names the command id).
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JsMsg, type NatsConnection, StringCodec, connect, nanos } from 'nats';
+import { Counter, type Registry } from 'prom-client';
 import type { Principal } from '../contracts/api/auth';
 import type { CompoundId } from '../contracts/replication';
 import {
@@ -65,6 +66,8 @@ interface Core {
   apply: DownlinkApply;
   log: Logger;
   running: () => boolean;
+  /** A command handled: applied, refused, or answered again from its record (repeat). */
+  counted: (outcome: 'applied' | 'refused' | 'repeat') => void;
 }
 
 /** Publishes the answer, again every second while the link is down (the ack waits for it); false if stopped first. */
@@ -134,8 +137,10 @@ async function handle(core: Core, m: JsMsg): Promise<void> {
     done = await applyNew(core, m, cmd);
     if (done === null) return void m.nak(5_000);
     await core.repo.record(done.o);
+    core.counted(done.o.outcome);
     core.log.info({ commandId: cmd.id, seq: cmd.seq, kind: cmd.kind, outcome: done.o.outcome, errorCode: done.o.errorCode }, 'downlink: command handled');
   } else {
+    core.counted('repeat');
     core.log.info({ commandId: cmd.id, seq: cmd.seq }, 'downlink: command delivered again; answered from its record');
   }
   if (await answer(core, m, resultOf(done.o, core.compound, cmd.kind, done.secret))) m.ack();
@@ -164,15 +169,16 @@ export interface DownlinkSettings {
 }
 
 /** The downlink at the cell (off when HUB_NATS_URL is empty): connects on its own, waits for the hub, then consumes. */
-export function createDownlink(settings: DownlinkSettings, repo: DownlinkRepo, apply: DownlinkApply, baseLog: Logger): Lifecycle {
+export function createDownlink(settings: DownlinkSettings, repo: DownlinkRepo, apply: DownlinkApply, baseLog: Logger, registry?: Registry): Lifecycle {
   const log = baseLog.child({ module: 'downlink' });
+  const commands = new Counter({ name: 'linli_downlink_commands_total', help: "The hub's downlink commands handled: applied, refused, or answered again (repeat)", labelNames: ['outcome'], registers: registry ? [registry] : [] });
   let running = false;
   let nc: NatsConnection | null = null;
   let loop: Promise<void> | null = null;
 
   async function consume(conn: NatsConnection): Promise<void> {
     const js = conn.jetstream({ timeout: 5_000, ...(settings.domain !== '' ? { domain: settings.domain } : {}) });
-    const core: Core = { compound: settings.compound, js, repo, apply, log, running: () => running };
+    const core: Core = { compound: settings.compound, js, repo, apply, log, running: () => running, counted: (outcome) => commands.inc({ outcome }) };
     let ready = false;
     while (running) {
       try {
@@ -210,9 +216,9 @@ export function createDownlink(settings: DownlinkSettings, repo: DownlinkRepo, a
 }
 
 /** The downlink of a cell built from its configuration: off (nothing connects) when HUB_NATS_URL is not set. */
-export function createDownlinkFeature(deps: { config: Config; db: Db; log: Logger; apply: DownlinkApply }): Lifecycle {
+export function createDownlinkFeature(deps: { config: Config; db: Db; log: Logger; apply: DownlinkApply; registry: Registry }): Lifecycle {
   const { config, db } = deps;
   if (config.HUB_NATS_URL.length === 0) return { start: async () => {}, stop: async () => {} };
   const compound = resolveCompound(config, replicationRepo(db).activeCompounds());
-  return createDownlink({ natsUrl: config.HUB_NATS_URL, compound, domain: config.HUB_JS_DOMAIN }, downlinkRepo(db.prisma), deps.apply, deps.log);
+  return createDownlink({ natsUrl: config.HUB_NATS_URL, compound, domain: config.HUB_JS_DOMAIN }, downlinkRepo(db.prisma), deps.apply, deps.log, deps.registry);
 }
