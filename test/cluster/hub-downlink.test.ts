@@ -4,7 +4,9 @@
 // its main gate grants the pass over real MQTT; cell B gets nothing, and a user scoped to B cannot send to A. A refused
 // command shows the cell service's error at the hub. Commands sent while A's leaf node is stopped are applied in
 // order after it returns. A command published again under another message id — with and without its outcome record
-// (as when a cell dies between committing the change and recording it) — is applied once.
+// (as when a cell dies between committing the change and recording it) — is applied once. A command stored at the hub
+// but never published (a hub killed between its COMMIT and the publish) is published by the outbox and applied.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import { PassView } from '../../gateway/src/contracts/api/passes';
 import { DownlinkCommand, downlinkConsumer, downlinkSubject } from '../../gateway/src/contracts/downlink';
 import { REPLICATION_STREAM } from '../../gateway/src/contracts/replication';
 import { openDb } from '../../gateway/src/db/client';
+import { downlinkStore } from '../../gateway/src/hub/downlink-store';
 import { hubRegistry } from '../../gateway/src/hub/users';
 import { type AccessCompound, addAccessCompound, ensureHousehold } from '../helpers/fixtures';
 import { freshDatabase } from '../helpers/gateway';
@@ -233,21 +236,33 @@ describe('hub → cell downlink (multi-process)', () => {
         expect(aDb.handled().filter((h) => h.commandId === res.id), attempt).toEqual([{ commandId: res.id, seq: 1, outcome: 'applied', entityId: residentId, errorCode: null }]);
       }
       expect(await command('cell-a', res.id)).toMatchObject({ status: 'applied', entityId: residentId });
+      // A command this cell cannot read (its body fails the cell's schema, as from a newer hub): refused, recorded, acked.
+      const unreadable = { v: 1, id: randomUUID(), compound: 'cell-a', seq: 99, kind: 'resident_create', body: { householdId: 'hh-a' }, createdBy: 'desk', createdAt: new Date().toISOString() };
+      const sent = await js.publish(downlinkSubject('cell-a', 'resident_create'), StringCodec().encode(JSON.stringify(unreadable)), { msgID: unreadable.id });
+      await caughtUp(sent.seq);
+      expect(aDb.handled().find((h) => h.commandId === unreadable.id)).toMatchObject({ seq: 99, outcome: 'refused', errorCode: 'VALIDATION' });
     } finally {
       await nc.close();
-      aDb.close();
-      bDb.close();
     }
     expect(a.gw!.output()).toContain('command delivered again; answered from its record');
-    // Both sides count it: 9 commands answered at the hub (one refused), none waiting; the cell applied 8, refused 1,
+
+    // A command committed at the hub but never published (a hub killed between its COMMIT and the publish): the
+    // outbox finds it pending and publishes it; the cell applies it.
+    const orphan = await downlinkStore(hub!.pool).add({ compound: 'cell-a', kind: 'resident_create', body: { householdId: 'hh-a', name: '周九', phone: null, relation: 'tenant', moveInAt: null }, createdBy: 'desk' });
+    expect(orphan).toMatchObject({ seq: 10, status: 'pending' });
+    expect(await settled('cell-a', orphan.id)).toMatchObject({ status: 'applied', publishedAt: expect.any(String) });
+    expect(aDb.residentsNamed('周九')).toBe(1);
+    aDb.close();
+    bDb.close();
+    // Both sides count it: 10 commands answered at the hub (one refused), none waiting; the cell applied 9, refused 2,
     // answered one replay from its record, and counted the other (found by its audit row only) as applied once more.
     const hubMetrics = await (await fetch(writer!.metricsUrl)).text();
-    expect(hubMetrics).toContain('linli_hub_downlink_answers_total{outcome="applied"} 8');
+    expect(hubMetrics).toContain('linli_hub_downlink_answers_total{outcome="applied"} 9');
     expect(hubMetrics).toContain('linli_hub_downlink_answers_total{outcome="refused"} 1');
     expect(hubMetrics).toContain('linli_hub_downlink_unanswered{status="sent"} 0');
     const cellMetrics = await (await fetch(`http://127.0.0.1:${a.gw!.http}/metrics`)).text();
-    expect(cellMetrics).toContain('linli_downlink_commands_total{outcome="applied"} 9');
-    expect(cellMetrics).toContain('linli_downlink_commands_total{outcome="refused"} 1');
+    expect(cellMetrics).toContain('linli_downlink_commands_total{outcome="applied"} 10');
+    expect(cellMetrics).toContain('linli_downlink_commands_total{outcome="refused"} 2');
     expect(cellMetrics).toContain('linli_downlink_commands_total{outcome="repeat"} 1');
   });
 });

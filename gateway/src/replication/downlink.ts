@@ -126,7 +126,10 @@ async function handle(core: Core, m: JsMsg): Promise<void> {
     const bad = unreadable(core, m, json, parsed.success ? 'another compound' : parsed.error.issues);
     if (bad === null) return void m.term();
     const known = await core.repo.handled(bad.o.commandId);
-    if (known === null) await core.repo.record(bad.o);
+    if (known === null) {
+      await core.repo.record(bad.o);
+      core.counted('refused');
+    }
     if (await answer(core, m, resultOf(known ?? bad.o, core.compound, bad.kind, null))) m.ack();
     return;
   }
