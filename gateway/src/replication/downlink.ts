@@ -212,8 +212,10 @@ export function createDownlink(settings: DownlinkSettings, repo: DownlinkRepo, a
       // A connection still being attempted (hub unreachable since start) is closed when it comes; never waited on.
       running = false;
       if (nc === null) return;
-      await nc.drain().catch(() => {});
+      // The command in hand finishes (applied, recorded, answered, acked) before the connection goes; the fetch it
+      // waits in ends within its 2 s expiry.
       await loop;
+      await nc.drain().catch(() => {});
     },
   };
 }
