@@ -40,6 +40,8 @@ import { userRoutes } from './users';
 import { createResidentFeature } from './resident';
 import { transferRoutes } from './transfer/routes';
 import { createReplicationFeature } from './replication';
+import { createDownlinkFeature } from './replication/downlink';
+import { downlinkApplier } from './downlink-apply';
 import { alertSettings } from './alerts/settings';
 
 export interface Gateway {
@@ -90,6 +92,9 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   // Cell → hub (HUB_NATS_URL): reads committed rows only, so it may start before anything listens.
   const replication = createReplicationFeature({ config, db, log, registry: metrics.registry });
   await replication.start();
+  // Hub → cell commands (HUB_NATS_URL): applied through the access and admin services built above.
+  const downlink = createDownlinkFeature({ config, db, log, registry: metrics.registry, apply: downlinkApplier({ prisma: db.prisma, access, log }) });
+  await downlink.start();
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);
   const http = await buildHttp({
@@ -124,7 +129,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
     close() {
       closing ??= (async () => {
         const deadline = startDeadline(config.SHUTDOWN_TIMEOUT_MS);
-        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, devicesAdmin, resident, replication, heartbeat, db, log }, deadline)) await step();
+        for (const [, step] of stopOrder({ broker, presence, wss, http, writer, access, alerts, site, devicesAdmin, resident, replication, downlink, heartbeat, db, log }, deadline)) await step();
       })();
       return closing;
     },
@@ -219,6 +224,7 @@ function stopOrder(p: StopParts, deadline: Deadline): StopStep[] {
     ['presence summary', () => p.presence.stopSummary()],
     ['MQTT over WebSocket', () => p.wss.clients.forEach((c) => c.terminate())],
     ['http', () => p.http.close()],
+    ['hub downlink', () => p.downlink.stop()],
     ['ingest writer (drain)', async () => deadline.drained(await p.writer.drain(deadline.left(), true))],
     ['access', () => p.access.stop()],
     ['ingest writer (close)', async () => deadline.drained(await p.writer.drain(deadline.left()))],
@@ -248,6 +254,7 @@ interface StopParts {
   devicesAdmin: Lifecycle;
   resident: Lifecycle;
   replication: Lifecycle;
+  downlink: Lifecycle;
   heartbeat: { stop(): void };
   db: Db;
   log: Logger;

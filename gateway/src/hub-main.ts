@@ -10,6 +10,8 @@ import { webhookNotifier } from './api/webhook';
 import { createCellWatch, hubAlerts } from './hub/cells';
 import { createHubEscalation } from './hub/escalation';
 import { buildHubHttp, findUiDist } from './hub/http';
+import { downlinkMetrics, downlinkOutbox, downlinkResults, ensureDownlinkConsumer } from './hub/downlink';
+import { downlinkStore } from './hub/downlink-store';
 import { hubMetrics } from './hub/metrics';
 import { createHubNotifier } from './hub/notify';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
@@ -80,6 +82,14 @@ const notifier = createHubNotifier(
 const escalation = createHubEscalation(pool, { offlineAckSec: config.HUB_OFFLINE_ACK_SEC, graceSec: config.HUB_ESCALATION_GRACE_SEC, checkMs: config.HUB_ESCALATION_CHECK_MS }, log, notifier.kick);
 notifier.start();
 escalation.start();
+// The downlink (docs/scale-out.md "The downlink"): commands to the cells from PostgreSQL's outbox, their answers back.
+const downStore = downlinkStore(pool);
+await ensureDownlinkConsumer(nc);
+const downMetrics = downlinkMetrics(metrics.registry, () => downStore.unanswered());
+const downOutbox = downlinkOutbox(nc.jetstream({ timeout: 5_000 }), downStore, log, downMetrics);
+const downResults = downlinkResults(nc.jetstream(), downStore, log, downMetrics);
+downOutbox.start();
+downResults.start();
 // /metrics, the hub users' API and the hub page (hub/http.ts, docs/scale-out.md "The hub's API and UI").
 const http = await buildHubHttp({
   pool,
@@ -90,6 +100,7 @@ const http = await buildHubHttp({
   uiDir: config.HUB_UI_DIST_DIR || findUiDist(dirname(fileURLToPath(import.meta.url))),
   loginPerMinute: config.HUB_LOGIN_PER_MINUTE,
   apiPerMinute: config.HUB_API_PER_MINUTE,
+  downlink: { store: downStore, outbox: downOutbox },
 });
 await http.listen({ host: config.HUB_HTTP_HOST, port: config.HUB_HTTP_PORT });
 const httpAddress = http.server.address();
@@ -112,6 +123,8 @@ async function shutdown(signal: string) {
   await cellWatch.stop();
   await escalation.stop();
   await notifier.stop();
+  await downOutbox.stop();
+  await downResults.stop();
   await writer.stop();
   await nc.drain().catch(() => {});
   await pool.end();

@@ -14,13 +14,13 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Lifecycle } from '../runtime/lifecycle';
 import type { AccessContext, AccessSettings } from './context';
-import { credentialService } from './credentials';
+import { type CredentialService, credentialService } from './credentials';
 import { Directory } from './directory';
 import { directoryLoader } from './directory-load';
 import { doorService } from './doors';
 import { createEngine } from './engine';
 import { qrSigningKey } from '../auth/pass-code';
-import { passService } from './passes';
+import { type PassService, passService } from './passes';
 import { personalQrService } from './personal-qr';
 import { walkInService } from './walk-ins';
 import { accessRoutes } from './routes';
@@ -55,6 +55,8 @@ export interface AccessFeature extends Lifecycle {
    * entry it was, or null. `eventSeq` is its DeviceEvent row, `outboxId` its outbox entry.
    */
   judgeStoredOpening(e: IngestedEvent, eventSeq: number, outboxId: number): AccessIncident | null;
+  /** The services the HTTP routes call, for other callers with the same rules (the hub's downlink, app.ts). */
+  services: { passes: PassService; credentials: CredentialService };
 }
 
 /** Passes that ended longer ago than this leave memory (the database keeps them). */
@@ -133,6 +135,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     refreshMasterData: () => loader.reload({ keepPasses: true }),
     refreshResident: (id) => loader.refreshResident(id),
     judgeStoredOpening: engine.judgeStored,
+    services: { passes, credentials },
     async start() {
       bus.subscriber('access').on('device-request', engine.onRequest).on('device-event', onEvent).on('unsaved-opening', onUnsaved);
       await walkIns.start();

@@ -87,6 +87,26 @@ export function passService(ctx: AccessContext) {
       });
     },
 
+    /**
+     * The property office issues a pass for a household (the hub's downlink, replication/downlink.ts): a resident's
+     * rules (window, doors on the way home), without the hourly quota of a resident's own invitations.
+     */
+    async issueFor(p: Principal, householdId: string, body: PassCreateBody): Promise<PassCreated> {
+      if (p.role !== 'admin') throw new AppError('FORBIDDEN', 'only the property office issues passes for a household');
+      const household = findHousehold(dir, householdId);
+      const now = ctx.now();
+      const window = checkWindow(body, now, ctx.settings);
+      const allowedDoors = checkDoors(dir, household.id, body);
+      const { code, codeHash } = uniquePassCode(dir, ctx.keys);
+      const phoneMasked = body.phone === undefined ? null : maskPhone(body.phone);
+      const fields = { householdId: household.id, createdBy: p.userId, visitorName: body.visitorName, phoneMasked, plate: body.plate ?? null, ...window };
+      const pass = newPass({ ...fields, allowedDoors, maxEntries: body.maxEntries ?? allowedDoors.length, codeHash }, now);
+      const audit = { actor: actorOf(p), action: 'pass.create', entity: 'VisitorPass', entityId: pass.id, detail: { householdId: household.id, allowedDoors, validUntil: pass.validUntil.toISOString(), maxEntries: pass.maxEntries } };
+      const created = await issuePass(ctx, pass, code, audit);
+      ctx.log.info({ passId: pass.id, householdId: household.id, doors: allowedDoors.length, by: actorOf(p) }, 'visitor pass issued by the office');
+      return created;
+    },
+
     async list(p: Principal, scope: 'current' | 'all'): Promise<PassView[]> {
       if (p.householdId === null) throw new AppError('FORBIDDEN', 'only residents have passes of their own');
       return (await repos.passes.ofHousehold(p.householdId, scope, ctx.now())).map(view);

@@ -41,6 +41,11 @@ export const perTable = <V>(f: (t: ReplicatedTable) => V): Record<ReplicatedTabl
 /** The JetStream stream that holds every cell's rows, and the subjects it takes. */
 export const REPLICATION_STREAM = 'LINLI';
 export const REPLICATION_SUBJECTS = 'linli.>';
+/**
+ * What the hub writer consumes: exactly the replicated rows' subjects (linli.<compound>.<table>, three tokens). The
+ * stream also carries the downlink's four-token subjects (contracts/downlink.ts), which are not replicated rows.
+ */
+export const REPLICATION_FILTER = 'linli.*.*';
 /** The KV bucket where the hub publishes, per cell, generation and table, the highest seq committed without a gap. */
 export const WATERMARK_BUCKET = 'linli_watermarks';
 

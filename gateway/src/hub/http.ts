@@ -32,6 +32,7 @@ import { AppError } from '../errors';
 import { type Logger, fingerprint } from '../log';
 import type { CellState } from './cells';
 import { registerEscalationRoutes } from './escalation-routes';
+import { type DownlinkHttpDeps, registerDownlinkRoutes } from './downlink-http';
 import { hubQueries } from './queries';
 import { hubUserAdmin } from './user-admin';
 import { registerHubUserRoutes } from './user-routes';
@@ -56,6 +57,8 @@ export interface HubHttpDeps {
   loginPerMinute: number;
   /** Requests per signed-in hub user per minute on every other API route. */
   apiPerMinute: number;
+  /** The downlink's store and outbox (hub/downlink.ts): its routes are served when given. */
+  downlink?: Pick<DownlinkHttpDeps, 'store' | 'outbox'>;
 }
 
 const Secured = { security: [{ bearer: [] }] };
@@ -190,6 +193,7 @@ export async function buildHubHttp(deps: HubHttpDeps): Promise<FastifyInstance> 
   await registerHubAuth(app, hubUsers(deps.pool, deps.sessionTtlMs), deps.loginPerMinute);
   registerHubRoutes(app, deps);
   registerHubUserRoutes(app, hubUserAdmin(deps.pool), userOf, bearer);
+  if (deps.downlink) registerDownlinkRoutes(app, { ...deps.downlink, pool: deps.pool, userOf });
   await registerHubUi(app, deps.uiDir, deps.log);
   return app;
 }

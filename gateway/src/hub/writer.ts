@@ -7,6 +7,7 @@ import {
   CELLS_BUCKET,
   REPLICATED_TABLES,
   REPLICATION_STREAM,
+  REPLICATION_FILTER,
   REPLICATION_SUBJECTS,
   ReplicationMessage,
   WATERMARK_BUCKET,
@@ -52,11 +53,12 @@ export async function ensureJetStream(nc: NatsConnection, s: HubWriterSettings):
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(30_000),
       max_ack_pending: 20_000,
-      filter_subject: REPLICATION_SUBJECTS,
+      filter_subject: REPLICATION_FILTER,
     });
-  } else if (consumerInfo.config.filter_subject !== REPLICATION_SUBJECTS) {
-    // A consumer made by the first slice took device events only: widen it to every replicated table.
-    await jsm.consumers.update(REPLICATION_STREAM, s.consumer, { filter_subject: REPLICATION_SUBJECTS });
+  } else if (consumerInfo.config.filter_subject !== REPLICATION_FILTER) {
+    // A consumer made by an earlier slice took device events only, or every subject (downlink ones included): take
+    // exactly the replicated tables' subjects.
+    await jsm.consumers.update(REPLICATION_STREAM, s.consumer, { filter_subject: REPLICATION_FILTER });
   }
   const watermarks = await nc.jetstream().views.kv(WATERMARK_BUCKET, { replicas: s.replicas, history: 1 });
   // No max_age: a cell that stops renewing keeps its key, whose age is what says it is offline.
