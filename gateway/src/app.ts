@@ -88,7 +88,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
   for (const feature of [access, alerts, site, resident, devicesAdmin]) await feature.start();
   // Cell → hub (HUB_NATS_URL): reads committed rows only, so it may start before anything listens.
-  const replication = createReplicationFeature({ config, db, log, registry: metrics.registry });
+  const replication = createReplicationFeature({ config, db, log, registry: metrics.registry, commands: { doors: access.doors, bus } });
   await replication.start();
 
   const sessions = createSessions(sessionRepo(db.prisma), config.SESSION_TTL_HOURS * 3_600_000, undefined, config.SESSION_MAX_HOURS * 3_600_000);

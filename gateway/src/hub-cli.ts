@@ -6,6 +6,7 @@
 //   node --import tsx gateway/src/hub-cli.ts compound <id> <name> [--street <id>]
 //   node --import tsx gateway/src/hub-cli.ts user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin]
 //   node --import tsx gateway/src/hub-cli.ts disable <username>
+//   node --import tsx gateway/src/hub-cli.ts doors <username> on|off     (may open doors remotely from the hub)
 //
 // `user` prints a generated password once, unless --password-stdin reads one (at least 10 characters) from stdin.
 import { dirname } from 'node:path';
@@ -16,6 +17,7 @@ import { newSecret } from './auth/hash';
 import { loadHubCliConfig } from './config/hub';
 import { HubScope } from './contracts/api/hub';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
+import { setMayOpenDoors } from './hub/commands';
 import { hubRegistry } from './hub/users';
 
 const EXIT_USAGE = 64;
@@ -23,7 +25,8 @@ const EXIT_CONFIG = 78;
 const USAGE = `usage: hub-cli street <id> <name>
        hub-cli compound <id> <name> [--street <id>]
        hub-cli user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin]
-       hub-cli disable <username>`;
+       hub-cli disable <username>
+       hub-cli doors <username> on|off`;
 
 function fail(message: string, code = EXIT_USAGE): never {
   process.stderr.write(`hub-cli: ${message}\n`);
@@ -74,6 +77,10 @@ async function run(pool: pg.Pool, argv: string[]): Promise<string> {
   if (cmd === 'disable' && a !== undefined) {
     if (!(await registry.disable(a))) fail(`no user ${a}`, 1);
     return `user ${a} disabled, sessions ended`;
+  }
+  if (cmd === 'doors' && a !== undefined && (b === 'on' || b === 'off')) {
+    if (!(await setMayOpenDoors(pool, a, b === 'on'))) fail(`no user ${a}`, 1);
+    return `user ${a} ${b === 'on' ? 'may now open doors remotely' : 'may no longer open doors remotely'}`;
   }
   return fail(USAGE);
 }

@@ -7,6 +7,7 @@ import { connect } from 'nats';
 import pg from 'pg';
 import { loadHubConfig } from './config/hub';
 import { createCellWatch, hubAlerts } from './hub/cells';
+import { createCommander } from './hub/commands';
 import { buildHubHttp, findUiDist } from './hub/http';
 import { hubMetrics } from './hub/metrics';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
@@ -63,6 +64,8 @@ const writer = createHubWriter(nc, buckets.watermarks, hubStore(pool), settings,
 await writer.republishAll().catch((err: unknown) => log.warn({ err }, 'hub: could not publish watermarks at start'));
 writer.start();
 await cellWatch.start();
+// Remote opens and other commands to cells (hub/commands.ts, docs/scale-out.md "Commands").
+const commander = createCommander(nc, pool, { timeoutMs: config.HUB_COMMAND_TIMEOUT_MS }, log.child({ module: 'hub-commands' }));
 // /metrics, the hub users' API and the hub page (hub/http.ts, docs/scale-out.md "The hub's API and UI").
 const http = await buildHubHttp({
   pool,
@@ -72,6 +75,7 @@ const http = await buildHubHttp({
   sessionTtlMs: config.HUB_SESSION_TTL_HOURS * 3_600_000,
   uiDir: config.HUB_UI_DIST_DIR || findUiDist(dirname(fileURLToPath(import.meta.url))),
   loginPerMinute: config.HUB_LOGIN_PER_MINUTE,
+  commands: { commander, timeoutMs: config.HUB_COMMAND_TIMEOUT_MS },
 });
 await http.listen({ host: config.HUB_HTTP_HOST, port: config.HUB_HTTP_PORT });
 const httpAddress = http.server.address();
@@ -91,6 +95,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'hub: shutting down');
   clearInterval(summary);
   await http.close();
+  commander.stop();
   await cellWatch.stop();
   await writer.stop();
   await nc.drain().catch(() => {});

@@ -17,7 +17,7 @@ import type { AccessContext, AccessSettings } from './context';
 import { credentialService } from './credentials';
 import { Directory } from './directory';
 import { directoryLoader } from './directory-load';
-import { doorService } from './doors';
+import { type DoorService, doorService } from './doors';
 import { createEngine } from './engine';
 import { qrSigningKey } from '../auth/pass-code';
 import { passService } from './passes';
@@ -55,6 +55,8 @@ export interface AccessFeature extends Lifecycle {
    * entry it was, or null. `eventSeq` is its DeviceEvent row, `outboxId` its outbox entry.
    */
   judgeStoredOpening(e: IngestedEvent, eventSeq: number, outboxId: number): AccessIncident | null;
+  /** The doors and their remote open, for commands from the district hub (replication/commands.ts, wired in app.ts). */
+  doors: Pick<DoorService, 'list' | 'remoteOpenFor'>;
 }
 
 /** Passes that ended longer ago than this leave memory (the database keeps them). */
@@ -133,6 +135,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     refreshMasterData: () => loader.reload({ keepPasses: true }),
     refreshResident: (id) => loader.refreshResident(id),
     judgeStoredOpening: engine.judgeStored,
+    doors,
     async start() {
       bus.subscriber('access').on('device-request', engine.onRequest).on('device-event', onEvent).on('unsaved-opening', onUnsaved);
       await walkIns.start();

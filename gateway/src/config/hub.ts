@@ -32,6 +32,8 @@ export const HubConfigSchema = z.object({
   HUB_LOGIN_PER_MINUTE: z.coerce.number().int().min(1).max(1_000).default(20),
   /** The admin-ui build holding hub/index.html; empty: admin-ui/dist found beside the hub. */
   HUB_UI_DIST_DIR: z.string().default(''),
+  /** A command to a cell (a remote open): how long the hub waits for its answer; also the command's expiry at the cell. */
+  HUB_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type HubConfig = Readonly<z.infer<typeof HubConfigSchema>>;

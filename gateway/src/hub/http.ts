@@ -30,6 +30,8 @@ import {
 import { AppError } from '../errors';
 import { type Logger, fingerprint } from '../log';
 import type { CellState } from './cells';
+import { registerCommandRoutes } from './command-routes';
+import type { Commander } from './commands';
 import { hubQueries } from './queries';
 import { type HubUsers, compoundsOf, hubUsers } from './users';
 
@@ -50,6 +52,8 @@ export interface HubHttpDeps {
   uiDir: string;
   /** Sign-in attempts per address per minute. */
   loginPerMinute: number;
+  /** Commands to cells (hub/commands.ts) and their timeout; absent: no command routes. */
+  commands?: { commander: Commander; timeoutMs: number };
 }
 
 const Secured = { security: [{ bearer: [] }] };
@@ -131,6 +135,13 @@ function registerHubRoutes(app: FastifyInstance, deps: HubHttpDeps) {
     req.log.info({ userId: user.userId, compound: req.params.id, alertId: req.params.alertId }, 'hub: alert annotated');
     return reply.code(201).send(note);
   });
+  if (deps.commands) {
+    const inScope = async (req: FastifyRequest, compound: string) => {
+      const scope = await scopeOf(req);
+      return scope === null || scope.includes(compound);
+    };
+    registerCommandRoutes(app, { ...deps.commands, userOf, inScope });
+  }
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics()));
 }
 
