@@ -2,6 +2,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { HubAlert, HubAlertQuery, HubAlertWithHistory, HubCompound, HubCompoundHistory, HubStatsReply, HubUser } from '@linli/gateway/contracts/api/hub';
 import { ApiError, api, login, logout, onSession, session } from './api';
+import { CompoundDoors } from './doors';
 import { type HubLang, type HubT, codeText, hubTranslator } from './i18n';
 
 const LANG_KEY = 'linli.hub.lang';
@@ -325,6 +326,7 @@ function History({ t, compound, onBack }: { t: HubT; compound: string; onBack: (
     <section data-testid="history">
       <p><button type="button" class="hub-link" onClick={onBack}>← {t('history.back')}</button></p>
       {data !== null && <h2>{t('history.title', { name: compoundName(t, data.compound) })}</h2>}
+      <CompoundDoors t={t} compound={compound} />
       <Status t={t} error={error} at={at} onRefresh={reload} />
       {data !== null && data.alerts.length === 0 && <p class="hub-empty">{t('history.empty')}</p>}
       <ul class="hub-alerts">
