@@ -4,6 +4,7 @@
 // server with its commander. A district user opens the door from the page (the terminal gets the command, the page
 // says it opened); then the cell is frozen (SIGSTOP): the page says plainly that no answer came and whether the door
 // opened is unknown; when the cell thaws it refuses the now expired command, and the hub records that late answer.
+// Stopped, the cell listens on nothing: the page says the command was not delivered.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,10 +140,24 @@ describe.skipIf(skipBrowser)('remote open from the duty desk page (PostgreSQL, N
     await page.getByRole('button', { name: '刷新' }).first().click();
     await expect.poll(() => page.locator('[data-testid=command-table] tbody tr[data-status=timeout]').textContent(), { timeout: 30_000 }).toContain('超时后答复');
 
+    // The cell stops: nobody listens on its subjects. The door list says so, and an open is delivered to nobody (504
+    // at once, recorded as unreachable): the page says the door was not opened by it.
+    gw!.child.kill('SIGTERM');
+    await gw!.exited;
+    await page.getByRole('button', { name: '刷新' }).first().click();
+    await expect.poll(() => page.locator('[data-testid=doors-error]').textContent(), { timeout: 30_000 }).toBe('小区网关未连接到平台，无法读取门禁列表');
+    // Its doors' last known state is not shown as current.
+    expect(await row.locator('.hub-state').textContent()).toBe('未知');
+    await row.getByRole('button', { name: '确认开门' }).click();
+    await expect.poll(() => result.textContent(), { timeout: 30_000 }).toBe('小区网关未连接到平台：开门指令没有送达，门没有因此打开。');
+    const statuses = z.array(z.object({ status: z.string() })).parse((await db!.pool.query('SELECT status FROM hub_command ORDER BY sent_at')).rows);
+    expect(statuses.map((r) => r.status)).toEqual(['answered', 'timeout', 'unreachable']);
+    expect(terminal.commands.length).toBe(1);
+
     // English on request.
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: /Doors/ }).waitFor({ timeout: 30_000 });
-    expect(await result.textContent()).toContain('whether the door opened is unknown');
+    expect(await result.textContent()).toContain('the command was not delivered');
     await screenshotSizes(page, 'hub-doors-en');
     expect(errors).toEqual([]);
     await context.close();

@@ -40,6 +40,12 @@ function errorResult(t: HubT, err: unknown): Result {
   return { ok: false, text: t('error.generic', { msg: message(err) }) };
 }
 
+function listError(t: HubT, err: unknown): string {
+  if (err instanceof ApiError && err.code === 'CELL_UNREACHABLE') return t('doors.listUnreachable');
+  if (err instanceof ApiError && err.code === 'CELL_NO_ANSWER') return t('doors.listNoAnswer');
+  return t('doors.cellDown', { msg: message(err) });
+}
+
 export function CompoundDoors({ t, compound }: { t: HubT; compound: string }) {
   const [doors, setDoors] = useState<{ data: HubDoorList | null; error: unknown }>({ data: null, error: null });
   const [commands, setCommands] = useState<HubCommand[] | null>(null);
@@ -53,22 +59,25 @@ export function CompoundDoors({ t, compound }: { t: HubT; compound: string }) {
     };
   }, [compound, tick]);
   const reload = () => setTick((n) => n + 1);
-  const down = doors.error === null ? null : errorResult(t, doors.error).text;
+  // 404: a hub without command routes (or a compound out of scope, which the history says too): no doors section.
+  if (doors.error instanceof ApiError && doors.error.status === 404) return null;
+  const down = doors.error === null ? null : listError(t, doors.error);
   return (
     <section class="hub-doors" data-testid="doors">
       <h2>{t('doors.title')} <button type="button" class="hub-link" onClick={reload}>{t('refresh')}</button></h2>
-      {down !== null && <p class="hub-error" role="alert">{t('doors.cellDown', { msg: down })}</p>}
+      {down !== null && <p class="hub-error" role="alert" data-testid="doors-error">{down}</p>}
       {doors.data !== null && doors.data.doors.length === 0 && <p class="hub-empty">{t('doors.empty')}</p>}
       {doors.data !== null && !doors.data.mayOpen && doors.data.doors.length > 0 && <p class="hub-muted">{t('doors.notAllowed')}</p>}
       <ul class="hub-door-list">
-        {(doors.data?.doors ?? []).map((d) => <DoorRow key={d.id} t={t} compound={compound} door={d} mayOpen={doors.data?.mayOpen ?? false} onDone={reload} />)}
+        {(doors.data?.doors ?? []).map((d) => <DoorRow key={d.id} t={t} compound={compound} door={d} stale={down !== null} mayOpen={doors.data?.mayOpen ?? false} onDone={reload} />)}
       </ul>
       <CommandLog t={t} commands={commands} />
     </section>
   );
 }
 
-function DoorRow({ t, compound, door, mayOpen, onDone }: { t: HubT; compound: string; door: CellDoor; mayOpen: boolean; onDone: () => void }) {
+/** `stale`: the last list could not be read, so the door's state shown before is not known now. */
+function DoorRow({ t, compound, door, stale, mayOpen, onDone }: { t: HubT; compound: string; door: CellDoor; stale: boolean; mayOpen: boolean; onDone: () => void }) {
   const [asking, setAsking] = useState(false);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
@@ -95,8 +104,12 @@ function DoorRow({ t, compound, door, mayOpen, onDone }: { t: HubT; compound: st
       <div class="hub-door-head">
         <strong>{door.name}</strong>
         <span class="hub-muted">{door.id}</span>
-        <span class={`hub-state hub-state-${door.online ? 'online' : 'offline'}`}>{t(door.online ? 'doors.online' : 'doors.offline')}</span>
-        {door.openSince !== null && <span class="hub-hot">{t('doors.openSince', { time: fmt(t, door.openSince) })}</span>}
+        {stale ? (
+          <span class="hub-state hub-state-unknown">{t('state.unknown')}</span>
+        ) : (
+          <span class={`hub-state hub-state-${door.online ? 'online' : 'offline'}`}>{t(door.online ? 'doors.online' : 'doors.offline')}</span>
+        )}
+        {!stale && door.openSince !== null && <span class="hub-hot">{t('doors.openSince', { time: fmt(t, door.openSince) })}</span>}
         {mayOpen && !asking && <button type="button" class="hub-open" onClick={() => setAsking(true)}>{t('doors.open')}</button>}
       </div>
       {asking && (
