@@ -61,25 +61,26 @@ async function takeReplies(sub: AsyncIterable<Msg>, inbox: string, pending: Map<
   }
 }
 
+/** An answer that came after its request gave up: logged, and written into the command's row (late). */
+async function recordLate(pool: Pool, log: Logger, id: string, m: Msg) {
+  const parsed = DoorOpenAnswer.safeParse(safeJson(m.data));
+  if (!parsed.success || parsed.data.id !== id) return void log.warn({ commandId: id }, 'hub command: unreadable late reply');
+  const a = parsed.data;
+  await pool.query(
+    `UPDATE hub_command SET outcome = $2, detail = $3, answered_at = now(), latency_ms = (extract(epoch FROM now() - sent_at) * 1000)::int, late = true
+     WHERE id = $1 AND outcome IS NULL`,
+    [id, a.outcome, a.detail],
+  );
+  log.warn({ commandId: id, outcome: a.outcome, detail: a.detail }, 'hub command: the cell answered after the timeout (recorded)');
+}
+
 export function createCommander(nc: NatsConnection, pool: Pool, settings: { timeoutMs: number }, log: Logger) {
   const inbox = createInbox();
   const pending = new Map<string, (r: Reply) => void>();
   const sub = nc.subscribe(`${inbox}.*`);
   const select = async (where: string, params: unknown[]) => z.array(CommandRow).parse((await pool.query(`${SELECT} ${where}`, params)).rows).map(toView);
 
-  async function late(id: string, m: Msg) {
-    const parsed = DoorOpenAnswer.safeParse(safeJson(m.data));
-    if (!parsed.success || parsed.data.id !== id) return void log.warn({ commandId: id }, 'hub command: unreadable late reply');
-    const a = parsed.data;
-    await pool.query(
-      `UPDATE hub_command SET outcome = $2, detail = $3, answered_at = now(), latency_ms = (extract(epoch FROM now() - sent_at) * 1000)::int, late = true
-       WHERE id = $1 AND outcome IS NULL`,
-      [id, a.outcome, a.detail],
-    );
-    log.warn({ commandId: id, outcome: a.outcome, detail: a.detail }, 'hub command: the cell answered after the timeout (recorded)');
-  }
-
-  void takeReplies(sub, inbox, pending, (id, m) => late(id, m).catch((err: unknown) => log.error({ err, commandId: id }, 'hub command: could not record a late reply')), log);
+  void takeReplies(sub, inbox, pending, (id, m) => recordLate(pool, log, id, m).catch((err: unknown) => log.error({ err, commandId: id }, 'hub command: could not record a late reply')), log);
 
   function send(cmd: DoorOpenCommand): Promise<Reply> {
     return new Promise<Reply>((resolve) => {
@@ -90,7 +91,13 @@ export function createCommander(nc: NatsConnection, pool: Pool, settings: { time
         resolve(r);
       };
       pending.set(cmd.id, finish);
-      nc.publish(commandSubject(cmd.compound, 'door.open'), sc.encode(JSON.stringify(cmd)), { reply: `${inbox}.${cmd.id}` });
+      try {
+        nc.publish(commandSubject(cmd.compound, 'door.open'), sc.encode(JSON.stringify(cmd)), { reply: `${inbox}.${cmd.id}` });
+      } catch (err) {
+        // The hub's own NATS connection is closed (a reconnecting one buffers instead): nothing left this process.
+        log.error({ err, commandId: cmd.id }, 'hub command: could not publish');
+        finish({ kind: 'unreachable' });
+      }
     });
   }
 
