@@ -90,7 +90,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   // Each feature subscribes to the bus and starts its timers, in this order, before anything listens.
   for (const feature of [access, alerts, site, resident, devicesAdmin]) await feature.start();
   // Cell → hub (HUB_NATS_URL): reads committed rows only, so it may start before anything listens.
-  const replication = createReplicationFeature({ config, db, log, registry: metrics.registry });
+  const replication = createReplicationFeature({ config, db, log, registry: metrics.registry, commands: { doors: access.doors, bus } });
   await replication.start();
   // Hub → cell commands (HUB_NATS_URL): applied through the access and admin services built above.
   const downlink = createDownlinkFeature({ config, db, log, registry: metrics.registry, apply: downlinkApplier({ prisma: db.prisma, access, log }) });

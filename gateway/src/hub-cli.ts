@@ -8,6 +8,7 @@
 //   node --import tsx gateway/src/hub-cli.ts disable <username>
 //   node --import tsx gateway/src/hub-cli.ts chain district|street:<id>|compound:<id> [<name>[=<webhook url>] …]
 //   node --import tsx gateway/src/hub-cli.ts chain-show <compound id>
+//   node --import tsx gateway/src/hub-cli.ts doors <username> on|off     (may open doors remotely from the hub)
 //
 // `user` prints a generated password once, unless --password-stdin reads one (at least 10 characters) from stdin;
 // --manages lets the user manage the hub users inside their scope from the duty desk page.
@@ -20,6 +21,7 @@ import { loadHubCliConfig } from './config/hub';
 import { HubScope } from './contracts/api/hub';
 import { hubChains, parseLevel, setChain } from './hub/chain';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
+import { setMayOpenDoors } from './hub/commands';
 import { hubRegistry } from './hub/users';
 
 const EXIT_USAGE = 64;
@@ -29,7 +31,8 @@ const USAGE = `usage: hub-cli street <id> <name>
        hub-cli user <username> district|street:<id>|compound:<id> [--name <display name>] [--password-stdin] [--manages]
        hub-cli disable <username>
        hub-cli chain district|street:<id>|compound:<id> [<name>[=<webhook url>] …]   (no levels: remove it)
-       hub-cli chain-show <compound id>`;
+       hub-cli chain-show <compound id>
+       hub-cli doors <username> on|off`;
 
 function fail(message: string, code = EXIT_USAGE): never {
   process.stderr.write(`hub-cli: ${message}\n`);
@@ -102,6 +105,10 @@ async function run(pool: pg.Pool, argv: string[]): Promise<string> {
   if (cmd === 'disable' && a !== undefined) {
     if (!(await registry.disable(a))) fail(`no user ${a}`, 1);
     return `user ${a} disabled, sessions ended`;
+  }
+  if (cmd === 'doors' && a !== undefined && (b === 'on' || b === 'off')) {
+    if (!(await setMayOpenDoors(pool, a, b === 'on'))) fail(`no user ${a}`, 1);
+    return `user ${a} ${b === 'on' ? 'may now open doors remotely' : 'may no longer open doors remotely'}`;
   }
   return fail(USAGE);
 }

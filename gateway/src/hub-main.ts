@@ -9,6 +9,7 @@ import { loadHubConfig } from './config/hub';
 import { webhookNotifier } from './api/webhook';
 import { createCellWatch, hubAlerts } from './hub/cells';
 import { createHubEscalation } from './hub/escalation';
+import { createCommander } from './hub/commands';
 import { buildHubHttp, findUiDist } from './hub/http';
 import { downlinkMetrics, downlinkOutbox, downlinkResults, ensureDownlinkConsumer } from './hub/downlink';
 import { downlinkStore } from './hub/downlink-store';
@@ -90,6 +91,8 @@ const downOutbox = downlinkOutbox(nc.jetstream({ timeout: 5_000 }), downStore, l
 const downResults = downlinkResults(nc.jetstream(), downStore, log, downMetrics);
 downOutbox.start();
 downResults.start();
+// Remote opens and other commands to cells (hub/commands.ts, docs/scale-out.md "Commands").
+const commander = createCommander(nc, pool, { timeoutMs: config.HUB_COMMAND_TIMEOUT_MS }, log.child({ module: 'hub-commands' }));
 // /metrics, the hub users' API and the hub page (hub/http.ts, docs/scale-out.md "The hub's API and UI").
 const http = await buildHubHttp({
   pool,
@@ -101,6 +104,7 @@ const http = await buildHubHttp({
   loginPerMinute: config.HUB_LOGIN_PER_MINUTE,
   apiPerMinute: config.HUB_API_PER_MINUTE,
   downlink: { store: downStore, outbox: downOutbox },
+  commands: { commander, timeoutMs: config.HUB_COMMAND_TIMEOUT_MS },
 });
 await http.listen({ host: config.HUB_HTTP_HOST, port: config.HUB_HTTP_PORT });
 const httpAddress = http.server.address();
@@ -120,6 +124,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'hub: shutting down');
   clearInterval(summary);
   await http.close();
+  commander.stop();
   await cellWatch.stop();
   await escalation.stop();
   await notifier.stop();

@@ -18,10 +18,18 @@ import { addDevice } from '../helpers/fixtures';
 import { freshDatabase } from '../helpers/gateway';
 import { type GatewayProcess, spawnGateway } from '../helpers/process';
 import { type CellReader, type Hub, type Proc, cellReader, expectUnbroken, hubReader, hubUp, run, startLeaf, startWriter, stopByPid } from './harness';
-import { districtDesk } from './hub-fixtures';
+import { districtDesk, hubCli } from './hub-fixtures';
+import { doorTerminal, hubSession, remoteOpenAudits, sendRaw } from './hub-door';
+import { randomUUID } from 'node:crypto';
+import { ErrorReply } from '../../gateway/src/contracts/api/auth';
+import { HubCommandList, HubDoorList, HubDoorOpenReply } from '../../gateway/src/contracts/api/hub-commands';
+import type { DoorOpenCommand } from '../../gateway/src/contracts/commands';
+import { hubRegistry } from '../../gateway/src/hub/users';
 
 const OFFLINE_AFTER_MS = 15_000;
 const CUT_MS = 60_000;
+const COMMAND_TIMEOUT_MS = 5_000;
+const REASON = '消防检查 fire check';
 const CELLS = ['cell-a', 'cell-b', 'cell-c'] as const;
 const CUT = 'cell-b';
 const devicesOf = (cell: string) => Array.from({ length: 3 }, (_, i) => ({ id: `${cell}-door-${i}`, kind: 'face_terminal' as const, secret: `${cell}-secret-${i}-xyzw` }));
@@ -48,7 +56,7 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
 
   beforeAll(async () => {
     hub = await hubUp(hubDir);
-    writer = await startWriter(hub, { HUB_CELL_OFFLINE_AFTER_MS: String(OFFLINE_AFTER_MS), HUB_CELL_CHECK_MS: '500' });
+    writer = await startWriter(hub, { HUB_CELL_OFFLINE_AFTER_MS: String(OFFLINE_AFTER_MS), HUB_CELL_CHECK_MS: '500', HUB_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) });
     for (const compound of CELLS) {
       const { dir, dbFile } = freshDatabase();
       const db = await openDb(dbFile);
@@ -125,9 +133,60 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
       // The hub's API (hub/http.ts) shows every cell online, with what its last renewal reported.
       await expect.poll(async () => [...(await desk.compounds()).values()].filter((x) => x.state === 'online' && x.lagSeconds !== null && x.lastSeenAt !== null).length, { timeout: 30_000 }).toBe(CELLS.length);
 
+      // A remote open from the hub (docs/scale-out.md "Commands"), before the cut: door 0 of the cut cell is a terminal
+      // that takes commands; a district user who may open doors, a street user whose street holds the other two cells.
+      const base = writer!.metricsUrl.replace(/\/metrics$/, '');
+      const pgUrl = hub!.env.HUB_DATABASE_URL!;
+      const openerPw = /password \(shown once\): (\S+)/.exec(await hubCli(pgUrl, ['user', 'opener', 'district', '--name', '区值班员']))?.[1] ?? '';
+      expect(await hubCli(pgUrl, ['doors', 'opener', 'on'])).toContain('may now open doors remotely');
+      const reg = hubRegistry(hub!.pool);
+      await reg.street('north', '北街道');
+      for (const c of CELLS.filter((x) => x !== CUT)) await reg.compound(c, c, 'north');
+      await reg.user({ username: 'north-desk', displayName: '北街道值班', password: 'north-desk-pw-0001', scope: { kind: 'street', id: 'north' } });
+      const opener = await hubSession(base, 'opener', openerPw);
+      const north = await hubSession(base, 'north-desk', 'north-desk-pw-0001');
+      const door = `${CUT}-door-0`;
+      const terminal = await doorTerminal(cut.clients[0]!, door);
+      const listed = await opener.call('GET', `/api/hub/compounds/${CUT}/doors`);
+      expect(listed.status).toBe(200);
+      const doors = HubDoorList.parse(listed.body);
+      expect(doors.mayOpen).toBe(true);
+      expect(doors.doors.map((d) => [d.id, d.online])).toEqual(devicesOf(CUT).map((d) => [d.id, true]));
+      // Outside the street user's scope: 404, like a compound that does not exist; inside it, without the grant: 403.
+      expect((await north.call('GET', `/api/hub/compounds/${CUT}/doors`)).status).toBe(404);
+      expect((await north.call('POST', `/api/hub/compounds/${CUT}/doors/${door}/open`, { reason: REASON })).status).toBe(404);
+      expect((await north.call('POST', `/api/hub/compounds/${CELLS[0]}/doors/${CELLS[0]}-door-0/open`, { reason: REASON })).status).toBe(403);
+      expect(terminal.commands).toEqual([]);
+      const opened = await opener.call('POST', `/api/hub/compounds/${CUT}/doors/${door}/open`, { reason: REASON });
+      expect(opened.status).toBe(200);
+      const { command } = HubDoorOpenReply.parse(opened.body);
+      expect(command).toMatchObject({ compound: CUT, door, status: 'answered', outcome: 'opened', username: 'opener', reason: REASON, late: false });
+      expect(command.latencyMs).not.toBeNull();
+      // The terminal got the open over MQTT (the command id the hub chose), and the cell audited it with the hub user.
+      expect(terminal.commands).toEqual([{ type: 'open', commandId: `hub-${command.id}`, reason: REASON, ts: expect.any(String) }]);
+      expect(remoteOpenAudits(cut.dbFile)).toEqual([
+        { actor: 'hub:opener', door, detail: { reason: REASON, commandId: `hub-${command.id}`, via: 'hub', hubUser: '区值班员', hubScope: 'district', hubCommandId: command.id } },
+      ]);
+      // The same command id again (a replay), an expired command, and a command for another compound sent on this
+      // cell's subject: each refused by the cell, and nothing more reaches the door.
+      const replay: DoorOpenCommand = {
+        v: 1, id: command.id, compound: CUT, door, reason: REASON, by: { username: 'opener', displayName: '区值班员', scope: 'district' },
+        issuedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      };
+      const natsUrl = hub!.env.HUB_NATS_URL!;
+      expect(await sendRaw(natsUrl, replay)).toMatchObject({ id: command.id, compound: CUT, outcome: 'duplicate' });
+      expect(await sendRaw(natsUrl, { ...replay, id: randomUUID(), expiresAt: new Date(Date.now() - 1_000).toISOString() })).toMatchObject({ outcome: 'expired' });
+      expect(await sendRaw(natsUrl, { ...replay, id: randomUUID(), compound: CELLS[0] }, CUT)).toMatchObject({ compound: CUT, outcome: 'wrong_compound' });
+      expect(terminal.commands.length).toBe(1);
+
       // The cut: the cell's leaf node stops (by its PID); devices keep talking to their cell, which keeps committing.
       await stopByPid(cut.leaf);
       const cutAt = Date.now();
+      // A remote open now gets no answer: 504 (never 200), recorded at the hub; the door receives nothing.
+      const during = await opener.call('POST', `/api/hub/compounds/${CUT}/doors/${door}/open`, { reason: REASON });
+      expect(during.status).toBe(504);
+      expect(['CELL_UNREACHABLE', 'CELL_NO_ANSWER']).toContain(ErrorReply.parse(during.body).error);
+      expect((await opener.call('GET', `/api/hub/compounds/${CUT}/doors`)).status).toBe(504);
       const cutRows = cut.reader!.deviceEventSeqs().length;
       await expect
         .poll(async () => (await openAlerts()).filter((a) => a.status === 'open').map((a) => a.compound), { timeout: CUT_MS - 5_000, interval: 500 })
@@ -136,9 +195,9 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
       expect(raised).toMatchObject({ compound: CUT, status: 'open', severity: 'critical', title: '小区网关离线', cleared_at: null });
       // Not before its window: the cell had been silent for at least HUB_CELL_OFFLINE_AFTER_MS when it was raised.
       expect(raised!.raised_at.getTime() - raised!.last_seen_at.getTime()).toBeGreaterThanOrEqual(OFFLINE_AFTER_MS);
-      const during = await (await fetch(writer!.metricsUrl)).text();
-      expect(during).toContain(`linli_hub_cell_online{compound="${CUT}"} 0`);
-      expect(during).toContain('linli_hub_offline_alerts_open 1');
+      const metricsDuring = await (await fetch(writer!.metricsUrl)).text();
+      expect(metricsDuring).toContain(`linli_hub_cell_online{compound="${CUT}"} 0`);
+      expect(metricsDuring).toContain('linli_hub_offline_alerts_open 1');
       const states = await desk.compounds();
       expect(CELLS.map((c) => states.get(c)?.state)).toEqual(CELLS.map((c) => (c === CUT ? 'offline' : 'online')));
       // Its 小区网关离线 is among its open critical alerts.
@@ -152,6 +211,14 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
       const again = await startLeaf(hubDir, CUT, hub!, cut.leafPort);
       cut.leaf = again.proc;
       await expect.poll(async () => (await openAlerts()).map((a) => a.status), { timeout: 60_000, interval: 500 }).toEqual(['cleared']);
+      // Back online: the command sent during the cut was never delivered later, and the hub's record shows both.
+      const history = await opener.call('GET', `/api/hub/compounds/${CUT}/commands`);
+      expect(HubCommandList.parse(history.body).commands.map((c) => [c.status, c.outcome])).toEqual([
+        [expect.stringMatching(/^(unreachable|timeout)$/), null],
+        ['answered', 'opened'],
+      ]);
+      expect(terminal.commands.length).toBe(1);
+      expect(remoteOpenAudits(cut.dbFile).length).toBe(1);
     } finally {
       clearInterval(pump);
     }
@@ -161,7 +228,8 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
     for (const c of cells) {
       const cell = c.reader!;
       const generation = cell.generation()!;
-      await expect.poll(() => cell.accessIds().length, { timeout: 60_000 }).toBe(cell.accessRequests());
+      // One decision per access request, and the cut cell's remote open from the hub (an access event of its own).
+      await expect.poll(() => cell.accessIds().length, { timeout: 60_000 }).toBe(cell.accessRequests() + (c.compound === CUT ? 1 : 0));
       await expect.poll(() => cell.alertOutboxLeft(), { timeout: 60_000 }).toBe(0);
       const seqs = cell.deviceEventSeqs();
       const accessIds = cell.accessIds();

@@ -123,7 +123,7 @@ describe('hub → cell downlink (multi-process)', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(202);
       return HubDownlinkCommand.parse(r.body);
     };
-    const command = async (compound: string, id: string) => HubDownlinkCommand.parse((await hubApi.get(`/api/hub/compounds/${compound}/commands/${id}`, desk)).body);
+    const command = async (compound: string, id: string) => HubDownlinkCommand.parse((await hubApi.get(`/api/hub/compounds/${compound}/downlink/${id}`, desk)).body);
     // The read that first sees the answer is the one that carries a secret (shown once): it is the one returned.
     const settled = async (compound: string, id: string) => {
       let last: HubDownlinkCommand | undefined;
@@ -177,7 +177,7 @@ describe('hub → cell downlink (multi-process)', () => {
     expect(bDb.handled()).toEqual([]);
     expect(bDb.residentsNamed('赵六')).toBe(0);
     expect((await hubApi.call('POST', '/api/hub/compounds/cell-a/residents', bOffice, { householdId: 'hh-a', name: '偷偷' })).status).toBe(404);
-    expect((await hubApi.get('/api/hub/compounds/cell-a/commands', bOffice)).status).toBe(404);
+    expect((await hubApi.get('/api/hub/compounds/cell-a/downlink', bOffice)).status).toBe(404);
     expect((await hubApi.call('POST', '/api/hub/compounds/nowhere/residents', desk, { householdId: 'hh-a', name: '无处' })).status).toBe(404);
     // The cell API's own schema at the hub: a field the cell would refuse is refused here (400), nothing stored.
     expect((await hubApi.call('POST', '/api/hub/compounds/cell-a/passes', desk, { householdId: 'hh-a', pass: { visitorName: '钱七', validUntil: inHours(2), code: '123456' } })).status).toBe(400);
@@ -208,7 +208,7 @@ describe('hub → cell downlink (multi-process)', () => {
     // The deactivated resident's card no longer opens the gate (the cell's directory and door sets, as for a local change).
     const inactiveCard = await gate.requestAccess({ type: 'card', value: '4455667788' }, 'in');
     expect(inactiveCard.ok && inactiveCard.reply.decision).toBe('deny');
-    const list = HubDownlinkList.parse((await hubApi.get('/api/hub/compounds/cell-a/commands', desk)).body);
+    const list = HubDownlinkList.parse((await hubApi.get('/api/hub/compounds/cell-a/downlink', desk)).body);
     expect(list.commands.map((c) => [c.seq, c.status])).toEqual([[9, 'applied'], [8, 'applied'], [7, 'applied'], [6, 'applied'], [5, 'refused'], [4, 'applied'], [3, 'applied'], [2, 'applied'], [1, 'applied']]);
 
     // Redelivered: the first command published again under another message id (JetStream's dedup cannot drop it),

@@ -12,6 +12,7 @@ import {
 import { HubOneTimePassword, type HubUserCreateBody, HubUserList } from '@linli/gateway/contracts/api/hub-users';
 import { z } from 'zod';
 import { fetchJson } from '../fetch-json';
+import { HubCommandList, HubDoorList, HubDoorOpenReply } from '@linli/gateway/contracts/api/hub-commands';
 import { ApiError, apiError, storedSession } from '../stored-session';
 
 /** The duty desk's sign-in, kept in this browser until it expires or the user signs out. */
@@ -58,6 +59,9 @@ export const api = {
   alerts: (q: HubAlertQuery) => call(HubAlertList, 'GET', `/api/hub/alerts${query(q)}`),
   stats: (days: number) => call(HubStatsReply, 'GET', `/api/hub/stats?days=${days}`),
   history: (compound: string) => call(HubCompoundHistory, 'GET', `/api/hub/compounds/${enc(compound)}/alerts`),
+  doors: (compound: string) => call(HubDoorList, 'GET', `/api/hub/compounds/${enc(compound)}/doors`),
+  commands: (compound: string) => call(HubCommandList, 'GET', `/api/hub/compounds/${enc(compound)}/commands`),
+  openDoor: (compound: string, door: string, reason: string) => call(HubDoorOpenReply, 'POST', `/api/hub/compounds/${enc(compound)}/doors/${enc(door)}/open`, { reason }),
   annotate: (compound: string, alertId: string, body: string) => call(HubNote, 'POST', `/api/hub/compounds/${enc(compound)}/alerts/${enc(alertId)}/notes`, { body }),
   users: () => call(HubUserList, 'GET', '/api/hub/users'),
   createUser: (body: HubUserCreateBody) => call(HubOneTimePassword, 'POST', '/api/hub/users', body),

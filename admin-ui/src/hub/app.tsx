@@ -4,6 +4,7 @@ import type { HubAlert, HubAlertQuery, HubAlertWithHistory, HubCompound, HubComp
 import { ApiError, api, login, logout, onSession, session } from './api';
 import { errText, fmtTime, scopeText } from './format';
 import { ChainLine, HubEscalationLine } from './escalation';
+import { CompoundDoors } from './doors';
 import { type HubLang, type HubT, codeText, hubTranslator } from './i18n';
 import { PasswordForm, Users } from './users';
 
@@ -338,6 +339,7 @@ function History({ t, compound, onBack }: { t: HubT; compound: string; onBack: (
       <p><button type="button" class="hub-link" onClick={onBack}>← {t('history.back')}</button></p>
       {data !== null && <h2>{t('history.title', { name: compoundName(t, data.compound) })}</h2>}
       <ChainLine t={t} compound={compound} />
+      <CompoundDoors t={t} compound={compound} />
       <Status t={t} error={error} at={at} onRefresh={reload} />
       {data !== null && data.alerts.length === 0 && <p class="hub-empty">{t('history.empty')}</p>}
       <ul class="hub-alerts">

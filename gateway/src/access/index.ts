@@ -17,7 +17,7 @@ import type { AccessContext, AccessSettings } from './context';
 import { type CredentialService, credentialService } from './credentials';
 import { Directory } from './directory';
 import { directoryLoader } from './directory-load';
-import { doorService } from './doors';
+import { type DoorService, doorService } from './doors';
 import { createEngine } from './engine';
 import { qrSigningKey } from '../auth/pass-code';
 import { type PassService, passService } from './passes';
@@ -57,6 +57,8 @@ export interface AccessFeature extends Lifecycle {
   judgeStoredOpening(e: IngestedEvent, eventSeq: number, outboxId: number): AccessIncident | null;
   /** The services the HTTP routes call, for other callers with the same rules (the hub's downlink, app.ts). */
   services: { passes: PassService; credentials: CredentialService };
+  /** The doors and their remote open, for commands from the district hub (replication/commands.ts, wired in app.ts). */
+  doors: Pick<DoorService, 'list' | 'remoteOpenFor'>;
 }
 
 /** Passes that ended longer ago than this leave memory (the database keeps them). */
@@ -136,6 +138,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     refreshResident: (id) => loader.refreshResident(id),
     judgeStoredOpening: engine.judgeStored,
     services: { passes, credentials },
+    doors,
     async start() {
       bus.subscriber('access').on('device-request', engine.onRequest).on('device-event', onEvent).on('unsaved-opening', onUnsaved);
       await walkIns.start();

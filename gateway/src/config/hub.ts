@@ -47,6 +47,8 @@ export const HubConfigSchema = z.object({
   /** Retry n waits about HUB_WEBHOOK_BACKOFF_MS × 2^(n-1) (with jitter), at most HUB_WEBHOOK_BACKOFF_MAX_MS. */
   HUB_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).default(2_000),
   HUB_WEBHOOK_BACKOFF_MAX_MS: z.coerce.number().int().min(10).default(300_000),
+  /** A command to a cell (a remote open): how long the hub waits for its answer; also the command's expiry at the cell. */
+  HUB_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type HubConfig = Readonly<z.infer<typeof HubConfigSchema>>;

@@ -307,6 +307,8 @@ export const ConfigSchema = z
     REPLICATION_MAX_AHEAD: z.coerce.number().int().min(1).default(100_000),
     /** How often the cell renews its liveness key at the hub (the hub's HUB_CELL_OFFLINE_AFTER_MS must be several of these). */
     REPLICATION_BEAT_MS: ms.min(200).default(5_000),
+    /** A remote open from the hub: how long the cell waits for the door terminal's commands/ack before answering "sent" (always within the command's expiry). */
+    HUB_COMMAND_ACK_WAIT_MS: ms.max(60_000).default(3_000),
     /** The built guard station (npm run build:ui), served at `/` when its index.html exists; empty: API only. */
     UI_DIST_DIR: z.string().default('admin-ui/dist'),
   })

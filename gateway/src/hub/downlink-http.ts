@@ -77,10 +77,10 @@ export function registerDownlinkRoutes(app: FastifyInstance, deps: DownlinkHttpD
   r.delete('/api/hub/compounds/:id/credentials/:credentialId', { schema: { ...Secured, params: Compound.extend({ credentialId: RecordId }), response: reply202 } }, async (req, reply) =>
     reply.code(202).send(await send(req, req.params.id, 'credential_remove', { credentialId: req.params.credentialId })));
 
-  r.get('/api/hub/compounds/:id/commands', { schema: { ...Secured, params: Compound, response: { 200: HubDownlinkList, ...errors } } }, async (req) => ({
+  r.get('/api/hub/compounds/:id/downlink', { schema: { ...Secured, params: Compound, response: { 200: HubDownlinkList, ...errors } } }, async (req) => ({
     commands: await deps.store.list(await compoundInScope(deps, req, req.params.id)),
   }));
-  r.get('/api/hub/compounds/:id/commands/:commandId', {
+  r.get('/api/hub/compounds/:id/downlink/:commandId', {
     schema: { ...Secured, params: Compound.extend({ commandId: z.uuid() }), response: { 200: HubDownlinkCommand, ...errors } },
   }, async (req) => {
     const compound = await compoundInScope(deps, req, req.params.id);

@@ -33,6 +33,8 @@ import { type Logger, fingerprint } from '../log';
 import type { CellState } from './cells';
 import { registerEscalationRoutes } from './escalation-routes';
 import { type DownlinkHttpDeps, registerDownlinkRoutes } from './downlink-http';
+import { registerCommandRoutes } from './command-routes';
+import type { Commander } from './commands';
 import { hubQueries } from './queries';
 import { hubUserAdmin } from './user-admin';
 import { registerHubUserRoutes } from './user-routes';
@@ -59,6 +61,8 @@ export interface HubHttpDeps {
   apiPerMinute: number;
   /** The downlink's store and outbox (hub/downlink.ts): its routes are served when given. */
   downlink?: Pick<DownlinkHttpDeps, 'store' | 'outbox'>;
+  /** Commands to cells (hub/commands.ts) and their timeout; absent: no command routes. */
+  commands?: { commander: Commander; timeoutMs: number };
 }
 
 const Secured = { security: [{ bearer: [] }] };
@@ -148,6 +152,13 @@ function registerHubRoutes(app: FastifyInstance, deps: HubHttpDeps) {
     return reply.code(201).send(note);
   });
   registerEscalationRoutes(app, deps.pool, scopeOf, userOf);
+  if (deps.commands) {
+    const inScope = async (req: FastifyRequest, compound: string) => {
+      const scope = await scopeOf(req);
+      return scope === null || scope.includes(compound);
+    };
+    registerCommandRoutes(app, { ...deps.commands, userOf, inScope });
+  }
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics()));
 }
 

@@ -9,6 +9,9 @@ import type { Db } from '../db/client';
 import { replicationRepo } from '../db/replication';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
+import type { Bus } from '../bus';
+import { hubCommandRepo } from '../db/hub-commands';
+import { type CellDoorPort, startCommands } from './commands';
 import { startLiveness } from './liveness';
 import { type Relay, createRelay } from './relay';
 
@@ -37,7 +40,16 @@ export function resolveCompound(config: Pick<Config, 'COMPOUND_ID'>, activeCompo
   return parsed.data;
 }
 
-export function createReplicationFeature(deps: { config: Config; db: Db; log: Logger; registry: Registry }): ReplicationFeature {
+export interface ReplicationDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  registry: Registry;
+  /** Commands from the hub (commands.ts): the access feature's doors, and the bus their commands/ack arrive on. */
+  commands?: { doors: CellDoorPort; bus: Bus };
+}
+
+export function createReplicationFeature(deps: ReplicationDeps): ReplicationFeature {
   const { config, db, registry } = deps;
   const log = deps.log.child({ module: 'replication' });
   if (config.HUB_NATS_URL.length === 0) return { start: async () => {}, stop: async () => {}, state: () => null, generation: () => null };
@@ -49,6 +61,7 @@ export function createReplicationFeature(deps: { config: Config; db: Db; log: Lo
   let connecting: Promise<NatsConnection> | null = null;
   let generation: string | null = null;
   let liveness: { stop(): Promise<void> } | null = null;
+  let commands: { stop(): Promise<void> } | null = null;
   let stopped = false;
 
   return {
@@ -73,6 +86,7 @@ export function createReplicationFeature(deps: { config: Config; db: Db; log: Lo
         nc = conn;
         log.info({ server: conn.getServer(), compound }, 'replication: connected to the hub');
         void watchStatus(conn, log);
+        if (deps.commands) commands = startCommands(conn, { compound, ackWaitMs: config.HUB_COMMAND_ACK_WAIT_MS }, { ...deps.commands, ledger: hubCommandRepo(db.raw), log: log.child({ module: 'hub-commands' }) });
         for (const table of REPLICATED_TABLES) {
           const relay = createRelay(conn, repo, {
             compound,
@@ -108,6 +122,7 @@ export function createReplicationFeature(deps: { config: Config; db: Db; log: Lo
     async stop() {
       // A connection still being attempted (hub unreachable since start) is closed when it comes; stop never waits on it.
       stopped = true;
+      await commands?.stop();
       await liveness?.stop();
       await Promise.all([...relays.values()].map((r) => r.stop()));
       await nc?.drain().catch(() => {});
