@@ -153,6 +153,8 @@ describe('npm start runs the built tree (npm run build once)', () => {
     running.push(again);
     expect((await fetch(`http://127.0.0.1:${again.http}/readyz`)).status).toBe(200);
     expect(again.output()).not.toContain('one-time password');
+    // The production start sets V8's heap growth (runtime/heap-growth.ts) whatever the command line: /metrics says so.
+    expect(await (await fetch(`http://127.0.0.1:${again.http}/metrics`)).text()).toMatch(/^linli_heap_growing_percent 20$/m);
   }, 180_000);
 
   it('first start with ADMIN_INITIAL_PASSWORD_FILE: that password, printed nowhere, still to be changed', async () => {

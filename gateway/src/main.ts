@@ -7,6 +7,7 @@ import { ReplicationConfigError } from './replication';
 import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
 import { createLogger } from './log';
 import { startBackupSchedule } from './runtime/backup-schedule';
+import { applyHeapGrowth } from './runtime/heap-growth';
 import { startHeapTrimmer } from './runtime/heap-trim';
 import { startRetentionSchedule } from './runtime/retention-schedule';
 import { ensureFirstAdmin, firstAdminBanner } from './users/first-admin';
@@ -21,6 +22,8 @@ if (!loaded.ok) {
 }
 const config = loaded.config;
 const log = createLogger({ level: config.LOG_LEVEL });
+// Before anything is built: how far V8 lets the heap grow between full collections (a storm's peak RSS).
+applyHeapGrowth(config.HEAP_GROWING_PERCENT);
 
 // The schema before anything opens the database: pending migrations applied (AUTO_MIGRATE, the default) or, when
 // an operator migrates by hand, a clear stop instead of a query failing on a missing table later.
@@ -57,6 +60,7 @@ if (firstAdmin.created) {
 }
 
 // The heap is the process's, so its upkeep lives here rather than in buildGateway (tests build several per process).
+gateway.metrics.heapGrowingPercent.set(config.HEAP_GROWING_PERCENT);
 const heapTrimmer = startHeapTrimmer(
   // Quiet = the event loop idle 90 % of a 10 s window (10,000 held devices' keepalives use about 2 %).
   { checkIntervalMs: 10_000, quietUtilization: 0.1, growthBytes: config.HEAP_TRIM_GROWTH_MB * 2 ** 20, minIntervalMs: 60_000 },

@@ -66,6 +66,9 @@ function watch(gw: GatewayProcess): GatewayProcess {
 async function stop(gw: GatewayProcess): Promise<void> {
   stopping.add(gw);
   await stopGateway(gw);
+  // BENCH_GATEWAY_LOG=DIR: every gateway's whole output (with BENCH_NODE_ARGS=--trace-gc, each collection) kept there.
+  const logDir = process.env.BENCH_GATEWAY_LOG;
+  if (logDir) writeFileSync(join(logDir, `gateway-${gw.child.pid}.log`), gw.output());
 }
 
 async function scrape(gw: GatewayProcess): Promise<string> {
@@ -131,6 +134,9 @@ function peakRss(gw: GatewayProcess): () => number {
   let detail = '';
   let ticks = 0;
   const mb = (text: string, name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 'NaN') / 2 ** 20);
+  // Committed per V8 space: the young generation (new) against the old one and large objects.
+  const space = (text: string, s: string) => Math.round(Number(new RegExp(`^linli_nodejs_heap_space_size_total_bytes\\{space="${s}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? 'NaN') / 2 ** 20);
+  const spaces = (text: string) => ['new', 'old', 'large_object', 'code'].map((s) => `${s} ${space(text, s)}`).join(', ');
   const timer = setInterval(() => {
     const rss = rssMb(gw.child.pid!);
     if (rss > peak) {
@@ -141,7 +147,7 @@ function peakRss(gw: GatewayProcess): () => number {
     if (ticks++ % 4 === 0) {
       fetch(`http://127.0.0.1:${gw.http}/metrics`)
         .then((r) => r.text())
-        .then((text) => (heap = `; heap ${mb(text, 'linli_nodejs_heap_size_total_bytes')} / ${mb(text, 'linli_nodejs_heap_size_used_bytes')} MB committed / used, external ${mb(text, 'linli_nodejs_external_memory_bytes')} MB (≤ 1 s before)`))
+        .then((text) => (heap = `; heap ${mb(text, 'linli_nodejs_heap_size_total_bytes')} / ${mb(text, 'linli_nodejs_heap_size_used_bytes')} MB committed / used, external ${mb(text, 'linli_nodejs_external_memory_bytes')} MB (${spaces(text)} MB committed; ≤ 1 s before)`))
         .catch(() => undefined);
     }
   }, 250);

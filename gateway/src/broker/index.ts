@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
+import mqttPacket from 'mqtt-packet';
 import { type DownChannel, type PayloadOf, catalogue, topicFor } from '../contracts';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -46,6 +47,10 @@ export interface Broker {
  * hooks/subscribe.ts, presence.ts (online/offline). They share one BrokerContext (hooks/context.ts).
  */
 export async function createBroker(opts: BrokerOptions, ports: BrokerPorts, log: Logger, metrics: Metrics): Promise<Broker> {
+  // mqtt-packet writes every 2-byte number (message ids, string lengths) from a cache of all 65,536 of them as Buffers,
+  // built at its first write and kept for good: ~7 MB of heap. Without it each number is a 2-byte slice of Node's
+  // buffer pool, made when written (docs/benchmarks.md, "Storm memory"). Aedes writes through the same module.
+  mqttPacket.writeToStream.cacheNumbers = false;
   const ctx = createContext(opts, ports, log, metrics);
   const emitter = createEmitter(EMITTER_CONCURRENCY, (route) => metrics.mqttEmitterMessages.inc({ route }));
   metrics.probes.emitterQueued = emitter.queued;

@@ -132,6 +132,11 @@ export const ConfigSchema = z
      * collections give the slack back (runtime/heap-trim.ts). 0 leaves the heap to V8 alone.
      */
     HEAP_TRIM_GROWTH_MB: z.coerce.number().int().min(0).default(32),
+    /**
+     * V8's old generation may grow this many per cent past what its last full collection found live before it
+     * collects again (runtime/heap-growth.ts): keeps a reconnect storm's garbage from piling up. 0 leaves it to V8.
+     */
+    HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(20),
     /** API tokens expire after this long (a guard's shift by default). */
     SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
     /**

@@ -48,6 +48,7 @@ export function createMetrics() {
     ingestCommitSeconds: new Histogram({ name: 'linli_ingest_commit_seconds', help: 'Group commit duration', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5], registers: r }),
     heapTrimPauseSeconds: new Histogram({ name: 'linli_heap_trim_pause_seconds', help: 'Heap trims run while quiet (runtime/heap-trim.ts), by their longest event-loop pause', buckets: [0.01, 0.05, 0.1, 0.2, 0.5, 1, 2], registers: r }),
     heapTrimFreedBytes: new Counter({ name: 'linli_heap_trim_freed_bytes_total', help: 'Committed V8 heap given back by those collections', registers: r }),
+    heapGrowingPercent: new Gauge({ name: 'linli_heap_growing_percent', help: 'Old-generation growth past the live heap the gateway set for V8 (HEAP_GROWING_PERCENT; 0: V8 chooses)', registers: r }),
     retentionPurged: new Counter({ name: 'linli_retention_purged_total', help: 'Records deleted by the daily retention purge, by class (docs/privacy.md)', labelNames: ['class'], registers: r }),
   };
 }

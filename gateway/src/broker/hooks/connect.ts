@@ -85,14 +85,28 @@ function admitThenVerify(ctx: BrokerContext, login: Login): void {
       return done(authError(SERVER_UNAVAILABLE, 'server busy'), false);
     }
     if (client.closed) return admitted.release();
-    ctx.slots.set(client, admitted.release);
-    // Released when the client is ready (presence.ts), when its socket closes first, or when the login fails.
-    client.conn.once('close', () => releaseSlot(ctx, client));
+    holdSlot(ctx, client, admitted.release);
     void verifySecret(ctx, login);
   }, (err: unknown) => {
     ctx.log.error({ err, deviceId: id }, 'admission failed on an internal error');
     done(authError(NOT_AUTHORIZED, 'server error'), false);
   });
+}
+
+/**
+ * The login's admission slot, released when the client is ready (presence.ts), when its socket closes first, or when
+ * the login fails. Built out here, away from the login's closures: the close listener lives as long as the socket, and
+ * one made inside them kept the login (the secret as a string) and Aedes' connect state (the CONNECT packet with its
+ * password, and the socket's first read buffer under it) for the whole connection, ~1 KB per device (issue 18, item
+ * 6). Once the slot is released the listener goes too.
+ */
+function holdSlot(ctx: BrokerContext, client: Client, release: () => void): void {
+  const onClose = () => releaseSlot(ctx, client);
+  ctx.slots.set(client, () => {
+    client.conn.off('close', onClose);
+    release();
+  });
+  client.conn.once('close', onClose);
 }
 
 function verifySecret(ctx: BrokerContext, login: Login): Promise<void> {
