@@ -8,6 +8,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { CellBeat } from '../contracts/replication';
 import type { Logger } from '../log';
+import { every } from '../runtime/every';
 
 const sc = StringCodec();
 export const OFFLINE_TYPE = 'gateway_offline';
@@ -114,10 +115,8 @@ export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAf
   const cells = new Map<string, CellState>();
   const watch = livenessWatch(kv, log);
   let open = new Set<string>();
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let wake: (() => void) | null = null;
+  let loop: ReturnType<typeof every> | null = null;
+  let failing = false;
 
   /** Judges every cell from the last renewals seen; writes to PostgreSQL only when a cell changes state. */
   async function check(now: Date) {
@@ -139,22 +138,15 @@ export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAf
     }
   }
 
-  async function checkLoop() {
-    let failing = false;
-    while (running) {
-      try {
-        await check(new Date());
-        failing = false;
-      } catch (err) {
-        // PostgreSQL unreachable: the open alerts are read again, and the next check retries the change.
-        if (!failing) log.warn({ err }, 'hub: checking the cells failed; retrying');
-        failing = true;
-        open = await alerts.openOffline().catch(() => open);
-      }
-      await new Promise<void>((resolve) => {
-        wake = () => resolve();
-        timer = setTimeout(resolve, settings.checkMs);
-      });
+  async function checkPass() {
+    try {
+      await check(new Date());
+      failing = false;
+    } catch (err) {
+      // PostgreSQL unreachable: the open alerts are read again, and the next check retries the change.
+      if (!failing) log.warn({ err }, 'hub: checking the cells failed; retrying');
+      failing = true;
+      open = await alerts.openOffline().catch(() => open);
     }
   }
 
@@ -163,15 +155,11 @@ export function createCellWatch(kv: KV, alerts: HubAlerts, settings: { offlineAf
     openOffline: (): number => open.size,
     async start() {
       open = await alerts.openOffline();
-      running = true;
       watch.start();
-      loop = checkLoop();
+      loop = every(settings.checkMs, checkPass);
     },
     async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      wake?.();
-      await Promise.all([watch.stop(), loop]);
+      await Promise.all([watch.stop(), loop?.stop()]);
     },
   };
 }

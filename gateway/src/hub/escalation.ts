@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { HubAlertNotification } from '../contracts/api/hub';
 import type { Logger } from '../log';
 import { type ResolvedChain, hubChains } from './chain';
+import { every } from '../runtime/every';
 
 export interface HubEscalationSettings {
   /** Seconds the hub's own alert waits at a level for an acknowledgement before it moves up. */
@@ -237,10 +238,8 @@ export async function acknowledgeHubAlert(pool: Pool, a: { compound: string; id:
 
 /** The sweep's loop; `sweep()` runs one pass now (also used by the tests). `stepped` is called after each pass. */
 export function createHubEscalation(pool: Pool, settings: HubEscalationSettings, log: Logger, stepped: () => void = () => {}) {
-  let running = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
+  let loop: ReturnType<typeof every> | null = null;
+  let failing = false;
 
   async function sweep(now = new Date()): Promise<void> {
     await sweepOffline(pool, settings, now, log);
@@ -248,34 +247,23 @@ export function createHubEscalation(pool: Pool, settings: HubEscalationSettings,
     stepped();
   }
 
-  async function run() {
-    let failing = false;
-    while (running) {
-      try {
-        await sweep();
-        failing = false;
-      } catch (err) {
-        if (!failing) log.warn({ err }, 'hub: escalation sweep failed; retrying');
-        failing = true;
-      }
-      await new Promise<void>((resolve) => {
-        wake = () => resolve();
-        timer = setTimeout(resolve, settings.checkMs);
-      });
+  async function pass() {
+    try {
+      await sweep();
+      failing = false;
+    } catch (err) {
+      if (!failing) log.warn({ err }, 'hub: escalation sweep failed; retrying');
+      failing = true;
     }
   }
 
   return {
     sweep,
     start() {
-      running = true;
-      loop = run();
+      loop = every(settings.checkMs, pass);
     },
     async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      wake?.();
-      await loop;
+      await loop?.stop();
     },
   };
 }

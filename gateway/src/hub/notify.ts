@@ -8,6 +8,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { type Notifier, backoff } from '../api/webhook';
 import type { Logger } from '../log';
+import { every } from '../runtime/every';
 
 export interface HubNotifySettings {
   maxAttempts: number;
@@ -57,9 +58,7 @@ export function createHubNotifier(pool: Pool, notifier: Notifier, s: HubNotifySe
   let running = false;
   let busy: Promise<void> | null = null;
   let again = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
+  let loop: ReturnType<typeof every> | null = null;
   // A claimed row is not due again until its call can no longer be in flight.
   const leaseMs = s.timeoutMs + 30_000;
 
@@ -92,28 +91,18 @@ export function createHubNotifier(pool: Pool, notifier: Notifier, s: HubNotifySe
       });
   }
 
-  async function run() {
-    while (running) {
-      kick();
-      await busy;
-      await new Promise<void>((resolve) => {
-        wake = () => resolve();
-        timer = setTimeout(resolve, s.checkMs);
-      });
-    }
-  }
-
   return {
     kick,
     start() {
       running = true;
-      loop = run();
+      loop = every(s.checkMs, async () => {
+        kick();
+        await busy;
+      });
     },
     async stop() {
       running = false;
-      if (timer) clearTimeout(timer);
-      wake?.();
-      await loop;
+      await loop?.stop();
       await busy;
     },
   };

@@ -4,6 +4,7 @@
 import { type KV, type NatsConnection, StringCodec } from 'nats';
 import { CELLS_BUCKET, type CellBeat, type CompoundId, type Generation } from '../contracts/replication';
 import type { Logger } from '../log';
+import { every } from '../runtime/every';
 
 const sc = StringCodec();
 
@@ -15,10 +16,7 @@ export function startLiveness(
 ): { stop(): Promise<void> } {
   const js = nc.jetstream({ timeout: settings.timeoutMs, ...(settings.domain !== '' ? { domain: settings.domain } : {}) });
   let kv: KV | null = null;
-  let running = true;
   let failing = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let wake: (() => void) | null = null;
 
   async function beat() {
     kv ??= await js.views.kv(CELLS_BUCKET, { bindOnly: true });
@@ -26,30 +24,15 @@ export function startLiveness(
     await kv.put(settings.compound, sc.encode(JSON.stringify(value)));
   }
 
-  const loop = (async () => {
-    while (running) {
-      try {
-        await beat();
-        if (failing) log.info('replication: liveness key renewed again');
-        failing = false;
-      } catch (err) {
-        kv = null;
-        if (!failing) log.warn({ err }, 'replication: cannot renew the liveness key at the hub; retrying');
-        failing = true;
-      }
-      await new Promise<void>((resolve) => {
-        wake = () => resolve();
-        timer = setTimeout(resolve, settings.everyMs);
-      });
+  return every(settings.everyMs, async () => {
+    try {
+      await beat();
+      if (failing) log.info('replication: liveness key renewed again');
+      failing = false;
+    } catch (err) {
+      kv = null;
+      if (!failing) log.warn({ err }, 'replication: cannot renew the liveness key at the hub; retrying');
+      failing = true;
     }
-  })();
-
-  return {
-    async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      wake?.();
-      await loop;
-    },
-  };
+  });
 }
