@@ -6,14 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ErrorReply } from '../../gateway/src/contracts/api/auth';
 import { HubAlertList, HubCompoundHistory, HubCompoundList, HubLoginReply, HubNote, HubStatsReply, HubUser } from '../../gateway/src/contracts/api/hub';
-import { buildHubHttp } from '../../gateway/src/hub/http';
-import { createLogger } from '../../gateway/src/log';
-import { C1, C2, C3, C9, PASSWORDS, STREET_A, fillDistrict, hubCli, registerDistrict } from './hub-fixtures';
+import { C1, C2, C3, C9, PASSWORDS, STREET_A, fillDistrict, hubCli, registerDistrict, listenLocal, testHubHttp } from './hub-fixtures';
 import { type TestPg, startPg } from './pg';
 
 describe('hub API: users, scopes and the district overview (PostgreSQL)', () => {
@@ -27,20 +24,8 @@ describe('hub API: users, scopes and the district overview (PostgreSQL)', () => 
     db = await startPg(dir);
     ({ districtPassword } = await registerDistrict(db.pool, db.url));
     await fillDistrict(db.pool);
-    app = await buildHubHttp({
-      pool: db.pool,
-      log: createLogger({ level: 'warn', name: 'hub-api-test' }),
-      // No cell has renewed its liveness key with this hub: the watch knows nobody (offline comes from PostgreSQL).
-      cells: () => [],
-      registry: new Registry(),
-      sessionTtlMs: 3_600_000,
-      uiDir: '',
-      loginPerMinute: 100,
-      apiPerMinute: 10_000,
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const a = app.server.address();
-    base = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;
+    app = await testHubHttp(db.pool, 'hub-api-test');
+    base = await listenLocal(app);
   });
 
   afterAll(async () => {
@@ -191,16 +176,7 @@ describe('hub API: users, scopes and the district overview (PostgreSQL)', () => 
 
   it('counts the signed-in API per hub user: one desk over its limit gets 429, another desk is not slowed', async () => {
     if (!db) throw new Error('no PostgreSQL');
-    const limited = await buildHubHttp({
-      pool: db.pool,
-      log: createLogger({ level: 'warn', name: 'hub-api-limit-test' }),
-      cells: () => [],
-      registry: new Registry(),
-      sessionTtlMs: 3_600_000,
-      uiDir: '',
-      loginPerMinute: 100,
-      apiPerMinute: 3,
-    });
+    const limited = await testHubHttp(db.pool, 'hub-api-limit-test', { apiPerMinute: 3 });
     try {
       const street = await login('street-a', PASSWORDS.street);
       const district = await login('district1', districtPassword);

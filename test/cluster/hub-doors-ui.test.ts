@@ -12,12 +12,10 @@ import type { FastifyInstance } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
 import { type NatsConnection, connect } from 'nats';
 import type { Browser } from 'playwright-core';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openDb } from '../../gateway/src/db/client';
 import { type Commander, createCommander, setMayOpenDoors } from '../../gateway/src/hub/commands';
-import { buildHubHttp } from '../../gateway/src/hub/http';
 import { hubRegistry } from '../../gateway/src/hub/users';
 import { createLogger } from '../../gateway/src/log';
 import { ensureUiBuilt } from '../../scripts/build-ui';
@@ -27,6 +25,7 @@ import { freshDatabase } from '../helpers/gateway';
 import { type GatewayProcess, freePort, spawnGateway } from '../helpers/process';
 import { type Proc, spawnUntil, stopByPid } from './harness';
 import { doorTerminal } from './hub-door';
+import { listenLocal, testHubHttp } from './hub-fixtures';
 import { type TestPg, startPg } from './pg';
 
 const COMPOUND = 'changan-007';
@@ -67,14 +66,8 @@ describe.skipIf(skipBrowser)('remote open from the duty desk page (PostgreSQL, N
     nc = await connect({ servers: natsUrl });
     const log = createLogger({ level: 'warn', name: 'hub-doors-ui-test' });
     commander = createCommander(nc, db.pool, { timeoutMs: TIMEOUT_MS }, log);
-    app = await buildHubHttp({
-      pool: db.pool, log, cells: () => [], registry: new Registry(), sessionTtlMs: 3_600_000, uiDir: UI_DIST, loginPerMinute: 100,
-      apiPerMinute: 10_000,
-      commands: { commander, timeoutMs: TIMEOUT_MS },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const a = app.server.address();
-    base = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;
+    app = await testHubHttp(db.pool, 'hub-doors-ui-test', { uiDir: UI_DIST, commands: { commander, timeoutMs: TIMEOUT_MS } });
+    base = await listenLocal(app);
     browser = await launchBrowser();
   });
 

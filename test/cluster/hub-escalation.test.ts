@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { verify, webhookNotifier } from '../../gateway/src/api/webhook';
@@ -15,13 +14,12 @@ import { HubAckReply, HubAlertList, HubAlertNotification, HubChain, HubCompoundH
 import { ReplicationMessage } from '../../gateway/src/contracts/replication';
 import { hubAlerts } from '../../gateway/src/hub/cells';
 import { createHubEscalation } from '../../gateway/src/hub/escalation';
-import { buildHubHttp } from '../../gateway/src/hub/http';
 import { createHubNotifier } from '../../gateway/src/hub/notify';
 import { hubStore } from '../../gateway/src/hub/store';
 import { hubRegistry } from '../../gateway/src/hub/users';
 import { createLogger } from '../../gateway/src/log';
 import { freePort } from '../helpers/process';
-import { C1, C2, C3, PASSWORDS, STREET_A, STREET_B, hubCli } from './hub-fixtures';
+import { C1, C2, C3, PASSWORDS, STREET_A, STREET_B, hubCli, testHubHttp } from './hub-fixtures';
 import { type TestPg, startPg } from './pg';
 
 const SECRET = 'hub-webhook-secret-for-the-test-0123456789';
@@ -129,7 +127,7 @@ describe('hub escalation: chains, deadlines, acknowledgement and the outbox (Pos
     // Street A's default chain (its third level has no channel), and the district's default for everyone else.
     await hubCli(db.url, ['chain', `street:${STREET_A.id}`, `物业公司=${url}/l1`, `街道办=${url}/l2`, '区']);
     await hubCli(db.url, ['chain', 'district', `区值班=${url}/d1`]);
-    app = await buildHubHttp({ pool: db.pool, log, cells: () => [], registry: new Registry(), sessionTtlMs: 3_600_000, uiDir: '', loginPerMinute: 100, apiPerMinute: 10_000 });
+    app = await testHubHttp(db.pool, 'hub-escalation-test', { log });
     await app.listen({ host: '127.0.0.1', port: await freePort() });
     const a = app.server.address();
     base = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;

@@ -3,8 +3,12 @@
 // replicated alert changes with their snapshots) and a 小区网关离线 raised through hub/cells.ts. Every time is
 // relative to `now`, so the ages and response times the tests expect are exact.
 import { spawn } from 'node:child_process';
+import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
+import { Registry } from 'prom-client';
 import { hubAlerts } from '../../gateway/src/hub/cells';
+import { type HubHttpDeps, buildHubHttp } from '../../gateway/src/hub/http';
+import { createLogger } from '../../gateway/src/log';
 import { hubStore } from '../../gateway/src/hub/store';
 import { hubRegistry } from '../../gateway/src/hub/users';
 import { type HubCompound, HubCompoundList, HubLoginReply } from '../../gateway/src/contracts/api/hub';
@@ -141,4 +145,29 @@ export async function districtDesk(base: string, databaseUrl: string): Promise<{
       return new Map(HubCompoundList.parse(await r.json()).compounds.map((c) => [c.id, c]));
     },
   };
+}
+
+/**
+ * The hub's HTTP server as the API and UI tests run it, over `pool` with no cell watch (no cell has renewed its
+ * liveness key with this hub: offline comes from PostgreSQL), limits far above what a test sends, no UI unless given.
+ */
+export function testHubHttp(pool: Pool, name: string, overrides: Partial<HubHttpDeps> = {}): Promise<FastifyInstance> {
+  return buildHubHttp({
+    pool,
+    log: createLogger({ level: 'warn', name }),
+    cells: () => [],
+    registry: new Registry(),
+    sessionTtlMs: 3_600_000,
+    uiDir: '',
+    loginPerMinute: 1_000,
+    apiPerMinute: 10_000,
+    ...overrides,
+  });
+}
+
+/** Listens on a free port of 127.0.0.1; resolves with the base URL. */
+export async function listenLocal(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const a = app.server.address();
+  return `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;
 }

@@ -7,17 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { hubAlerts } from '../../gateway/src/hub/cells';
 import { setChain } from '../../gateway/src/hub/chain';
 import { createHubEscalation } from '../../gateway/src/hub/escalation';
-import { buildHubHttp } from '../../gateway/src/hub/http';
 import { createLogger } from '../../gateway/src/log';
 import { ensureUiBuilt } from '../../scripts/build-ui';
 import { UI_DIST, launchBrowser, screenshotPath, screenshotSizes, skipBrowser } from '../e2e/harness';
-import { C1, C2, C3, C9, PASSWORDS, fillDistrict, registerDistrict } from './hub-fixtures';
+import { C1, C2, C3, C9, PASSWORDS, fillDistrict, registerDistrict, listenLocal, testHubHttp } from './hub-fixtures';
 import { type TestPg, startPg } from './pg';
 
 describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)', () => {
@@ -34,19 +32,8 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     await fillDistrict(db.pool);
     // Street A's chain at the hub: one level, without a channel (nobody can be told: shown, never silent).
     await setChain(db.pool, { kind: 'street', id: 'xianning' }, [{ name: '物业公司', url: null }]);
-    app = await buildHubHttp({
-      pool: db.pool,
-      log: createLogger({ level: 'warn', name: 'hub-ui-test' }),
-      cells: () => [],
-      registry: new Registry(),
-      sessionTtlMs: 3_600_000,
-      uiDir: UI_DIST,
-      loginPerMinute: 100,
-      apiPerMinute: 10_000,
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const a = app.server.address();
-    base = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;
+    app = await testHubHttp(db.pool, 'hub-ui-test', { uiDir: UI_DIST });
+    base = await listenLocal(app);
     browser = await launchBrowser();
   });
 

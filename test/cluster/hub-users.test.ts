@@ -7,16 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorReply } from '../../gateway/src/contracts/api/auth';
 import { HubCompoundList, HubLoginReply, HubUser } from '../../gateway/src/contracts/api/hub';
 import { HubOneTimePassword, HubUserList } from '../../gateway/src/contracts/api/hub-users';
-import { buildHubHttp } from '../../gateway/src/hub/http';
-import { createLogger } from '../../gateway/src/log';
 import { ensureUiBuilt } from '../../scripts/build-ui';
 import { UI_DIST, launchBrowser, screenshotSizes, skipBrowser } from '../e2e/harness';
-import { C1, C2, C3, PASSWORDS, STREET_A, STREET_B, hubCli, registerDistrict } from './hub-fixtures';
+import { C1, C2, C3, PASSWORDS, STREET_A, STREET_B, hubCli, registerDistrict, listenLocal, testHubHttp } from './hub-fixtures';
 import { type TestPg, startPg } from './pg';
 
 describe('hub users managed from the API (PostgreSQL)', () => {
@@ -29,16 +26,7 @@ describe('hub users managed from the API (PostgreSQL)', () => {
     if (!skipBrowser) await ensureUiBuilt({ quiet: true });
     db = await startPg(dir);
     await registerDistrict(db.pool, db.url);
-    app = await buildHubHttp({
-      pool: db.pool,
-      log: createLogger({ level: 'warn', name: 'hub-users-test' }),
-      cells: () => [],
-      registry: new Registry(),
-      sessionTtlMs: 3_600_000,
-      uiDir: skipBrowser ? '' : UI_DIST,
-      loginPerMinute: 1_000,
-      apiPerMinute: 10_000,
-    });
+    app = await testHubHttp(db.pool, 'hub-users-test', { uiDir: skipBrowser ? '' : UI_DIST });
   });
 
   afterAll(async () => {
@@ -153,9 +141,7 @@ describe('hub users managed from the API (PostgreSQL)', () => {
   });
 
   it.skipIf(skipBrowser)('on the page: a manager makes an account and reads its one-time password; its owner must set a password first', async () => {
-    await app!.listen({ host: '127.0.0.1', port: 0 });
-    const a = app!.server.address();
-    const base = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;
+    const base = await listenLocal(app!);
     let browser: Browser | undefined;
     try {
       browser = await launchBrowser();
