@@ -5,7 +5,7 @@ import layers from './eslint.layers.js';
 import size from './eslint.size.js';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'gateway/src/db/generated/**', '**/dist/**', 'data/**'] },
+  { ignores: ['**/node_modules/**', 'gateway/src/db/generated/**', 'gateway/src/db/generated-pg/**', '**/dist/**', 'data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -38,7 +38,7 @@ export default [
     plugins: { boundaries },
     settings: {
       'boundaries/elements': elements,
-      'boundaries/ignore': [`${SRC}/db/generated/**`],
+      'boundaries/ignore': [`${SRC}/db/generated/**`, `${SRC}/db/generated-pg/**`],
       'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js'] } },
     },
     rules: {
