@@ -32,6 +32,7 @@ export function isDatabaseBusy(err: unknown): boolean {
 }
 
 export interface Db {
+  readonly kind: 'sqlite';
   readonly prisma: PrismaClient;
   /** A second, raw connection for the ingest hot path (group commit); used only inside db/. */
   readonly raw: RawDb;
@@ -60,6 +61,7 @@ export async function openDb(path: string, opts: { busyWaitMs?: number; onBusy?:
   }
   for (const p of PRAGMAS) raw.pragma(p);
   return {
+    kind: 'sqlite',
     prisma,
     raw,
     path,
