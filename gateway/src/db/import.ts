@@ -268,8 +268,8 @@ function* device(run: ImportRun, d: DeviceWrite): Work<void> {
     run.counts.devices.created++;
     return;
   }
-  const r = row;
-  yield* exec(SQL.insertDevice, r.id, r.kind, r.name, r.communityId, r.placeKind, r.buildingId, r.unitId, r.householdId, r.x, r.y, secretHash, run.plan.supervisionSec[d.kind], run.now);
+  const { id, kind, name, communityId, placeKind, buildingId, householdId, x, y } = row;
+  yield* exec(SQL.insertDevice, id, kind, name, communityId, placeKind, buildingId, unitId, householdId, x, y, secretHash, run.plan.supervisionSec[d.kind], run.now);
   run.createdDevices.push(d.deviceId);
   run.counts.devices.created++;
 }

@@ -10,10 +10,10 @@ export interface RetentionSchedule {
 }
 
 /**
- * The daily purge of records past their retention (docs/privacy.md). The first run waits `firstDelayMs` after start,
- * so it never competes with the reconnect storm that follows a restart; then one run a day. `db` is the gateway's
- * store, SQLite or PostgreSQL (db/retention.ts runs the same steps on either). A run that fails (the
- * database locked for long, a full disk) is logged and retried at the next tick: retention is never urgent.
+ * The daily purge of records past their retention (docs/privacy.md) in the gateway's store, SQLite or PostgreSQL
+ * (db/retention.ts runs the same steps on either). The first run waits `firstDelayMs` after start, so it never
+ * competes with the reconnect storm that follows a restart; then one run a day. A run that fails (the database
+ * locked for long, a full disk) is logged and retried at the next tick: retention is never urgent.
  */
 export function startRetentionSchedule(
   db: Store,
