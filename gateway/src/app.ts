@@ -208,7 +208,7 @@ function featureRoutes({ config, db, log, credentialKey }: Base, f: Awaited<Retu
       ttlDays: config.STATION_TTL_DAYS,
       pinMaxFailures: config.PIN_MAX_FAILURES,
       pinLockMinutes: config.PIN_LOCK_MINUTES,
-    }), transferRoutes({ raw: db.raw, dbPath: db.path, credentialKey, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)];
+    }), transferRoutes({ store: db, credentialKey, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)];
 }
 
 /**

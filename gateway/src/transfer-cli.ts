@@ -65,10 +65,10 @@ export async function importCommand(config: Config, argv: string[]): Promise<num
   const db = await openDb(dbPath);
   try {
     const report = await importFile(
-      { raw: db.raw, credentialKey: key.key, supervisionSec: alertSettings(config).supervisionSec, afterCommit: async () => undefined },
+      { store: db, credentialKey: key.key, supervisionSec: alertSettings(config).supervisionSec, afterCommit: async () => undefined },
       { fileName: basename(file), bytes: readFileSync(file), communityId: community, actor: actor(), dryRun: args.values['dry-run'] === true },
     );
-    if (!report.ok && !report.dryRun) appendAudit(db.raw, { actor: actor(), action: 'import.refused', entity: 'Community', entityId: community, detail: { fileName: basename(file), issues: report.issuesTotal } });
+    if (!report.ok && !report.dryRun) await appendAudit(db, { actor: actor(), action: 'import.refused', entity: 'Community', entityId: community, detail: { fileName: basename(file), issues: report.issuesTotal } });
     printReport(report);
     if (report.secretsFile) {
       const out = args.values.secrets ?? report.secretsFile.name;
@@ -94,23 +94,25 @@ export async function exportCommand(config: Config, argv: string[]): Promise<num
   const query = ExportQuery.safeParse({ from: args.values.from, to: args.values.to, format: args.values.format ?? (file?.endsWith('.xlsx') ? 'xlsx' : 'csv'), ...(args.values.community ? { communityId: args.values.community } : {}) });
   if (!kind.success || file === undefined || args.positionals.length !== 2) return fail(EX_USAGE, `export takes access, alerts or audit and a file\n\n${TRANSFER_USAGE}`);
   if (!query.success) return fail(EX_USAGE, query.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
-  const dbPath = databasePath(config);
+  let db: Awaited<ReturnType<typeof openDb>>;
   try {
-    const plan = planExport(dbPath, kind.data, query.data);
+    db = await openDb(databasePath(config));
+  } catch (err) {
+    return fail(EX_FAIL, err instanceof Error ? err.message : String(err));
+  }
+  try {
+    const plan = await planExport(db, kind.data, query.data);
     const out = createWriteStream(file, { mode: 0o600 });
     const started = Date.now();
     const rows = await writeExport(plan, out);
     if (!out.writableFinished) await finished(out);
-    const db = await openDb(dbPath);
-    try {
-      appendAudit(db.raw, { actor: actor(), action: 'export', entity: 'Export', entityId: kind.data, detail: { from: query.data.from, to: query.data.to, format: plan.format, file: basename(file) } });
-    } finally {
-      await db.close();
-    }
+    await appendAudit(db, { actor: actor(), action: 'export', entity: 'Export', entityId: kind.data, detail: { from: query.data.from, to: query.data.to, format: plan.format, file: basename(file) } });
     process.stdout.write(`linli: ${rows} row(s) of ${kind.data} (${query.data.from} to ${query.data.to}, ${plan.timezone}) written to ${file} in ${Date.now() - started} ms\n`);
     return 0;
   } catch (err) {
     if (err instanceof AppError) return fail(EX_USAGE, err.message);
     return fail(EX_FAIL, err instanceof Error ? err.message : String(err));
+  } finally {
+    await db.close();
   }
 }
