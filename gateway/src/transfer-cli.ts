@@ -1,12 +1,12 @@
 import { createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { alertSettings } from './alerts/settings';
-import { type Config, databasePath } from './config';
+import { type Config, dataDirectory } from './config';
 import { ExportKind, ExportQuery, type ImportReport } from './contracts/api/transfer';
-import { openDb } from './db/client';
+import { type Store, openStore } from './db/store';
 import { appendAudit } from './db/export';
 import { loadOrCreateCredentialKey } from './auth/credential-key';
 import { AppError } from './errors';
@@ -60,9 +60,8 @@ export async function importCommand(config: Config, argv: string[]): Promise<num
     return fail(EX_USAGE, `cannot read ${file}`);
   }
   if (size > MAX_FILE_BYTES) return fail(EX_DATAERR, `${file} is larger than ${MAX_FILE_BYTES} bytes: split it`);
-  const dbPath = databasePath(config);
-  const key = loadOrCreateCredentialKey(dirname(dbPath), config.CREDENTIAL_KEY);
-  const db = await openDb(dbPath);
+  const key = loadOrCreateCredentialKey(dataDirectory(config), config.CREDENTIAL_KEY);
+  const db = await openStore(config.DATABASE_URL);
   try {
     const report = await importFile(
       { store: db, credentialKey: key.key, supervisionSec: alertSettings(config).supervisionSec, afterCommit: async () => undefined },
@@ -94,9 +93,9 @@ export async function exportCommand(config: Config, argv: string[]): Promise<num
   const query = ExportQuery.safeParse({ from: args.values.from, to: args.values.to, format: args.values.format ?? (file?.endsWith('.xlsx') ? 'xlsx' : 'csv'), ...(args.values.community ? { communityId: args.values.community } : {}) });
   if (!kind.success || file === undefined || args.positionals.length !== 2) return fail(EX_USAGE, `export takes access, alerts or audit and a file\n\n${TRANSFER_USAGE}`);
   if (!query.success) return fail(EX_USAGE, query.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
-  let db: Awaited<ReturnType<typeof openDb>>;
+  let db: Store;
   try {
-    db = await openDb(databasePath(config));
+    db = await openStore(config.DATABASE_URL);
   } catch (err) {
     return fail(EX_FAIL, err instanceof Error ? err.message : String(err));
   }
