@@ -5,9 +5,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayStoredOpening } from '../../gateway/src/access/door-watch';
+import { createAlertsFeature } from '../../gateway/src/alerts';
+import { silentLog } from '../../gateway/src/alerts/testing';
 import { lookupHash } from '../../gateway/src/auth/hash';
+import { Bus } from '../../gateway/src/bus';
+import { loadConfig } from '../../gateway/src/config';
 import { Alert } from '../../gateway/src/contracts/api/alerts';
 import { alertRepo } from '../../gateway/src/db/alerts';
 import { runStoreDataMigrations } from '../../gateway/src/db/data-migrations';
@@ -141,6 +146,44 @@ describe('alerts on PostgreSQL', () => {
       { type: 'alarm_press', deviceId: 'btn-1', count: 12 },
       { type: 'forced_entry', deviceId: 'door-1', count: 1 },
     ]);
+  });
+
+  it('runs the alert feature on PostgreSQL: the start-up sweep counts a stored press nobody judged, a press from the bus repeats it', async () => {
+    const db = await freshDb('linli_alert_feature');
+    const t = (s: number) => new Date(Date.now() - 60_000 + s * 1000);
+    // Stored with its outbox entry before the gateway (re)started: a crash came before its alert.
+    await storeEvent(db, { deviceId: 'btn-1', eventId: 'p0', channel: 'alarm/press', payload: { eventId: 'p0', ts: t(0).toISOString() }, at: t(0) });
+    const loaded = loadConfig({});
+    if (!loaded.ok) throw new Error(loaded.message);
+    const bus = new Bus();
+    const published: string[] = [];
+    bus.on('alert-change', (c) => published.push(`${c.type}:${c.action}`));
+    const feature = await createAlertsFeature({ config: loaded.config, store: db, bus, log: silentLog, registry: new Registry(), judgeOpening: async () => null });
+    await feature.start();
+    const drained = async () => {
+      for (let i = 0; i < 500 && (await db.prisma.alertOutbox.count()) > 0; i++) {
+        await feature.idle();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await feature.idle();
+      return db.prisma.alertOutbox.count();
+    };
+    expect(await drained()).toBe(0);
+
+    // A press as ingest puts it on the bus once committed, with its outbox entry.
+    const live = await storeEvent(db, { deviceId: 'btn-1', eventId: 'p1', channel: 'alarm/press', payload: { eventId: 'p1', ts: t(10).toISOString() }, at: t(10) });
+    bus.emit('device-event', { deviceId: 'btn-1', kind: 'indoor_alarm', name: 'alarmPress', payload: { eventId: 'p1', ts: t(10).toISOString() }, deviceTime: t(10), receivedAt: t(10), outboxId: live.outboxId });
+    expect(await drained()).toBe(0);
+    await feature.stop();
+
+    const alarm = await db.prisma.alert.findFirstOrThrow({ where: { type: 'alarm_press' }, include: { history: { orderBy: { id: 'asc' } } } });
+    expect(alarm).toMatchObject({ deviceId: 'btn-1', householdId: 'hh-1', status: 'open', count: 2, latched: true, dedupKey: 'alarm_press:btn-1' });
+    expect(JSON.parse(alarm.place)).toMatchObject({ kind: 'household', householdId: 'hh-1' });
+    expect(alarm.history.map((h) => [h.action, JSON.parse(h.snapshot).count])).toEqual([
+      ['raised', 1],
+      ['repeated', 2],
+    ]);
+    expect(published.filter((p) => p.startsWith('alarm_press:'))).toEqual(['alarm_press:raised', 'alarm_press:repeated']);
   });
 
   it('reads a door history: the report before the window, the reports and the live grants inside it', async () => {
