@@ -89,15 +89,14 @@ export function createOutboxSweep(deps: OutboxSweepDeps) {
   let timer: NodeJS.Timeout | undefined;
   const failed = (err: unknown) => log.error({ err }, 'alert outbox sweep failed');
 
-  /** One page from `after`: the entries it judged and the page's last entry; null when reading or judging failed. */
-  async function page(after: OutboxCursor | null): Promise<{ judged: number; last: OutboxEntry | undefined; full: boolean } | null> {
+  /** One page from `after` (the entries it hands over are counted in `tally`): its last entry; null when reading or judging failed. */
+  async function page(after: OutboxCursor | null, tally: { judged: number }): Promise<{ last: OutboxEntry | undefined; full: boolean } | null> {
     const settled = lifecycle.watchSettled();
     try {
       const entries = await outbox.page(after, deps.batch);
-      let judged = 0;
-      for (const e of entries) if (await judgeEntry(e, settled)) judged++;
+      for (const e of entries) if (await judgeEntry(e, settled)) tally.judged++;
       deps.reads.ok();
-      return { judged, last: entries.at(-1), full: entries.length >= deps.batch };
+      return { last: entries.at(-1), full: entries.length >= deps.batch };
     } catch (err) {
       // Locked or broken database: the entries stay; the next sweep tries again.
       deps.reads.failed(err);
@@ -120,16 +119,15 @@ export function createOutboxSweep(deps: OutboxSweepDeps) {
 
   async function pass(): Promise<number> {
     let after: OutboxCursor | null = null;
-    let judged = 0;
+    const tally = { judged: 0 };
     for (;;) {
-      const r = await page(after);
-      if (r === null) break;
-      judged += r.judged;
-      if (!r.last || !r.full) break;
+      const r = await page(after, tally);
+      if (r === null || !r.last || !r.full) break;
       after = { priority: r.last.priority, id: r.last.id };
       await store.idle();
       await new Promise((resolve) => setImmediate(resolve));
     }
+    const { judged } = tally;
     if (judged > 0) {
       metrics.outboxRecovered.inc(judged);
       log.warn({ judged }, 'stored events judged from the alert outbox (they had not become alerts yet)');
