@@ -45,6 +45,8 @@ const ALARM_SECRET = 'bench-alarm-secret-0000000000001';
 }
 // Long supervision windows: this measures the alarm path, not offline alerts for devices the bench leaves idle.
 const gw = await startBenchGateway(dbFile, { SUPERVISION_SEC_OUTDOOR_ALARM: '3600', SUPERVISION_SEC_FACE_TERMINAL: '3600', SUPERVISION_SEC_VEHICLE_GATE: '3600' });
+// A run that fails half-way must not leave its gateway running on the shared machine.
+process.once('exit', () => gw.child.kill('SIGKILL'));
 const httpUrl = `http://127.0.0.1:${gw.http}`;
 const mqttUrl = `mqtt://127.0.0.1:${gw.mqtt}`;
 const guard = await login(httpUrl, 'guard', 'bench-guard-password');
@@ -53,6 +55,16 @@ await stream.next((f) => f.event === 'snapshot');
 
 const buttons = new Map<string, MqttClient>();
 for (const id of alarmIds) buttons.set(id, noDelay(await mqtt.connectAsync(mqttUrl, { clientId: id, username: id, password: ALARM_SECRET, protocolVersion: 4, reconnectPeriod: 0 })));
+
+/** The open alarm alerts; an overloaded gateway may answer 503 for a while (database busy): asked again, up to 30 s. */
+async function openAlarms() {
+  for (let attempt = 1; ; attempt++) {
+    const r = AlertList.safeParse((await api(httpUrl, guard, 'GET', '/api/v1/alerts?type=alarm_press&limit=500')).body);
+    if (r.success) return r.data.alerts;
+    if (attempt === 30) throw new Error('the gateway did not list its open alarms for 30 s');
+    await new Promise((res) => setTimeout(res, 1_000));
+  }
+}
 
 /** Presses every alarm once, `gapMs` apart; returns press→frame and press→PUBACK latencies (ms). */
 async function round(label: string): Promise<{ frame: number[]; puback: number[] }> {
@@ -82,7 +94,7 @@ async function round(label: string): Promise<{ frame: number[]; puback: number[]
   stream.onFrame = null;
   if (pressedAt.size > 0) console.log(`${label}: ${pressedAt.size} presses never reached the stream within 10 s`);
   // Reset every alarm so the next round raises new alerts again (the same path as the first press).
-  const open = AlertList.parse((await api(httpUrl, guard, 'GET', '/api/v1/alerts?type=alarm_press&limit=500')).body).alerts;
+  const open = await openAlarms();
   for (const a of open) await api(httpUrl, guard, 'POST', `/api/v1/alerts/${a.id}/clear`, { note: 'bench reset' });
   return { frame: latencies, puback: pubacks };
 }

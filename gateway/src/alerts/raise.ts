@@ -3,6 +3,7 @@ import type { Alert } from '../contracts/api/alerts';
 import type { PlaceInfo } from '../db/alert-sources';
 import { firstDeadline } from '../rules/escalation';
 import { type AlertSettings, type RaiseDecision, TYPES, keyOf, priorityOf } from '../rules/types';
+import { traceAlarm } from '../metrics/alarm-trace';
 import { type LifecycleContext, type Repeats, doneAlone, retry } from './lifecycle-context';
 
 /**
@@ -97,6 +98,7 @@ export function stormOf(r: Pick<Repeats, 'n' | 'first' | 'last'>): RaiseDecision
 
 async function raise(ctx: LifecycleContext, d: RaiseDecision, count: number, done: number[]): Promise<void> {
   const { store, places, log } = ctx;
+  if (d.type === 'alarm_press' && d.deviceId !== null) traceAlarm('store-turn', d.deviceId);
   const open = store.byKey(d.key);
   if (open) {
     // Opened between the decision and its turn (an alert loaded or raised by another path): count it there.

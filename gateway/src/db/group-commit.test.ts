@@ -49,11 +49,28 @@ describe('group commit: the alarm lane', () => {
   it('keeps urgent items in their own order (a press stays before its cancel), ahead of a full batch waiting', async () => {
     const { gc, batches } = writer(2);
     const bulk = ['b1', 'b2', 'b3'].map((n) => gc.write(n));
-    // b1 and b2 filled a batch: its commit is scheduled for the next turn; the urgent ones overtake it.
+    // b1 and b2 filled a batch: its commit is scheduled for the next turn; the urgent ones overtake it (the press at
+    // once, the cancel, second urgent item of the turn, at the head of the next one).
     const urgent = [gc.write('press', true), gc.write('cancel', true)];
     await Promise.all([...urgent, ...bulk]);
-    expect(batches).toEqual([['press', 'cancel'], ['b1', 'b2'], ['b3']]);
+    expect(batches).toEqual([['press'], ['cancel'], ['b1', 'b2'], ['b3']]);
     expect(rows()).toEqual(['press', 'cancel', 'b1', 'b2', 'b3']);
+  });
+
+  it('commits the first urgent item of a turn before write returns; a burst in the same turn shares the next commit', async () => {
+    const { gc, batches } = writer(100);
+    const bulk = gc.write('door-1');
+    const first = gc.write('press-1', true);
+    // Already in the table: nothing has awaited yet, so no later turn of the event loop has run.
+    expect(rows()).toEqual(['press-1']);
+    const burst = [gc.write('press-2', true), gc.write('press-3', true)];
+    expect(rows()).toEqual(['press-1']);
+    await Promise.all([first, ...burst, bulk]);
+    expect(batches).toEqual([['press-1'], ['press-2', 'press-3'], ['door-1']]);
+    // The next turn has its own first urgent item committed at once again.
+    const later = gc.write('press-4', true);
+    expect(rows()).toEqual(['press-1', 'press-2', 'press-3', 'door-1', 'press-4']);
+    await later;
   });
 
   it('keeps a press before its cancel when the press’s commit failed and the cancel arrived during the outage', async () => {

@@ -19,9 +19,10 @@ export class BackpressureError extends Error {
 export interface GroupCommit<T, R> {
   /**
    * Queues an item; the promise resolves after its COMMIT. An `urgent` item (an alarm press, an unexplained door
-   * opening) goes ahead of every non-urgent item of other streams still waiting (see `streamOf`) and is committed at the next turn of the event loop in a
-   * transaction of urgent items only, instead of waiting for companions: the alarm lane of docs/architecture.md.
-   * Urgent items keep their order among themselves.
+   * opening) goes ahead of every non-urgent item of other streams still waiting (see `streamOf`) and is committed in
+   * a transaction of urgent items only, instead of waiting for companions: the alarm lane of docs/architecture.md.
+   * The first urgent item of a turn of the event loop commits before `write` returns; later ones of the same turn
+   * commit together at the next turn. Urgent items keep their order among themselves.
    */
   write(item: T, urgent?: boolean): Promise<R>;
   pending(): number;
@@ -57,83 +58,131 @@ export function createGroupCommit<T, R>(
    */
   streamOf?: (item: T) => string,
 ): GroupCommit<T, R> {
-  let queue: Pending<T, R>[] = [];
-  /** How many items at the front of `queue` are urgent. */
-  let urgentAhead = 0;
+  const lane: Lane<T, R> = { queue: [], urgentAhead: 0, failures: 0, flushing: false };
   let timer: NodeJS.Timeout | null = null;
-  let flushing = false;
-  let failures = 0;
   let closed = false;
+  /** An urgent item was committed in this turn of the event loop already (commitUrgentNow). */
+  let urgentTurn = false;
 
   function schedule(delay: number) {
-    if (timer || flushing) return;
+    if (timer || lane.flushing) return;
     timer = setTimeout(flush, delay);
   }
 
   function flush() {
     timer = null;
-    if (queue.length === 0) return;
-    flushing = true;
-    // Urgent items commit alone, in a small transaction of their own (one fsync), so an alarm never waits for a
-    // thousand-row batch; bulk items follow at their usual pace.
-    const size = urgentAhead > 0 ? Math.min(urgentAhead, opts.maxBatch) : opts.maxBatch;
-    const batch = queue.length <= size ? queue : queue.slice(0, size);
-    queue = batch === queue ? [] : queue.slice(size);
-    const urgentInBatch = Math.min(urgentAhead, batch.length);
-    urgentAhead -= urgentInBatch;
-    const started = process.hrtime.bigint();
-    try {
-      const results = commit(batch.map((p) => p.item));
-      failures = 0;
-      opts.onCommit?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
-      batch.forEach((p, i) => p.resolve(results[i] as R));
-    } catch (err) {
-      failures++;
-      opts.onError?.(err, failures);
-      // Put the batch back in front: nothing that was handed to us is dropped, and its urgent items stay ahead of
-      // any urgent item that arrives during the outage (a press before its cancel).
-      queue = batch.concat(queue);
-      urgentAhead += urgentInBatch;
+    if (lane.queue.length === 0) return;
+    commitFront(lane, commit, opts);
+    if (lane.queue.length > 0) schedule(backoff());
+  }
+
+  /** After a failed commit, the wait before the next attempt (25 ms doubling to 2 s); 0 while commits succeed. */
+  const backoff = () => (lane.failures > 0 ? Math.min(2_000, 25 * 2 ** Math.min(lane.failures, 6)) : 0);
+
+  /**
+   * The first urgent item of a turn of the event loop commits right away, inside the call that hands it over (the
+   * broker's publish hook), instead of at the next turn: under load the rest of that turn — every other socket's
+   * messages read in the same poll phase — took tens to hundreds of milliseconds (docs/benchmarks.md, session 8).
+   * Further urgent items of the same turn (a burst of presses) share one commit at the next turn, as before, so a
+   * burst costs two fsyncs, not one per press.
+   */
+  function commitUrgentNow(): boolean {
+    if (urgentTurn || lane.flushing || lane.failures > 0) return false;
+    urgentTurn = true;
+    setImmediate(() => (urgentTurn = false));
+    commitFront(lane, commit, opts);
+    if (lane.queue.length === 0) return true;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (lane.failures > 0) {
+      schedule(backoff());
+      return true;
     }
-    flushing = false;
-    if (queue.length > 0) schedule(failures > 0 ? Math.min(2_000, 25 * 2 ** Math.min(failures, 6)) : 0);
+    // The bulk items whose wait the urgent commit cut short follow at the next turn, as they did before.
+    setImmediate(flush);
+    return true;
   }
 
   return {
     write(item: T, urgent = false): Promise<R> {
       if (closed) return Promise.reject(new Error('writer closed'));
       // An urgent item is never refused for a full queue: backpressure is for bulk traffic.
-      if (!urgent && queue.length >= opts.maxPending) return Promise.reject(new BackpressureError(queue.length));
+      if (!urgent && lane.queue.length >= opts.maxPending) return Promise.reject(new BackpressureError(lane.queue.length));
       return new Promise<R>((resolve) => {
         if (urgent) {
-          // Its own stream's waiting items come along, in their order, ahead of it (one pass over the bulk part).
-          const stream = streamOf?.(item);
-          const own: Pending<T, R>[] = [];
-          const rest: Pending<T, R>[] = [];
-          for (const p of queue.slice(urgentAhead)) (stream !== undefined && streamOf?.(p.item) === stream ? own : rest).push(p);
-          queue = [...queue.slice(0, urgentAhead), ...own, { item, resolve }, ...rest];
-          urgentAhead += own.length + 1;
-        } else queue.push({ item, resolve });
-        if ((urgent || queue.length >= opts.maxBatch) && failures === 0) {
+          Object.assign(lane, withUrgent(lane.queue, lane.urgentAhead, { item, resolve }, streamOf));
+          if (commitUrgentNow()) return;
+        } else lane.queue.push({ item, resolve });
+        if ((urgent || lane.queue.length >= opts.maxBatch) && lane.failures === 0) {
           if (timer) clearTimeout(timer);
           timer = null;
-          if (!flushing) setImmediate(flush);
+          if (!lane.flushing) setImmediate(flush);
         } else schedule(opts.maxDelayMs);
       });
     },
-    pending: () => queue.length,
-    refusing: () => closed || queue.length >= opts.maxPending,
-    degraded: () => failures >= 3,
+    pending: () => lane.queue.length,
+    refusing: () => closed || lane.queue.length >= opts.maxPending,
+    degraded: () => lane.failures >= 3,
     async drain(timeoutMs: number, keepOpen = false): Promise<boolean> {
       closed = !keepOpen;
       const deadline = Date.now() + timeoutMs;
-      while (queue.length > 0 && Date.now() < deadline) {
+      while (lane.queue.length > 0 && Date.now() < deadline) {
         if (timer) clearTimeout(timer);
         timer = null;
         flush();
-        if (queue.length > 0) await new Promise((r) => setTimeout(r, 50));
+        if (lane.queue.length > 0) await new Promise((r) => setTimeout(r, 50));
       }
-      return queue.length === 0;
+      return lane.queue.length === 0;
     },
   };
+}
+
+/**
+ * The queue of a group-commit writer: items waiting, how many at its front are urgent, failed commits in a row.
+ */
+interface Lane<T, R> {
+  queue: Pending<T, R>[];
+  urgentAhead: number;
+  failures: number;
+  /** A commit is running (it is synchronous: only re-entrant calls from inside it could see this). */
+  flushing: boolean;
+}
+
+/** Commits the front of the queue: the urgent items waiting if there are any (alone), else a bulk batch. */
+function commitFront<T, R>(lane: Lane<T, R>, commit: (batch: T[]) => R[], opts: GroupCommitOptions): void {
+  lane.flushing = true;
+  // Urgent items commit alone, in a small transaction of their own (one fsync), so an alarm never waits for a
+  // thousand-row batch; bulk items follow at their usual pace.
+  const size = lane.urgentAhead > 0 ? Math.min(lane.urgentAhead, opts.maxBatch) : opts.maxBatch;
+  const batch = lane.queue.length <= size ? lane.queue : lane.queue.slice(0, size);
+  lane.queue = batch === lane.queue ? [] : lane.queue.slice(size);
+  const urgentInBatch = Math.min(lane.urgentAhead, batch.length);
+  lane.urgentAhead -= urgentInBatch;
+  const started = process.hrtime.bigint();
+  try {
+    const results = commit(batch.map((p) => p.item));
+    lane.failures = 0;
+    opts.onCommit?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+    batch.forEach((p, i) => p.resolve(results[i] as R));
+  } catch (err) {
+    lane.failures++;
+    opts.onError?.(err, lane.failures);
+    // Put the batch back in front: nothing that was handed to us is dropped, and its urgent items stay ahead of
+    // any urgent item that arrives during the outage (a press before its cancel).
+    lane.queue = batch.concat(lane.queue);
+    lane.urgentAhead += urgentInBatch;
+  }
+  lane.flushing = false;
+}
+
+/**
+ * The queue with an urgent item added behind the urgent items already waiting: its own stream's waiting items come
+ * along, in their order, ahead of it (one pass over the bulk part); `urgentAhead` counts them all.
+ */
+function withUrgent<T, R>(queue: Pending<T, R>[], urgentAhead: number, p: Pending<T, R>, streamOf?: (item: T) => string): { queue: Pending<T, R>[]; urgentAhead: number } {
+  const stream = streamOf?.(p.item);
+  const own: Pending<T, R>[] = [];
+  const rest: Pending<T, R>[] = [];
+  for (const q of queue.slice(urgentAhead)) (stream !== undefined && streamOf?.(q.item) === stream ? own : rest).push(q);
+  return { queue: [...queue.slice(0, urgentAhead), ...own, p, ...rest], urgentAhead: urgentAhead + own.length + 1 };
 }

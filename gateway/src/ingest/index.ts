@@ -12,6 +12,7 @@ import { type Decoded, decode } from './decode';
 import { createHealthWatch } from './health';
 import { createQos0Gate } from './rate-limit';
 import { announceIfUnsaved } from './unsaved';
+import { traceAlarm } from '../metrics/alarm-trace';
 
 export interface IngestSettings {
   maxPayloadBytes: number;
@@ -107,6 +108,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
     // The alarm lane (db/group-commit.ts): a press, its cancel, or an opening the door itself cannot explain (the
     // forced-entry candidate) commits at once, ahead of other devices' bulk traffic but never ahead of its own
     // device's earlier events. Explained openings (exit button, grant, key) are everyday traffic and stay in bulk.
+    if (name === 'alarmPress') traceAlarm('received', device.id);
     const urgent = name === 'alarmPress' || name === 'alarmCancel' || (isOpening(event) && 'cause' in event.payload && event.payload.cause === 'unknown');
     // A write refused for a full queue rejects: the device is disconnected unacknowledged and sends it again.
     const refused = !urgent && writer.refusing();
@@ -119,7 +121,9 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps) {
       write.then((result) => announce(device, event, decoded, result), (err: unknown) => log.warn({ err, deviceId: device.id }, 'QoS 0 event not stored'));
       return { ok: true };
     }
-    announce(device, event, decoded, await write);
+    const result = await write;
+    if (name === 'alarmPress') traceAlarm('committed', device.id);
+    announce(device, event, decoded, result);
     return { ok: true };
   }
 

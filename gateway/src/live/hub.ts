@@ -4,6 +4,7 @@ import type { Alert } from '../contracts/api/alerts';
 import { LiveAlertChange, type LiveEventName, LiveHeartbeat, LiveHello, LiveSnapshot, LiveStatus, LiveUnsaved } from '../contracts/live';
 import type { StoredChange } from '../db/alerts';
 import type { Logger } from '../log';
+import { traceAlarm } from '../metrics/alarm-trace';
 import { boardAlert, boardChange } from './board-view';
 
 export interface HubOptions {
@@ -128,6 +129,7 @@ export class LiveHub {
       c.heldBytes += f.length;
       if (c.heldBytes + c.res.writableLength > this.opts.maxBufferBytes) this.drop(c, 'slow');
     }
+    if (change.action === 'raised' && change.alert.type === 'alarm_press' && change.alert.deviceId !== null) traceAlarm('frame', change.alert.deviceId);
   }
 
   /** The database's write health (the guard station's banner): remembered for screens that connect later. */
