@@ -306,7 +306,7 @@ function prepareDataDirectory(db: Db, config: Config, log: Logger): string {
 
 /** The device events' group commit. */
 function ingestWriter(db: Db, config: Config, metrics: Metrics, log: Logger): EventWriter {
-  return createEventWriter(db.raw, {
+  return createEventWriter(db, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
     maxPending: config.INGEST_MAX_PENDING,
