@@ -104,7 +104,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   };
   const syncer = createSyncer(base);
   const ctx: AccessContext = { ...base, changed: (ids) => syncer.changed(ids) };
-  const decisions = createAccessEventWriter(db.path, {
+  const decisions = createAccessEventWriter(db, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
     maxPending: config.INGEST_MAX_PENDING,
