@@ -80,7 +80,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   const db = await openDb(databasePath(config), { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc() });
   const bus = new Bus();
   const heartbeat = watchWrites(db, bus, config, metrics, log);
-  const credentialKey = await prepareDataDirectory(db, config, log);
+  const credentialKey = prepareDataDirectory(db, config, log);
   const base: Base = { config, db, bus, metrics, log, credentialKey };
   const { devices, writer, presence, broker } = await buildDeviceSide(base);
   /** The ports really bound (a configured 0 picks a free one), once listening. */
@@ -296,11 +296,11 @@ function watchWrites(db: Db, bus: Bus, config: Config, metrics: Metrics, log: Lo
 }
 
 /** The credential key beside the database, a warning for an open data directory, and the data migrations that need the key. */
-async function prepareDataDirectory(db: Db, config: Config, log: Logger): Promise<string> {
+function prepareDataDirectory(db: Db, config: Config, log: Logger): string {
   const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
   if (looseDirectory(dirname(db.path))) log.warn({ dir: dirname(db.path) }, 'the data directory is open to group or others: chmod 700 it');
-  for (const m of await runDataMigrations(db, credentialKey.key)) log.info({ migration: m.name, rows: m.rows }, 'data migration applied');
+  for (const m of runDataMigrations(db.raw, credentialKey.key)) log.info({ migration: m.name, rows: m.rows }, 'data migration applied');
   return credentialKey.key;
 }
 

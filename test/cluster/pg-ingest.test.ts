@@ -1,14 +1,13 @@
 // The ingest and access write paths on a real PostgreSQL 15 (docs/storage.md, "Ingest and access on PostgreSQL"):
 // the device events' group commit (event rows, outbox rows, lastSeenAt; retransmissions; the alarm lane; retries
-// after failed commits), the access events' writer, presence, the heartbeat, the device auth read and the data
-// migrations — each asserted on the rows PostgreSQL holds.
+// after failed commits), the access events' writer, presence, the heartbeat and the device auth read — each asserted
+// on the rows PostgreSQL holds.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus, type ArrivingRequest } from '../../gateway/src/bus';
 import { type AccessEventRow, createAccessEventWriter } from '../../gateway/src/db/access';
-import { runDataMigrations } from '../../gateway/src/db/data-migrations';
 import { deviceRepo } from '../../gateway/src/db/devices';
 import { type EventRow, type WriteResult, createEventWriter, derivedEventId } from '../../gateway/src/db/event-writer';
 import { type WriteHealth, startDbHeartbeat } from '../../gateway/src/db/heartbeat';
@@ -319,39 +318,5 @@ describe('ingest and access on PostgreSQL', () => {
     off.stop();
     await nowhere.close();
     expect(gone[0]).toEqual({ ok: false, reason: 'unreachable', lastOkAt: null });
-  });
-
-  it('runs the data migrations once: clear credential values hashed, owed outbox entries added', async () => {
-    const now = new Date();
-    const recent = new Date(now.getTime() - 60_000).toISOString();
-    const insert = (deviceId: string, eventId: string, channel: string, payload: string) =>
-      q<{ seq: number }>(
-        'INSERT INTO "DeviceEvent" ("deviceId", "eventId", channel, payload, "deviceTime", "receivedAt") VALUES ($1, $2, $3, $4, $5, $5) RETURNING seq',
-        [deviceId, eventId, channel, payload, recent],
-      ).then((r) => r[0]!.seq);
-    const request = { eventId: 'm-1', ts: recent, requestId: 'rq-1', credential: { type: 'card', value: '0012345678' }, direction: 'in' };
-    const req = await insert('door-1', 'm-1', 'access/request', JSON.stringify(request));
-    const press = await insert('btn-1', 'm-2', 'alarm/press', '{}');
-    const forced = await insert('door-2', 'm-3', 'door/state', JSON.stringify({ state: 'open' }));
-    await insert('door-2', 'm-4', 'door/state', JSON.stringify({ state: 'open', cause: 'exit_button' }));
-    await insert('door-2', 'm-5', 'door/state', 'not json');
-    await insert('door-2', 'm-6', 'door/state', JSON.stringify({ state: 'closed' }));
-    await q('DELETE FROM "AlertOutbox"');
-
-    const applied = await runDataMigrations(db, 'k'.repeat(64), () => now);
-    expect(applied.map((m) => m.name)).toEqual(['access-request-credential-hash', 'alert-outbox-backfill']);
-    expect(applied[0]!.rows).toBe(1);
-    const payload = (await q<{ payload: string }>('SELECT payload FROM "DeviceEvent" WHERE seq = $1', [req]))[0]!.payload;
-    expect(payload).not.toContain('0012345678');
-    expect(JSON.parse(payload)).toMatchObject({ requestId: 'rq-1', credential: { type: 'card', valueHash: expect.any(String) } });
-    const outbox = await q<{ eventSeq: number }>('SELECT "eventSeq" FROM "AlertOutbox" ORDER BY id');
-    // Every stored press is owed an entry (the earlier tests' too); of the door reports only the unexplained opening.
-    const presses = await q<{ seq: number }>(`SELECT seq FROM "DeviceEvent" WHERE channel = 'alarm/press' ORDER BY seq`);
-    expect(outbox.map((o) => o.eventSeq).sort((a, b) => a - b)).toEqual([...presses.map((p) => p.seq), forced].sort((a, b) => a - b));
-    expect(presses.map((p) => p.seq)).toContain(press);
-    expect(applied[1]!.rows).toBe(outbox.length);
-    const recorded = await q<{ name: string }>('SELECT name FROM "DataMigration" ORDER BY name');
-    expect(recorded.map((r) => r.name)).toEqual(['access-request-credential-hash', 'alert-outbox-backfill']);
-    expect(await runDataMigrations(db, 'k'.repeat(64))).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 import { lookupHash } from '../auth/hash';
 import { z } from 'zod';
 import { AccessRequest } from '../contracts/payloads';
-import type pg from 'pg';
 import type { RawDb } from './client';
 
 const CHANNEL = 'access/request';
@@ -46,32 +45,6 @@ export function rewriteStoredAccessRequests(raw: RawDb, key: string, batch = 1_0
         }
       }
     })();
-    after = rows[rows.length - 1]!.seq;
-  }
-}
-
-/** rewriteStoredAccessRequests on PostgreSQL: the same pages, each rewritten by one array update (one transaction). */
-export async function rewriteStoredAccessRequestsPg(pool: pg.Pool, key: string, batch = 1_000): Promise<number> {
-  let after = 0;
-  let rewritten = 0;
-  for (;;) {
-    const found = await pool.query(
-      `SELECT seq, payload FROM "DeviceEvent" WHERE channel = $1 AND seq > $2 AND payload LIKE '%"value"%' ORDER BY seq LIMIT $3`,
-      [CHANNEL, after, batch],
-    );
-    const rows = found.rows.map((r) => Row.parse(r));
-    if (rows.length === 0) return rewritten;
-    const next = rows.flatMap((r) => {
-      const payload = scrubRow(key, r.payload);
-      return payload === null ? [] : [{ seq: r.seq, payload }];
-    });
-    if (next.length > 0) {
-      await pool.query('UPDATE "DeviceEvent" e SET payload = u.payload FROM unnest($1::int[], $2::text[]) AS u(seq, payload) WHERE e.seq = u.seq', [
-        next.map((r) => r.seq),
-        next.map((r) => r.payload),
-      ]);
-      rewritten += next.length;
-    }
     after = rows[rows.length - 1]!.seq;
   }
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AccessWrite, AccessWriteResult } from './access-rows';
 import type { GroupCommit, GroupCommitOptions } from './group-commit';
 import { createPgGroupCommit } from './pg-group-commit';
-import { inPgTransaction } from './pg-tx';
+import { pgTransaction } from './pg-tx';
 
 const COLUMNS = ['id', 'deviceId', 'requestId', 'at', 'receivedAt', 'direction', 'credentialType', 'decision', 'reason', 'residentId', 'passId', 'householdId', 'offline'] as const;
 const TYPES: Record<(typeof COLUMNS)[number], string> = {
@@ -54,7 +54,7 @@ async function commitBatch(client: pg.PoolClient, batch: AccessWrite[]): Promise
  * loop only waits for its answer.
  */
 export function createPgAccessEventWriter(pool: pg.Pool, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
-  const writes = createPgGroupCommit((batch: AccessWrite[]) => inPgTransaction(pool, (client) => commitBatch(client, batch)), opts);
+  const writes = createPgGroupCommit((batch: AccessWrite[]) => pgTransaction(pool, async (client) => ({ commit: true, value: await commitBatch(client, batch) })), opts);
   // The pool is the store's: closing the store closes it.
   return { ...writes, close: () => undefined };
 }

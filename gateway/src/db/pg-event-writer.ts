@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { type EventRow, type EventWriterOptions, JUDGED_CHANNELS, type WriteResult, derivedEventId } from './event-rows';
 import type { GroupCommit } from './group-commit';
 import { createPgGroupCommit } from './pg-group-commit';
-import { inPgTransaction } from './pg-tx';
+import { pgTransaction } from './pg-tx';
 
 const keyOf = (deviceId: string, eventId: string) => `${deviceId}\n${eventId}`;
 
@@ -107,7 +107,7 @@ async function commitBatch(client: pg.PoolClient, batch: EventRow[]): Promise<Wr
  * lastSeenAt, COMMIT — durable when PostgreSQL's COMMIT returns (synchronous_commit).
  */
 export function createPgEventWriter(pool: pg.Pool, opts: EventWriterOptions): GroupCommit<EventRow, WriteResult> & { isStored(deviceId: string, eventId: string): Promise<boolean> } {
-  const writes = createPgGroupCommit((batch: EventRow[]) => inPgTransaction(pool, (client) => commitBatch(client, batch)), opts, (r) => r.deviceId);
+  const writes = createPgGroupCommit((batch: EventRow[]) => pgTransaction(pool, async (client) => ({ commit: true, value: await commitBatch(client, batch) })), opts, (r) => r.deviceId);
   return {
     ...writes,
     isStored: async (deviceId: string, eventId: string) => {

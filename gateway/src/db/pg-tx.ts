@@ -1,23 +1,21 @@
 import type pg from 'pg';
 
 /**
- * `fn` in one transaction on a connection of the pool: COMMIT when it resolves, ROLLBACK when it throws (the error is
- * rethrown). A connection whose ROLLBACK fails too is discarded rather than handed back to the pool.
+ * Runs `fn` in one transaction on a connection of the pool: committed when it says so, rolled back when it says
+ * not to or throws. A connection whose rollback fails is dropped from the pool instead of being reused.
  */
-export async function inPgTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
+export async function pgTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<{ commit: boolean; value: T }>): Promise<T> {
+  const c = await pool.connect();
+  let broken = false;
   try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
+    await c.query('BEGIN');
+    const r = await fn(c);
+    await c.query(r.commit ? 'COMMIT' : 'ROLLBACK');
+    return r.value;
   } catch (err) {
-    await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-    });
+    await c.query('ROLLBACK').catch(() => (broken = true));
     throw err;
   } finally {
-    client.release(broken);
+    c.release(broken);
   }
 }

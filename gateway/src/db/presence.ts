@@ -3,7 +3,7 @@ import type { RawDb } from './client';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
 import type { Store } from './pg-client';
 import { createPgGroupCommit } from './pg-group-commit';
-import { inPgTransaction } from './pg-tx';
+import { pgTransaction } from './pg-tx';
 
 export interface PresenceRow {
   deviceId: string;
@@ -49,11 +49,11 @@ export function presenceRounds(batch: PresenceRow[]): PresenceRow[][] {
 function createPgPresenceWriter(pool: pg.Pool, opts: GroupCommitOptions): GroupCommit<PresenceRow, void> {
   return createPgGroupCommit(
     (batch: PresenceRow[]) =>
-      inPgTransaction(pool, async (client) => {
+      pgTransaction(pool, async (client) => {
         for (const round of presenceRounds(batch)) {
           await client.query({ name: 'linli-presence', text: UPDATE, values: [round.map((r) => r.deviceId), round.map((r) => r.online), round.map((r) => r.at)] });
         }
-        return batch.map(() => undefined);
+        return { commit: true, value: batch.map(() => undefined) };
       }),
     opts,
   );
