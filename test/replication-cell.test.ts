@@ -126,7 +126,7 @@ describe('replication on the cell', () => {
     try {
       const repo = replicationRepo(db);
       const { generation } = await repo.identity();
-      const writes = alertWrites(db.raw);
+      const writes = alertWrites(db);
       const h = (action: string, at: string) => ({ at: new Date(at), action, actor: action === 'raised' ? 'system' : 'guard-1', note: null, detail: null, source: null });
       const raised = await writes.insert(alert('open', '2026-12-02T03:00:00.000Z'), 'alarm:door-1', h('raised', '2026-12-02T03:00:00.000Z'), '{}', [], []);
       const acked = await writes.update(alert('acknowledged', '2026-12-02T03:00:30.000Z'), { status: 'open', escalationLevel: 0 }, h('acknowledged', '2026-12-02T03:00:30.000Z'), '{}', [], []);

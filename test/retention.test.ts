@@ -116,7 +116,7 @@ describe('retention', () => {
     expect(db.raw.prepare(`SELECT "id" FROM "VisitorPass"`).all()).toEqual([{ id: 'p-new' }]);
     expect(db.raw.prepare(`SELECT "tokenHash" FROM "Session"`).all()).toEqual([{ tokenHash: 's-new' }]);
 
-    auditPurge(db, counts, POLICY, now);
+    await auditPurge(db, counts, POLICY, now);
     const row = db.raw.prepare(`SELECT "actor", "action", "detail" FROM "AuditLog" WHERE "action" = 'retention.purge'`).get() as { actor: string; detail: string };
     expect(row.actor).toBe('system');
     expect(JSON.parse(row.detail)).toMatchObject({ deleted: { access_events: 1_200 }, policy: { accessDays: 30 } });

@@ -72,7 +72,7 @@ describe('site plan, device states, device events and the access log', () => {
   });
 
   it('finds the latest stored state message of each device (where states start after a restart)', async () => {
-    const latest = siteRepo(t.gw.db.prisma, t.gw.db.raw).latestStates();
+    const latest = await siteRepo(t.gw.db).latestStates();
     expect(latest.find((m) => m.deviceId === 'lamp-001' && m.channel === 'light/state')).toBeDefined();
     expect(latest.find((m) => m.deviceId === door.id && m.channel === 'door/state')).toBeDefined();
   });

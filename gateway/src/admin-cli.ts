@@ -3,18 +3,17 @@
 // of a CLI change at its next start (or through the API): a rotation from the shell does not close a live session —
 // use the admin pages (or POST /api/v1/devices/{id}/rotate) when the device is connected.
 import { writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { loadOrCreateCredentialKey } from './auth/credential-key';
 import { Bus } from './bus';
-import { type Config, databasePath, supervisionByKind } from './config';
+import { type Config, dataDirectory, supervisionByKind } from './config';
 import { Role } from './contracts';
 import type { Principal } from './contracts/api/auth';
 import { DeviceCreateBody, type DeviceSecretReply } from './contracts/api/devices';
 import { UserCreateBody } from './contracts/api/users';
-import { openDb } from './db/client';
+import { openStore } from './db/store';
 import { deviceAdminRepo } from './db/device-admin';
 import { userRepo } from './db/users';
 import { createDeviceService, deviceEndpoints } from './devices/service';
@@ -91,7 +90,7 @@ export async function runAdminCommand(config: Config, group: 'admin' | 'device',
     return { ok: false, code: 64, text: `usage:\n${ADMIN_USAGE}` };
   }
   const log = createLogger({ level: 'silent' });
-  const db = await openDb(databasePath(config));
+  const db = await openStore(config.DATABASE_URL);
   try {
     const by = cliPrincipal();
     if (group === 'admin') {
@@ -107,7 +106,7 @@ export async function runAdminCommand(config: Config, group: 'admin' | 'device',
       broker: { disconnect: () => false },
       bus: new Bus(),
       reloadAccess: async () => undefined,
-      credentialKey: loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY).key,
+      credentialKey: loadOrCreateCredentialKey(dataDirectory(config), config.CREDENTIAL_KEY).key,
       kindSupervisionSec: supervisionByKind(config),
       endpoints: (host) => deviceEndpoints(host, { http: config.HTTP_PORT, mqtt: config.MQTT_PORT, ...(config.TLS_CERT_FILE !== undefined ? { mqtts: config.MQTT_TLS_PORT } : {}), httpTls: config.HTTP_TLS_CERT_FILE !== undefined }),
       log,

@@ -188,7 +188,7 @@ async function buildFeatures(
 ) {
   const { writer, broker } = side;
   const access = await createAccessFeature({ config, db, bus, broker, writer, log, metrics, credentialKey });
-  const alerts = await createAlertsFeature({ config, prisma: db.prisma, raw: db.raw, bus, log, registry: metrics.registry, dbHealth: side.dbHealth, judgeOpening: access.judgeStoredOpening });
+  const alerts = await createAlertsFeature({ config, store: db, bus, log, registry: metrics.registry, dbHealth: side.dbHealth, judgeOpening: access.judgeStoredOpening });
   const site = await createSiteFeature({ db, bus, isConnected: (id) => broker.isConnected(id), log });
   const admin = createAdminFeature({ db, log, live: { reloadAccess: access.refreshMasterData, refreshResident: access.refreshResident, reloadAlerts: alerts.masterDataChanged }, chainLength: config.ESCALATION_CHAIN.length, webhookSecret: config.WEBHOOK_SECRET !== undefined });
   const resident = createResidentFeature({ prisma: db.prisma, bus, log, credentialKey, ticketTtlMs: config.LIVE_TICKET_TTL_SEC * 1000 });
@@ -208,7 +208,7 @@ function featureRoutes({ config, db, log, credentialKey }: Base, f: Awaited<Retu
       ttlDays: config.STATION_TTL_DAYS,
       pinMaxFailures: config.PIN_MAX_FAILURES,
       pinLockMinutes: config.PIN_LOCK_MINUTES,
-    }), transferRoutes({ raw: db.raw, dbPath: db.path, credentialKey, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)];
+    }), transferRoutes({ store: db, credentialKey, supervisionSec: alertSettings(config).supervisionSec, afterCommit: () => access.reload(), log, maxUploadBytes: IMPORT_MAX_BYTES }), uiRoutes(config.UI_DIST_DIR, log)];
 }
 
 /**

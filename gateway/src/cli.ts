@@ -12,10 +12,10 @@
 //   linli ready [--timeout S] wait until the running gateway's /readyz says ready (systemd ExecStartPost)
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Config, databasePath, loadConfig } from './config';
+import { type Config, databasePath, isPostgres, loadConfig } from './config';
 import { ADMIN_USAGE, runAdminCommand } from './admin-cli';
 import { backupDatabase, restoreDatabase } from './db/backup';
-import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
+import { migrateStorage, storageLabel } from './migrate-storage';
 import { TRANSFER_USAGE, exportCommand, importCommand } from './transfer-cli';
 import { probeHost, waitReady } from './runtime/wait-ready';
 
@@ -35,6 +35,8 @@ const EX_USAGE = 64;
 const EX_FAIL = 1;
 const EX_CONFIG = 78;
 
+const here = dirname(fileURLToPath(import.meta.url));
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help') {
@@ -47,28 +49,27 @@ async function main(argv: string[]): Promise<number> {
     return EX_CONFIG;
   }
   const config = loaded.config;
-  const dbPath = databasePath(config);
   switch (command) {
     case 'migrate': {
-      const dir = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
-      if (dir === null) {
-        process.stderr.write('linli: prisma/migrations not found beside the gateway\n');
-        return EX_CONFIG;
-      }
-      const r = migrateDatabase(dbPath, readMigrations(dir), { apply: true });
+      const r = await migrateStorage(config, here, true);
       if (!r.ok) {
         process.stderr.write(`linli: ${r.message}\n`);
         return EX_FAIL;
       }
-      process.stdout.write(r.applied.length ? `linli: applied ${r.applied.join(', ')} to ${dbPath}\n` : `linli: ${dbPath} is up to date\n`);
+      const where = storageLabel(config);
+      process.stdout.write(r.applied.length ? `linli: applied ${r.applied.join(', ')} to ${where}\n` : `linli: ${where} is up to date\n`);
       return 0;
     }
     case 'backup':
     case 'restore':
-      return backupOrRestore(command, rest, config, dbPath);
+      if (isPostgres(config)) {
+        process.stderr.write('linli: backup and restore copy a SQLite file; with PostgreSQL use pg_dump / pg_restore or continuous archiving (docs/storage.md)\n');
+        return EX_CONFIG;
+      }
+      return backupOrRestore(command, rest, config, databasePath(config));
     case 'admin':
     case 'device':
-      return adminCommand(command, rest, config, dbPath);
+      return adminCommand(command, rest, config);
     case 'ready': {
       const timeout = rest[0] === '--timeout' && rest.length === 2 ? Number(rest[1]) : rest.length === 0 ? 90 : Number.NaN;
       if (!Number.isFinite(timeout) || timeout <= 0) {
@@ -122,14 +123,9 @@ async function backupOrRestore(command: 'backup' | 'restore', rest: string[], co
 }
 
 /** `linli admin …` and `linli device …` (admin-cli.ts), on a migrated schema. */
-async function adminCommand(command: 'admin' | 'device', rest: string[], config: Config, dbPath: string): Promise<number> {
+async function adminCommand(command: 'admin' | 'device', rest: string[], config: Config): Promise<number> {
   // The schema first, as the gateway would at start (AUTO_MIGRATE): a brand-new installation can begin here.
-  const dir = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
-  if (dir === null) {
-    process.stderr.write('linli: prisma/migrations not found beside the gateway\n');
-    return EX_CONFIG;
-  }
-  const m = migrateDatabase(dbPath, readMigrations(dir), { apply: config.AUTO_MIGRATE });
+  const m = await migrateStorage(config, here, config.AUTO_MIGRATE);
   if (!m.ok) {
     process.stderr.write(`linli: ${m.message}\n`);
     return EX_CONFIG;

@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databasePath, loadConfig } from './config';
+import { loadConfig } from './config';
 import { buildGateway } from './app';
 import { SchemaMissingError } from './db/client';
 import { ReplicationConfigError } from './replication';
-import { findMigrationsDir, migrateDatabase, readMigrations } from './db/migrate';
 import { createLogger } from './log';
+import { migrateStorage } from './migrate-storage';
 import { startBackupSchedule } from './runtime/backup-schedule';
 import { applyHeapGrowth } from './runtime/heap-growth';
 import { startHeapTrimmer } from './runtime/heap-trim';
@@ -27,12 +27,8 @@ applyHeapGrowth(config.HEAP_GROWING_PERCENT);
 
 // The schema before anything opens the database: pending migrations applied (AUTO_MIGRATE, the default) or, when
 // an operator migrates by hand, a clear stop instead of a query failing on a missing table later.
-const migrationsDir = findMigrationsDir(dirname(fileURLToPath(import.meta.url)));
-if (migrationsDir === null) {
-  process.stderr.write('linli: prisma/migrations not found beside the gateway (the release is incomplete)\n');
-  process.exit(EXIT_CONFIG);
-}
-const migrated = migrateDatabase(databasePath(config), readMigrations(migrationsDir), { apply: config.AUTO_MIGRATE });
+const here = dirname(fileURLToPath(import.meta.url));
+const migrated = await migrateStorage(config, here, config.AUTO_MIGRATE);
 if (!migrated.ok) {
   process.stderr.write(`linli: ${migrated.message}\n`);
   process.exit(EXIT_CONFIG);
@@ -119,3 +115,4 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+

@@ -1,12 +1,12 @@
 import { createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { alertSettings } from './alerts/settings';
-import { type Config, databasePath } from './config';
+import { type Config, dataDirectory } from './config';
 import { ExportKind, ExportQuery, type ImportReport } from './contracts/api/transfer';
-import { openDb } from './db/client';
+import { type Store, openStore } from './db/store';
 import { appendAudit } from './db/export';
 import { loadOrCreateCredentialKey } from './auth/credential-key';
 import { AppError } from './errors';
@@ -60,15 +60,14 @@ export async function importCommand(config: Config, argv: string[]): Promise<num
     return fail(EX_USAGE, `cannot read ${file}`);
   }
   if (size > MAX_FILE_BYTES) return fail(EX_DATAERR, `${file} is larger than ${MAX_FILE_BYTES} bytes: split it`);
-  const dbPath = databasePath(config);
-  const key = loadOrCreateCredentialKey(dirname(dbPath), config.CREDENTIAL_KEY);
-  const db = await openDb(dbPath);
+  const key = loadOrCreateCredentialKey(dataDirectory(config), config.CREDENTIAL_KEY);
+  const db = await openStore(config.DATABASE_URL);
   try {
     const report = await importFile(
-      { raw: db.raw, credentialKey: key.key, supervisionSec: alertSettings(config).supervisionSec, afterCommit: async () => undefined },
+      { store: db, credentialKey: key.key, supervisionSec: alertSettings(config).supervisionSec, afterCommit: async () => undefined },
       { fileName: basename(file), bytes: readFileSync(file), communityId: community, actor: actor(), dryRun: args.values['dry-run'] === true },
     );
-    if (!report.ok && !report.dryRun) appendAudit(db.raw, { actor: actor(), action: 'import.refused', entity: 'Community', entityId: community, detail: { fileName: basename(file), issues: report.issuesTotal } });
+    if (!report.ok && !report.dryRun) await appendAudit(db, { actor: actor(), action: 'import.refused', entity: 'Community', entityId: community, detail: { fileName: basename(file), issues: report.issuesTotal } });
     printReport(report);
     if (report.secretsFile) {
       const out = args.values.secrets ?? report.secretsFile.name;
@@ -94,23 +93,25 @@ export async function exportCommand(config: Config, argv: string[]): Promise<num
   const query = ExportQuery.safeParse({ from: args.values.from, to: args.values.to, format: args.values.format ?? (file?.endsWith('.xlsx') ? 'xlsx' : 'csv'), ...(args.values.community ? { communityId: args.values.community } : {}) });
   if (!kind.success || file === undefined || args.positionals.length !== 2) return fail(EX_USAGE, `export takes access, alerts or audit and a file\n\n${TRANSFER_USAGE}`);
   if (!query.success) return fail(EX_USAGE, query.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
-  const dbPath = databasePath(config);
+  let db: Store;
   try {
-    const plan = planExport(dbPath, kind.data, query.data);
+    db = await openStore(config.DATABASE_URL);
+  } catch (err) {
+    return fail(EX_FAIL, err instanceof Error ? err.message : String(err));
+  }
+  try {
+    const plan = await planExport(db, kind.data, query.data);
     const out = createWriteStream(file, { mode: 0o600 });
     const started = Date.now();
     const rows = await writeExport(plan, out);
     if (!out.writableFinished) await finished(out);
-    const db = await openDb(dbPath);
-    try {
-      appendAudit(db.raw, { actor: actor(), action: 'export', entity: 'Export', entityId: kind.data, detail: { from: query.data.from, to: query.data.to, format: plan.format, file: basename(file) } });
-    } finally {
-      await db.close();
-    }
+    await appendAudit(db, { actor: actor(), action: 'export', entity: 'Export', entityId: kind.data, detail: { from: query.data.from, to: query.data.to, format: plan.format, file: basename(file) } });
     process.stdout.write(`linli: ${rows} row(s) of ${kind.data} (${query.data.from} to ${query.data.to}, ${plan.timezone}) written to ${file} in ${Date.now() - started} ms\n`);
     return 0;
   } catch (err) {
     if (err instanceof AppError) return fail(EX_USAGE, err.message);
     return fail(EX_FAIL, err instanceof Error ? err.message : String(err));
+  } finally {
+    await db.close();
   }
 }

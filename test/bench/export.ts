@@ -3,6 +3,7 @@
 import { createWriteStream, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { openDb } from '../../gateway/src/db/client';
 import { isoStored } from '../../gateway/src/db/time';
 import { planExport, writeExport } from '../../gateway/src/transfer/export';
 import { benchDatabase } from './lib';
@@ -22,6 +23,7 @@ db.transaction(() => {
 })();
 db.close();
 
+const store = await openDb(file);
 let peak = process.memoryUsage().rss;
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
 console.log(`${rows} access rows over 30 days; rss before ${(peak / 1048576).toFixed(0)} MB`);
@@ -29,9 +31,10 @@ for (const format of ['csv', 'xlsx'] as const) {
   const out = join(dir, `access.${format}`);
   const cpu = process.cpuUsage();
   const t = performance.now();
-  const n = await writeExport(planExport(file, 'access', { from: '2026-11-01', to: '2026-11-30', format, communityId: 'bench' }), createWriteStream(out));
+  const n = await writeExport(await planExport(store, 'access', { from: '2026-11-01', to: '2026-11-30', format, communityId: 'bench' }), createWriteStream(out));
   const used = process.cpuUsage(cpu);
   console.log(`${format.padEnd(4)} ${n} rows  ${(statSync(out).size / 1048576).toFixed(1)} MB  wall ${((performance.now() - t) / 1000).toFixed(1)} s  cpu ${((used.user + used.system) / 1e6).toFixed(1)} s  peak rss ${(peak / 1048576).toFixed(0)} MB`);
 }
 clearInterval(sampler);
+await store.close();
 rmSync(dir, { recursive: true, force: true });

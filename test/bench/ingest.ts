@@ -1,18 +1,20 @@
 // Ingest benchmark (issue 3): durable events/s and publish→PUBACK latency through the real gateway, at saturation
 // and at fixed rates, next to a bare Mosquitto (pub→sub at QoS 1, no persistence) driven by the same generator.
-// Usage: npm run bench -- ingest [--connections 200] [--seconds 10] [--rates 5000,20000]
+// Usage: npm run bench -- ingest [--connections 200] [--seconds 10] [--rates 5000,20000] [--store sqlite|postgres]
+// (--store postgres: the gateway on a PostgreSQL 15 the bench starts, docs/storage.md)
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type LoadReport, formatLoadReport, runLoad } from '../../devices-sim/src/load';
-import { type Figure, benchDatabase, mosquittoAvailable, reportFigures, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
+import { type Figure, benchDatabase, benchPgDatabase, mosquittoAvailable, reportFigures, rssMb, startBenchGateway, startMosquitto, stopGateway } from './lib';
 
 const { values } = parseArgs({
-  options: { connections: { type: 'string', default: '200' }, seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '5000,20000' } },
+  options: { connections: { type: 'string', default: '200' }, seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '5000,20000' }, store: { type: 'string', default: 'sqlite' } },
   allowPositionals: true,
 });
 const connections = Number(values.connections);
 const durationSec = Number(values.seconds);
 const rates = values.rates.split(',').map(Number);
+if (values.store !== 'sqlite' && values.store !== 'postgres') throw new Error('--store takes sqlite or postgres');
 // Door, barrier and lamp traffic: no access requests (those add decisions, measured in the access benchmark).
 const mix = { doorState: 4, lightState: 2, barrierState: 1 } as const;
 
@@ -36,11 +38,14 @@ if (mosquittoAvailable()) {
   console.log('mosquitto not installed (apt-get install mosquitto): skipping the comparison');
 }
 
-const { dir, dbFile, devices } = await benchDatabase(connections, ['face_terminal', 'streetlight', 'vehicle_gate']);
+const kinds = ['face_terminal', 'streetlight', 'vehicle_gate'] as const;
+const bench = values.store === 'postgres' ? await benchPgDatabase(connections, [...kinds]) : { ...(await benchDatabase(connections, [...kinds])), stop: async () => undefined };
+const { dir, dbFile, devices } = bench;
+const LINLI = values.store === 'postgres' ? 'linli durable ingest on PostgreSQL' : 'linli durable ingest';
 const gw = await startBenchGateway(dbFile);
 const url = `mqtt://127.0.0.1:${gw.mqtt}`;
 const sat = await runLoad({ url, devices, connections, rate: 'max', durationSec, qos: 1, mix, quiet: true });
-rows.push(['linli durable ingest, saturation', sat, rssMb(gw.child.pid!)]);
+rows.push([`${LINLI}, saturation`, sat, rssMb(gw.child.pid!)]);
 // The group commit's shape at saturation, from the gateway's own histograms (only saturation has run so far).
 const satMetrics = await (await fetch(`http://127.0.0.1:${gw.http}/metrics`)).text();
 const meanOf = (name: string) => {
@@ -53,9 +58,10 @@ const linliAt = new Map<number, LoadReport>();
 for (const rate of rates) {
   const r = await runLoad({ url, devices, connections, rate, durationSec, qos: 1, mix, quiet: true });
   linliAt.set(rate, r);
-  rows.push([`linli durable ingest, fixed ${rate}/s`, r, rssMb(gw.child.pid!)]);
+  rows.push([`${LINLI}, fixed ${rate}/s`, r, rssMb(gw.child.pid!)]);
 }
 await stopGateway(gw);
+await bench.stop();
 rmSync(dir, { recursive: true, force: true });
 
 console.log(`\ningest benchmark: ${connections} connections, ${durationSec} s per run, QoS 1\n`);

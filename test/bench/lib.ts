@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { hashDeviceSecret } from '../../gateway/src/auth/hash';
 import type { DeviceKind } from '../../gateway/src/contracts';
 import { openDb } from '../../gateway/src/db/client';
+import { migrateCellPg, openPgDb } from '../../gateway/src/db/pg-client';
+import type { Store } from '../../gateway/src/db/store';
+import { startPg } from '../cluster/pg';
 import { type GatewayProcess, freePort, spawnGateway } from '../helpers/process';
 
 export interface BenchDevice {
@@ -36,14 +39,44 @@ export async function benchDatabase(count: number, kinds: DeviceKind[], reuseDir
   // Keyed hashes as enrolment writes them (auth/hash.ts): the first login is the production path.
   const devices = benchDevices(count, kinds);
   const db = await openDb(dbFile);
+  await seedBench(db, devices);
+  await db.close();
+  return { dir, dbFile, devices };
+}
+
+/** The bench compound and its devices, with keyed hashes as enrolment writes them (auth/hash.ts). */
+async function seedBench(db: Pick<Store, 'prisma'>, devices: BenchDevice[]): Promise<void> {
   await db.prisma.community.create({ data: { id: 'bench', name: 'bench', latitude: 34.2583, longitude: 108.9286 } });
   for (let i = 0; i < devices.length; i += 1000) {
     await db.prisma.device.createMany({
       data: devices.slice(i, i + 1000).map((d) => ({ id: d.id, kind: d.kind, name: d.id, communityId: 'bench', placeKind: 'outdoor', x: 0, y: 0, secretHash: hashDeviceSecret(BENCH_CREDENTIAL_KEY, d.id, d.secret), supervisionSec: 3600 })),
     });
   }
+}
+
+/**
+ * `--store postgres`: a PostgreSQL 15 of its own (test/cluster/pg.ts, on a free port), a migrated database with the
+ * same devices; `dbFile` is its URL (startBenchGateway takes either). `stop` ends the server and removes its folder.
+ */
+export async function benchPgDatabase(count: number, kinds: DeviceKind[]): Promise<{ dir: string; dbFile: string; devices: BenchDevice[]; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'linli-bench-pg-'));
+  const server = await startPg(dir);
+  await server.pool.query('CREATE DATABASE linli_bench');
+  const url = server.url.replace(/\/linli_hub$/, '/linli_bench');
+  const db = await openPgDb(url);
+  await migrateCellPg(db.pool);
+  const devices = benchDevices(count, kinds);
+  await seedBench(db, devices);
   await db.close();
-  return { dir, dbFile, devices };
+  return {
+    dir,
+    dbFile: url,
+    devices,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function benchDevices(count: number, kinds: DeviceKind[]): BenchDevice[] {
@@ -52,7 +85,10 @@ function benchDevices(count: number, kinds: DeviceKind[]): BenchDevice[] {
 
 let built = false;
 
-/** The production build (`npm run build`, what `npm start` runs), not tsx: that is what a guard room runs. */
+/**
+ * The production build (`npm run build`, what `npm start` runs), not tsx: that is what a guard room runs. `dbFile` is a
+ * SQLite file, or a postgres:// URL (benchPgDatabase).
+ */
 export function startBenchGateway(dbFile: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
   // BENCH_NO_BUILD=1: use the dist/ already there (several runs in a row on a shared machine).
   if (!built && !process.env.BENCH_NO_BUILD) {
@@ -67,7 +103,8 @@ export function startBenchGateway(dbFile: string, env: Record<string, string> = 
   // BENCH_GATEWAY: another build of the gateway (e.g. the one before a change, copied to dist/base/), to compare two
   // builds run after run on a machine whose load keeps changing.
   const script = process.env.BENCH_GATEWAY ?? 'dist/gateway.mjs';
-  return spawnGateway({ DATABASE_URL: `file:${dbFile}`, HTTP_PORT: '0', MQTT_PORT: '0', MALLOC_ARENA_MAX: '2', CREDENTIAL_KEY: BENCH_CREDENTIAL_KEY, ...env }, [process.execPath, ...nodeArgs, script]);
+  const store: Record<string, string> = dbFile.startsWith('postgres') ? { DATABASE_URL: dbFile, DATA_DIR: mkdtempSync(join(tmpdir(), 'linli-bench-data-')) } : { DATABASE_URL: `file:${dbFile}` };
+  return spawnGateway({ ...store, HTTP_PORT: '0', MQTT_PORT: '0', MALLOC_ARENA_MAX: '2', CREDENTIAL_KEY: BENCH_CREDENTIAL_KEY, ...env }, [process.execPath, ...nodeArgs, script]);
 }
 
 export async function stopGateway(gw: GatewayProcess): Promise<void> {

@@ -2,7 +2,7 @@
 // 3 NATS nodes), a leaf node per cell, the hub writer, and what a test reads back from a cell's SQLite and the hub's
 // PostgreSQL, parsed with zod. Every process is started here on free ports of 127.0.0.1 and stopped by its PID.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -10,7 +10,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { z } from 'zod';
 import type { ReplicatedTable } from '../../gateway/src/contracts/replication';
-import { freePort } from '../helpers/process';
+import { type PrismaClient, openDb } from '../../gateway/src/db/client';
+import { freshDatabase } from '../helpers/gateway';
+import { type GatewayProcess, freePort } from '../helpers/process';
 
 export const run = promisify(execFile);
 
@@ -96,6 +98,46 @@ export async function startLeaf(dir: string, name: string, hub: Hub, port?: numb
   writeFileSync(conf, `listen: 127.0.0.1:${p}\nleafnodes { remotes: [ { urls: [ ${hub.env.HUB_LEAF_URLS!.split(',').map((u) => `"${u}"`).join(', ')} ] } ] }\n`);
   const proc = await spawnUntil('/usr/sbin/nats-server', ['-c', conf], {}, 'Leafnode connection created');
   return { proc, port: p, url: `nats://127.0.0.1:${p}` };
+}
+
+/** A cell as the multi-cell tests hold it: its SQLite file, its leaf node, and its gateway once spawned. */
+export interface TestCell {
+  compound: string;
+  dir: string;
+  dbFile: string;
+  leaf: Proc;
+  leafPort: number;
+  leafUrl: string;
+  gw?: GatewayProcess;
+}
+
+/** A cell's fresh migrated database, filled by `seed`, and its own leaf node; the gateway is the test's to spawn. */
+export async function prepareCell(hubDir: string, hub: Hub, compound: string, seed: (prisma: PrismaClient) => Promise<unknown>): Promise<TestCell> {
+  const { dir, dbFile } = freshDatabase();
+  const db = await openDb(dbFile);
+  try {
+    await seed(db.prisma);
+  } finally {
+    await db.close();
+  }
+  const leaf = await startLeaf(hubDir, compound, hub);
+  return { compound, dir, dbFile, leaf: leaf.proc, leafPort: leaf.port, leafUrl: leaf.url };
+}
+
+/** Every cell's gateway (SIGTERM, waited for) and leaf node, the writer, the hub (scripts/hub-down), and their folders. */
+export async function stopCellsAndHub(hubDir: string, hub: Hub | undefined, writer: Proc | undefined, cells: TestCell[]): Promise<void> {
+  for (const c of cells) {
+    if (c.gw) {
+      c.gw.child.kill('SIGTERM');
+      await c.gw.exited;
+    }
+    await stopByPid(c.leaf);
+  }
+  await stopByPid(writer);
+  await hub?.pool.end();
+  await run('scripts/hub-down', [hubDir], { timeout: 120_000 });
+  rmSync(hubDir, { recursive: true, force: true });
+  for (const c of cells) rmSync(c.dir, { recursive: true, force: true });
 }
 
 const Int = z.union([z.number(), z.string(), z.bigint()]).transform((v) => Number(v));

@@ -6,18 +6,16 @@
 // every committed row of every table of every cell is in PostgreSQL exactly once, with no gap in any sequence, and the
 // hub's /metrics (checked by promtool) shows each cell online with its watermarks.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AccessRequest, DoorState, Heartbeat, Tamper, topicFor } from '../../gateway/src/contracts';
-import { openDb } from '../../gateway/src/db/client';
 import { addDevice } from '../helpers/fixtures';
-import { freshDatabase } from '../helpers/gateway';
-import { type GatewayProcess, spawnGateway } from '../helpers/process';
-import { type CellReader, type Hub, type Proc, cellReader, expectUnbroken, hubReader, hubUp, run, startLeaf, startWriter, stopByPid } from './harness';
+import { spawnGateway } from '../helpers/process';
+import { type CellReader, type Hub, type Proc, type TestCell, cellReader, expectUnbroken, hubReader, hubUp, prepareCell, startLeaf, startWriter, stopByPid, stopCellsAndHub } from './harness';
 import { districtDesk, hubCli } from './hub-fixtures';
 import { doorTerminal, hubSession, remoteOpenAudits, sendRaw } from './hub-door';
 import { randomUUID } from 'node:crypto';
@@ -34,14 +32,7 @@ const CELLS = ['cell-a', 'cell-b', 'cell-c'] as const;
 const CUT = 'cell-b';
 const devicesOf = (cell: string) => Array.from({ length: 3 }, (_, i) => ({ id: `${cell}-door-${i}`, kind: 'face_terminal' as const, secret: `${cell}-secret-${i}-xyzw` }));
 
-interface Cell {
-  compound: string;
-  dir: string;
-  dbFile: string;
-  leaf: Proc;
-  leafPort: number;
-  leafUrl: string;
-  gw?: GatewayProcess;
+interface Cell extends TestCell {
   clients: MqttClient[];
   reader?: CellReader;
 }
@@ -58,30 +49,19 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
     hub = await hubUp(hubDir);
     writer = await startWriter(hub, { HUB_CELL_OFFLINE_AFTER_MS: String(OFFLINE_AFTER_MS), HUB_CELL_CHECK_MS: '500', HUB_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) });
     for (const compound of CELLS) {
-      const { dir, dbFile } = freshDatabase();
-      const db = await openDb(dbFile);
-      for (const d of devicesOf(compound)) await addDevice(db.prisma, d);
-      await db.close();
-      const leaf = await startLeaf(hubDir, compound, hub);
-      cells.push({ compound, dir, dbFile, leaf: leaf.proc, leafPort: leaf.port, leafUrl: leaf.url, clients: [] });
+      const cell = await prepareCell(hubDir, hub, compound, async (prisma) => {
+        for (const d of devicesOf(compound)) await addDevice(prisma, d);
+      });
+      cells.push({ ...cell, clients: [] });
     }
   });
 
   afterAll(async () => {
     for (const c of cells) {
       await Promise.all(c.clients.map((m) => m.endAsync(true)));
-      if (c.gw) {
-        c.gw.child.kill('SIGTERM');
-        await c.gw.exited;
-      }
       c.reader?.close();
-      await stopByPid(c.leaf);
     }
-    await stopByPid(writer);
-    await hub?.pool.end();
-    await run('scripts/hub-down', [hubDir], { timeout: 120_000 });
-    rmSync(hubDir, { recursive: true, force: true });
-    for (const c of cells) rmSync(c.dir, { recursive: true, force: true });
+    await stopCellsAndHub(hubDir, hub, writer, cells);
   });
 
   it('raises and clears the offline alert of the cut cell and ends with every row of every cell in PostgreSQL once', async () => {

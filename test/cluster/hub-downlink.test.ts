@@ -7,7 +7,7 @@
 // (as when a cell dies between committing the change and recording it) — is applied once. A command stored at the hub
 // but never published (a hub killed between its COMMIT and the publish) is published by the outbox and applied.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -23,29 +23,19 @@ import { HubDownlinkCommand, HubDownlinkList } from '../../gateway/src/contracts
 import { PassView } from '../../gateway/src/contracts/api/passes';
 import { DownlinkCommand, downlinkConsumer, downlinkSubject } from '../../gateway/src/contracts/downlink';
 import { REPLICATION_STREAM } from '../../gateway/src/contracts/replication';
-import { openDb } from '../../gateway/src/db/client';
 import { downlinkStore } from '../../gateway/src/hub/downlink-store';
 import { hubRegistry } from '../../gateway/src/hub/users';
 import { type AccessCompound, addAccessCompound, ensureHousehold } from '../helpers/fixtures';
-import { freshDatabase } from '../helpers/gateway';
 import { apiClient } from '../helpers/http';
-import { type GatewayProcess, spawnGateway } from '../helpers/process';
-import { type Hub, type Proc, hubUp, run, startLeaf, startWriter, stopByPid } from './harness';
+import { spawnGateway } from '../helpers/process';
+import { type Hub, type Proc, type TestCell, hubUp, prepareCell, startLeaf, startWriter, stopByPid, stopCellsAndHub } from './harness';
 import { hubCli } from './hub-fixtures';
 
 const KEY = 'downlink-test-credential-key-0123456789abcdef';
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 const Int = z.union([z.number(), z.bigint()]).transform((v) => Number(v));
 
-interface Cell {
-  compound: string;
-  dir: string;
-  dbFile: string;
-  leaf: Proc;
-  leafPort: number;
-  leafUrl: string;
-  gw?: GatewayProcess;
-}
+type Cell = TestCell;
 
 /** What a test reads from (and, to play a crash, deletes in) a cell's SQLite. */
 function cellDb(dbFile: string) {
@@ -74,13 +64,10 @@ describe('hub → cell downlink (multi-process)', () => {
     hub = await hubUp(hubDir);
     writer = await startWriter(hub);
     for (const compound of ['cell-a', 'cell-b']) {
-      const { dir, dbFile } = freshDatabase();
-      const db = await openDb(dbFile);
-      if (compound === 'cell-a') fixture = await addAccessCompound(db.prisma, KEY);
-      else await ensureHousehold(db.prisma, 'hh-a');
-      await db.close();
-      const leaf = await startLeaf(hubDir, compound, hub);
-      cells.push({ compound, dir, dbFile, leaf: leaf.proc, leafPort: leaf.port, leafUrl: leaf.url });
+      cells.push(await prepareCell(hubDir, hub, compound, async (prisma) => {
+        if (compound === 'cell-a') fixture = await addAccessCompound(prisma, KEY);
+        else await ensureHousehold(prisma, 'hh-a');
+      }));
     }
     for (const c of cells) {
       c.gw = await spawnGateway({
@@ -96,18 +83,7 @@ describe('hub → cell downlink (multi-process)', () => {
   afterAll(async () => {
     await terminal?.close();
     clock.stop();
-    for (const c of cells) {
-      if (c.gw) {
-        c.gw.child.kill('SIGTERM');
-        await c.gw.exited;
-      }
-      await stopByPid(c.leaf);
-    }
-    await stopByPid(writer);
-    await hub?.pool.end();
-    await run('scripts/hub-down', [hubDir], { timeout: 120_000 });
-    rmSync(hubDir, { recursive: true, force: true });
-    for (const c of cells) rmSync(c.dir, { recursive: true, force: true });
+    await stopCellsAndHub(hubDir, hub, writer, cells);
   });
 
   it('applies residents and passes at the one cell addressed, in order across a cut link, once, and shows refusals at the hub', async () => {

@@ -1,11 +1,13 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { type Gateway, buildGateway } from '../../gateway/src/app';
 import { ConfigSchema } from '../../gateway/src/config';
 import { createLogger } from '../../gateway/src/log';
+import { PG_TEMPLATE } from '../cluster/pg-flows-setup';
 
 export interface TestGateway {
   gw: Gateway;
@@ -26,7 +28,31 @@ export function freshDatabase(): { dir: string; dbFile: string } {
   return { dir, dbFile };
 }
 
-/** Boots the real gateway on port 0 against a real SQLite file. `env` overrides configuration like the environment would. */
+/** The flow tests' store: SQLite files (npm test), or PostgreSQL (the "postgres" project of npm run test:cluster). */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.LINLI_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+let pgDatabases = 0;
+
+/**
+ * A fresh migrated PostgreSQL database on the run's server (test/cluster/pg-flows-setup.ts), copied from the
+ * template; returns its URL. Nothing drops it: the server and its folder go at the end of the run.
+ */
+export async function freshPgDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  await admin.connect();
+  const name = `t_${process.pid}_${++pgDatabases}_${Date.now()}`;
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${PG_TEMPLATE}`);
+  } finally {
+    await admin.end();
+  }
+  return inject('pgAdminUrl').replace(/\/linli_hub$/, `/${name}`);
+}
+
+/**
+ * Boots the real gateway on port 0 against a real SQLite file — or, under LINLI_TEST_STORE=postgres, a fresh
+ * PostgreSQL database (`dbFile` then names nothing). `env` overrides configuration like the environment would.
+ */
 export async function startGateway(
   env: Record<string, string> = {},
   existing?: { dir: string; dbFile: string },
@@ -36,9 +62,10 @@ export async function startGateway(
   logDestination?: DestinationStream,
 ): Promise<TestGateway> {
   const { dir, dbFile } = existing ?? freshDatabase();
+  const store = TEST_STORE === 'postgres' && existing === undefined ? { DATABASE_URL: await freshPgDatabase(), DATA_DIR: dir } : { DATABASE_URL: `file:${dbFile}` };
   const config = Object.freeze(
     ConfigSchema.parse({
-      DATABASE_URL: `file:${dbFile}`,
+      ...store,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
       MQTT_HOST: '127.0.0.1',

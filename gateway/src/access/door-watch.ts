@@ -89,10 +89,10 @@ export function createDoorWatch(ctx: AccessContext, deps: { events: EventWriter;
   }
 
   /** An opening from the alert outbox nobody finished judging: the live verdict if there was one, else a replay. */
-  function judgeStored(e: IngestedEvent, eventSeq: number, outboxId: number): AccessIncident | null {
+  async function judgeStored(e: IngestedEvent, eventSeq: number, outboxId: number): Promise<AccessIncident | null> {
     const known = verdicts.get(outboxId);
     if (known) return known.incident;
-    const draft = replayStoredOpening(deps.history, settings, e, eventSeq);
+    const draft = await replayStoredOpening(deps.history, settings, e, eventSeq);
     if (!draft) return null;
     incidents.inc({ type: draft.type });
     log.warn({ deviceId: e.deviceId, type: draft.type, detail: draft.detail }, 'access incident judged from the stored opening (after a restart)');
@@ -122,11 +122,11 @@ export type DoorWatchService = ReturnType<typeof createDoorWatch>;
  * Door monitoring's verdict on a stored opening nobody judged live (a crash in between), replayed through the same
  * pure reducer from what is stored: the door's state before, its reports and grants within the grant window.
  */
-export function replayStoredOpening(history: DoorHistoryRepo, settings: MonitorSettings, e: IngestedEvent, eventSeq: number): IncidentDraft | null {
+export async function replayStoredOpening(history: DoorHistoryRepo, settings: MonitorSettings, e: IngestedEvent, eventSeq: number): Promise<IncidentDraft | null> {
   const report = doorReportOf(e);
   if (!report || report.state !== 'open') return null;
   const at = e.receivedAt.getTime();
-  const h = history.around(e.deviceId, eventSeq, e.receivedAt, settings.grantWindowMs);
+  const h = await history.around(e.deviceId, eventSeq, e.receivedAt, settings.grantWindowMs);
   const reports = h.reports.map(storedReport).filter((r) => r !== null);
   const before = h.before ? storedReport(h.before) : null;
   return judgeStoredOpening({ before, reports, grants: h.grants.map((g) => Date.parse(g)) }, { ...report, at }, settings);

@@ -54,7 +54,7 @@ export interface AccessFeature extends Lifecycle {
    * Door monitoring's verdict on a stored opening taken from the alert outbox (the outbox sweep asks): the forced
    * entry it was, or null. `eventSeq` is its DeviceEvent row, `outboxId` its outbox entry.
    */
-  judgeStoredOpening(e: IngestedEvent, eventSeq: number, outboxId: number): AccessIncident | null;
+  judgeStoredOpening(e: IngestedEvent, eventSeq: number, outboxId: number): Promise<AccessIncident | null>;
   /** The services the HTTP routes call, for other callers with the same rules (the hub's downlink, app.ts). */
   services: { passes: PassService; credentials: CredentialService };
   /** The doors and their remote open, for commands from the district hub (replication/commands.ts, wired in app.ts). */
@@ -110,7 +110,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
     maxPending: config.INGEST_MAX_PENDING,
     onError: (err, attempt) => log[attempt < 3 ? 'debug' : 'error']({ err, attempt }, 'access event commit failed; retrying'),
   });
-  const engine = createEngine(ctx, { events: deps.writer, decisions, history: doorHistoryRepo(db.raw), registry: deps.metrics.registry });
+  const engine = createEngine(ctx, { events: deps.writer, decisions, history: doorHistoryRepo(db), registry: deps.metrics.registry });
   const passes = passService(ctx);
   const credentials = credentialService(ctx);
   const doors = doorService(ctx, engine);

@@ -2,12 +2,12 @@ import type { Registry } from 'prom-client';
 import type { FeatureRoutes } from '../api/routes';
 import type { Bus } from '../bus';
 import type { Config } from '../config';
-import type { PrismaClient, RawDb } from '../db/client';
 import { alertSourceRepo } from '../db/alert-sources';
 import { alertRepo } from '../db/alerts';
 import { gridRepo } from '../db/grids';
 import type { WriteHealth } from '../db/heartbeat';
 import { outboxRepo } from '../db/outbox';
+import type { Store } from '../db/pg-client';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
 import { createActions } from './actions';
@@ -32,9 +32,8 @@ import { createWelfare } from './welfare';
 
 export interface AlertsFeatureDeps {
   config: Config;
-  prisma: PrismaClient;
-  /** The raw connection (db/client.ts): the alert write path uses it, like ingest's group commit. */
-  raw: RawDb;
+  /** The gateway's data, on SQLite or PostgreSQL (db/pg-client.ts): Prisma for reads, the store's own write path for changes. */
+  store: Store;
   bus: Bus;
   log: Logger;
   registry: Registry;
@@ -73,12 +72,13 @@ const OUTBOX_PAGE = 200;
  * this function only wires them in the order they need each other.
  */
 export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<AlertsFeature> {
-  const { config, prisma, raw, bus } = deps;
+  const { config, bus } = deps;
+  const { prisma } = deps.store;
   const log = deps.log.child({ module: 'alerts' });
   const now = deps.now ?? (() => new Date());
   const settings = alertSettings(config);
   const metrics = alertMetrics(deps.registry);
-  const repo = alertRepo(prisma, raw, settings.chain);
+  const repo = alertRepo(deps.store, settings.chain);
   const sources = alertSourceRepo(prisma);
   const live = alertsLive(config, { log: deps.log.child({ module: 'live' }), now, lastId: () => store.lastId, openAlerts: () => store.all(), metrics });
   const { hub } = live;
@@ -100,7 +100,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const supervision = createSupervision(settings, lifecycle.apply);
   const streetlights = createStreetlights(settings, { places, apply: lifecycle.apply, log });
   const welfare = createWelfare(settings, { sources, apply: lifecycle.apply, log, now });
-  const outbox = outboxRepo(raw);
+  const outbox = outboxRepo(deps.store);
   const { devices } = await loadAlertState({ store, sources, supervision, streetlights, outbox, lifecycle, chain: config.ESCALATION_CHAIN, log, now });
   const outboxSweep = createOutboxSweep({ judgeOpening: deps.judgeOpening, reads: outboxReads, outbox, lifecycle, store, settings, log, metrics, batch: OUTBOX_PAGE });
   const timers: NodeJS.Timeout[] = [];

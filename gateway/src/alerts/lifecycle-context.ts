@@ -46,6 +46,11 @@ export interface LifecycleContext extends Omit<LifecycleDeps, 'writes'> {
   readonly delayed: Map<string, { timer: NodeJS.Timeout; go: () => void }>;
   /** Alert outbox entries being judged (decided, their write queued or waiting): a sweep skips them. */
   readonly inFlight: Set<number>;
+  /**
+   * Watches of the outbox sweep, each collecting the entries that leave `inFlight` while it is open: a page read
+   * before an entry was written and deleted can still hold it, and must not hand it to the engine again.
+   */
+  readonly settled: Set<Set<number>>;
   /** Entries judged without an alert change, marked done together in one small transaction. */
   readonly idle: { entries: number[]; timer: NodeJS.Timeout | null };
   /** The lifecycle's entry point, for a change that causes another (a press storm raises its own alert). */
@@ -66,6 +71,7 @@ export function lifecycleContext(deps: LifecycleDeps, apply: LifecycleContext['a
     lastRepeatAt: new Map(),
     delayed: new Map(),
     inFlight: new Set(),
+    settled: new Set(),
     idle: { entries: [], timer: null },
     apply,
   };
@@ -76,7 +82,10 @@ const RETRIES = 5;
 export const mayBeOpen = (ctx: LifecycleContext, key: string) => ctx.store.byKey(key) !== undefined || ctx.raising.has(key);
 
 function finished(ctx: LifecycleContext, done: readonly number[]) {
-  for (const id of done) ctx.inFlight.delete(id);
+  for (const id of done) {
+    ctx.inFlight.delete(id);
+    for (const watch of ctx.settled) watch.add(id);
+  }
 }
 
 /** Entries whose event changes no alert: done without one (batched; they stay in flight until written). */

@@ -10,16 +10,19 @@ import type { AlertSettings, Decision } from '../rules/types';
 import { decisionsFor } from './engine';
 import type { FailureLog } from './failure-log';
 import type { AlertMetrics } from './metrics';
-import type { Lifecycle } from './service';
+import type { Lifecycle, SettledWatch } from './service';
 import type { AlertStore } from './store';
 
-/** Door monitoring's verdict on a stored door or barrier opening (access/: live verdict or replay of stored rows). */
-export type JudgeOpening = (ev: IngestedEvent, eventSeq: number, outboxId: number) => AccessIncident | null;
+/**
+ * Door monitoring's verdict on a stored door or barrier opening (access/: the live verdict, or a replay of the stored
+ * rows, which reads the database: asynchronous).
+ */
+export type JudgeOpening = (ev: IngestedEvent, eventSeq: number, outboxId: number) => Promise<AccessIncident | null>;
 
 export interface OutboxSweepDeps {
   judgeOpening: JudgeOpening;
   outbox: OutboxRepo;
-  lifecycle: Pick<Lifecycle, 'judge' | 'inFlight'>;
+  lifecycle: Pick<Lifecycle, 'judge' | 'inFlight' | 'watchSettled'>;
   store: Pick<AlertStore, 'idle'>;
   settings: AlertSettings;
   log: Logger;
@@ -43,7 +46,7 @@ function parseJson(s: string): unknown {
 }
 
 /** What the rules decide about a stored event, or null when the row cannot be read back (logged, then done). */
-export function decisionsOfEntry(e: OutboxEntry, settings: AlertSettings, judgeOpening: JudgeOpening): Decision[] | null {
+export async function decisionsOfEntry(e: OutboxEntry, settings: AlertSettings, judgeOpening: JudgeOpening): Promise<Decision[] | null> {
   if (e.channel === 'gateway/health') {
     const h = StoredHealth.safeParse(parseJson(e.payload));
     return h.success ? healthRule(h.data) : null;
@@ -62,7 +65,7 @@ export function decisionsOfEntry(e: OutboxEntry, settings: AlertSettings, judgeO
   const ev = { deviceId: e.deviceId, kind: kind.data, name, payload: decoded.payload, deviceTime: new Date(e.deviceTime), receivedAt: new Date(e.receivedAt) } as IngestedEvent;
   if (ev.name === 'doorState' || ev.name === 'barrierState') {
     // An opening: whether it was forced is door monitoring's call (its entry is the opening's own).
-    const incident = judgeOpening(ev, e.eventSeq, e.id);
+    const incident = await judgeOpening(ev, e.eventSeq, e.id);
     return incident ? incidentRule(incident) : [];
   }
   return decisionsFor(ev, settings);
@@ -73,48 +76,64 @@ export function decisionsOfEntry(e: OutboxEntry, settings: AlertSettings, judgeO
  * commit and its alert), and on a timer (an alert write that kept failing). No time window and no row cap: every
  * entry still in the table is judged, critical first, then oldest first, one page at a time, so a backlog of any
  * size neither blocks the event loop nor sits in the store's queue ahead of a new alarm for more than one page.
+ *
+ * No entry is judged twice. The read of a page is asynchronous (PostgreSQL; on SQLite the sweep resumes a microtask
+ * later), and so is judging a stored opening (door history): an entry in the page may meanwhile have been judged by
+ * the live path, written and deleted, and so be out of flight again. A watch on the lifecycle (watchSettled), opened
+ * before the read and closed after the page is handed over, collects every entry that left flight in between; an
+ * entry is handed to the engine only if it is neither in flight nor collected, checked in the same tick as the hand-over.
  */
 export function createOutboxSweep(deps: OutboxSweepDeps) {
-  const { outbox, lifecycle, store, settings, log, metrics } = deps;
+  const { outbox, lifecycle, store, log, metrics } = deps;
   let running: Promise<number> | null = null;
   let timer: NodeJS.Timeout | undefined;
   const failed = (err: unknown) => log.error({ err }, 'alert outbox sweep failed');
 
+  /** One page from `after` (the entries it hands over are counted in `tally`): its last entry; null when reading or judging failed. */
+  async function page(after: OutboxCursor | null, tally: { judged: number }): Promise<{ last: OutboxEntry | undefined; full: boolean } | null> {
+    const settled = lifecycle.watchSettled();
+    try {
+      const entries = await outbox.page(after, deps.batch);
+      for (const e of entries) if (await judgeEntry(e, settled)) tally.judged++;
+      deps.reads.ok();
+      return { last: entries.at(-1), full: entries.length >= deps.batch };
+    } catch (err) {
+      // Locked or broken database: the entries stay; the next sweep tries again.
+      deps.reads.failed(err);
+      return null;
+    } finally {
+      settled.end();
+    }
+  }
+
+  /** Hands one entry to the engine unless it is being judged, or was judged since its page was read. */
+  async function judgeEntry(e: OutboxEntry, settled: SettledWatch): Promise<boolean> {
+    const taken = () => lifecycle.inFlight(e.id) || settled.has(e.id);
+    if (taken()) return false;
+    const ds = await decisionsOfEntry(e, deps.settings, deps.judgeOpening);
+    if (taken()) return false;
+    if (ds === null) log.warn({ outboxId: e.id, deviceId: e.deviceId, channel: e.channel }, 'stored event cannot be judged (unknown device or channel); marked done');
+    lifecycle.judge(ds ?? [], e.id);
+    return true;
+  }
+
   async function pass(): Promise<number> {
     let after: OutboxCursor | null = null;
-    let judged = 0;
+    const tally = { judged: 0 };
     for (;;) {
-      let page: OutboxEntry[];
-      try {
-        page = outbox.page(after, deps.batch);
-        deps.reads.ok();
-      } catch (err) {
-        // Locked or broken database: the entries stay; the next sweep tries again.
-        deps.reads.failed(err);
-        break;
-      }
-      for (const e of page) {
-        if (lifecycle.inFlight(e.id)) continue;
-        const ds = decisionsOfEntry(e, settings, deps.judgeOpening);
-        if (ds === null) log.warn({ outboxId: e.id, deviceId: e.deviceId, channel: e.channel }, 'stored event cannot be judged (unknown device or channel); marked done');
-        lifecycle.judge(ds ?? [], e.id);
-        judged++;
-      }
-      const last = page.at(-1);
-      if (!last || page.length < deps.batch) break;
-      after = { priority: last.priority, id: last.id };
+      const r = await page(after, tally);
+      if (r === null || !r.last || !r.full) break;
+      after = { priority: r.last.priority, id: r.last.id };
       await store.idle();
-      await new Promise((r) => setImmediate(r));
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    const { judged } = tally;
     if (judged > 0) {
       metrics.outboxRecovered.inc(judged);
       log.warn({ judged }, 'stored events judged from the alert outbox (they had not become alerts yet)');
     }
-    try {
-      metrics.outboxPending.set(outbox.size());
-    } catch {
-      // the gauge keeps its last value while the database is unreadable
-    }
+    // The gauge keeps its last value while the database is unreadable.
+    await outbox.size().then((n) => metrics.outboxPending.set(n), () => undefined);
     return judged;
   }
 
@@ -128,8 +147,10 @@ export function createOutboxSweep(deps: OutboxSweepDeps) {
     sweep,
     /** Works whatever a crash left unjudged, in the background (new events are judged on arrival meanwhile), then sweeps every `intervalMs`. */
     start(intervalMs: number): void {
-      const backlog = outbox.size();
-      if (backlog > 0) log.warn({ backlog }, 'stored events not yet judged by the alert engine; judging them now');
+      void outbox.size().then(
+        (backlog) => (backlog > 0 ? log.warn({ backlog }, 'stored events not yet judged by the alert engine; judging them now') : undefined),
+        () => undefined,
+      );
       void sweep().catch(failed);
       timer = setInterval(() => void sweep().catch(failed), intervalMs);
     },

@@ -60,6 +60,16 @@ export function createLifecycle(deps: LifecycleDeps) {
     judge,
     /** True while this outbox entry is being judged (the sweep skips it). */
     inFlight: (id: number) => ctx.inFlight.has(id),
+    /**
+     * Collects the outbox entries that leave flight (their change written, or given up) from now until `end()`.
+     * The sweep opens one before it reads a page and skips what it collected: an entry that was in flight when the
+     * page was read and has finished since is in the page, yet no longer in flight (alerts/outbox.ts).
+     */
+    watchSettled(): SettledWatch {
+      const ids = new Set<number>();
+      ctx.settled.add(ids);
+      return { has: (id) => ids.has(id), end: () => void ctx.settled.delete(ids) };
+    },
     escalateDue: () => escalateDue(ctx),
     /** Writes the repeats still waiting for their interval now (idle/shutdown: the counts are not lost). */
     flush() {
@@ -79,3 +89,9 @@ export function createLifecycle(deps: LifecycleDeps) {
 }
 
 export type Lifecycle = ReturnType<typeof createLifecycle>;
+
+/** See Lifecycle.watchSettled. */
+export interface SettledWatch {
+  has(id: number): boolean;
+  end(): void;
+}

@@ -30,7 +30,7 @@ export async function loadAlertState(deps: {
   const devices = await deps.sources.supervisedDevices();
   deps.supervision.load(devices, store.all(), now().getTime());
   deps.streetlights.load(store.all());
-  const orphans = deps.outbox.dropOrphans();
+  const orphans = await deps.outbox.dropOrphans();
   if (orphans > 0) log.warn({ orphans }, 'alert outbox entries without their event row dropped');
   const chain = escalationChain(deps.chain);
   deps.lifecycle.judge(chainRule({ levels: chain.levels.map((l) => l.name), working: chain.working }, now()));

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { AlertType } from '../contracts/api/alerts';
 import { CompoundId } from '../contracts/replication';
@@ -40,10 +41,19 @@ function jsonOf<T extends z.ZodType>(schema: T) {
 /** The whole environment the gateway reads. Parsed once in main.ts, frozen, and injected everywhere else. */
 export const ConfigSchema = z
   .object({
+    /**
+     * The storage (docs/storage.md): a SQLite file (`file:./data/linli.db`, the default: one box per compound) or a
+     * PostgreSQL database (`postgres://user@host:port/db`), migrated at start like the file.
+     */
     DATABASE_URL: z
       .string()
-      .regex(/^file:.+/, 'must be a SQLite file URL such as file:./data/linli.db')
+      .regex(/^(file:.+|postgres(ql)?:\/\/.+)$/, 'must be a SQLite file URL such as file:./data/linli.db, or postgres://user@host:port/db')
       .default('file:./data/linli.db'),
+    /**
+     * With PostgreSQL: the gateway's own folder for the credential key (credential.key), owner-only. With SQLite the
+     * key sits beside the database file and this is not read.
+     */
+    DATA_DIR: z.string().min(1).default('./data'),
     /** Apply pending prisma/migrations at start; false: only check, and stop with exit 78 when one is pending. */
     AUTO_MIGRATE: z.stringbool().default(true),
     /**
@@ -329,6 +339,14 @@ export const ConfigSchema = z
     message: 'HTTP_IDLE_TIMEOUT_MS must be longer than LIVE_HEARTBEAT_SEC, or quiet live streams are cut',
     path: ['HTTP_IDLE_TIMEOUT_MS'],
   })
+  .refine((c) => c.DATABASE_URL.startsWith('file:') || c.BACKUP_DIR === '', {
+    message: 'BACKUP_DIR copies a SQLite file; with PostgreSQL use its own backups (pg_dump, continuous archiving: docs/storage.md)',
+    path: ['BACKUP_DIR'],
+  })
+  .refine((c) => c.DATABASE_URL.startsWith('file:') || c.HUB_NATS_URL.length === 0, {
+    message: 'replication to a hub (HUB_NATS_URL) runs from a SQLite cell only in this version (docs/storage.md)',
+    path: ['HUB_NATS_URL'],
+  })
   .refine((c) => !c.ALERT_DISABLED_TYPES.includes('alarm_press'), {
     message: 'the one-key alarm (alarm_press) can never be disabled (GB 50394)',
     path: ['ALERT_DISABLED_TYPES'],
@@ -353,9 +371,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return { ok: false, message: `invalid configuration:\n${lines.join('\n')}` };
 }
 
+/** Whether DATABASE_URL names a PostgreSQL database (else a SQLite file). */
+export function isPostgres(config: Pick<Config, 'DATABASE_URL'>): boolean {
+  return !config.DATABASE_URL.startsWith('file:');
+}
+
 /** Path of the SQLite file named by a `file:` URL. */
 export function databasePath(config: Pick<Config, 'DATABASE_URL'>): string {
   return config.DATABASE_URL.slice('file:'.length);
+}
+
+/** The folder of the gateway's own files (the credential key): beside the SQLite file, or DATA_DIR with PostgreSQL. */
+export function dataDirectory(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): string {
+  return isPostgres(config) ? config.DATA_DIR : dirname(databasePath(config));
 }
 
 /** SUPERVISION_SEC_<KIND>: how long a device of each kind may stay silent when it has no window of its own. */

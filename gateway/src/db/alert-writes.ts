@@ -1,30 +1,13 @@
 import type { Alert } from '../contracts/api/alerts';
+import { type AlertWrites, COLUMNS, type DeliveryRow, type HistoryRow } from './alert-row';
 import type { RawDb } from './client';
+import { pgAlertWrites } from './pg-alert-writes';
+import type { Store } from './pg-client';
+
+export type { AlertWrites, DeliveryRow, HistoryRow } from './alert-row';
 
 /** Times in the text format Prisma's adapter writes and reads (ISO 8601, explicit +00:00). */
 const stored = (iso: string | null) => (iso === null ? null : new Date(iso).toISOString().replace('Z', '+00:00'));
-
-const COLUMNS = [
-  'type', 'severity', 'status', 'latched', 'priority', 'deviceId', 'householdId', 'place', 'tags', 'detail', 'count', 'firstAt', 'lastAt',
-  'cancelRequestedAt', 'ackedBy', 'ackedAt', 'ackNote', 'onSiteBy', 'onSiteAt', 'clearedBy', 'clearedAt', 'clearNote', 'assignedTo',
-  'escalationLevel', 'nextDeadlineAt', 'deadlineKind',
-] as const;
-
-export interface HistoryRow {
-  at: Date;
-  action: string;
-  actor: string;
-  note: string | null;
-  detail: string | null;
-  source: string | null;
-}
-
-export interface DeliveryRow {
-  id: string;
-  level: number;
-  target: string;
-  body: string;
-}
 
 function params(a: Alert) {
   return {
@@ -58,13 +41,18 @@ function params(a: Alert) {
   };
 }
 
+/** The alert write path on SQLite (the raw connection, synchronous transactions) or PostgreSQL (db/pg-alert-writes.ts). */
+export function alertWrites(store: Store): AlertWrites {
+  return store.kind === 'sqlite' ? sqliteAlertWrites(store.raw) : pgAlertWrites(store.pool);
+}
+
 /**
  * The alert write path on the raw better-sqlite3 connection: the alert row, its history row (with the snapshot the
  * live stream replays), the audit entry and the outbox rows in one synchronous transaction. Measured against Prisma's
  * batch transaction (docs/benchmarks.md): ~0.3 ms instead of ~8 ms, which is most of an alarm's way to the screen.
  * Being synchronous on the ingest writer's own connection, it never interleaves with a group commit.
  */
-export function alertWrites(raw: RawDb) {
+function sqliteAlertWrites(raw: RawDb): AlertWrites {
   const insertAlert = raw.prepare(`INSERT INTO Alert (id, dedupKey, ${COLUMNS.join(', ')}) VALUES (@id, @dedupKey, ${COLUMNS.map((c) => `@${c}`).join(', ')})`);
   const updateAlert = raw.prepare(`UPDATE Alert SET ${COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id AND status = @expectStatus AND escalationLevel = @expectLevel`);
   const insertHistory = raw.prepare('INSERT INTO AlertHistory (alertId, at, action, actor, note, detail, snapshot, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
@@ -96,13 +84,10 @@ export function alertWrites(raw: RawDb) {
   });
 
   return {
-    /** Returns the history row id. */
     insert: (a: Alert, dedupKey: string, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]) =>
       retryBusy(() => insertTx(a, dedupKey, h, audit, outbox, done)),
-    /** Returns the history row id, or null when the stored row no longer matches `expect` (nothing written). */
     update: (a: Alert, expect: { status: string; escalationLevel: number }, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]) =>
       retryBusy(() => updateTx(a, expect, h, audit, outbox, done)),
-    /** Alert outbox entries judged without changing any alert (a repeat of a state already open, a stray cancel). */
     done: (ids: readonly number[]) => retryBusy(() => doneTx(ids)),
   };
 }

@@ -11,8 +11,8 @@ import {
 } from '../contracts/api/alerts';
 import { TYPES } from '../rules/types';
 import { alertWrites } from './alert-writes';
-import type { PrismaClient, RawDb } from './client';
 import type { Alert as AlertRow, AlertHistory as HistoryRow, Prisma } from './generated/client';
+import type { Store } from './pg-client';
 
 /** An alert as the lifecycle service holds it: the contract plus the condition key. */
 export interface AlertRecord {
@@ -100,9 +100,11 @@ const toEntry = (h: HistoryRow): AlertHistoryEntry => ({
   detail: h.detail === null ? null : Detail.parse(json(h.detail)),
 });
 
-export function alertRepo(prisma: PrismaClient, raw: RawDb, chain: readonly string[]) {
+/** Alerts on either store: reads through Prisma, the lifecycle's writes on the store's own path (db/alert-writes.ts). */
+export function alertRepo(store: Store, chain: readonly string[]) {
+  const { prisma } = store;
   const toAlert = (r: AlertRow): Alert => alertOfRow(r, chain);
-  const writes = alertWrites(raw);
+  const writes = alertWrites(store);
 
   return {
     toAlert,

@@ -1,7 +1,10 @@
 import { lookupHash } from '../auth/hash';
 import { z } from 'zod';
 import { AccessRequest } from '../contracts/payloads';
+import type pg from 'pg';
 import type { RawDb } from './client';
+import type { Store } from './pg-client';
+import { pgTransaction } from './pg-tx';
 
 const CHANNEL = 'access/request';
 const Row = z.object({ seq: z.number(), payload: z.string() });
@@ -26,7 +29,12 @@ export function storedAccessRequest(key: string, req: AccessRequest): string {
  * request keep their shape but lose any `credential.value`. Runs in batches so a large history never holds the
  * write lock for long. Returns the number of rows rewritten.
  */
-export function rewriteStoredAccessRequests(raw: RawDb, key: string, batch = 1_000): number {
+export function rewriteStoredAccessRequests(store: Store, key: string, batch = 1_000): Promise<number> {
+  return store.kind === 'sqlite' ? Promise.resolve(rewriteStoredAccessRequestsSqlite(store.raw, key, batch)) : rewriteStoredAccessRequestsPg(store.pool, key, batch);
+}
+
+/** rewriteStoredAccessRequests on SQLite's raw connection, synchronous (a transaction per batch). */
+export function rewriteStoredAccessRequestsSqlite(raw: RawDb, key: string, batch = 1_000): number {
   const pick = raw.prepare(
     `SELECT seq, payload FROM DeviceEvent WHERE channel = ? AND seq > ? AND payload LIKE '%"value"%' ORDER BY seq LIMIT ?`,
   );
@@ -45,6 +53,35 @@ export function rewriteStoredAccessRequests(raw: RawDb, key: string, batch = 1_0
         }
       }
     })();
+    after = rows[rows.length - 1]!.seq;
+  }
+}
+
+/** rewriteStoredAccessRequests on PostgreSQL: the same batches, each rewritten in one statement from arrays. */
+async function rewriteStoredAccessRequestsPg(pool: pg.Pool, key: string, batch: number): Promise<number> {
+  let after = 0;
+  let rewritten = 0;
+  for (;;) {
+    const picked = await pool.query(
+      `SELECT "seq", "payload" FROM "DeviceEvent" WHERE "channel" = $1 AND "seq" > $2 AND "payload" LIKE '%"value"%' ORDER BY "seq" LIMIT $3`,
+      [CHANNEL, after, batch],
+    );
+    const rows = picked.rows.map((r) => Row.parse(r));
+    if (rows.length === 0) return rewritten;
+    const changed = rows.flatMap((r) => {
+      const next = scrubRow(key, r.payload);
+      return next === null ? [] : [{ seq: r.seq, payload: next }];
+    });
+    if (changed.length > 0) {
+      await pgTransaction(pool, async (c) => {
+        await c.query('UPDATE "DeviceEvent" e SET "payload" = u.payload FROM unnest($1::int[], $2::text[]) AS u(seq, payload) WHERE e."seq" = u.seq', [
+          changed.map((r) => r.seq),
+          changed.map((r) => r.payload),
+        ]);
+        return { commit: true, value: undefined };
+      });
+      rewritten += changed.length;
+    }
     after = rows[rows.length - 1]!.seq;
   }
 }

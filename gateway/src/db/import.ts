@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DeviceKind, HouseholdTag, PlaceKind } from '../contracts';
 import type { ImportCounts, ImportIssue, Tally } from '../contracts/api/transfer';
-import type { RawDb } from './client';
 import { isoStored } from './time';
 
 interface Where {
@@ -72,55 +71,72 @@ export const emptyCounts = (): ImportCounts => ({
   devices: tally(),
 });
 
-class Rollback extends Error {}
-
 const newId = (prefix: string) => `${prefix}-${randomBytes(9).toString('base64url')}`;
 
 /** New buildings are placed on a plain grid of the site plan until someone draws them where they stand. */
 const GRID = { columns: 6, dx: 40, dy: 30, margin: 20 };
 
-/** The prepared statements of one import, on the raw connection. */
-function importStatements(raw: RawDb) {
-  return {
-    community: raw.prepare('SELECT id FROM Community WHERE id = ?'),
-    building: raw.prepare('SELECT id, x, y FROM Building WHERE communityId = ? AND number = ?'),
-    buildingCount: raw.prepare('SELECT COUNT(*) AS n FROM Building WHERE communityId = ?'),
-    idTaken: (table: 'Building' | 'Unit' | 'Household') => raw.prepare(`SELECT 1 FROM ${table} WHERE id = ?`),
-    insertBuilding: raw.prepare('INSERT INTO Building (id, communityId, number, name, x, y) VALUES (?, ?, ?, ?, ?, ?)'),
-    unit: raw.prepare('SELECT id FROM Unit WHERE buildingId = ? AND number = ?'),
-    insertUnit: raw.prepare('INSERT INTO Unit (id, buildingId, number) VALUES (?, ?, ?)'),
-    household: raw.prepare('SELECT id FROM Household WHERE unitId = ? AND room = ?'),
-    labelOwner: raw.prepare('SELECT id FROM Household WHERE label = ?'),
-    insertHousehold: raw.prepare('INSERT INTO Household (id, unitId, room, label, createdAt) VALUES (?, ?, ?, ?, ?)'),
-    tags: raw.prepare('SELECT tag FROM HouseholdTag WHERE householdId = ? ORDER BY tag'),
-    clearTags: raw.prepare('DELETE FROM HouseholdTag WHERE householdId = ?'),
-    insertTag: raw.prepare('INSERT INTO HouseholdTag (householdId, tag) VALUES (?, ?)'),
-    resident: raw.prepare('SELECT id, phone, relation FROM Resident WHERE householdId = ? AND name = ? ORDER BY createdAt LIMIT 1'),
-    insertResident: raw.prepare("INSERT INTO Resident (id, householdId, name, phone, relation, status, createdAt) VALUES (?, ?, ?, ?, ?, 'active', ?)"),
-    setPhone: raw.prepare('UPDATE Resident SET phone = ? WHERE id = ?'),
-    setRelation: raw.prepare('UPDATE Resident SET relation = ? WHERE id = ?'),
-    credByHash: raw.prepare("SELECT c.id, c.residentId, b.communityId FROM Credential c JOIN Resident r ON r.id = c.residentId JOIN Household h ON h.id = r.householdId JOIN Unit u ON u.id = h.unitId JOIN Building b ON b.id = u.buildingId WHERE c.type = 'card' AND c.lookupHash = ?"),
-    credByPlate: raw.prepare("SELECT c.id, c.residentId, b.communityId FROM Credential c JOIN Resident r ON r.id = c.residentId JOIN Household h ON h.id = r.householdId JOIN Unit u ON u.id = h.unitId JOIN Building b ON b.id = u.buildingId WHERE c.type = 'plate' AND c.plate = ?"),
-    blacklistedHash: raw.prepare("SELECT 1 FROM Blacklist WHERE type = 'card' AND lookupHash = ?"),
-    blacklistedPlate: raw.prepare("SELECT 1 FROM Blacklist WHERE type = 'plate' AND plate = ?"),
-    insertCred: raw.prepare("INSERT INTO Credential (id, residentId, type, lookupHash, plate, hint, status, createdAt) VALUES (?, ?, ?, ?, ?, ?, 'active', ?)"),
-    moveCred: raw.prepare('UPDATE Credential SET residentId = ? WHERE id = ?'),
-    device: raw.prepare('SELECT id, kind, name, communityId, placeKind, buildingId, unitId, householdId, x, y FROM Device WHERE id = ?'),
-    insertDevice: raw.prepare(
-      'INSERT INTO Device (id, kind, name, communityId, placeKind, buildingId, unitId, householdId, x, y, secretHash, enabled, supervisionSec, online, createdAt) VALUES (@id, @kind, @name, @communityId, @placeKind, @buildingId, @unitId, @householdId, @x, @y, @secretHash, 1, @supervisionSec, 0, @createdAt)',
-    ),
-    updateDevice: raw.prepare('UPDATE Device SET name = @name, placeKind = @placeKind, buildingId = @buildingId, unitId = @unitId, householdId = @householdId, x = @x, y = @y WHERE id = @id'),
-    audit: raw.prepare('INSERT INTO AuditLog (at, actor, action, entity, entityId, detail) VALUES (?, ?, ?, ?, ?, ?)'),
-  };
-}
+/**
+ * The import's statements, written once for both engines: identifiers quoted (PostgreSQL folds unquoted ones to lower
+ * case; SQLite reads them the same), `?` placeholders (numbered for PostgreSQL), booleans as TRUE/FALSE.
+ */
+const SQL = {
+  community: 'SELECT "id" FROM "Community" WHERE "id" = ?',
+  building: 'SELECT "id", "x", "y" FROM "Building" WHERE "communityId" = ? AND "number" = ?',
+  buildingCount: 'SELECT COUNT(*) AS n FROM "Building" WHERE "communityId" = ?',
+  idTaken: (table: 'Building' | 'Unit' | 'Household') => `SELECT 1 AS one FROM "${table}" WHERE "id" = ?`,
+  insertBuilding: 'INSERT INTO "Building" ("id", "communityId", "number", "name", "x", "y") VALUES (?, ?, ?, ?, ?, ?)',
+  unit: 'SELECT "id" FROM "Unit" WHERE "buildingId" = ? AND "number" = ?',
+  insertUnit: 'INSERT INTO "Unit" ("id", "buildingId", "number") VALUES (?, ?, ?)',
+  household: 'SELECT "id" FROM "Household" WHERE "unitId" = ? AND "room" = ?',
+  labelOwner: 'SELECT "id" FROM "Household" WHERE "label" = ?',
+  insertHousehold: 'INSERT INTO "Household" ("id", "unitId", "room", "label", "createdAt") VALUES (?, ?, ?, ?, ?)',
+  tags: 'SELECT "tag" FROM "HouseholdTag" WHERE "householdId" = ? ORDER BY "tag"',
+  clearTags: 'DELETE FROM "HouseholdTag" WHERE "householdId" = ?',
+  insertTag: 'INSERT INTO "HouseholdTag" ("householdId", "tag") VALUES (?, ?)',
+  resident: 'SELECT "id", "phone", "relation" FROM "Resident" WHERE "householdId" = ? AND "name" = ? ORDER BY "createdAt" LIMIT 1',
+  insertResident: 'INSERT INTO "Resident" ("id", "householdId", "name", "phone", "relation", "status", "createdAt") VALUES (?, ?, ?, ?, ?, \'active\', ?)',
+  setPhone: 'UPDATE "Resident" SET "phone" = ? WHERE "id" = ?',
+  setRelation: 'UPDATE "Resident" SET "relation" = ? WHERE "id" = ?',
+  credBy: (key: '"lookupHash"' | '"plate"', type: 'card' | 'plate') =>
+    `SELECT c."id", c."residentId", b."communityId" FROM "Credential" c JOIN "Resident" r ON r."id" = c."residentId" JOIN "Household" h ON h."id" = r."householdId" JOIN "Unit" u ON u."id" = h."unitId" JOIN "Building" b ON b."id" = u."buildingId" WHERE c."type" = '${type}' AND c.${key} = ?`,
+  blacklistedHash: 'SELECT 1 AS one FROM "Blacklist" WHERE "type" = \'card\' AND "lookupHash" = ?',
+  blacklistedPlate: 'SELECT 1 AS one FROM "Blacklist" WHERE "type" = \'plate\' AND "plate" = ?',
+  insertCred: 'INSERT INTO "Credential" ("id", "residentId", "type", "lookupHash", "plate", "hint", "status", "createdAt") VALUES (?, ?, ?, ?, ?, ?, \'active\', ?)',
+  moveCred: 'UPDATE "Credential" SET "residentId" = ? WHERE "id" = ?',
+  device: 'SELECT "id", "kind", "name", "communityId", "placeKind", "buildingId", "unitId", "householdId", "x", "y" FROM "Device" WHERE "id" = ?',
+  insertDevice:
+    'INSERT INTO "Device" ("id", "kind", "name", "communityId", "placeKind", "buildingId", "unitId", "householdId", "x", "y", "secretHash", "enabled", "supervisionSec", "online", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, FALSE, ?)',
+  updateDevice: 'UPDATE "Device" SET "name" = ?, "placeKind" = ?, "buildingId" = ?, "unitId" = ?, "householdId" = ?, "x" = ?, "y" = ? WHERE "id" = ?',
+  audit: 'INSERT INTO "AuditLog" ("at", "actor", "action", "entity", "entityId", "detail") VALUES (?, ?, ?, ?, ?, ?) RETURNING "id"',
+} as const;
 
-type Statements = ReturnType<typeof importStatements>;
+/**
+ * A statement the import asks its engine to run. The import is written as generators that yield these and receive
+ * the answer, so the one sequence of statements runs synchronously on SQLite (db/import-engines.ts) and awaits each
+ * answer on PostgreSQL. `get` answers the first row or undefined, `all` the rows, `run` the number of rows changed.
+ */
+export interface Ask {
+  mode: 'get' | 'all' | 'run';
+  sql: string;
+  args: unknown[];
+}
+export type Work<T> = Generator<Ask, T, unknown>;
+
+function* get<T>(sql: string, ...args: unknown[]): Work<T | undefined> {
+  return (yield { mode: 'get', sql, args }) as T | undefined;
+}
+function* all<T>(sql: string, ...args: unknown[]): Work<T[]> {
+  return (yield { mode: 'all', sql, args }) as T[];
+}
+function* exec(sql: string, ...args: unknown[]): Work<number> {
+  return (yield { mode: 'run', sql, args }) as number;
+}
 
 /** One import while its transaction runs: its plan, what it wrote and found wrong, the ids it resolved. */
 interface ImportRun {
   plan: ImportPlan;
   dryRun: boolean;
-  q: Statements;
   now: string;
   counts: ImportCounts;
   issues: ImportIssue[];
@@ -132,20 +148,23 @@ interface ImportRun {
   createdNow: Set<string>;
 }
 
-const one = <T>(stmt: { get: (...a: unknown[]) => unknown }, ...args: unknown[]): T | undefined => stmt.get(...args) as T | undefined;
 const issue = (run: ImportRun, at: Where, column: string | null, reason: string) => run.issues.push({ sheet: at.sheet, row: at.row, column, reason });
-const freeId = (run: ImportRun, table: 'Building' | 'Unit' | 'Household', wanted: string, prefix: string) => (run.q.idTaken(table).get(wanted) === undefined ? wanted : newId(prefix));
+function* freeId(table: 'Building' | 'Unit' | 'Household', wanted: string, prefix: string): Work<string> {
+  return (yield* get(SQL.idTaken(table), wanted)) === undefined ? wanted : newId(prefix);
+}
 
 /** The compound's building `n`: found, or created in the next free spot of the layout grid. */
-function building(run: ImportRun, n: number) {
+function* building(run: ImportRun, n: number): Work<{ id: string; x: number; y: number }> {
   const known = run.buildings.get(n);
   if (known) return known;
-  let b = one<{ id: string; x: number; y: number }>(run.q.building, run.plan.communityId, n);
+  let b = yield* get<{ id: string; x: number; y: number }>(SQL.building, run.plan.communityId, n);
   if (b) run.counts.buildings.unchanged++;
   else {
-    const i = one<{ n: number }>(run.q.buildingCount, run.plan.communityId)?.n ?? 0;
-    b = { id: freeId(run, 'Building', `${run.plan.communityId}-b${String(n).padStart(2, '0')}`, 'bld'), x: GRID.margin + (i % GRID.columns) * GRID.dx, y: GRID.margin + Math.floor(i / GRID.columns) * GRID.dy };
-    run.q.insertBuilding.run(b.id, run.plan.communityId, n, `${n}号楼`, b.x, b.y);
+    // COUNT(*) is a bigint on PostgreSQL (a string in node-postgres), a number on SQLite.
+    const i = Number((yield* get<{ n: number | string }>(SQL.buildingCount, run.plan.communityId))?.n ?? 0);
+    const id = yield* freeId('Building', `${run.plan.communityId}-b${String(n).padStart(2, '0')}`, 'bld');
+    b = { id, x: GRID.margin + (i % GRID.columns) * GRID.dx, y: GRID.margin + Math.floor(i / GRID.columns) * GRID.dy };
+    yield* exec(SQL.insertBuilding, b.id, run.plan.communityId, n, `${n}号楼`, b.x, b.y);
     run.counts.buildings.created++;
   }
   run.buildings.set(n, b);
@@ -153,16 +172,16 @@ function building(run: ImportRun, n: number) {
 }
 
 /** Unit `un` of building `bn`: found, or created. */
-function unit(run: ImportRun, bn: number, un: number): string {
+function* unit(run: ImportRun, bn: number, un: number): Work<string> {
   const key = `${bn}-${un}`;
   const known = run.units.get(key);
   if (known) return known;
-  const b = building(run, bn);
-  let id = one<{ id: string }>(run.q.unit, b.id, un)?.id;
+  const b = yield* building(run, bn);
+  let id = (yield* get<{ id: string }>(SQL.unit, b.id, un))?.id;
   if (id) run.counts.units.unchanged++;
   else {
-    id = freeId(run, 'Unit', `${b.id}-u${un}`, 'unit');
-    run.q.insertUnit.run(id, b.id, un);
+    id = yield* freeId('Unit', `${b.id}-u${un}`, 'unit');
+    yield* exec(SQL.insertUnit, id, b.id, un);
     run.counts.units.created++;
   }
   run.units.set(key, id);
@@ -170,19 +189,19 @@ function unit(run: ImportRun, bn: number, un: number): string {
 }
 
 /** The household's id, or null (with an issue) when its label belongs to a household of another compound. */
-function household(run: ImportRun, k: HouseholdKey, at: Where): string | null {
+function* household(run: ImportRun, k: HouseholdKey, at: Where): Work<string | null> {
   const label = `${k.building}-${k.unit}-${k.room}`;
   const known = run.households.get(label);
   if (known) return known;
-  const unitId = unit(run, k.building, k.unit);
-  let id = one<{ id: string }>(run.q.household, unitId, k.room)?.id;
+  const unitId = yield* unit(run, k.building, k.unit);
+  let id = (yield* get<{ id: string }>(SQL.household, unitId, k.room))?.id;
   if (!id) {
-    if (one(run.q.labelOwner, label)) {
+    if (yield* get(SQL.labelOwner, label)) {
       issue(run, at, 'room', `household ${label} already exists in another compound (household labels are gateway-wide)`);
       return null;
     }
-    id = freeId(run, 'Household', `hh-${randomBytes(6).toString('base64url')}`, 'hh');
-    run.q.insertHousehold.run(id, unitId, k.room, label, run.now);
+    id = yield* freeId('Household', `hh-${randomBytes(6).toString('base64url')}`, 'hh');
+    yield* exec(SQL.insertHousehold, id, unitId, k.room, label, run.now);
     run.createdNow.add(id);
     run.counts.households.created++;
   }
@@ -191,25 +210,33 @@ function household(run: ImportRun, k: HouseholdKey, at: Where): string | null {
 }
 
 /** A card or plate: the same person → unchanged; another person of this compound → moved to this one (updated). */
-function credential(run: ImportRun, found: unknown, residentId: string, at: Where, what: string, t: Tally, create: () => void): void {
+function* credential(run: ImportRun, found: unknown, residentId: string, at: Where, what: string, t: Tally, create: () => Work<number>): Work<void> {
   const f = found as { id: string; residentId: string; communityId: string } | undefined;
   if (!f) {
-    create();
+    yield* create();
     t.created++;
   } else if (f.residentId === residentId) t.unchanged++;
   else if (f.communityId !== run.plan.communityId) issue(run, at, what.startsWith('card') ? 'cards' : 'plates', `${what} belongs to a resident of another compound`);
   else {
-    run.q.moveCred.run(residentId, f.id);
+    yield* exec(SQL.moveCred, residentId, f.id);
     t.updated++;
   }
 }
 
+/** Where a device stands: its household, unit and building; null (with an issue) when its household cannot be had. */
+function* devicePlace(run: ImportRun, d: DeviceWrite): Work<{ hh: string | null; unitId: string | null; b: { id: string; x: number; y: number } | null } | null> {
+  const hh = d.place === 'household' && d.building !== undefined && d.unit !== undefined && d.room !== undefined ? yield* household(run, { building: d.building, unit: d.unit, room: d.room }, d.at) : null;
+  if (d.place === 'household' && hh === null) return null;
+  const unitId = d.building !== undefined && d.unit !== undefined && (d.place === 'unit_door' || d.place === 'household') ? yield* unit(run, d.building, d.unit) : null;
+  const b = d.building !== undefined && unitId !== null ? yield* building(run, d.building) : null;
+  return { hh, unitId, b };
+}
+
 /** A device by its id: found and equal → unchanged, different → updated (never its kind or compound), absent → created. */
-function device(run: ImportRun, d: DeviceWrite): void {
-  const hh = d.place === 'household' && d.building !== undefined && d.unit !== undefined && d.room !== undefined ? household(run, { building: d.building, unit: d.unit, room: d.room }, d.at) : null;
-  if (d.place === 'household' && hh === null) return;
-  const unitId = d.building !== undefined && d.unit !== undefined && (d.place === 'unit_door' || d.place === 'household') ? unit(run, d.building, d.unit) : null;
-  const b = d.building !== undefined && unitId !== null ? building(run, d.building) : null;
+function* device(run: ImportRun, d: DeviceWrite): Work<void> {
+  const place = yield* devicePlace(run, d);
+  if (place === null) return;
+  const { hh, unitId, b } = place;
   const row = {
     id: d.deviceId,
     kind: d.kind,
@@ -222,14 +249,14 @@ function device(run: ImportRun, d: DeviceWrite): void {
     x: d.x ?? b?.x ?? 0,
     y: d.y ?? b?.y ?? 0,
   };
-  const found = one<typeof row>(run.q.device, d.deviceId);
+  const found = yield* get<typeof row>(SQL.device, d.deviceId);
   if (found) {
     if (found.communityId !== run.plan.communityId) return void issue(run, d.at, 'deviceId', `device ${d.deviceId} belongs to another compound`);
     if (found.kind !== d.kind) return void issue(run, d.at, 'kind', `device ${d.deviceId} is a ${found.kind}; a device's kind is not changed by an import`);
     const same = (Object.keys(row) as Array<keyof typeof row>).every((k) => found[k] === row[k]);
     if (same) run.counts.devices.unchanged++;
     else {
-      run.q.updateDevice.run(row);
+      yield* exec(SQL.updateDevice, row.name, row.placeKind, row.buildingId, row.unitId, row.householdId, row.x, row.y, row.id);
       run.counts.devices.updated++;
     }
     return;
@@ -241,66 +268,98 @@ function device(run: ImportRun, d: DeviceWrite): void {
     run.counts.devices.created++;
     return;
   }
-  run.q.insertDevice.run({ ...row, secretHash, supervisionSec: run.plan.supervisionSec[d.kind], createdAt: run.now });
+  const { id, kind, name, communityId, placeKind, buildingId, householdId, x, y } = row;
+  yield* exec(SQL.insertDevice, id, kind, name, communityId, placeKind, buildingId, unitId, householdId, x, y, secretHash, run.plan.supervisionSec[d.kind], run.now);
   run.createdDevices.push(d.deviceId);
   run.counts.devices.created++;
 }
 
 /** The file's households and their tags (a household this file created counts as created only). */
-function writeHouseholds(run: ImportRun): void {
+function* writeHouseholds(run: ImportRun): Work<void> {
   for (const h of run.plan.households) {
-    const id = household(run, h, h.at);
+    const id = yield* household(run, h, h.at);
     if (id === null) continue;
-    const before = run.q.tags.all(id).map((t) => String((t as { tag: unknown }).tag)).join(',');
+    const before = (yield* all<{ tag: unknown }>(SQL.tags, id)).map((t) => String(t.tag)).join(',');
     const after = [...new Set(h.tags ?? [])].sort();
     const changed = h.tags !== undefined && before !== after.join(',');
     if (changed) {
-      run.q.clearTags.run(id);
-      for (const t of after) run.q.insertTag.run(id, t);
+      yield* exec(SQL.clearTags, id);
+      for (const t of after) yield* exec(SQL.insertTag, id, t);
     }
     // A household this file created counts as created only.
     if (!run.createdNow.has(id)) run.counts.households[changed ? 'updated' : 'unchanged']++;
   }
 }
 
+/** One resident row: found by (household, name) and updated, or created; returns its id. */
+function* resident(run: ImportRun, r: ResidentWrite & { name: string }, hh: string): Work<string> {
+  const res = yield* get<{ id: string; phone: string | null; relation: string | null }>(SQL.resident, hh, r.name);
+  if (!res) {
+    const id = newId('res');
+    yield* exec(SQL.insertResident, id, hh, r.name, r.phone ?? null, r.relation ?? null, run.now);
+    run.counts.residents.created++;
+    return id;
+  }
+  const phone = r.phone !== undefined && r.phone !== res.phone;
+  const relation = r.relation !== undefined && r.relation !== res.relation;
+  if (phone) yield* exec(SQL.setPhone, r.phone, res.id);
+  if (relation) yield* exec(SQL.setRelation, r.relation, res.id);
+  run.counts.residents[phone || relation ? 'updated' : 'unchanged']++;
+  return res.id;
+}
+
 /** The file's residents with their cards and plates (blacklisted ones refused, another compound's an issue). */
-function writeResidents(run: ImportRun): void {
+function* writeResidents(run: ImportRun): Work<void> {
   for (const r of run.plan.residents) {
     if (r.name === undefined) continue;
-    const hh = run.households.get(`${r.building}-${r.unit}-${r.room}`) ?? household(run, r, r.at);
+    const hh = run.households.get(`${r.building}-${r.unit}-${r.room}`) ?? (yield* household(run, r, r.at));
     if (hh === null) continue;
-    let res = one<{ id: string; phone: string | null; relation: string | null }>(run.q.resident, hh, r.name);
-    if (!res) {
-      res = { id: newId('res'), phone: r.phone ?? null, relation: r.relation ?? null };
-      run.q.insertResident.run(res.id, hh, r.name, res.phone, res.relation, run.now);
-      run.counts.residents.created++;
-    } else {
-      const phone = r.phone !== undefined && r.phone !== res.phone;
-      const relation = r.relation !== undefined && r.relation !== res.relation;
-      if (phone) run.q.setPhone.run(r.phone, res.id);
-      if (relation) run.q.setRelation.run(r.relation, res.id);
-      run.counts.residents[phone || relation ? 'updated' : 'unchanged']++;
-    }
+    const id = yield* resident(run, { ...r, name: r.name }, hh);
     for (const c of r.cards) {
-      if (one(run.q.blacklistedHash, c.lookupHash)) {
+      if (yield* get(SQL.blacklistedHash, c.lookupHash)) {
         issue(run, r.at, 'cards', `card ****${c.hint} is on the blacklist`);
         continue;
       }
-      credential(run, one(run.q.credByHash, c.lookupHash), res.id, r.at, `card ****${c.hint}`, run.counts.cards, () => run.q.insertCred.run(newId('cred'), res.id, 'card', c.lookupHash, null, c.hint, run.now));
+      const found = yield* get(SQL.credBy('"lookupHash"', 'card'), c.lookupHash);
+      yield* credential(run, found, id, r.at, `card ****${c.hint}`, run.counts.cards, () => exec(SQL.insertCred, newId('cred'), id, 'card', c.lookupHash, null, c.hint, run.now));
     }
     for (const p of r.plates) {
-      if (one(run.q.blacklistedPlate, p)) {
+      if (yield* get(SQL.blacklistedPlate, p)) {
         issue(run, r.at, 'plates', `plate ${p} is on the blacklist`);
         continue;
       }
-      credential(run, one(run.q.credByPlate, p), res.id, r.at, `plate ${p}`, run.counts.plates, () => run.q.insertCred.run(newId('cred'), res.id, 'plate', null, p, p, run.now));
+      const found = yield* get(SQL.credBy('"plate"', 'plate'), p);
+      yield* credential(run, found, id, r.at, `plate ${p}`, run.counts.plates, () => exec(SQL.insertCred, newId('cred'), id, 'plate', null, p, p, run.now));
     }
   }
 }
 
+/** Thrown inside the transaction to undo it: a dry run, or a file with an issue. */
+class Rollback extends Error {}
+
+/** The whole import as statements: throws Rollback for a dry run or at an issue, else answers the audit row's id. */
+function* importWork(run: ImportRun): Work<number> {
+  const { plan } = run;
+  if (!(yield* get(SQL.community, plan.communityId))) {
+    issue(run, { sheet: '', row: 0 }, null, `no compound ${plan.communityId}`);
+    throw new Rollback();
+  }
+  yield* writeHouseholds(run);
+  yield* writeResidents(run);
+  for (const d of plan.devices) yield* device(run, d);
+  if (run.issues.length > 0 || run.dryRun) throw new Rollback();
+  const detail = { fileName: plan.fileName, counts: run.counts, devicesCreated: run.createdDevices.length };
+  const row = yield* get<{ id: number }>(SQL.audit, run.now, plan.actor, 'import.commit', 'Community', plan.communityId, JSON.stringify(detail));
+  return Number(row?.id);
+}
+
+/** Runs an import's statements in one transaction, everything or nothing (db/import-engines.ts, one per database). */
+export type ImportEngine = (work: Work<number>) => Promise<number>;
+
 /**
- * Writes an import in ONE synchronous transaction on the raw connection (the ingest writer's own, so it never
- * interleaves with a group commit): everything or nothing, and no event-loop time spent waiting between statements.
+ * Writes an import in ONE transaction: everything or nothing. On SQLite the transaction is synchronous on the raw
+ * connection (the ingest writer's own, so it never interleaves with a group commit) and spends no event-loop time
+ * waiting between statements; on PostgreSQL it is one transaction on a pooled connection (db/import-engines.ts).
  * Natural keys make it idempotent: a building by (compound, number), a unit by (building, number), a household by
  * (unit, room), a resident by (household, name), a card by its lookup hash, a plate by its text, a device by its id.
  * Found and equal → unchanged; found and different → updated; absent → created. Nothing is ever deleted.
@@ -308,11 +367,10 @@ function writeResidents(run: ImportRun): void {
  * A dry run runs the very same statements and rolls back, so it reports exactly what the import would do, including
  * the conflicts only the database can see. Any issue rolls the whole file back.
  */
-export function applyImport(raw: RawDb, plan: ImportPlan, dryRun: boolean): ImportOutcome {
+export async function applyImport(engine: ImportEngine, plan: ImportPlan, dryRun: boolean): Promise<ImportOutcome> {
   const run: ImportRun = {
     plan,
     dryRun,
-    q: importStatements(raw),
     now: isoStored(new Date()),
     counts: emptyCounts(),
     issues: [],
@@ -322,24 +380,11 @@ export function applyImport(raw: RawDb, plan: ImportPlan, dryRun: boolean): Impo
     households: new Map(),
     createdNow: new Set(),
   };
-  const { q, counts, issues, createdDevices, now } = run;
-  const write = raw.transaction(() => {
-    if (!one(q.community, plan.communityId)) {
-      issue(run, { sheet: '', row: 0 }, null, `no compound ${plan.communityId}`);
-      throw new Rollback();
-    }
-    writeHouseholds(run);
-    writeResidents(run);
-    for (const d of plan.devices) device(run, d);
-    if (issues.length > 0 || dryRun) throw new Rollback();
-    const detail = { fileName: plan.fileName, counts, devicesCreated: createdDevices.length };
-    return Number(q.audit.run(now, plan.actor, 'import.commit', 'Community', plan.communityId, JSON.stringify(detail)).lastInsertRowid);
-  });
   try {
-    const auditId = write.immediate();
-    return { ok: true, counts, createdDevices, auditId };
+    const auditId = await engine(importWork(run));
+    return { ok: true, counts: run.counts, createdDevices: run.createdDevices, auditId };
   } catch (err) {
     if (!(err instanceof Rollback)) throw err;
-    return issues.length > 0 ? { ok: false, counts, issues } : { ok: true, counts, createdDevices: [], auditId: null };
+    return run.issues.length > 0 ? { ok: false, counts: run.counts, issues: run.issues } : { ok: true, counts: run.counts, createdDevices: [], auditId: null };
   }
 }

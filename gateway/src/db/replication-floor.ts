@@ -1,6 +1,7 @@
 // The retention floor of a replicating cell (docs/scale-out.md, docs/privacy.md): when the cell reports to a hub, the
 // retention purge never deletes a row the hub has not confirmed committed in PostgreSQL. The cell's SQLite is the
-// only copy of such a row until then, however long the WAN link stays down. SQL conditions for db/retention.ts.
+// only copy of such a row until then, however long the WAN link stays down. SQL conditions for db/retention-steps.ts,
+// written in the SQL SQLite and PostgreSQL share (quoted identifiers, coalesce, EXISTS): both engines use them as they are.
 
 const confirmed = (stream: string) => `coalesce((SELECT "confirmedSeq" FROM "ReplicationCursor" WHERE "stream" = '${stream}'), 0)`;
 

@@ -1,16 +1,17 @@
-import type { Db } from './client';
+import type { RawDb } from './client';
 import { UNCONFIRMED } from './replication-floor';
 import type { RetentionClass, RetentionPolicy } from './retention';
 import { isoStored } from './time';
 
 /*
- * The steps of a retention purge (retention.ts runs them in this order), one per class of record. Each prepares its
- * statements and returns a batch: one small transaction's worth of deletes, saying whether more may be left.
+ * The steps of a retention purge (retention.ts runs them in this order), one per class of record. Each step is
+ * described once (what to delete, in which order, what to keep) and run by one of two engines: the SQLite one below
+ * (synchronous statements on the raw connection) and the PostgreSQL one (retention-pg.ts). Each engine turns a step
+ * into batches: one small transaction's worth of deletes, saying whether more may be left.
  */
 
 /** What every step reads; purgeExpired builds it once per run. */
 export interface PurgeContext {
-  readonly raw: Db['raw'];
   /** Rows per transaction. */
   readonly batch: number;
   readonly now: Date;
@@ -19,27 +20,41 @@ export interface PurgeContext {
   readonly keepUnconfirmed: boolean;
 }
 
-/** One transaction's worth of a step: rows deleted, and whether more may be left. */
-export type PurgeBatch = () => { deleted: number; more: boolean };
+/**
+ * What one step deletes. `walk`: a table whose rows arrive in time order, walked by its integer key from the oldest
+ * row upwards, deleting rows older than `before` unless `keep` says not, and stopping at the first row still inside
+ * its period. `limited`: one DELETE per batch whose statement picks at most `@limit` rows older than `@before`.
+ * `alerts`: cleared alerts with their history and notification records, one alert whole or not at all.
+ */
+export type StepSpec =
+  | { readonly how: 'walk'; readonly table: string; readonly key: string; readonly time: string; readonly before: string; readonly keep?: string | undefined }
+  | { readonly how: 'limited'; readonly sql: string; readonly before: string }
+  | { readonly how: 'alerts'; readonly before: string; readonly keepUnconfirmed: boolean };
 
 export interface PurgeStep {
   readonly cls: RetentionClass;
-  prepare(ctx: PurgeContext): PurgeBatch;
+  spec(ctx: PurgeContext): StepSpec;
 }
+
+/** One transaction's worth of a step on SQLite: rows deleted, and whether more may be left. */
+export type PurgeBatch = () => { deleted: number; more: boolean };
 
 /** Expired sessions are kept this long after their end for the security trail, then removed. */
 const SESSION_TRAIL_DAYS = 30;
 const DAY_MS = 86_400_000;
 
+/** The instant `days` before the run's `now`, as SQLite stores times (PostgreSQL reads the same text as timestamptz). */
 const cutoff = (ctx: PurgeContext, days: number) => isoStored(new Date(ctx.now.getTime() - days * DAY_MS));
 
-/**
- * A step that walks `table` by its integer key from the oldest row upwards and deletes rows older than `before`
- * unless `keep` says not; it reports no more to do at the first row still inside its period.
- */
-function walkByKey(ctx: PurgeContext, w: { table: string; key: string; time: string; before: string; keep?: string | undefined }): PurgeBatch {
+/** Alerts a batch takes: each brings its history and deliveries, so fewer than `batch`. */
+export const alertBatch = (batch: number) => Math.max(1, Math.floor(batch / 10));
+
+/** The cleared alerts past their period, at most `@limit` of them (both engines' statement). */
+export const oldAlertsSql = (keepUnconfirmed: boolean) =>
+  `SELECT "id" FROM "Alert" a WHERE "status" = 'cleared' AND "clearedAt" < @before${keepUnconfirmed ? ` AND NOT ${UNCONFIRMED.alert('a')}` : ''} LIMIT @limit`;
+
+function walkByKey(raw: RawDb, batch: number, w: Extract<StepSpec, { how: 'walk' }>): PurgeBatch {
   const { table, key, time, before, keep } = w;
-  const { raw, batch } = ctx;
   const select = raw.prepare(`SELECT "${key}" AS k, "${time}" AS t FROM "${table}" WHERE "${key}" > ? ORDER BY "${key}" LIMIT ?`);
   const del = raw.prepare(`DELETE FROM "${table}" WHERE "${key}" = ?${keep ? ` AND NOT (${keep})` : ''}`);
   let cursor = -1;
@@ -59,35 +74,36 @@ function walkByKey(ctx: PurgeContext, w: { table: string; key: string; time: str
   };
 }
 
-/** A step of one DELETE per batch whose statement picks at most `@limit` rows older than `@before`. */
-function limitedDelete(ctx: PurgeContext, sql: string, before: string): PurgeBatch {
-  const del = ctx.raw.prepare(sql);
+function limitedDelete(raw: RawDb, batch: number, sql: string, before: string): PurgeBatch {
+  const del = raw.prepare(sql);
   return () => {
-    const n = del.run({ before, limit: ctx.batch }).changes;
-    return { deleted: n, more: n === ctx.batch };
+    const n = del.run({ before, limit: batch }).changes;
+    return { deleted: n, more: n === batch };
   };
 }
 
-/** Cleared alerts with their history and notification records, one alert whole or not at all. */
-function clearedAlerts(ctx: PurgeContext): PurgeBatch {
-  const { raw } = ctx;
-  const before = cutoff(ctx, ctx.policy.alertDays);
-  const oldAlerts = raw.prepare(
-    `SELECT "id" FROM "Alert" a WHERE "status" = 'cleared' AND "clearedAt" < ?${ctx.keepUnconfirmed ? ` AND NOT ${UNCONFIRMED.alert('a')}` : ''} LIMIT ?`,
-  );
+function clearedAlerts(raw: RawDb, batch: number, a: Extract<StepSpec, { how: 'alerts' }>): PurgeBatch {
+  const oldAlerts = raw.prepare(oldAlertsSql(a.keepUnconfirmed));
   const delDeliveries = raw.prepare('DELETE FROM "NotificationDelivery" WHERE "alertId" = ?');
   const delHistory = raw.prepare('DELETE FROM "AlertHistory" WHERE "alertId" = ?');
   const delAlert = raw.prepare('DELETE FROM "Alert" WHERE "id" = ?');
-  const alertBatch = Math.max(1, Math.floor(ctx.batch / 10));
+  const limit = alertBatch(batch);
   return () => {
-    const ids = oldAlerts.all(before, alertBatch) as { id: string }[];
+    const ids = oldAlerts.all({ before: a.before, limit }) as { id: string }[];
     for (const { id } of ids) {
       delDeliveries.run(id);
       delHistory.run(id);
       delAlert.run(id);
     }
-    return { deleted: ids.length, more: ids.length === alertBatch };
+    return { deleted: ids.length, more: ids.length === limit };
   };
+}
+
+/** The SQLite engine: a step's statements prepared on the raw connection, one batch per call. */
+export function sqliteBatch(raw: RawDb, batch: number, spec: StepSpec): PurgeBatch {
+  if (spec.how === 'walk') return walkByKey(raw, batch, spec);
+  if (spec.how === 'limited') return limitedDelete(raw, batch, spec.sql, spec.before);
+  return clearedAlerts(raw, batch, spec);
 }
 
 /** The steps in the order a purge runs them. */
@@ -95,58 +111,53 @@ export const PURGE_STEPS: readonly PurgeStep[] = [
   {
     // Access decisions: indexed by time.
     cls: 'access_events',
-    prepare: (ctx) =>
-      limitedDelete(
-        ctx,
-        `DELETE FROM "AccessEvent" WHERE "id" IN (SELECT "id" FROM "AccessEvent" WHERE "at" < @before${ctx.keepUnconfirmed ? ` AND NOT (${UNCONFIRMED.accessEvent})` : ''} ORDER BY "at" LIMIT @limit)`,
-        cutoff(ctx, ctx.policy.accessDays),
-      ),
+    spec: (ctx) => ({
+      how: 'limited',
+      sql: `DELETE FROM "AccessEvent" WHERE "id" IN (SELECT "id" FROM "AccessEvent" WHERE "at" < @before${ctx.keepUnconfirmed ? ` AND NOT (${UNCONFIRMED.accessEvent})` : ''} ORDER BY "at" LIMIT @limit)`,
+      before: cutoff(ctx, ctx.policy.accessDays),
+    }),
   },
   {
     cls: 'device_events',
-    prepare: (ctx) =>
-      walkByKey(ctx, {
-        table: 'DeviceEvent',
-        key: 'seq',
-        time: 'receivedAt',
-        before: cutoff(ctx, ctx.policy.deviceEventDays),
-        keep: `"seq" IN (SELECT "eventSeq" FROM "AlertOutbox")${ctx.keepUnconfirmed ? ` OR ${UNCONFIRMED.deviceEvent}` : ''}`,
-      }),
+    spec: (ctx) => ({
+      how: 'walk',
+      table: 'DeviceEvent',
+      key: 'seq',
+      time: 'receivedAt',
+      before: cutoff(ctx, ctx.policy.deviceEventDays),
+      keep: `"seq" IN (SELECT "eventSeq" FROM "AlertOutbox")${ctx.keepUnconfirmed ? ` OR ${UNCONFIRMED.deviceEvent}` : ''}`,
+    }),
   },
-  { cls: 'streetlight', prepare: (ctx) => walkByKey(ctx, { table: 'StreetlightReading', key: 'id', time: 'at', before: cutoff(ctx, ctx.policy.streetlightDays) }) },
+  { cls: 'streetlight', spec: (ctx) => ({ how: 'walk', table: 'StreetlightReading', key: 'id', time: 'at', before: cutoff(ctx, ctx.policy.streetlightDays) }) },
   {
     cls: 'audit',
-    prepare: (ctx) =>
-      walkByKey(ctx, { table: 'AuditLog', key: 'id', time: 'at', before: cutoff(ctx, ctx.policy.auditDays), keep: ctx.keepUnconfirmed ? UNCONFIRMED.auditLog : undefined }),
+    spec: (ctx) => ({ how: 'walk', table: 'AuditLog', key: 'id', time: 'at', before: cutoff(ctx, ctx.policy.auditDays), keep: ctx.keepUnconfirmed ? UNCONFIRMED.auditLog : undefined }),
   },
-  { cls: 'alerts', prepare: clearedAlerts },
+  { cls: 'alerts', spec: (ctx) => ({ how: 'alerts', before: cutoff(ctx, ctx.policy.alertDays), keepUnconfirmed: ctx.keepUnconfirmed }) },
   {
     // Visitor passes that ended (expired or revoked) before the period.
     cls: 'passes',
-    prepare: (ctx) =>
-      limitedDelete(
-        ctx,
-        `DELETE FROM "VisitorPass" WHERE "id" IN (SELECT "id" FROM "VisitorPass" WHERE "validUntil" < @before OR ("status" = 'revoked' AND "revokedAt" < @before) LIMIT @limit)`,
-        cutoff(ctx, ctx.policy.passDays),
-      ),
+    spec: (ctx) => ({
+      how: 'limited',
+      sql: `DELETE FROM "VisitorPass" WHERE "id" IN (SELECT "id" FROM "VisitorPass" WHERE "validUntil" < @before OR ("status" = 'revoked' AND "revokedAt" < @before) LIMIT @limit)`,
+      before: cutoff(ctx, ctx.policy.passDays),
+    }),
   },
   {
     // Walk-in requests the guard asked a household about (the visitor's name, a masked phone): the passes' period.
     cls: 'passes',
-    prepare: (ctx) =>
-      limitedDelete(
-        ctx,
-        `DELETE FROM "WalkInRequest" WHERE "id" IN (SELECT "id" FROM "WalkInRequest" WHERE "createdAt" < @before LIMIT @limit)`,
-        cutoff(ctx, ctx.policy.passDays),
-      ),
+    spec: (ctx) => ({
+      how: 'limited',
+      sql: `DELETE FROM "WalkInRequest" WHERE "id" IN (SELECT "id" FROM "WalkInRequest" WHERE "createdAt" < @before LIMIT @limit)`,
+      before: cutoff(ctx, ctx.policy.passDays),
+    }),
   },
   {
     cls: 'sessions',
-    prepare: (ctx) =>
-      limitedDelete(
-        ctx,
-        `DELETE FROM "Session" WHERE "tokenHash" IN (SELECT "tokenHash" FROM "Session" WHERE "expiresAt" < @before OR "revokedAt" < @before LIMIT @limit)`,
-        cutoff(ctx, SESSION_TRAIL_DAYS),
-      ),
+    spec: (ctx) => ({
+      how: 'limited',
+      sql: `DELETE FROM "Session" WHERE "tokenHash" IN (SELECT "tokenHash" FROM "Session" WHERE "expiresAt" < @before OR "revokedAt" < @before LIMIT @limit)`,
+      before: cutoff(ctx, SESSION_TRAIL_DAYS),
+    }),
   },
 ];

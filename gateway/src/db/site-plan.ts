@@ -50,7 +50,7 @@ async function metaOfCompound(prisma: PrismaClient, communityId: string): Promis
   const r = await prisma.sitePlanDrawing.findUnique({ where: { communityId }, select: metaSelect });
   if (!r) return null;
   // The size without reading the blob into memory.
-  const [size] = await prisma.$queryRaw<Array<{ n: number | bigint }>>`SELECT length(bytes) AS n FROM SitePlanDrawing WHERE communityId = ${communityId}`;
+  const [size] = await prisma.$queryRaw<Array<{ n: number | bigint }>>`SELECT length("bytes") AS n FROM "SitePlanDrawing" WHERE "communityId" = ${communityId}`;
   return metaOf({ ...r, size: Number(size?.n ?? 0) });
 }
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DeviceKind, HouseholdTag, PlaceKind } from '../contracts';
 import type { AccessLogQuery, SitePlan } from '../contracts/api/site';
-import type { PrismaClient, RawDb } from './client';
+import type { PrismaClient } from './client';
+import type { Store } from './pg-client';
 import { type SitePlanRepo, sitePlanRepo } from './site-plan';
 
 /** Wall to the first building in the seeded layout (seed/layout.ts): the compound extends that far past them. */
@@ -29,8 +30,9 @@ const RawEvent = z.object({
   deviceId: z.string(),
   channel: z.string(),
   payload: z.string(),
-  deviceTime: z.union([z.string(), z.number()]),
-  receivedAt: z.union([z.string(), z.number()]),
+  // SQLite: the adapter's ISO text; PostgreSQL: timestamptz as a Date.
+  deviceTime: z.union([z.string(), z.number(), z.date()]),
+  receivedAt: z.union([z.string(), z.number(), z.date()]),
 });
 
 function toStored(row: unknown): StoredDeviceEvent {
@@ -158,16 +160,41 @@ async function loadAccessLog(prisma: PrismaClient, q: AccessLogQuery) {
   };
 }
 
-/** Read-only queries behind the guard station's site plan, device list and access log. */
-export function siteRepo(prisma: PrismaClient, raw: RawDb) {
-  const latestOfChannel = raw.prepare(
+/** The two reads of stored device messages, in each store's SQL. */
+function eventReads(store: Store): { latestOfChannel(channel: string): Promise<unknown[]>; recent(deviceId: string, limit: number): Promise<unknown[]> } {
+  if (store.kind === 'sqlite') {
     // SQLite returns the bare columns of the row that holds max(seq) in each group.
-    'SELECT max(seq) AS seq, deviceId, channel, payload, deviceTime, receivedAt FROM DeviceEvent WHERE channel = ? GROUP BY deviceId',
-  );
-  const recent = raw.prepare(
-    `SELECT seq, deviceId, channel, payload, deviceTime, receivedAt FROM DeviceEvent
-      WHERE deviceId = ? AND channel NOT IN (${HIDDEN_CHANNELS.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT ?`,
-  );
+    const latest = store.raw.prepare('SELECT max(seq) AS seq, deviceId, channel, payload, deviceTime, receivedAt FROM DeviceEvent WHERE channel = ? GROUP BY deviceId');
+    const recent = store.raw.prepare(
+      `SELECT seq, deviceId, channel, payload, deviceTime, receivedAt FROM DeviceEvent
+        WHERE deviceId = ? AND channel NOT IN (${HIDDEN_CHANNELS.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT ?`,
+    );
+    return {
+      latestOfChannel: (channel) => Promise.resolve(latest.all(channel)),
+      recent: (deviceId, limit) => Promise.resolve(recent.all(deviceId, ...HIDDEN_CHANNELS, limit)),
+    };
+  }
+  const { pool } = store;
+  return {
+    latestOfChannel: async (channel) =>
+      (await pool.query(
+        `SELECT DISTINCT ON ("deviceId") seq, "deviceId", channel, payload, "deviceTime", "receivedAt" FROM "DeviceEvent"
+          WHERE channel = $1 ORDER BY "deviceId", seq DESC`,
+        [channel],
+      )).rows,
+    recent: async (deviceId, limit) =>
+      (await pool.query(
+        `SELECT seq, "deviceId", channel, payload, "deviceTime", "receivedAt" FROM "DeviceEvent"
+          WHERE "deviceId" = $1 AND channel <> ALL($2::text[]) ORDER BY seq DESC LIMIT $3`,
+        [deviceId, HIDDEN_CHANNELS, limit],
+      )).rows,
+  };
+}
+
+/** Read-only queries behind the guard station's site plan, device list and access log. */
+export function siteRepo(store: Store) {
+  const { prisma } = store;
+  const reads = eventReads(store);
   const plans = sitePlanRepo(prisma);
 
   return {
@@ -183,12 +210,12 @@ export function siteRepo(prisma: PrismaClient, raw: RawDb) {
     },
 
     /** The latest stored message of each state channel, per device (where the in-memory states start from). */
-    latestStates(): StoredDeviceEvent[] {
-      return STATE_CHANNELS.flatMap((c) => latestOfChannel.all(c).map(toStored));
+    async latestStates(): Promise<StoredDeviceEvent[]> {
+      return (await Promise.all(STATE_CHANNELS.map(async (c) => (await reads.latestOfChannel(c)).map(toStored)))).flat();
     },
 
-    recentEvents(deviceId: string, limit: number): StoredDeviceEvent[] {
-      return recent.all(deviceId, ...HIDDEN_CHANNELS, limit).map(toStored);
+    async recentEvents(deviceId: string, limit: number): Promise<StoredDeviceEvent[]> {
+      return (await reads.recent(deviceId, limit)).map(toStored);
     },
 
     async deviceExists(id: string): Promise<boolean> {

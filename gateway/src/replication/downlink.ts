@@ -20,14 +20,14 @@ import {
 } from '../contracts/downlink';
 import { REPLICATION_STREAM } from '../contracts/replication';
 import type { Config } from '../config';
-import type { Db } from '../db/client';
+import type { Store } from '../db/store';
 import { type DownlinkOutcome, type DownlinkRepo, downlinkRepo } from '../db/downlink';
 import { replicationRepo } from '../db/replication';
 import { AppError } from '../errors';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
 import { z } from 'zod';
-import { resolveCompound } from './index';
+import { ReplicationConfigError, resolveCompound } from './index';
 
 const sc = StringCodec();
 /** Deliveries of a command that failed with an unexpected error (not a service's refusal) before it is refused. */
@@ -221,9 +221,10 @@ export function createDownlink(settings: DownlinkSettings, repo: DownlinkRepo, a
 }
 
 /** The downlink of a cell built from its configuration: off (nothing connects) when HUB_NATS_URL is not set. */
-export function createDownlinkFeature(deps: { config: Config; db: Db; log: Logger; apply: DownlinkApply; registry: Registry }): Lifecycle {
+export function createDownlinkFeature(deps: { config: Config; db: Store; log: Logger; apply: DownlinkApply; registry: Registry }): Lifecycle {
   const { config, db } = deps;
   if (config.HUB_NATS_URL.length === 0) return { start: async () => {}, stop: async () => {} };
+  if (db.kind !== 'sqlite') throw new ReplicationConfigError('the hub downlink runs on a SQLite cell only in this version (docs/storage.md)');
   const compound = resolveCompound(config, replicationRepo(db).activeCompounds());
   return createDownlink({ natsUrl: config.HUB_NATS_URL, compound, domain: config.HUB_JS_DOMAIN }, downlinkRepo(db.prisma), deps.apply, deps.log, deps.registry);
 }

@@ -5,7 +5,7 @@ import { type NatsConnection, connect } from 'nats';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config';
 import { CompoundId, REPLICATED_TABLES, type ReplicatedTable } from '../contracts/replication';
-import type { Db } from '../db/client';
+import type { Store } from '../db/store';
 import { replicationRepo } from '../db/replication';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
@@ -42,7 +42,7 @@ export function resolveCompound(config: Pick<Config, 'COMPOUND_ID'>, activeCompo
 
 export interface ReplicationDeps {
   config: Config;
-  db: Db;
+  db: Store;
   log: Logger;
   registry: Registry;
   /** Commands from the hub (commands.ts): the access feature's doors, and the bus their commands/ack arrive on. */
@@ -53,6 +53,8 @@ export function createReplicationFeature(deps: ReplicationDeps): ReplicationFeat
   const { config, db, registry } = deps;
   const log = deps.log.child({ module: 'replication' });
   if (config.HUB_NATS_URL.length === 0) return { start: async () => {}, stop: async () => {}, state: () => null, generation: () => null };
+  // The relay reads the SQLite file's own log (the config refuses HUB_NATS_URL with PostgreSQL: docs/storage.md).
+  if (db.kind !== 'sqlite') throw new ReplicationConfigError('replication to a hub runs from a SQLite cell only in this version (docs/storage.md)');
   const repo = replicationRepo(db);
   const compound = resolveCompound(config, repo.activeCompounds());
   const relays = new Map<ReplicatedTable, Relay>();

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client';
+import type { Store } from '../db/pg-client';
 import { auditPurge, purgeExpired, type PurgeCounts, type RetentionPolicy } from '../db/retention';
 import type { Logger } from '../log';
 
@@ -10,12 +10,13 @@ export interface RetentionSchedule {
 }
 
 /**
- * The daily purge of records past their retention (docs/privacy.md). The first run waits `firstDelayMs` after start,
- * so it never competes with the reconnect storm that follows a restart; then one run a day. A run that fails (the
- * database locked for long, a full disk) is logged and retried at the next tick: retention is never urgent.
+ * The daily purge of records past their retention (docs/privacy.md) in the gateway's store, SQLite or PostgreSQL
+ * (db/retention.ts runs the same steps on either). The first run waits `firstDelayMs` after start, so it never
+ * competes with the reconnect storm that follows a restart; then one run a day. A run that fails (the database
+ * locked for long, a full disk) is logged and retried at the next tick: retention is never urgent.
  */
 export function startRetentionSchedule(
-  db: Db,
+  db: Store,
   policy: RetentionPolicy,
   opts: { log: Logger; firstDelayMs?: number; everyMs?: number; onPurged?: (counts: PurgeCounts) => void; keepUnconfirmed?: boolean },
 ): RetentionSchedule {
@@ -25,9 +26,9 @@ export function startRetentionSchedule(
     if (running || stopping) return;
     const started = Date.now();
     running = purgeExpired(db, policy, new Date(), { stopped: () => stopping, keepUnconfirmed: opts.keepUnconfirmed ?? false })
-      .then(({ deleted, failed }) => {
+      .then(async ({ deleted, failed }) => {
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
-        if (total > 0) auditPurge(db, deleted, policy, new Date());
+        if (total > 0) await auditPurge(db, deleted, policy, new Date());
         opts.onPurged?.(deleted);
         if (failed.length > 0) opts.log.warn({ deleted, failed, ms: Date.now() - started }, 'retention purge incomplete; resumed at the next run');
         else opts.log.info({ deleted, ms: Date.now() - started }, 'retention purge done');

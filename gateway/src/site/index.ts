@@ -1,7 +1,7 @@
 import type { FeatureRoutes } from '../api/routes';
 import type { Bus, IngestedEvent, Presence } from '../bus';
 import type { DeviceStateView } from '../contracts/api/site';
-import type { Db } from '../db/client';
+import type { Store } from '../db/store';
 import { siteRepo } from '../db/site';
 import type { Logger } from '../log';
 import type { Lifecycle } from '../runtime/lifecycle';
@@ -11,7 +11,7 @@ import { sitePlanRepo } from '../db/site-plan';
 import { type DeviceState, EMPTY_STATE, foldEvent, foldMessage } from './state';
 
 export interface SiteDeps {
-  db: Db;
+  db: Store;
   bus: Bus;
   /** Whether a device is connected to the broker right now (the truth for "online"). */
   isConnected: (deviceId: string) => boolean;
@@ -33,13 +33,13 @@ export interface SiteFeature extends Lifecycle {
 export async function createSiteFeature(deps: SiteDeps): Promise<SiteFeature> {
   const log = deps.log.child({ module: 'site' });
   const now = deps.now ?? (() => new Date());
-  const repo = siteRepo(deps.db.prisma, deps.db.raw);
+  const repo = siteRepo(deps.db);
   const states = new Map<string, DeviceState>();
   let version = 0;
   let planVersion = 0;
 
   for (const d of await repo.devicesSeen()) states.set(d.id, { ...EMPTY_STATE, lastSeenAt: d.lastSeenAt });
-  for (const m of repo.latestStates()) apply(m.deviceId, m);
+  for (const m of await repo.latestStates()) apply(m.deviceId, m);
 
   function apply(deviceId: string, m: { channel: string; payload: unknown; receivedAt: Date }) {
     const prev = states.get(deviceId) ?? EMPTY_STATE;

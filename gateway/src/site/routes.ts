@@ -68,7 +68,7 @@ function registerSiteRoutes(app: FastifyInstance, deps: SiteRouteDeps) {
     },
   }, async (req) => {
     if (!(await repo.deviceExists(req.params.deviceId))) throw new AppError('NOT_FOUND', 'no such device');
-    const events = repo.recentEvents(req.params.deviceId, req.query.limit).map((e) => ({
+    const events = (await repo.recentEvents(req.params.deviceId, req.query.limit)).map((e) => ({
       seq: e.seq,
       channel: e.channel,
       deviceTime: e.deviceTime.toISOString(),

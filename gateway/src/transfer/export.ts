@@ -4,6 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import type { ExportFormat, ExportKind, ExportQuery } from '../contracts/api/transfer';
 import { type ExportSource, communityZone, exportSource } from '../db/export';
+import type { Store } from '../db/pg-client';
 import { AppError } from '../errors';
 
 /** Headers as the office reads them: Chinese, then the column key. */
@@ -69,8 +70,8 @@ export interface ExportPlan {
 }
 
 /** Resolves the compound, its time zone and the range; throws a 400/404 the route answers. */
-export function planExport(dbPath: string, kind: ExportKind, q: ExportQuery): ExportPlan {
-  const zone = communityZone(dbPath, q.communityId);
+export async function planExport(store: Store, kind: ExportKind, q: ExportQuery): Promise<ExportPlan> {
+  const zone = await communityZone(store, q.communityId);
   if (zone === 'ambiguous') throw new AppError('VALIDATION', 'this gateway runs several compounds: give communityId');
   if (zone === null) throw new AppError('NOT_FOUND', q.communityId === undefined ? 'no compound yet' : `no compound ${q.communityId}`);
   const real = (d: string) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
@@ -84,7 +85,7 @@ export function planExport(dbPath: string, kind: ExportKind, q: ExportQuery): Ex
     kind,
     format: q.format,
     fileName: `linli-${kind}-${q.from}_${q.to}.${q.format}`,
-    source: exportSource(dbPath, kind, { from, to, communityId: zone.id }),
+    source: exportSource(store, kind, { from, to, communityId: zone.id }),
     timezone: zone.timezone,
   };
 }

@@ -2,13 +2,15 @@ import { stringify } from 'csv-stringify/sync';
 import { hashDeviceSecret, lookupHash, newSecret } from '../auth/hash';
 import type { DeviceKind, HouseholdTag } from '../contracts';
 import type { ImportReport } from '../contracts/api/transfer';
-import type { RawDb } from '../db/client';
 import { type HouseholdWrite, type ImportOutcome, type ImportPlan, applyImport, emptyCounts } from '../db/import';
+import { importEngine } from '../db/import-engines';
+import type { Store } from '../db/pg-client';
 import { readSheets } from './read';
 import { validateSheets } from './validate';
 
 export interface ImportDeps {
-  raw: RawDb;
+  /** The gateway's store, SQLite or PostgreSQL: the import is one transaction on either (db/import-engines.ts). */
+  store: Store;
   credentialKey: string;
   supervisionSec: Record<DeviceKind, number>;
   /** After a committed import: reload what serves the doors (access directory, credential sets). */
@@ -25,14 +27,18 @@ export interface ImportRequest {
 
 const MAX_ISSUES = 1_000;
 
-/** SQLITE_BUSY from the raw connection (busy_timeout=0): someone else holds the write lock for a moment. */
-const isBusy = (err: unknown) => typeof err === 'object' && err !== null && 'code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED');
+/**
+ * SQLITE_BUSY from the raw connection (busy_timeout=0): someone else holds the write lock for a moment. On PostgreSQL,
+ * a lock wait that outlasted lock_timeout (55P03) or a deadlock the server broke (40P01).
+ */
+const BUSY = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', '55P03', '40P01']);
+const isBusy = (err: unknown) => typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && BUSY.has(err.code);
 
 /** The transaction never waits for a lock on the event loop: it is retried asynchronously, for up to ~10 s. */
-async function withRetry(fn: () => ImportOutcome): Promise<ImportOutcome> {
+async function withRetry(fn: () => Promise<ImportOutcome>): Promise<ImportOutcome> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return fn();
+      return await fn();
     } catch (err) {
       if (!isBusy(err) || attempt >= 50) throw err;
       await new Promise((r) => setTimeout(r, Math.min(250, 5 * 2 ** attempt)));
@@ -78,10 +84,10 @@ export async function importFile(deps: ImportDeps, req: ImportRequest): Promise<
   const households = householdsOf(v);
   const secrets = new Map<string, string>();
   const hashes = new Map<string, string>();
-  if (!req.dryRun) {
-    const known = deps.raw.prepare('SELECT 1 FROM Device WHERE id = ?');
+  if (!req.dryRun && v.devices.length > 0) {
+    const known = new Set((await deps.store.prisma.device.findMany({ where: { id: { in: v.devices.map((d) => d.deviceId) } }, select: { id: true } })).map((d) => d.id));
     for (const d of v.devices) {
-      if (known.get(d.deviceId) !== undefined) continue;
+      if (known.has(d.deviceId)) continue;
       const secret = newSecret();
       secrets.set(d.deviceId, secret);
       hashes.set(d.deviceId, hashDeviceSecret(deps.credentialKey, d.deviceId, secret));
@@ -114,7 +120,8 @@ export async function importFile(deps: ImportDeps, req: ImportRequest): Promise<
     deviceSecretHashes: hashes,
     supervisionSec: deps.supervisionSec,
   };
-  const outcome = await withRetry(() => applyImport(deps.raw, plan, req.dryRun));
+  const engine = importEngine(deps.store);
+  const outcome = await withRetry(() => applyImport(engine, plan, req.dryRun));
   if (!outcome.ok) return report(false, outcome.issues, outcome.counts);
   if (req.dryRun) return report(true, [], outcome.counts);
   await deps.afterCommit();

@@ -11,14 +11,16 @@ import { actorOf, principalOf, requireRole } from '../api/auth';
 import { perUser } from '../api/limits';
 import type { Logger } from '../log';
 import { appendAudit } from '../db/export';
-import type { RawDb } from '../db/client';
 import { type ExportPlan, planExport, writeExport } from './export';
 import { type ImportDeps, importFile } from './import';
 import { template } from './templates';
 
+/**
+ * `store` (from ImportDeps) serves everything: the import's transaction, the audit rows, and the exports — on SQLite
+ * each export opens its own read-only connection on the store's file, on PostgreSQL it takes a pooled connection
+ * with a server-side cursor (db/export.ts).
+ */
 export interface TransferDeps extends ImportDeps {
-  dbPath: string;
-  raw: RawDb;
   log: Logger;
   /** Largest file an upload may carry. */
   maxUploadBytes: number;
@@ -78,7 +80,7 @@ export function transferRoutes(deps: TransferDeps) {
         const report = await importFile(deps, { ...file, communityId: query.communityId, actor: actorOf(p), dryRun });
         // Counts only: rows carry names, phones and card numbers.
         log.info({ actor: actorOf(p), fileName: file.fileName, bytes: file.bytes.length, dryRun, ok: report.ok, issues: report.issuesTotal, counts: report.counts }, dryRun ? 'import checked' : report.ok ? 'import committed' : 'import refused');
-        if (!dryRun && !report.ok) appendAudit(deps.raw, { actor: actorOf(p), action: 'import.refused', entity: 'Community', entityId: query.communityId, detail: { fileName: file.fileName, issues: report.issuesTotal } });
+        if (!dryRun && !report.ok) await appendAudit(deps.store, { actor: actorOf(p), action: 'import.refused', entity: 'Community', entityId: query.communityId, detail: { fileName: file.fileName, issues: report.issuesTotal } });
         return reply.code(report.ok ? 200 : 422).send(report);
       };
 
@@ -114,8 +116,8 @@ export function transferRoutes(deps: TransferDeps) {
         // The audit log is gateway-wide: a manager of one compound does not read it.
         if (req.params.kind === 'audit' && scopeOf(p) !== null) throw new AppError('FORBIDDEN', 'the audit log is for gateway administrators');
         if (scopeOf(p) !== null) assertScope(p, req.query.communityId);
-        const plan: ExportPlan = planExport(deps.dbPath, req.params.kind, req.query);
-        appendAudit(deps.raw, { actor: actorOf(p), action: 'export', entity: 'Export', entityId: req.params.kind, detail: { from: req.query.from, to: req.query.to, format: plan.format, communityId: req.query.communityId ?? null } });
+        const plan: ExportPlan = await planExport(deps.store, req.params.kind, req.query);
+        await appendAudit(deps.store, { actor: actorOf(p), action: 'export', entity: 'Export', entityId: req.params.kind, detail: { from: req.query.from, to: req.query.to, format: plan.format, communityId: req.query.communityId ?? null } });
         const out = new PassThrough();
         const started = Date.now();
         writeExport(plan, out).then(
