@@ -191,6 +191,35 @@ describe('ingest and access on PostgreSQL', () => {
     }
   });
 
+  it('fails a commit that waits for a lock beyond the writer’s bound, reports degraded, and stores everything once the lock is gone', async () => {
+    const codes: unknown[] = [];
+    const writer = createEventWriter(db, {
+      maxBatch: 1_000,
+      maxDelayMs: 5,
+      maxPending: 10_000,
+      onError: (err) => codes.push(typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined),
+    });
+    // What SQLite's tests do with BEGIN EXCLUSIVE on a second connection.
+    const blocker = await db.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE "DeviceEvent" IN ACCESS EXCLUSIVE MODE');
+      const rows = [event('btn-1', 'alarm/press'), event('door-1', 'door/state')];
+      let settled = 0;
+      const writes = rows.map((r, i) => writer.write(r, i === 0).finally(() => settled++));
+      await until(() => codes.length >= 3, 'three commits refused by the lock', 60_000);
+      expect(codes.slice(0, 3)).toEqual(['55P03', '55P03', '55P03']);
+      expect(writer.degraded()).toBe(true);
+      expect(settled).toBe(0);
+      await blocker.query('ROLLBACK');
+      expect((await Promise.all(writes)).map((r) => r.status)).toEqual(['stored', 'stored']);
+      expect(writer.degraded()).toBe(false);
+    } finally {
+      blocker.release();
+    }
+    expect(await writer.drain(10_000)).toBe(true);
+  });
+
   it('hands an access request on in arrival order once PostgreSQL answered whether it is fresh', async () => {
     const writer = createEventWriter(db, { maxBatch: 1_000, maxDelayMs: 5, maxPending: 10_000 });
     const old = event('door-1', 'access/request');

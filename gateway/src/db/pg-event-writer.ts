@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type EventRow, type EventWriterOptions, JUDGED_CHANNELS, type WriteResult, derivedEventId } from './event-rows';
 import type { GroupCommit } from './group-commit';
-import { createPgGroupCommit } from './pg-group-commit';
+import { boundLockWaits, createPgGroupCommit } from './pg-group-commit';
 import { pgTransaction } from './pg-tx';
 
 const keyOf = (deviceId: string, eventId: string) => `${deviceId}\n${eventId}`;
@@ -65,6 +65,7 @@ function plan(batch: EventRow[], prior: Map<string, { payload: string; time: num
 }
 
 async function commitBatch(client: pg.PoolClient, batch: EventRow[]): Promise<WriteResult[]> {
+  await boundLockWaits(client);
   const found = await client.query<{ deviceId: string; eventId: string; payload: string; deviceTime: Date }>({
     name: 'linli-event-prior',
     text: PRIOR,

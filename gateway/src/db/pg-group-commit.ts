@@ -1,4 +1,17 @@
+import type pg from 'pg';
 import { BackpressureError, type GroupCommit, type GroupCommitOptions } from './group-commit';
+
+/**
+ * The longest a writer's statement waits for a row or table lock. SQLite's writers never wait (busy_timeout=0): a
+ * lock fails the commit, which is retried with backoff and counts towards degraded(). On PostgreSQL a lock wait does
+ * not block the event loop, so a short one is allowed; beyond it the commit fails with 55P03 and is retried the same way.
+ */
+export const WRITER_LOCK_TIMEOUT_MS = 1_000;
+
+/** The first statement of a writer's transaction: its lock waits bounded by WRITER_LOCK_TIMEOUT_MS. */
+export async function boundLockWaits(client: pg.PoolClient): Promise<void> {
+  await client.query(`SET LOCAL lock_timeout = ${WRITER_LOCK_TIMEOUT_MS}`);
+}
 
 interface Pending<T, R> {
   item: T;

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { RawDb } from './client';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
 import type { Store } from './pg-client';
-import { createPgGroupCommit } from './pg-group-commit';
+import { boundLockWaits, createPgGroupCommit } from './pg-group-commit';
 import { pgTransaction } from './pg-tx';
 
 export interface PresenceRow {
@@ -50,6 +50,7 @@ function createPgPresenceWriter(pool: pg.Pool, opts: GroupCommitOptions): GroupC
   return createPgGroupCommit(
     (batch: PresenceRow[]) =>
       pgTransaction(pool, async (client) => {
+        await boundLockWaits(client);
         for (const round of presenceRounds(batch)) {
           await client.query({ name: 'linli-presence', text: UPDATE, values: [round.map((r) => r.deviceId), round.map((r) => r.online), round.map((r) => r.at)] });
         }
