@@ -75,11 +75,14 @@ describe('access control flows over real MQTT and HTTP', () => {
     expect(reply(await terminals.main.requestAccess({ type: 'qr', value: pass.qr.payload }, 'in'))).toEqual({ decision: 'grant', reason: 'visitor_pass', displayName: '张*' });
     expect(reply(await terminals.b1.requestAccess({ type: 'pin', value: pass.code }, 'in'))).toMatchObject({ decision: 'grant', reason: 'visitor_pass' });
     await expect.poll(async () => PassView.parse((await api.get(`/api/v1/passes/${pass.id}`, tokens.a)).body).entriesUsed).toBe(2);
-    const rows = await t.gw.db.prisma.accessEvent.findMany({ where: { passId: pass.id }, orderBy: { at: 'asc' } });
-    expect(rows.map((r) => [r.deviceId, r.decision, r.reason])).toEqual([
-      ['gate-main', 'grant', 'visitor_pass'],
-      ['door-b01-u1', 'grant', 'visitor_pass'],
-    ]);
+    // The reply and the in-memory count do not wait for the decision's row: its commit follows (storeDecision).
+    const rows = async () => (await t.gw.db.prisma.accessEvent.findMany({ where: { passId: pass.id }, orderBy: { at: 'asc' } })).map((r) => [r.deviceId, r.decision, r.reason]);
+    await expect
+      .poll(rows)
+      .toEqual([
+        ['gate-main', 'grant', 'visitor_pass'],
+        ['door-b01-u1', 'grant', 'visitor_pass'],
+      ]);
   });
 
   it('refuses the pass at another building', async () => {

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceHealth, IngestedEvent } from '../gateway/src/bus';
 import { AlarmPress, DoorState, Heartbeat, topicFor } from '../gateway/src/contracts';
@@ -6,6 +5,7 @@ import { rawDevice } from './helpers/device-client';
 import { addDevice } from './helpers/fixtures';
 import { type TestGateway, startGateway } from './helpers/gateway';
 import { closedBy } from './helpers/mqtt';
+import { holdWriteLock } from './helpers/write-lock';
 
 const DOOR = { id: 'door-b02-u1', kind: 'face_terminal', secret: 'door-secret-0002' } as const;
 const ALARM = { id: 'alarm-in-2-1-301', kind: 'indoor_alarm', secret: 'alarm-secret-0001' } as const;
@@ -156,14 +156,12 @@ describe('backpressure', () => {
 
   it('holds acknowledgements while the database is locked, reports degraded, and resumes by itself', async () => {
     const { client } = await rawDevice(t.mqttUrl, DOOR);
-    const blocker = new Database(t.dbFile);
-    blocker.exec('BEGIN EXCLUSIVE');
+    const lock = await holdWriteLock(t.gw.db, t.dbFile);
     let acked = 0;
     const sends = Array.from({ length: 20 }, (_, i) => client.publishAsync(topicFor('doorState', DOOR.id), door(`bp-${i}`), { qos: 1 }).then(() => acked++));
     await expect.poll(async () => (await fetch(`${t.httpUrl}/readyz`)).status, { timeout: 10_000 }).toBe(503);
     expect(acked).toBe(0);
-    blocker.exec('COMMIT');
-    blocker.close();
+    await lock.release();
     await Promise.all(sends);
     expect(acked).toBe(20);
     expect(await t.gw.db.prisma.deviceEvent.count({ where: { deviceId: DOOR.id, eventId: { startsWith: 'bp-' } } })).toBe(20);
@@ -173,14 +171,12 @@ describe('backpressure', () => {
 
   it('refuses to queue beyond its bound: the device is dropped unacknowledged instead of memory growing', async () => {
     const { client } = await rawDevice(t.mqttUrl, DOOR);
-    const blocker = new Database(t.dbFile);
-    blocker.exec('BEGIN EXCLUSIVE');
+    const lock = await holdWriteLock(t.gw.db, t.dbFile);
     const closed = closedBy(client);
     for (let i = 0; i < 150; i++) client.publish(topicFor('doorState', DOOR.id), door(`over-${i}`), { qos: 1 });
     await closed;
     expect(t.gw.writer.pending()).toBeLessThanOrEqual(100);
-    blocker.exec('COMMIT');
-    blocker.close();
+    await lock.release();
     client.end(true);
   });
 });

@@ -68,7 +68,7 @@ describe('every stored forced entry reaches a guard', () => {
     // The database as a kill -9 leaves it between the opening's commit and its judgement: the rows the gateway's own
     // writer commits before the PUBACK (event and outbox entry), the grant decision row, and no alert.
     const db = await openDb(dbFile);
-    const writer = createEventWriter(db.raw, { maxBatch: 10, maxDelayMs: 1, maxPending: 100 });
+    const writer = createEventWriter(db, { maxBatch: 10, maxDelayMs: 1, maxPending: 100 });
     const t = Date.now();
     const at = (msAgo: number) => isoStored(new Date(t - msAgo));
     const write = (deviceId: string, eventId: string, state: 'open' | 'closed', cause: DoorState['cause'], msAgo: number) =>

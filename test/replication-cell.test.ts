@@ -44,9 +44,11 @@ const decision = (n: number, at: string): AccessEventRow => ({
 });
 
 async function writeDecisions(dbFile: string, rows: AccessEventRow[]) {
-  const w = createAccessEventWriter(dbFile, { maxBatch: 100, maxDelayMs: 1, maxPending: 1_000 });
+  const db = await openDb(dbFile);
+  const w = createAccessEventWriter(db, { maxBatch: 100, maxDelayMs: 1, maxPending: 1_000 });
   const results = await Promise.all(rows.map((row) => w.write({ row, countEntry: false })));
   w.close();
+  await db.close();
   return results;
 }
 

@@ -19,7 +19,7 @@ describe('replication reads: nothing leaves before it is on disk', () => {
   it('hands out the rows read only once a WAL sync after the read has completed, and syncs nothing when there is nothing to send', async () => {
     const db = await openDb(dbFile);
     await addDevice(db.prisma, { id: 'door-repl-1', kind: 'face_terminal', secret: 'repl-secret-0001' });
-    const writer = createEventWriter(db.raw, { maxBatch: 10, maxDelayMs: 1, maxPending: 100 });
+    const writer = createEventWriter(db, { maxBatch: 10, maxDelayMs: 1, maxPending: 100 });
     const ts = new Date().toISOString();
     await writer.write({ deviceId: 'door-repl-1', eventId: 'ev-1', channel: 'door/state', payload: '{}', deviceTime: ts, receivedAt: ts });
     const repo = replicationRepo(db);

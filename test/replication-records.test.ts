@@ -125,7 +125,7 @@ describe('replicating audit records, staff sessions and presence transitions', (
     const db = await fresh();
     try {
       for (const id of ['door-1', 'door-2']) await addDevice(db.prisma, { id, kind: 'face_terminal', secret: `${id}-secret-xyzw` });
-      const writer = createPresenceWriter(db.raw, { maxBatch: 100, maxDelayMs: 1, maxPending: 1_000 });
+      const writer = createPresenceWriter(db, { maxBatch: 100, maxDelayMs: 1, maxPending: 1_000 });
       const t = (s: number) => isoStored(new Date(Date.UTC(2026, 11, 2, 3, 0, s)));
       await writer.write({ deviceId: 'door-1', online: true, at: t(0) });
       expect(logRows(db, 'device_presence')).toBe(0);

@@ -282,7 +282,7 @@ function startDeadline(ms: number): Deadline {
 /** The heartbeat write that tells whether the database takes writes; a change goes on the bus and into the log. */
 function watchWrites(db: Db, bus: Bus, config: Config, metrics: Metrics, log: Logger) {
   let writable = true;
-  return startDbHeartbeat(db.raw, {
+  return startDbHeartbeat(db, {
     intervalMs: config.DB_HEARTBEAT_MS,
     onResult: (h) => {
       metrics.dbWriteOk.set(h.ok ? 1 : 0);
@@ -306,7 +306,7 @@ function prepareDataDirectory(db: Db, config: Config, log: Logger): string {
 
 /** The device events' group commit. */
 function ingestWriter(db: Db, config: Config, metrics: Metrics, log: Logger): EventWriter {
-  return createEventWriter(db.raw, {
+  return createEventWriter(db, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
     maxPending: config.INGEST_MAX_PENDING,
@@ -343,7 +343,7 @@ function trackPresence(db: Db, bus: Bus, log: Logger, connectedCount: () => numb
   const presenceLog = log.child({ module: 'presence' });
   // Nobody waits for a presence row (the bus has the change at once), so it can wait for company: a reconnect storm's
   // 10,000 logins become a few dozen commits instead of one every few milliseconds on the event loop.
-  const writer = createPresenceWriter(db.raw, { maxBatch: 5_000, maxDelayMs: 100, maxPending: 100_000 });
+  const writer = createPresenceWriter(db, { maxBatch: 5_000, maxDelayMs: 100, maxPending: 100_000 });
   const changes = { online: 0, offline: 0 };
   const summary = setInterval(() => {
     if (changes.online === 0 && changes.offline === 0) return;

@@ -67,6 +67,6 @@ await measure('Prisma $executeRawUnsafe multi-row INSERT', async (db) => {
 });
 
 await measure('better-sqlite3 group commit (db/event-writer.ts)', async (db) => {
-  const writer = createEventWriter(db.raw, { maxBatch: BATCH, maxDelayMs: 2, maxPending: N + 1 });
+  const writer = createEventWriter(db, { maxBatch: BATCH, maxDelayMs: 2, maxPending: N + 1 });
   await Promise.all(Array.from({ length: N }, (_, i) => writer.write(row(i, 'w'))));
 });

@@ -3,7 +3,7 @@ import type { Broker } from '../broker';
 import type { AccessIncident, Bus, IngestedEvent, UnsavedOpening } from '../bus';
 import type { Config } from '../config';
 import { accessRepo, createAccessEventWriter } from '../db/access';
-import type { Db } from '../db/client';
+import type { Store } from '../db/pg-client';
 import { credentialRepo } from '../db/credentials';
 import { doorHistoryRepo } from '../db/door-history';
 import type { EventWriter } from '../db/event-writer';
@@ -28,7 +28,7 @@ import { createSyncer } from './syncer';
 
 export interface AccessDeps {
   config: Config;
-  db: Db;
+  db: Store;
   bus: Bus;
   broker: Pick<Broker, 'publishTo' | 'isConnected'>;
   /** The device-event writer: incidents are stored through it, like device health. */
@@ -104,7 +104,7 @@ export async function createAccessFeature(deps: AccessDeps): Promise<AccessFeatu
   };
   const syncer = createSyncer(base);
   const ctx: AccessContext = { ...base, changed: (ids) => syncer.changed(ids) };
-  const decisions = createAccessEventWriter(db.path, {
+  const decisions = createAccessEventWriter(db, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
     maxPending: config.INGEST_MAX_PENDING,

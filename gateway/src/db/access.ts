@@ -3,10 +3,13 @@ import { z } from 'zod';
 import type { CredentialRecord, DirectorySnapshot, PassRecord, ResidentRecord } from './records/access';
 import { CredentialType, DeviceKind, PlaceKind } from '../contracts';
 import type { PrismaClient, RawDb } from './client';
-/** stored, or a retransmission of a decision already recorded. */
-export type AccessWriteResult = 'stored' | 'duplicate';
+import type { AccessWrite, AccessWriteResult } from './access-rows';
+import { createPgAccessEventWriter } from './pg-access-writer';
+import type { Store } from './pg-client';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
 import { walSync } from './wal-sync';
+
+export type { AccessEventRow, AccessWrite, AccessWriteResult } from './access-rows';
 
 const CredentialStatus = z.enum(['active', 'suspended']);
 const PassStatus = z.enum(['active', 'revoked']);
@@ -131,40 +134,23 @@ export function accessRepo(prisma: PrismaClient) {
 
 export type AccessRepo = ReturnType<typeof accessRepo>;
 
-/** One door decision as it is stored. Times are ISO strings in the stored format (see ingest's isoStored). */
-export interface AccessEventRow {
-  id: string;
-  deviceId: string;
-  requestId: string;
-  at: string;
-  receivedAt: string;
-  direction: string;
-  credentialType: string;
-  decision: 'grant' | 'deny';
-  reason: string;
-  residentId: string | null;
-  passId: string | null;
-  householdId: string | null;
-  offline: boolean;
-}
-
-/** A decision to store; `countEntry` also uses one of the visitor pass's entries, in the same transaction. */
-export interface AccessWrite {
-  row: AccessEventRow;
-  countEntry: boolean;
-}
-
 /**
  * Access events through group commit, like device events: thousands of decisions a second share one transaction.
  * (deviceId, requestId) is unique, so a decision uploaded twice (offline log resent, or decided both online and
- * offline) is stored once — and only a stored grant uses a pass entry.
- *
+ * offline) is stored once — and only a stored grant uses a pass entry. SQLite (below) or PostgreSQL
+ * (createPgAccessEventWriter), by the store's kind.
+ */
+export function createAccessEventWriter(store: Store, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
+  return store.kind === 'sqlite' ? createSqliteAccessEventWriter(store.path, opts) : createPgAccessEventWriter(store.pool, opts);
+}
+
+/**
  * Its own connection, so a decision never waits for an ingest batch. Durable like every other write (a pass's used
  * entries must survive a power cut, or a visitor could get an extra entry), but its fsync runs off the event loop:
  * the connection commits with synchronous=NORMAL and a write resolves only once `walSync` has synced the WAL behind
  * it (db/wal-sync.ts), so a slow disk no longer stops the broker while doors wait for replies.
  */
-export function createAccessEventWriter(path: string, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
+function createSqliteAccessEventWriter(path: string, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
   const raw: RawDb = new Database(path);
   for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 0']) raw.pragma(p);
   const sync = walSync(path);

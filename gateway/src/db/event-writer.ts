@@ -1,53 +1,25 @@
-import { createHash } from 'node:crypto';
 import type { RawDb } from './client';
-import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
+import { type EventRow, type EventWriterOptions, JUDGED_CHANNELS, type WriteResult, derivedEventId } from './event-rows';
+import { type GroupCommit, createGroupCommit } from './group-commit';
+import type { Store } from './pg-client';
+import { createPgEventWriter } from './pg-event-writer';
 import { isoStored } from './time';
 
-
-/** One device message as it is made durable. Times are ISO strings in the format Prisma reads back. */
-export interface EventRow {
-  deviceId: string;
-  eventId: string;
-  channel: string;
-  payload: string;
-  deviceTime: string;
-  receivedAt: string;
-  /**
-   * Alert outbox priority for an event judged by its content rather than its channel: a door or barrier opening
-   * (door monitoring decides whether it was forced). Channels in JUDGED_CHANNELS take theirs.
-   */
-  priority?: 0 | 1;
-}
+export { type EventRow, type EventWriterOptions, JUDGED_CHANNELS, type WriteResult, derivedEventId } from './event-rows';
 
 /**
- * stored: a new row. duplicate: the same (deviceId, eventId) with the same device time and payload, a
- * retransmission. reused: the id was used before with other content (the device's counter went backwards), so the
- * event is stored under `eventId~<hash of time and payload>` and flagged; a retransmission of it is a duplicate.
- * `outboxId` is the alert outbox row written in the same transaction (null when the channel is not judged).
+ * The device events' writer: group commit of the event row, its alert outbox row and the device's lastSeenAt, one
+ * transaction per batch, before the PUBACK. `isStored` answers synchronously on SQLite (as ingest has always had it)
+ * and with a Promise on PostgreSQL.
  */
-export type WriteResult =
-  | { status: 'stored' | 'reused'; seq: number; eventId: string; outboxId: number | null }
-  | { status: 'duplicate' };
+export type EventWriter = GroupCommit<EventRow, WriteResult> & {
+  /** A committed row with this (deviceId, eventId): a point look-up on the unique index (what is still queued is not seen). */
+  isStored(deviceId: string, eventId: string): boolean | Promise<boolean>;
+};
 
-export type EventWriterOptions = GroupCommitOptions;
-
-/**
- * Channels the alert engine must judge, with their outbox priority (1 = critical, worked first in a backlog).
- * The alarm's cancel shares the press's priority so a backlog keeps a press before its cancel.
- */
-export const JUDGED_CHANNELS: ReadonlyMap<string, 0 | 1> = new Map([
-  ['alarm/press', 1],
-  ['alarm/cancel', 1],
-  ['gateway/access-incident', 1],
-  ['tamper', 0],
-  ['battery/low', 0],
-  ['gateway/health', 0],
-]);
-
-/** The derived key of a reused event id: stable, so the device's retransmissions of the new event collapse. */
-export function derivedEventId(r: Pick<EventRow, 'eventId' | 'deviceTime' | 'payload'>): string {
-  const h = createHash('sha256').update(r.deviceTime).update('\n').update(r.payload).digest('hex').slice(0, 16);
-  return `${r.eventId}~${h}`;
+/** Device events on SQLite (below) or PostgreSQL (db/pg-event-writer.ts), by the store's kind. */
+export function createEventWriter(store: Store, opts: EventWriterOptions): EventWriter {
+  return store.kind === 'sqlite' ? createSqliteEventWriter(store.raw, opts) : createPgEventWriter(store.pool, opts);
 }
 
 /**
@@ -55,7 +27,7 @@ export function derivedEventId(r: Pick<EventRow, 'eventId' | 'deviceTime' | 'pay
  * Prisma createMany in docs/benchmarks.md. `INSERT OR IGNORE` on (deviceId, eventId) recognises retransmissions;
  * an event the alert engine must judge gets its outbox row in the same transaction (before the PUBACK).
  */
-export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCommit<EventRow, WriteResult> & { isStored(deviceId: string, eventId: string): boolean } {
+function createSqliteEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCommit<EventRow, WriteResult> & { isStored(deviceId: string, eventId: string): boolean } {
   const insert = raw.prepare(
     'INSERT OR IGNORE INTO DeviceEvent (deviceId, eventId, channel, payload, deviceTime, receivedAt, reusedEventId) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
@@ -97,9 +69,6 @@ export function createEventWriter(raw: RawDb, opts: EventWriterOptions): GroupCo
   // One stream per device: an urgent event never overtakes its own device's earlier events (the alarm lane).
   return {
     ...createGroupCommit(commitBatch, opts, (r) => r.deviceId),
-    /** A committed row with this (deviceId, eventId): a point look-up on the unique index (what is still queued is not seen). */
     isStored: (deviceId: string, eventId: string) => stored.get(deviceId, eventId) !== undefined,
   };
 }
-
-export type EventWriter = ReturnType<typeof createEventWriter>;
