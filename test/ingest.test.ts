@@ -3,7 +3,7 @@ import type { DeviceHealth, IngestedEvent } from '../gateway/src/bus';
 import { AlarmPress, DoorState, Heartbeat, topicFor } from '../gateway/src/contracts';
 import { rawDevice } from './helpers/device-client';
 import { addDevice } from './helpers/fixtures';
-import { type TestGateway, startGateway } from './helpers/gateway';
+import { TEST_STORE, type TestGateway, startGateway } from './helpers/gateway';
 import { closedBy } from './helpers/mqtt';
 import { holdWriteLock } from './helpers/write-lock';
 
@@ -27,6 +27,11 @@ describe('ingest', () => {
     t.gw.bus.on('device-health', (h) => health.push(h));
   });
   afterAll(() => t.close());
+
+  it(`runs on the store this run asks for (${TEST_STORE})`, () => {
+    // npm test: SQLite files; npm run test:cluster, project "postgres": this whole file again on PostgreSQL.
+    expect(t.gw.db.kind).toBe(TEST_STORE);
+  });
 
   it('stores a retransmitted event once and publishes it on the bus once', async () => {
     const { client } = await rawDevice(t.mqttUrl, ALARM);

@@ -7,7 +7,7 @@ import { auditPurge, purgeExpired, type RetentionPolicy } from '../gateway/src/d
 import { isoStored } from '../gateway/src/db/time';
 import { rawDevice } from './helpers/device-client';
 import { addDevice, ensureHousehold } from './helpers/fixtures';
-import { freshDatabase, startGateway } from './helpers/gateway';
+import { freshDatabase, sqliteDb, startGateway } from './helpers/gateway';
 
 const DAY = 86_400_000;
 const POLICY: RetentionPolicy = { accessDays: 30, deviceEventDays: 60, alertDays: 90, auditDays: 180, streetlightDays: 7, passDays: 30 };
@@ -147,10 +147,11 @@ describe('retention under ingest', () => {
     try {
       const door = { id: 'door-r1', kind: 'face_terminal', secret: 'retention-door-01' } as const;
       await addDevice(t.gw.db.prisma, door);
-      const insert = t.gw.db.raw.prepare(
+      const db = sqliteDb(t.gw);
+      const insert = db.raw.prepare(
         `INSERT INTO "DeviceEvent" ("deviceId","eventId","channel","payload","deviceTime","receivedAt") VALUES ('old',?,'heartbeat','{}',?,?)`,
       );
-      t.gw.db.raw.transaction(() => {
+      db.raw.transaction(() => {
         for (let i = 0; i < 20_000; i++) insert.run(`old-${i}`, ago(400), ago(400));
       })();
       const { client } = await rawDevice(t.mqttUrl, door);
@@ -163,7 +164,7 @@ describe('retention under ingest', () => {
       await Promise.all(acks);
       const { deleted } = await purge;
       expect(deleted.device_events).toBe(20_000);
-      expect(count(t.gw.db, 'DeviceEvent', `"deviceId" = 'door-r1' AND "channel" = 'heartbeat'`)).toBe(300);
+      expect(count(db, 'DeviceEvent', `"deviceId" = 'door-r1' AND "channel" = 'heartbeat'`)).toBe(300);
       await client.endAsync();
     } finally {
       await t.close();

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoStored } from '../gateway/src/db/time';
 import { addAccessCompound } from './helpers/fixtures';
-import { type TestGateway, startGateway } from './helpers/gateway';
+import { type TestGateway, sqliteDb, startGateway } from './helpers/gateway';
 import { apiClient } from './helpers/http';
 
 const ROWS = 200_000;
@@ -23,7 +23,7 @@ describe('streaming export', () => {
     const c = await addAccessCompound(t.gw.db.prisma, t.gw.credentialKey);
     admin = await apiClient(t.httpUrl).login(c.users.admin);
     // 200,000 decisions over one Shanghai day (2026-11-19 16:00Z .. 2026-11-20 16:00Z), inserted in one transaction.
-    const raw = t.gw.db.raw;
+    const raw = sqliteDb(t.gw).raw;
     const insert = raw.prepare(
       "INSERT INTO AccessEvent (id, deviceId, requestId, at, receivedAt, direction, credentialType, decision, reason, residentId, householdId, offline) VALUES (?, ?, ?, ?, ?, 'in', 'card', ?, ?, ?, 'hh-a', 0)",
     );

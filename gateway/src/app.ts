@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -14,14 +13,14 @@ import { createDeviceAuth } from './auth/device-auth';
 import { type Sessions, createSessions } from './auth/sessions';
 import { type Broker, createBroker } from './broker';
 import { Bus } from './bus';
-import { type Config, databasePath } from './config';
+import { type Config, dataDirectory } from './config';
 import { addressMatcher, forwardedClient } from './config/addresses';
 import type { DeviceKind } from './contracts';
 import { DEFAULT_SERVERS, asyncApiDocument } from './contracts/asyncapi';
-import { type Db, openDb } from './db/client';
+import { type Store, openStore } from './db/store';
 import { deviceRepo } from './db/devices';
 import { type WriteHealth, startDbHeartbeat } from './db/heartbeat';
-import { runDataMigrations } from './db/data-migrations';
+import { runStoreDataMigrations } from './db/data-migrations';
 import { looseDirectory } from './db/files';
 import { loadOrCreateCredentialKey } from './auth/credential-key';
 import { createPresenceWriter } from './db/presence';
@@ -46,7 +45,7 @@ import { alertSettings } from './alerts/settings';
 
 export interface Gateway {
   readonly config: Config;
-  readonly db: Db;
+  readonly db: Store;
   readonly bus: Bus;
   readonly broker: Broker;
   readonly http: FastifyInstance;
@@ -77,10 +76,10 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   // Read top to bottom as the data flow: storage and the bus, the device side (broker → ingest → writer), the
   // features on the bus, then HTTP in front of them.
   const metrics = createMetrics();
-  const db = await openDb(databasePath(config), { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc() });
+  const db = await openStore(config.DATABASE_URL, { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc() });
   const bus = new Bus();
   const heartbeat = watchWrites(db, bus, config, metrics, log);
-  const credentialKey = prepareDataDirectory(db, config, log);
+  const credentialKey = await prepareDataDirectory(db, config, log);
   const base: Base = { config, db, bus, metrics, log, credentialKey };
   const { devices, writer, presence, broker } = await buildDeviceSide(base);
   /** The ports really bound (a configured 0 picks a free one), once listening. */
@@ -139,7 +138,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
 /** What every part is built from. */
 interface Base {
   config: Config;
-  db: Db;
+  db: Store;
   bus: Bus;
   metrics: Metrics;
   log: Logger;
@@ -256,7 +255,7 @@ interface StopParts {
   replication: Lifecycle;
   downlink: Lifecycle;
   heartbeat: { stop(): void };
-  db: Db;
+  db: Store;
   log: Logger;
 }
 
@@ -280,7 +279,7 @@ function startDeadline(ms: number): Deadline {
 }
 
 /** The heartbeat write that tells whether the database takes writes; a change goes on the bus and into the log. */
-function watchWrites(db: Db, bus: Bus, config: Config, metrics: Metrics, log: Logger) {
+function watchWrites(db: Store, bus: Bus, config: Config, metrics: Metrics, log: Logger) {
   let writable = true;
   return startDbHeartbeat(db, {
     intervalMs: config.DB_HEARTBEAT_MS,
@@ -296,16 +295,17 @@ function watchWrites(db: Db, bus: Bus, config: Config, metrics: Metrics, log: Lo
 }
 
 /** The credential key beside the database, a warning for an open data directory, and the data migrations that need the key. */
-function prepareDataDirectory(db: Db, config: Config, log: Logger): string {
-  const credentialKey = loadOrCreateCredentialKey(dirname(db.path), config.CREDENTIAL_KEY);
+async function prepareDataDirectory(db: Store, config: Config, log: Logger): Promise<string> {
+  const dir = dataDirectory(config);
+  const credentialKey = loadOrCreateCredentialKey(dir, config.CREDENTIAL_KEY);
   if (credentialKey.source === 'created') log.warn({ path: credentialKey.path }, 'created a new credential key: back it up with the database');
-  if (looseDirectory(dirname(db.path))) log.warn({ dir: dirname(db.path) }, 'the data directory is open to group or others: chmod 700 it');
-  for (const m of runDataMigrations(db.raw, credentialKey.key)) log.info({ migration: m.name, rows: m.rows }, 'data migration applied');
+  if (looseDirectory(dir)) log.warn({ dir }, 'the data directory is open to group or others: chmod 700 it');
+  for (const m of await runStoreDataMigrations(db, credentialKey.key)) log.info({ migration: m.name, rows: m.rows }, 'data migration applied');
   return credentialKey.key;
 }
 
 /** The device events' group commit. */
-function ingestWriter(db: Db, config: Config, metrics: Metrics, log: Logger): EventWriter {
+function ingestWriter(db: Store, config: Config, metrics: Metrics, log: Logger): EventWriter {
   return createEventWriter(db, {
     maxBatch: config.INGEST_BATCH_MAX,
     maxDelayMs: config.INGEST_BATCH_DELAY_MS,
@@ -339,7 +339,7 @@ function ingestSettings(config: Config, credentialKey: string) {
  * Devices coming and going: stored through a group commit of its own, on the bus at once, logged per device at
  * debug and as a summary at info.
  */
-function trackPresence(db: Db, bus: Bus, log: Logger, connectedCount: () => number) {
+function trackPresence(db: Store, bus: Bus, log: Logger, connectedCount: () => number) {
   const presenceLog = log.child({ module: 'presence' });
   // Nobody waits for a presence row (the bus has the change at once), so it can wait for company: a reconnect storm's
   // 10,000 logins become a few dozen commits instead of one every few milliseconds on the event loop.

@@ -6,6 +6,7 @@ import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { type Gateway, buildGateway } from '../../gateway/src/app';
 import { ConfigSchema } from '../../gateway/src/config';
+import type { Db } from '../../gateway/src/db/client';
 import { createLogger } from '../../gateway/src/log';
 import { PG_TEMPLATE } from '../cluster/pg-flows-setup';
 
@@ -26,6 +27,12 @@ export function freshDatabase(): { dir: string; dbFile: string } {
   const dbFile = join(dir, 'linli.db');
   copyFileSync(inject('templateDb'), dbFile);
   return { dir, dbFile };
+}
+
+/** A SQLite test's gateway database with its raw connection (the SQLite-only tests fill tables through it). */
+export function sqliteDb(gw: Gateway): Db {
+  if (gw.db.kind !== 'sqlite') throw new Error('this test needs the gateway on SQLite');
+  return gw.db;
 }
 
 /** The flow tests' store: SQLite files (npm test), or PostgreSQL (the "postgres" project of npm run test:cluster). */
