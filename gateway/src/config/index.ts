@@ -371,9 +371,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return { ok: false, message: `invalid configuration:\n${lines.join('\n')}` };
 }
 
+/** Whether a database URL names PostgreSQL (`postgres://`, `postgresql://`) rather than a SQLite file (`file:`). */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
 /** Whether DATABASE_URL names a PostgreSQL database (else a SQLite file). */
 export function isPostgres(config: Pick<Config, 'DATABASE_URL'>): boolean {
-  return !config.DATABASE_URL.startsWith('file:');
+  return isPostgresUrl(config.DATABASE_URL);
 }
 
 /** Path of the SQLite file named by a `file:` URL. */

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RawDb } from './client';
 import type { ImportEngine, Work } from './import';
 import type { Store } from './pg-client';
+import { boundLockWaits, pgTransaction } from './pg-tx';
 
 /*
  * The two engines an import's statements (db/import.ts) run on: the generator yields each statement and receives
@@ -49,11 +50,9 @@ const IMPORT_LOCK = 0x6c696e6c6949;
  * or any error rolls everything back.
  */
 export function pgImportEngine(pool: Extract<Store, { kind: 'postgres' }>['pool'], lockTimeoutMs = 5_000): ImportEngine {
-  return async (work) => {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      await c.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
+  return (work) =>
+    pgTransaction(pool, async (c) => {
+      await boundLockWaits(c, lockTimeoutMs);
       await c.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
       const texts = new Map<string, string>();
       let step = work.next();
@@ -64,15 +63,8 @@ export function pgImportEngine(pool: Extract<Store, { kind: 'postgres' }>['pool'
         const r = await c.query(text, args);
         step = work.next(mode === 'get' ? r.rows[0] : mode === 'all' ? r.rows : (r.rowCount ?? 0));
       }
-      await c.query('COMMIT');
-      return step.value;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
-  };
+      return { commit: true, value: step.value };
+    });
 }
 
 /** The engine for the gateway's store. */

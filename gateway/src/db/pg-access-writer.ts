@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { AccessWrite, AccessWriteResult } from './access-rows';
 import type { GroupCommit, GroupCommitOptions } from './group-commit';
-import { boundLockWaits, createPgGroupCommit } from './pg-group-commit';
-import { pgTransaction } from './pg-tx';
+import { WRITER_LOCK_TIMEOUT_MS, createPgGroupCommit } from './pg-group-commit';
+import { boundLockWaits, pgTransaction } from './pg-tx';
 
 const COLUMNS = ['id', 'deviceId', 'requestId', 'at', 'receivedAt', 'direction', 'credentialType', 'decision', 'reason', 'residentId', 'passId', 'householdId', 'offline'] as const;
 const TYPES: Record<(typeof COLUMNS)[number], string> = {
@@ -31,7 +31,7 @@ const COUNT = `UPDATE "VisitorPass" v SET "entriesUsed" = v."entriesUsed" + c.n
                  FROM (SELECT id, count(*)::int AS n FROM unnest($1::text[]) AS u(id) GROUP BY id ORDER BY id) c WHERE v.id = c.id`;
 
 async function commitBatch(client: pg.PoolClient, batch: AccessWrite[]): Promise<AccessWriteResult[]> {
-  await boundLockWaits(client);
+  await boundLockWaits(client, WRITER_LOCK_TIMEOUT_MS);
   // The first of a (deviceId, requestId) in the batch is the one offered; a later one is its retransmission.
   const offered = new Set<string>();
   const firsts = batch.filter((w) => {

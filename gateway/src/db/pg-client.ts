@@ -24,10 +24,6 @@ export interface PgDb {
 /** The cell's PostgreSQL migrations are recorded here (the hub's are in hub_migrations, in its own database). */
 const CELL_LEDGER = { table: 'linli_migrations', lock: 0x6c696e6c6943, label: 'cell' } as const;
 
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
-}
-
 /** prisma/postgres/migrations, found upwards from `from` (the repo root, from src/ or dist/). */
 export function cellPgMigrations(from: string = process.cwd()): PgMigration[] {
   const dir = findUp(from, 'prisma/postgres/migrations');

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { type EventRow, type EventWriterOptions, JUDGED_CHANNELS, type WriteResult, derivedEventId } from './event-rows';
 import type { GroupCommit } from './group-commit';
-import { boundLockWaits, createPgGroupCommit } from './pg-group-commit';
-import { pgTransaction } from './pg-tx';
+import { WRITER_LOCK_TIMEOUT_MS, createPgGroupCommit } from './pg-group-commit';
+import { boundLockWaits, pgTransaction } from './pg-tx';
 
 const keyOf = (deviceId: string, eventId: string) => `${deviceId}\n${eventId}`;
 
@@ -65,7 +65,7 @@ function plan(batch: EventRow[], prior: Map<string, { payload: string; time: num
 }
 
 async function commitBatch(client: pg.PoolClient, batch: EventRow[]): Promise<WriteResult[]> {
-  await boundLockWaits(client);
+  await boundLockWaits(client, WRITER_LOCK_TIMEOUT_MS);
   const found = await client.query<{ deviceId: string; eventId: string; payload: string; deviceTime: Date }>({
     name: 'linli-event-prior',
     text: PRIOR,

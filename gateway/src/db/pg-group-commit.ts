@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { BackpressureError, type GroupCommit, type GroupCommitOptions } from './group-commit';
 
 /**
@@ -7,11 +6,6 @@ import { BackpressureError, type GroupCommit, type GroupCommitOptions } from './
  * not block the event loop, so a short one is allowed; beyond it the commit fails with 55P03 and is retried the same way.
  */
 export const WRITER_LOCK_TIMEOUT_MS = 1_000;
-
-/** The first statement of a writer's transaction: its lock waits bounded by WRITER_LOCK_TIMEOUT_MS. */
-export async function boundLockWaits(client: pg.PoolClient): Promise<void> {
-  await client.query(`SET LOCAL lock_timeout = ${WRITER_LOCK_TIMEOUT_MS}`);
-}
 
 interface Pending<T, R> {
   item: T;

@@ -1,5 +1,10 @@
 import type pg from 'pg';
 
+/** `SET LOCAL lock_timeout`: a transaction's lock waits bounded (a longer wait fails with 55P03 for the caller to judge). */
+export async function boundLockWaits(client: pg.PoolClient, ms: number): Promise<void> {
+  await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(ms))}`);
+}
+
 /**
  * Runs `fn` in one transaction on a connection of the pool: committed when it says so, rolled back when it says
  * not to or throws. A connection whose rollback fails is dropped from the pool instead of being reused.

@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { RawDb } from './client';
 import { type GroupCommit, type GroupCommitOptions, createGroupCommit } from './group-commit';
 import type { Store } from './pg-client';
-import { boundLockWaits, createPgGroupCommit } from './pg-group-commit';
-import { pgTransaction } from './pg-tx';
+import { WRITER_LOCK_TIMEOUT_MS, createPgGroupCommit } from './pg-group-commit';
+import { boundLockWaits, pgTransaction } from './pg-tx';
 
 export interface PresenceRow {
   deviceId: string;
@@ -50,7 +50,7 @@ function createPgPresenceWriter(pool: pg.Pool, opts: GroupCommitOptions): GroupC
   return createPgGroupCommit(
     (batch: PresenceRow[]) =>
       pgTransaction(pool, async (client) => {
-        await boundLockWaits(client);
+        await boundLockWaits(client, WRITER_LOCK_TIMEOUT_MS);
         for (const round of presenceRounds(batch)) {
           await client.query({ name: 'linli-presence', text: UPDATE, values: [round.map((r) => r.deviceId), round.map((r) => r.online), round.map((r) => r.at)] });
         }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { boundLockWaits, pgTransaction } from './pg-tx';
 import { type StepSpec, alertBatch, oldAlertsSql } from './retention-steps';
 
 /*
@@ -74,20 +75,12 @@ function pgBatch(batch: number, spec: StepSpec): PgBatch {
 export function pgAttempts(pool: pg.Pool, batch: number, spec: StepSpec, lockTimeoutMs: number): () => Promise<{ deleted: number; more: boolean }> {
   const step = pgBatch(batch, spec);
   return async () => {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      await c.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
-      const r = await step(c);
-      await c.query('COMMIT');
-      r.advance?.();
-      return { deleted: r.deleted, more: r.more };
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    const r = await pgTransaction(pool, async (c) => {
+      await boundLockWaits(c, lockTimeoutMs);
+      return { commit: true, value: await step(c) };
+    });
+    r.advance?.();
+    return { deleted: r.deleted, more: r.more };
   };
 }
 

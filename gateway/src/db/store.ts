@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { type Db, openDb } from './client';
+import { openDb } from './client';
 import type { MigrateResult } from './migrate';
-import { type PgDb, type Store, cellPgMigrations, isPostgresUrl, migrateCellPg, openPgDb, pendingCellPg } from './pg-client';
+import { isPostgresUrl } from '../config';
+import { type PgDb, type Store, cellPgMigrations, migrateCellPg, openPgDb, pendingCellPg } from './pg-client';
 
 export type { PgDb, Store };
 
@@ -12,11 +13,6 @@ export type { PgDb, Store };
 export async function openStore(url: string, opts: { busyWaitMs?: number; onBusy?: () => void } = {}): Promise<Store> {
   if (isPostgresUrl(url)) return openPgDb(url);
   return openDb(url.slice('file:'.length), opts);
-}
-
-/** The SQLite side of a Store, for what exists on SQLite only (the file's online backup). */
-export function sqliteOf(store: Store): Db | null {
-  return store.kind === 'sqlite' ? store : null;
 }
 
 /**
