@@ -9,6 +9,13 @@
 //   node --import tsx gateway/src/hub-cli.ts chain district|street:<id>|compound:<id> [<name>[=<webhook url>] …]
 //   node --import tsx gateway/src/hub-cli.ts chain-show <compound id>
 //   node --import tsx gateway/src/hub-cli.ts doors <username> on|off     (may open doors remotely from the hub)
+//   node --import tsx gateway/src/hub-cli.ts nats-hub [--password-stdin]              (the hub processes' NATS user)
+//   node --import tsx gateway/src/hub-cli.ts nats-cell <compound> [--password-stdin]  (a cell's leaf node user)
+//   node --import tsx gateway/src/hub-cli.ts nats-revoke <compound>
+//   node --import tsx gateway/src/hub-cli.ts nats-render
+//
+// The nats commands rewrite HUB_NATS_AUTH_FILE (docs/security.md, "Compounds apart at the hub"); reload the NATS nodes
+// (SIGHUP) to apply it.
 //
 // `user` prints a generated password once, unless --password-stdin reads one (at least 10 characters) from stdin;
 // --manages lets the user manage the hub users inside their scope from the duty desk page.
@@ -19,9 +26,11 @@ import pg from 'pg';
 import { newSecret } from './auth/hash';
 import { loadHubCliConfig } from './config/hub';
 import { HubScope } from './contracts/api/hub';
+import { CompoundId } from './contracts/replication';
 import { hubChains, parseLevel, setChain } from './hub/chain';
 import { findPgMigrationsDir, migratePg, readPgMigrations } from './hub/schema';
 import { setMayOpenDoors } from './hub/commands';
+import { hubNatsUsers, renderNatsAuth, writeNatsAuthFile } from './hub/nats-auth';
 import { hubRegistry } from './hub/users';
 
 const EXIT_USAGE = 64;
@@ -32,7 +41,11 @@ const USAGE = `usage: hub-cli street <id> <name>
        hub-cli disable <username>
        hub-cli chain district|street:<id>|compound:<id> [<name>[=<webhook url>] …]   (no levels: remove it)
        hub-cli chain-show <compound id>
-       hub-cli doors <username> on|off`;
+       hub-cli doors <username> on|off
+       hub-cli nats-hub [--password-stdin]
+       hub-cli nats-cell <compound> [--password-stdin]
+       hub-cli nats-revoke <compound>
+       hub-cli nats-render`;
 
 function fail(message: string, code = EXIT_USAGE): never {
   process.stderr.write(`hub-cli: ${message}\n`);
@@ -72,7 +85,43 @@ async function chainCommand(pool: pg.Pool, scopeArg: string, levelArgs: string[]
   return `chain of ${scopeArg} saved: ${levels.map((l) => l.name).join(' → ')}${silent.length > 0 ? `; no channel (nobody told) at ${silent.join(', ')}` : ''}`;
 }
 
-async function run(pool: pg.Pool, argv: string[]): Promise<string> {
+/** A password from stdin (at least `min` characters), or null when --password-stdin was not given. */
+async function givenPassword(opts: Map<string, string | true>, min: number): Promise<string | null> {
+  const given = opts.get('--password-stdin') === true ? (await text(process.stdin)).replace(/\r?\n$/, '') : null;
+  if (given !== null && given.length < min) fail(`a password needs at least ${min} characters`);
+  return given;
+}
+
+interface NatsFile {
+  file: string;
+  domain: string;
+}
+
+/** `nats-*`: changes the hub's NATS users, then writes the accounts file the nodes include. */
+async function natsCommand(pool: pg.Pool, nats: NatsFile, cmd: string, a: string | undefined, opts: Map<string, string | true>): Promise<string> {
+  if (nats.file === '') fail('HUB_NATS_AUTH_FILE must name the accounts file the NATS nodes include', EXIT_CONFIG);
+  const users = hubNatsUsers(pool);
+  const compound = () => {
+    const parsed = CompoundId.safeParse(a);
+    return parsed.success ? parsed.data : fail(`compound id: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  };
+  let said: string;
+  if (cmd === 'nats-hub' || cmd === 'nats-cell') {
+    // A cell's leaf node carries its password in its configuration: a generated one is long and URL-safe.
+    const given = await givenPassword(opts, 16);
+    const password = given ?? newSecret();
+    const who = cmd === 'nats-hub' ? 'hub' : `cell-${compound()}`;
+    await (cmd === 'nats-hub' ? users.hub(password) : users.cell(compound(), password));
+    said = given === null ? `NATS user ${who} saved; password (shown once): ${password}` : `NATS user ${who} saved`;
+  } else if (cmd === 'nats-revoke') {
+    if (!(await users.revoke(compound()))) fail(`no NATS user for compound ${a}`, 1);
+    said = `NATS user cell-${a} removed`;
+  } else said = 'NATS users unchanged';
+  writeNatsAuthFile(nats.file, renderNatsAuth(await users.all(), nats.domain));
+  return `${said}\n${nats.file} written: reload the hub's NATS nodes to apply it (kill -HUP <pid> on each)`;
+}
+
+async function run(pool: pg.Pool, nats: NatsFile, argv: string[]): Promise<string> {
   const { args, opts } = parseArgs(argv);
   const [cmd, a, b] = args;
   const registry = hubRegistry(pool);
@@ -110,6 +159,7 @@ async function run(pool: pg.Pool, argv: string[]): Promise<string> {
     if (!(await setMayOpenDoors(pool, a, b === 'on'))) fail(`no user ${a}`, 1);
     return `user ${a} ${b === 'on' ? 'may now open doors remotely' : 'may no longer open doors remotely'}`;
   }
+  if (cmd === 'nats-hub' || cmd === 'nats-render' || ((cmd === 'nats-cell' || cmd === 'nats-revoke') && a !== undefined)) return natsCommand(pool, nats, cmd, a, opts);
   return fail(USAGE);
 }
 
@@ -120,7 +170,7 @@ if (migrationsDir === null) fail('postgres/migrations not found beside the hub',
 const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: 1 });
 try {
   await migratePg(pool, readPgMigrations(migrationsDir));
-  process.stdout.write(`${await run(pool, process.argv.slice(2))}\n`);
+  process.stdout.write(`${await run(pool, { file: cfg.natsAuthFile, domain: cfg.jsDomain }, process.argv.slice(2))}\n`);
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err), 1);
 } finally {

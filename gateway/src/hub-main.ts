@@ -41,7 +41,10 @@ const migrated = await migratePg(pool, readPgMigrations(migrationsDir));
 if (migrated.applied.length > 0) log.info({ migrations: migrated.applied }, 'hub: PostgreSQL migrated');
 if (migrated.changed.length > 0) log.warn({ migrations: migrated.changed }, 'hub: applied migrations were edited since');
 
-const nc = await connect({ servers: config.HUB_NATS_URL, name: 'linli-hub-writer', maxReconnectAttempts: -1, reconnectTimeWait: 1_000 });
+const nc = await connect({
+  servers: config.HUB_NATS_URL, name: 'linli-hub-writer', maxReconnectAttempts: -1, reconnectTimeWait: 1_000,
+  ...(config.HUB_NATS_USER !== '' ? { user: config.HUB_NATS_USER, pass: config.HUB_NATS_PASSWORD } : {}),
+});
 const settings = { batchMax: config.HUB_BATCH_MAX, replicas: config.HUB_STREAM_REPLICAS, duplicateWindowSec: config.HUB_DUPLICATE_WINDOW_SEC, consumer: config.HUB_CONSUMER };
 // A cluster that has just started elects its JetStream leader first: retry until the stream can be set up.
 let buckets: Awaited<ReturnType<typeof ensureJetStream>> | null = null;

@@ -122,7 +122,7 @@ async function e2ePhase(hub: Hub, dir: string, procs: Proc[]) {
   })();
   db.close();
   const last = lastSeqOf(dbFile);
-  const leaf = await startLeaf(dir, 'e2e', hub);
+  const leaf = await startLeaf(dir, 'bench-e2e', hub);
   procs.push(leaf.proc);
   console.log(`\n2. end to end: one cell with ${backlogRows} committed device events, started against the hub (load ${load()})`);
   const gw = await startCell(dbFile, 'bench-e2e', leaf.url);

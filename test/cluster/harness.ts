@@ -2,14 +2,15 @@
 // 3 NATS nodes), a leaf node per cell, the hub writer, and what a test reads back from a cell's SQLite and the hub's
 // PostgreSQL, parsed with zod. Every process is started here on free ports of 127.0.0.1 and stopped by its PID.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { type NatsConnection, connect } from 'nats';
 import pg from 'pg';
 import { z } from 'zod';
-import type { ReplicatedTable } from '../../gateway/src/contracts/replication';
+import { type ReplicatedTable, cellInboxPrefix } from '../../gateway/src/contracts/replication';
 import { type PrismaClient, openDb } from '../../gateway/src/db/client';
 import { freshDatabase } from '../helpers/gateway';
 import { type GatewayProcess, freePort } from '../helpers/process';
@@ -61,6 +62,12 @@ export interface Hub {
   q(sql: string, params?: unknown[]): Promise<unknown[]>;
 }
 
+/** The hub's own NATS user (scripts/hub-up made it), as a NATS client's options. */
+export const hubNatsAuth = (hub: Hub) => ({ user: hub.env.HUB_NATS_USER!, pass: hub.env.HUB_NATS_PASSWORD! });
+
+/** A NATS connection to the hub's cluster as the hub's own user (every subject). */
+export const hubNats = (hub: Hub): Promise<NatsConnection> => connect({ servers: hub.env.HUB_NATS_URL!.split(','), ...hubNatsAuth(hub) });
+
 /** scripts/hub-up DIR --no-writer: PostgreSQL and the 3-node NATS cluster; hub.env read back. */
 export async function hubUp(dir: string): Promise<Hub> {
   await run('scripts/hub-up', [dir, '--no-writer'], { timeout: 590_000 });
@@ -81,7 +88,10 @@ export async function startWriter(hub: Hub, extra: Record<string, string> = {}):
   const proc = await spawnUntil(
     process.execPath,
     ['--import', 'tsx', 'gateway/src/hub-main.ts'],
-    { HUB_NATS_URL: hub.env.HUB_NATS_URL!, HUB_DATABASE_URL: hub.env.HUB_DATABASE_URL!, HUB_BATCH_MAX: '200', HUB_HTTP_PORT: '0', ...extra },
+    {
+      HUB_NATS_URL: hub.env.HUB_NATS_URL!, HUB_NATS_USER: hub.env.HUB_NATS_USER!, HUB_NATS_PASSWORD: hub.env.HUB_NATS_PASSWORD!,
+      HUB_DATABASE_URL: hub.env.HUB_DATABASE_URL!, HUB_BATCH_MAX: '200', HUB_HTTP_PORT: '0', ...extra,
+    },
     'hub writer ready',
   );
   const ready = WriterReady.parse(JSON.parse(proc.readyLine));
@@ -89,15 +99,49 @@ export async function startWriter(hub: Hub, extra: Record<string, string> = {}):
 }
 
 /**
- * A cell's own leaf node (plain NATS, no JetStream): JetStream calls pass through it to the hub cluster. Started again
- * on the same port after a cut, so the cell's client finds it where it was.
+ * A compound's NATS user at the hub (scripts/hub-cell): the leaf node's remote URLs with the user and its password.
+ * Kept in the leaf's configuration file, so a leaf started again after a cut signs in as before.
  */
-export async function startLeaf(dir: string, name: string, hub: Hub, port?: number): Promise<{ proc: Proc; port: number; url: string }> {
+export async function cellLeafRemotes(hubDir: string, compound: string): Promise<string[]> {
+  const { stdout } = await run('scripts/hub-cell', [hubDir, compound], { timeout: 120_000 });
+  const line = stdout.split('\n').find((l) => l.startsWith('LEAF_REMOTE_URLS='));
+  if (line === undefined) throw new Error(`scripts/hub-cell printed no LEAF_REMOTE_URLS:\n${stdout}`);
+  return line.slice('LEAF_REMOTE_URLS='.length).split(',');
+}
+
+/** Waits until a client of the leaf reaches the hub's JetStream as the compound's cell would (its user signed in). */
+export async function leafReachesHub(url: string, compound: string, domain: string, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const nc = await connect({ servers: url, inboxPrefix: cellInboxPrefix(compound) });
+    try {
+      await nc.jetstreamManager({ domain, timeout: 2_000 });
+      return;
+    } catch (err) {
+      if (Date.now() > until) throw new Error(`the leaf at ${url} does not reach the hub's JetStream as ${compound}: ${String(err)}`);
+    } finally {
+      await nc.close();
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * A cell's own leaf node (plain NATS, no JetStream), signed in to the hub as the compound's NATS user: JetStream calls
+ * pass through it to the hub cluster. Started again on the same port after a cut, so the cell's client finds it where
+ * it was; resolves once the hub has let it in.
+ */
+export async function startLeaf(dir: string, compound: string, hub: Hub, port?: number): Promise<{ proc: Proc; port: number; url: string }> {
   const p = port ?? (await freePort());
-  const conf = join(dir, `leaf-${name}.conf`);
-  writeFileSync(conf, `listen: 127.0.0.1:${p}\nleafnodes { remotes: [ { urls: [ ${hub.env.HUB_LEAF_URLS!.split(',').map((u) => `"${u}"`).join(', ')} ] } ] }\n`);
+  const conf = join(dir, `leaf-${compound}.conf`);
+  const remotes = existsSync(conf) ? null : await cellLeafRemotes(dir, compound);
+  const urls = remotes ?? z.array(z.string()).parse(JSON.parse(readFileSync(`${conf}.remotes`, 'utf8')));
+  if (remotes !== null) writeFileSync(`${conf}.remotes`, JSON.stringify(remotes), { mode: 0o600 });
+  writeFileSync(conf, `listen: 127.0.0.1:${p}\nleafnodes { remotes: [ { urls: [ ${urls.map((u) => `"${u}"`).join(', ')} ] } ] }\n`, { mode: 0o600 });
   const proc = await spawnUntil('/usr/sbin/nats-server', ['-c', conf], {}, 'Leafnode connection created');
-  return { proc, port: p, url: `nats://127.0.0.1:${p}` };
+  const url = `nats://127.0.0.1:${p}`;
+  await leafReachesHub(url, compound, hub.env.HUB_JS_DOMAIN!);
+  return { proc, port: p, url };
 }
 
 /** A cell as the multi-cell tests hold it: its SQLite file, its leaf node, and its gateway once spawned. */

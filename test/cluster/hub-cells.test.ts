@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { AccessRequest, DoorState, Heartbeat, Tamper, topicFor } from '../../gateway/src/contracts';
 import { addDevice } from '../helpers/fixtures';
 import { spawnGateway } from '../helpers/process';
-import { type CellReader, type Hub, type Proc, type TestCell, cellReader, expectUnbroken, hubReader, hubUp, prepareCell, startLeaf, startWriter, stopByPid, stopCellsAndHub } from './harness';
+import { type CellReader, type Hub, type Proc, type TestCell, cellReader, expectUnbroken, hubNatsAuth, hubReader, hubUp, prepareCell, startLeaf, startWriter, stopByPid, stopCellsAndHub } from './harness';
 import { districtDesk, hubCli } from './hub-fixtures';
 import { doorTerminal, hubSession, remoteOpenAudits, sendRaw } from './hub-door';
 import { randomUUID } from 'node:crypto';
@@ -153,10 +153,10 @@ describe('three cells, one cut for 60 s (multi-process)', () => {
         v: 1, id: command.id, compound: CUT, door, reason: REASON, by: { username: 'opener', displayName: '区值班员', scope: 'district' },
         issuedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 60_000).toISOString(),
       };
-      const natsUrl = hub!.env.HUB_NATS_URL!;
-      expect(await sendRaw(natsUrl, replay)).toMatchObject({ id: command.id, compound: CUT, outcome: 'duplicate' });
-      expect(await sendRaw(natsUrl, { ...replay, id: randomUUID(), expiresAt: new Date(Date.now() - 1_000).toISOString() })).toMatchObject({ outcome: 'expired' });
-      expect(await sendRaw(natsUrl, { ...replay, id: randomUUID(), compound: CELLS[0] }, CUT)).toMatchObject({ compound: CUT, outcome: 'wrong_compound' });
+      const asHub = { servers: hub!.env.HUB_NATS_URL!.split(','), ...hubNatsAuth(hub!) };
+      expect(await sendRaw(asHub, replay)).toMatchObject({ id: command.id, compound: CUT, outcome: 'duplicate' });
+      expect(await sendRaw(asHub, { ...replay, id: randomUUID(), expiresAt: new Date(Date.now() - 1_000).toISOString() })).toMatchObject({ outcome: 'expired' });
+      expect(await sendRaw(asHub, { ...replay, id: randomUUID(), compound: CELLS[0] }, CUT)).toMatchObject({ compound: CUT, outcome: 'wrong_compound' });
       expect(terminal.commands.length).toBe(1);
 
       // The cut: the cell's leaf node stops (by its PID); devices keep talking to their cell, which keeps committing.

@@ -4,12 +4,12 @@
 // a replaying or misbehaving sender would.
 import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
-import { connect } from 'nats';
+import { type ConnectionOptions, connect } from 'nats';
 import { z } from 'zod';
 import { CommandAck, topicFor } from '../../gateway/src/contracts';
 import { HubLoginReply } from '../../gateway/src/contracts/api/hub';
 import { Command } from '../../gateway/src/contracts/payloads';
-import { DoorOpenAnswer, type DoorOpenCommand, commandSubject } from '../../gateway/src/contracts/commands';
+import { DoorOpenAnswer, type DoorOpenCommand, commandReplySubject, commandSubject } from '../../gateway/src/contracts/commands';
 
 /** A door terminal: every command it receives, each acknowledged as done (as a real terminal reports it). */
 export async function doorTerminal(m: MqttClient, id: string): Promise<{ commands: Command[] }> {
@@ -55,11 +55,17 @@ export function remoteOpenAudits(dbFile: string) {
   }
 }
 
-/** Sends a raw command over NATS (as a replay would) to a compound's subject (the command's own unless given) and reads the cell's answer. */
-export async function sendRaw(natsUrl: string, cmd: DoorOpenCommand, subjectCompound = cmd.compound): Promise<DoorOpenAnswer> {
-  const nc = await connect({ servers: natsUrl.split(',') });
+/**
+ * Sends a raw command over NATS (as a replay would) to a compound's subject (the command's own unless given) and reads
+ * the cell's answer. The reply subject is under the answering compound, as the hub's own are (a cell may answer there
+ * only).
+ */
+export async function sendRaw(nats: ConnectionOptions, cmd: DoorOpenCommand, subjectCompound = cmd.compound): Promise<DoorOpenAnswer> {
+  const nc = await connect(nats);
   try {
-    const m = await nc.request(commandSubject(subjectCompound, 'door.open'), new TextEncoder().encode(JSON.stringify(cmd)), { timeout: 15_000 });
+    const m = await nc.request(commandSubject(subjectCompound, 'door.open'), new TextEncoder().encode(JSON.stringify(cmd)), {
+      timeout: 15_000, noMux: true, reply: commandReplySubject(subjectCompound, 'test', cmd.id),
+    });
     return DoorOpenAnswer.parse(JSON.parse(new TextDecoder().decode(m.data)));
   } finally {
     await nc.close();

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { StringCodec, connect } from 'nats';
+import { StringCodec } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AcceleratedClock } from '../../devices-sim/src/clock';
@@ -28,7 +28,7 @@ import { hubRegistry } from '../../gateway/src/hub/users';
 import { type AccessCompound, addAccessCompound, ensureHousehold } from '../helpers/fixtures';
 import { apiClient } from '../helpers/http';
 import { spawnGateway } from '../helpers/process';
-import { type Hub, type Proc, type TestCell, hubUp, prepareCell, startLeaf, startWriter, stopByPid, stopCellsAndHub } from './harness';
+import { type Hub, type Proc, type TestCell, hubNats, hubUp, prepareCell, startLeaf, startWriter, stopByPid, stopCellsAndHub } from './harness';
 import { hubCli } from './hub-fixtures';
 
 const KEY = 'downlink-test-credential-key-0123456789abcdef';
@@ -190,7 +190,7 @@ describe('hub → cell downlink (multi-process)', () => {
     // Redelivered: the first command published again under another message id (JetStream's dedup cannot drop it),
     // once with the cell's outcome record and once without it (a cell killed between the change's commit and the
     // record): both times answered, never applied again.
-    const nc = await connect({ servers: hub!.env.HUB_NATS_URL!.split(',') });
+    const nc = await hubNats(hub!);
     try {
       const js = nc.jetstream();
       const jsm = await nc.jetstreamManager();

@@ -78,7 +78,7 @@ describe('cell → hub replication (multi-process)', () => {
 
   beforeAll(async () => {
     hub = await hubUp(hubDir);
-    const l = await startLeaf(hubDir, 'cell', hub);
+    const l = await startLeaf(hubDir, COMPOUND, hub);
     leaf = l.proc;
     leafUrl = l.url;
     writer = await startWriter(hub);

@@ -9,6 +9,16 @@ export const HubConfigSchema = z.object({
     .min(1, 'is required')
     .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
     .pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s/]+$/, 'must be nats://host:port or tls://host:port')).min(1)),
+  /**
+   * The hub's own NATS user and password (docs/security.md, "Compounds apart at the hub"; scripts/hub-up makes them).
+   * Empty: connect without a user, for a NATS that asks for none. The password is never logged.
+   */
+  HUB_NATS_USER: z.string().default(''),
+  HUB_NATS_PASSWORD: z.string().default(''),
+  /** hub-cli's nats commands: the accounts file the NATS nodes include (written whole, mode 0600). */
+  HUB_NATS_AUTH_FILE: z.string().default(''),
+  /** The hub's JetStream domain (scripts/hub-up: linli-hub): cells' leaf nodes name it in their API subjects. */
+  HUB_JS_DOMAIN: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be one NATS subject token').default('linli-hub'),
   /** PostgreSQL: postgres://user[:password]@host:port/database (a password is never logged). */
   HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL'),
   /** Messages taken from JetStream per PostgreSQL transaction. */
@@ -59,9 +69,11 @@ export function loadHubConfig(env: Record<string, string | undefined> = process.
   return { ok: false, message: `invalid hub configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`).join('\n')}` };
 }
 
-/** The hub's CLI (hub-cli.ts) needs only PostgreSQL. */
-export function loadHubCliConfig(env: Record<string, string | undefined> = process.env): { ok: true; databaseUrl: string } | { ok: false; message: string } {
-  const parsed = HubConfigSchema.pick({ HUB_DATABASE_URL: true }).safeParse(env);
-  if (parsed.success) return { ok: true, databaseUrl: parsed.data.HUB_DATABASE_URL };
+/** The hub's CLI (hub-cli.ts) needs only PostgreSQL, and for its nats commands the accounts file and the domain. */
+export function loadHubCliConfig(
+  env: Record<string, string | undefined> = process.env,
+): { ok: true; databaseUrl: string; natsAuthFile: string; jsDomain: string } | { ok: false; message: string } {
+  const parsed = HubConfigSchema.pick({ HUB_DATABASE_URL: true, HUB_NATS_AUTH_FILE: true, HUB_JS_DOMAIN: true }).safeParse(env);
+  if (parsed.success) return { ok: true, databaseUrl: parsed.data.HUB_DATABASE_URL, natsAuthFile: parsed.data.HUB_NATS_AUTH_FILE, jsDomain: parsed.data.HUB_JS_DOMAIN };
   return { ok: false, message: `invalid hub configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`).join('\n')}` };
 }

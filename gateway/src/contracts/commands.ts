@@ -13,6 +13,17 @@ export const CommandKind = z.enum(['door.open', 'doors.list']);
 export type CommandKind = z.infer<typeof CommandKind>;
 /** The one subject a cell listens on for each kind of command: its own compound's, never a wildcard over compounds. */
 export const commandSubject = (compound: CompoundId, kind: CommandKind) => `${COMMAND_PREFIX}.${compound}.${kind}`;
+/**
+ * Where a cell answers a command: linli-re.<compound>.<hub process token>.<command id>. Under the compound, so a cell's
+ * NATS user may answer its own commands and nobody else's (a cell cannot publish into the hub's inboxes).
+ */
+export const COMMAND_REPLY_PREFIX = 'linli-re';
+export const commandReplySubject = (compound: CompoundId, token: string, id: string) => `${COMMAND_REPLY_PREFIX}.${compound}.${token}.${id}`;
+/**
+ * Every answer from one compound to one hub process. Per compound, not a wildcard over compounds: a NATS hub tells a
+ * leaf node about a subscription only when the leaf's user may publish on all of it.
+ */
+export const commandReplyFilter = (compound: CompoundId, token: string) => `${COMMAND_REPLY_PREFIX}.${compound}.${token}.*`;
 
 const Time = z.iso.datetime({ offset: true });
 

@@ -7,8 +7,22 @@ import { Role } from './common';
 /** A compound's id as it appears in a NATS subject and a KV key: one token, no wildcards, no dots. */
 export const CompoundId = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or - (it is a NATS subject token)');
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, _ or - (it is a NATS subject token)')
+  // linli.<compound>.<table> would otherwise name the downlink's own subjects (linli.down.…, contracts/downlink.ts),
+  // and a cell allowed to publish under its compound could send another compound's commands.
+  .refine((c) => c !== 'down' && c !== 'down-result', 'is reserved (down and down-result are downlink subjects)');
 export type CompoundId = z.infer<typeof CompoundId>;
+
+/**
+ * The NATS user a cell's leaf node signs in to the hub as (docs/security.md, "Compounds apart at the hub"). The hub
+ * lets that user publish and subscribe only on its own compound's subjects.
+ */
+export const cellNatsUser = (compound: CompoundId) => `cell-${compound}`;
+/**
+ * The inbox prefix of a cell's NATS clients: replies (JetStream's acks and its pull deliveries) come back under it, and
+ * a cell's user may subscribe under no other, so no cell can listen to another's replies.
+ */
+export const cellInboxPrefix = (compound: CompoundId) => `_INBOX_${compound}`;
 
 /**
  * A cell database's generation: minted (random) when replication first starts on a database without one, and again

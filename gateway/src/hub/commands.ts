@@ -2,14 +2,16 @@
 // own subject with an id and an expiry, answered by the cell or not at all within HUB_COMMAND_TIMEOUT_MS. Every command
 // is recorded in PostgreSQL (hub_command) before it leaves, with its outcome after: answered (the cell's outcome and
 // the latency), timeout (no answer: whether the door opened is unknown), unreachable (no cell listened: nothing was
-// delivered). Replies come to one inbox of this process, so an answer arriving after the timeout is still recorded.
+// delivered). Replies come to this process's own reply subjects under the compound (linli-re.<compound>.<token>.<id>:
+// a cell's NATS user may publish there for its own compound only), so an answer arriving after the timeout is still
+// recorded.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, type Msg, type NatsConnection, NatsError, StringCodec, createInbox } from 'nats';
+import { type Msg, type NatsConnection, StringCodec, type Subscription, nuid } from 'nats';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { HubUser } from '../contracts/api/hub';
 import { type HubCommand, HubCommandStatus } from '../contracts/api/hub-commands';
-import { type CellDoor, DoorOpenAnswer, type DoorOpenCommand, DoorOpenOutcome, DoorsListAnswer, commandSubject } from '../contracts/commands';
+import { type CellDoor, type CommandKind, DoorOpenAnswer, type DoorOpenCommand, DoorOpenOutcome, DoorsListAnswer, commandReplyFilter, commandReplySubject, commandSubject } from '../contracts/commands';
 import type { Logger } from '../log';
 
 const sc = StringCodec();
@@ -40,24 +42,25 @@ function toView(r: z.infer<typeof CommandRow>): HubCommand {
 }
 
 /** What came back for one request: the cell's answer, nobody listening, or nothing in time. */
-type Reply = { kind: 'answer'; answer: DoorOpenAnswer } | { kind: 'unreachable' } | { kind: 'timeout' };
+type Reply<T> = { kind: 'answer'; answer: T } | { kind: 'unreachable' } | { kind: 'timeout' };
+/** What reaches a waiting request: a reply's body (still to be read), nobody listening, or the end of the wait. */
+type Arrival = { kind: 'data'; data: Uint8Array } | { kind: 'unreachable' } | { kind: 'timeout' };
 
 export type DoorsResult = { ok: true; doors: CellDoor[] } | { ok: false; status: 'timeout' | 'unreachable' | 'refused'; detail: string };
 
 const scopeText = (u: HubUser) => (u.scope.kind === 'district' ? 'district' : `${u.scope.kind}:${u.scope.id}`);
 
-/** Every reply to this process's inbox: to its waiting request, or, when none waits any more, to `late`. */
-async function takeReplies(sub: AsyncIterable<Msg>, inbox: string, pending: Map<string, (r: Reply) => void>, late: (id: string, m: Msg) => unknown, log: Logger) {
+/** A door list's request id: never a hub_command row, so a late list is dropped rather than recorded. */
+const LIST_PREFIX = 'list-';
+
+/** Every reply to this process: to its waiting request, or, when none waits any more, to `late`. */
+async function takeReplies(sub: AsyncIterable<Msg>, pending: Map<string, (r: Arrival) => void>, late: (id: string, m: Msg) => unknown) {
   for await (const m of sub) {
-    const id = m.subject.slice(inbox.length + 1);
+    const id = m.subject.slice(m.subject.lastIndexOf('.') + 1);
     const waiter = pending.get(id);
     if (m.headers?.code === 503) waiter?.({ kind: 'unreachable' });
-    else if (waiter === undefined) late(id, m);
-    else {
-      const parsed = DoorOpenAnswer.safeParse(safeJson(m.data));
-      if (parsed.success && parsed.data.id === id) waiter({ kind: 'answer', answer: parsed.data });
-      else log.warn({ commandId: id }, 'hub command: unreadable reply ignored');
-    }
+    else if (waiter !== undefined) waiter({ kind: 'data', data: m.data });
+    else if (!id.startsWith(LIST_PREFIX)) late(id, m);
   }
 }
 
@@ -74,32 +77,61 @@ async function recordLate(pool: Pool, log: Logger, id: string, m: Msg) {
   log.warn({ commandId: id, outcome: a.outcome, detail: a.detail }, 'hub command: the cell answered after the timeout (recorded)');
 }
 
-export function createCommander(nc: NatsConnection, pool: Pool, settings: { timeoutMs: number }, log: Logger) {
-  const inbox = createInbox();
-  const pending = new Map<string, (r: Reply) => void>();
-  const sub = nc.subscribe(`${inbox}.*`);
-  const select = async (where: string, params: unknown[]) => z.array(CommandRow).parse((await pool.query(`${SELECT} ${where}`, params)).rows).map(toView);
+/**
+ * This process's requests to cells: each published on its compound's subject with a reply subject under that compound
+ * and this process's token, waited for at most `timeoutMs`; a reply nobody waits for any more goes to `late`.
+ */
+function requester(nc: NatsConnection, timeoutMs: number, log: Logger, late: (id: string, m: Msg) => unknown) {
+  // This process's token in the reply subjects: replies meant for another hub process are not taken here.
+  const token = nuid.next();
+  const pending = new Map<string, (r: Arrival) => void>();
+  const subs = new Map<string, Subscription>();
 
-  void takeReplies(sub, inbox, pending, (id, m) => recordLate(pool, log, id, m).catch((err: unknown) => log.error({ err, commandId: id }, 'hub command: could not record a late reply')), log);
-
-  function send(cmd: DoorOpenCommand): Promise<Reply> {
-    return new Promise<Reply>((resolve) => {
-      const timer = setTimeout(() => finish({ kind: 'timeout' }), settings.timeoutMs);
-      const finish = (r: Reply) => {
-        clearTimeout(timer);
-        pending.delete(cmd.id);
-        resolve(r);
-      };
-      pending.set(cmd.id, finish);
-      try {
-        nc.publish(commandSubject(cmd.compound, 'door.open'), sc.encode(JSON.stringify(cmd)), { reply: `${inbox}.${cmd.id}` });
-      } catch (err) {
-        // The hub's own NATS connection is closed (a reconnecting one buffers instead): nothing left this process.
-        log.error({ err, commandId: cmd.id }, 'hub command: could not publish');
-        finish({ kind: 'unreachable' });
-      }
-    });
+  /** This process's replies from one compound, subscribed at its first command and kept (late answers come there). */
+  function listen(compound: string) {
+    if (subs.has(compound)) return;
+    const sub = nc.subscribe(commandReplyFilter(compound, token));
+    subs.set(compound, sub);
+    void takeReplies(sub, pending, late);
   }
+
+  return {
+    /** Sends and waits for a reply that `read` accepts; one it cannot read is logged and the wait goes on. */
+    send<T>(compound: string, kind: CommandKind, id: string, body: unknown, read: (raw: unknown) => T | null): Promise<Reply<T>> {
+      return new Promise<Reply<T>>((resolve) => {
+        const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+        const finish = (r: Reply<T>) => {
+          clearTimeout(timer);
+          pending.delete(id);
+          resolve(r);
+        };
+        listen(compound);
+        pending.set(id, (r) => {
+          if (r.kind !== 'data') return finish(r);
+          const answer = read(safeJson(r.data));
+          if (answer === null) log.warn({ commandId: id }, 'hub command: unreadable reply ignored');
+          else finish({ kind: 'answer', answer });
+        });
+        try {
+          nc.publish(commandSubject(compound, kind), sc.encode(JSON.stringify(body)), { reply: commandReplySubject(compound, token, id) });
+        } catch (err) {
+          // The hub's own NATS connection is closed (a reconnecting one buffers instead): nothing left this process.
+          log.error({ err, commandId: id }, 'hub command: could not publish');
+          finish({ kind: 'unreachable' });
+        }
+      });
+    },
+    stop() {
+      for (const sub of subs.values()) sub.unsubscribe();
+      for (const done of pending.values()) done({ kind: 'timeout' });
+    },
+  };
+}
+
+export function createCommander(nc: NatsConnection, pool: Pool, settings: { timeoutMs: number }, log: Logger) {
+  const select = async (where: string, params: unknown[]) => z.array(CommandRow).parse((await pool.query(`${SELECT} ${where}`, params)).rows).map(toView);
+  const late = (id: string, m: Msg) => recordLate(pool, log, id, m).catch((err: unknown) => log.error({ err, commandId: id }, 'hub command: could not record a late reply'));
+  const { send, stop } = requester(nc, settings.timeoutMs, log, late);
 
   return {
     /** Sends a remote open and waits for the answer (at most the timeout); the record is in hub_command either way. */
@@ -114,7 +146,10 @@ export function createCommander(nc: NatsConnection, pool: Pool, settings: { time
          VALUES ($1, $2, 'door.open', $3, $4, $5, $6, $7, $8, 'pending')`,
         [cmd.id, compound, door, reason, user.userId, user.username, sentAt, cmd.expiresAt],
       );
-      const reply = await send(cmd);
+      const reply = await send(compound, 'door.open', cmd.id, cmd, (raw) => {
+        const parsed = DoorOpenAnswer.safeParse(raw);
+        return parsed.success && parsed.data.id === cmd.id ? parsed.data : null;
+      });
       const latency = Date.now() - sentAt.getTime();
       if (reply.kind === 'answer') {
         await pool.query(
@@ -132,15 +167,11 @@ export function createCommander(nc: NatsConnection, pool: Pool, settings: { time
 
     /** The doors of a compound as its cell lists them, or why not. */
     async doors(compound: string): Promise<DoorsResult> {
-      try {
-        const m = await nc.request(commandSubject(compound, 'doors.list'), sc.encode(JSON.stringify({ v: 1, compound })), { timeout: settings.timeoutMs });
-        const a = DoorsListAnswer.parse(safeJson(m.data));
-        return a.ok ? { ok: true, doors: a.doors } : { ok: false, status: 'refused', detail: a.detail ?? 'refused' };
-      } catch (err) {
-        if (err instanceof NatsError && err.code === ErrorCode.NoResponders) return { ok: false, status: 'unreachable', detail: 'no cell is listening for this compound' };
-        if (err instanceof NatsError && err.code === ErrorCode.Timeout) return { ok: false, status: 'timeout', detail: `no answer within ${settings.timeoutMs} ms` };
-        throw err;
-      }
+      const reply = await send(compound, 'doors.list', `${LIST_PREFIX}${nuid.next()}`, { v: 1, compound }, (raw) => DoorsListAnswer.safeParse(raw).data ?? null);
+      if (reply.kind === 'unreachable') return { ok: false, status: 'unreachable', detail: 'no cell is listening for this compound' };
+      if (reply.kind === 'timeout') return { ok: false, status: 'timeout', detail: `no answer within ${settings.timeoutMs} ms` };
+      const a = reply.answer;
+      return a.ok ? { ok: true, doors: a.doors } : { ok: false, status: 'refused', detail: a.detail ?? 'refused' };
     },
 
     /** The compound's latest commands, newest first. */
@@ -151,10 +182,7 @@ export function createCommander(nc: NatsConnection, pool: Pool, settings: { time
       return z.object({ may_open_doors: z.boolean() }).safeParse(res.rows[0]).data?.may_open_doors ?? false;
     },
 
-    stop() {
-      sub.unsubscribe();
-      for (const done of pending.values()) done({ kind: 'timeout' });
-    },
+    stop,
   };
 }
 export type Commander = ReturnType<typeof createCommander>;

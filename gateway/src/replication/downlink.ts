@@ -18,7 +18,7 @@ import {
   downlinkResultMsgId,
   downlinkResultSubject,
 } from '../contracts/downlink';
-import { REPLICATION_STREAM } from '../contracts/replication';
+import { REPLICATION_STREAM, cellInboxPrefix } from '../contracts/replication';
 import type { Config } from '../config';
 import type { Store } from '../db/store';
 import { type DownlinkOutcome, type DownlinkRepo, downlinkRepo } from '../db/downlink';
@@ -201,7 +201,7 @@ export function createDownlink(settings: DownlinkSettings, repo: DownlinkRepo, a
     async start() {
       if (settings.natsUrl.length === 0) return;
       running = true;
-      const connecting = connect({ servers: settings.natsUrl, name: `linli-cell-down-${settings.compound}`, waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1_000 });
+      const connecting = connect({ servers: settings.natsUrl, name: `linli-cell-down-${settings.compound}`, inboxPrefix: cellInboxPrefix(settings.compound), waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1_000 });
       loop = connecting.then((conn) => {
         if (!running) return void conn.close();
         nc = conn;

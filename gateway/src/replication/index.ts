@@ -4,7 +4,7 @@
 import { type NatsConnection, connect } from 'nats';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config';
-import { CompoundId, REPLICATED_TABLES, type ReplicatedTable } from '../contracts/replication';
+import { CompoundId, REPLICATED_TABLES, type ReplicatedTable, cellInboxPrefix } from '../contracts/replication';
 import type { Store } from '../db/store';
 import { replicationRepo } from '../db/replication';
 import type { Logger } from '../log';
@@ -79,6 +79,8 @@ export function createReplicationFeature(deps: ReplicationDeps): ReplicationFeat
       connecting = connect({
         servers: config.HUB_NATS_URL,
         name: `linli-cell-${compound}`,
+        // The hub lets this cell's NATS user receive replies under its own inbox prefix only (docs/security.md).
+        inboxPrefix: cellInboxPrefix(compound),
         waitOnFirstConnect: true,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 1_000,

@@ -1,0 +1,191 @@
+// Compounds apart at the hub (docs/security.md, "Compounds apart at the hub"), every process started here and stopped by
+// its PID: PostgreSQL and 3 NATS nodes (scripts/hub-up) and the leaf nodes of two compounds, A and B, each signed in
+// with its own NATS user (scripts/hub-cell). A client on A's leaf node does what a cell does for its own compound and
+// tries the same against B: publishing B's rows, forging B's downlink, renewing B's liveness key, listening for B's
+// commands, creating or reading B's downlink consumer, reading B's downlink from the stream. Each attempt against B is
+// shown to fail beside the same call for A succeeding. A leaf node with no user or a wrong password reaches nothing,
+// and a revoked compound's leaf node is cut off at the next reload.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AckPolicy, type JetStreamClient, type JetStreamManager, type NatsConnection, StringCodec, connect } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CELLS_BUCKET, REPLICATION_STREAM, cellInboxPrefix } from '../../gateway/src/contracts/replication';
+import { COMMAND_REPLY_PREFIX, commandReplySubject, commandSubject } from '../../gateway/src/contracts/commands';
+import { downlinkConsumer, downlinkFilter, downlinkSubject } from '../../gateway/src/contracts/downlink';
+import { ensureJetStream } from '../../gateway/src/hub/writer';
+import { freePort } from '../helpers/process';
+import { type Hub, type Proc, hubNats, hubUp, run, spawnUntil, startLeaf, stopByPid } from './harness';
+
+const A = 'iso-a';
+const B = 'iso-b';
+const DOMAIN = 'linli-hub';
+const sc = StringCodec();
+
+/** What one JetStream or NATS call came to: ok, or the error's code (503: nothing answered — the hub never saw it). */
+async function outcome(call: () => Promise<unknown>): Promise<'ok' | string> {
+  try {
+    await call();
+    return 'ok';
+  } catch (err) {
+    return String((err as { code?: unknown }).code ?? (err as Error).message);
+  }
+}
+
+/** A leaf node with the given remote URLs (no user, a wrong password): a client of it and the process. */
+async function strangerLeaf(hubDir: string, name: string, hub: Hub, remote: (u: string) => string): Promise<{ proc: Proc; url: string }> {
+  const port = await freePort();
+  const conf = join(hubDir, `stranger-${name}.conf`);
+  const urls = hub.env.HUB_LEAF_URLS!.split(',').map(remote);
+  writeFileSync(conf, `listen: 127.0.0.1:${port}\nleafnodes { remotes: [ { urls: [ ${urls.map((u) => `"${u}"`).join(', ')} ] } ] }\n`);
+  const proc = await spawnUntil('/usr/sbin/nats-server', ['-c', conf], {}, 'Server is ready');
+  return { proc, url: `nats://127.0.0.1:${port}` };
+}
+
+describe('compounds apart at the hub: per-cell NATS users (multi-process)', () => {
+  const hubDir = mkdtempSync(join(tmpdir(), 'linli-hubiso-'));
+  let hub: Hub | undefined;
+  const procs: Proc[] = [];
+  let asHub: NatsConnection | undefined;
+  let cellA: NatsConnection | undefined;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+
+  beforeAll(async () => {
+    hub = await hubUp(hubDir);
+    asHub = await hubNats(hub);
+    // The stream and buckets as the hub writer makes them (a cluster that just started elects its leader first).
+    for (let attempt = 0; ; attempt++) {
+      const ok = await ensureJetStream(asHub, { batchMax: 100, replicas: 3, duplicateWindowSec: 120, consumer: 'hub-writer' }).then(() => true, (err: unknown) => (attempt > 120 ? Promise.reject(err) : false));
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const leafA = await startLeaf(hubDir, A, hub);
+    const leafB = await startLeaf(hubDir, B, hub);
+    procs.push(leafA.proc, leafB.proc);
+    cellA = await connect({ servers: leafA.url, inboxPrefix: cellInboxPrefix(A) });
+    js = cellA.jetstream({ domain: DOMAIN, timeout: 3_000 });
+    jsm = await cellA.jetstreamManager({ domain: DOMAIN, timeout: 3_000 });
+    // B's downlink holds one command (a resident's phone: what A must never read).
+    await asHub.jetstream().publish(downlinkSubject(B, 'resident_create'), sc.encode('{"for":"B"}'));
+  }, 600_000);
+
+  afterAll(async () => {
+    await cellA?.close();
+    await asHub?.close();
+    for (const p of procs) await stopByPid(p);
+    await hub?.pool.end();
+    await run('scripts/hub-down', [hubDir], { timeout: 120_000 });
+    rmSync(hubDir, { recursive: true, force: true });
+  });
+
+  const storedUnder = async (filter: string) => {
+    const info = await (await asHub!.jetstreamManager()).streams.info(REPLICATION_STREAM, { subjects_filter: filter });
+    return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+  };
+
+  it("lets a cell publish its own compound's rows and downlink results, and no other compound's rows or downlink", async () => {
+    expect(await outcome(() => js.publish(`linli.${A}.audit_log`, sc.encode('{}'), { msgID: 'iso-own-1' }))).toBe('ok');
+    expect(await outcome(() => js.publish(`linli.down-result.${A}.resident_create`, sc.encode('{}'), { msgID: 'iso-own-2' }))).toBe('ok');
+    expect(await outcome(() => js.publish(`linli.${B}.audit_log`, sc.encode('{}'), { msgID: 'iso-forge-1' }))).toBe('503');
+    expect(await outcome(() => js.publish(`linli.down-result.${B}.resident_create`, sc.encode('{}'), { msgID: 'iso-forge-2' }))).toBe('503');
+    // A downlink command for B, forged by A, would be applied by B's cell as the hub's.
+    expect(await outcome(() => js.publish(downlinkSubject(B, 'pass_issue'), sc.encode('{}'), { msgID: 'iso-forge-3' }))).toBe('503');
+    expect(await storedUnder(`linli.${A}.>`)).toBe(1);
+    expect(await storedUnder(`linli.${B}.>`)).toBe(0);
+    expect(await storedUnder(`linli.down-result.${B}.>`)).toBe(0);
+    expect(await storedUnder(downlinkFilter(B))).toBe(1); // the hub's own command only
+  });
+
+  it("renews only its own liveness key", async () => {
+    const kv = await js.views.kv(CELLS_BUCKET, { bindOnly: true });
+    expect(await outcome(() => kv.put(A, sc.encode('alive')))).toBe('ok');
+    // Renewing B's key would hide B's cell going offline from the hub.
+    expect(await outcome(() => kv.put(B, sc.encode('alive')))).toBe('503');
+    const hubKv = await asHub!.jetstream().views.kv(CELLS_BUCKET, { bindOnly: true });
+    expect(await hubKv.get(A)).not.toBeNull();
+    expect(await hubKv.get(B)).toBeNull();
+  });
+
+  it('creates, reads and fetches only its own downlink consumer, and cannot read the stream', async () => {
+    const own = { durable_name: downlinkConsumer(A), ack_policy: AckPolicy.Explicit, max_ack_pending: 1, filter_subject: downlinkFilter(A) };
+    expect(await outcome(() => jsm.consumers.add(REPLICATION_STREAM, own))).toBe('ok');
+    expect(await outcome(() => jsm.consumers.info(REPLICATION_STREAM, downlinkConsumer(A)))).toBe('ok');
+    // B's consumer name, or A's name with B's filter (the server checks the filter in the subject against the request).
+    expect(await outcome(() => jsm.consumers.add(REPLICATION_STREAM, { ...own, durable_name: downlinkConsumer(B), filter_subject: downlinkFilter(B) }))).toBe('503');
+    expect(await outcome(() => jsm.consumers.add(REPLICATION_STREAM, { ...own, filter_subject: downlinkFilter(B) }))).toBe('503');
+    expect(await outcome(() => jsm.consumers.info(REPLICATION_STREAM, downlinkConsumer(B)))).toBe('503');
+    // Reading a stored message by subject or sequence would read any compound's downlink.
+    expect(await outcome(() => jsm.streams.getMessage(REPLICATION_STREAM, { last_by_subj: downlinkSubject(B, 'resident_create') }))).toBe('503');
+    expect(await outcome(() => jsm.streams.info(REPLICATION_STREAM))).toBe('503');
+    const hubJsm = await asHub!.jetstreamManager();
+    expect((await hubJsm.consumers.list(REPLICATION_STREAM).next()).map((c) => c.name)).not.toContain(downlinkConsumer(B));
+  });
+
+  it("receives its own compound's commands and answers them; another compound's commands never reach it", async () => {
+    const seen: string[] = [];
+    const own = cellA!.subscribe(commandSubject(A, 'doors.list'), { callback: (_e, m) => { seen.push(m.subject); m.respond(sc.encode('A answers')); } });
+    const other = cellA!.subscribe(`linli-cmd.${B}.>`, { callback: (_e, m) => { seen.push(m.subject); m.respond(sc.encode('A pretends to be B')); } });
+    const everything = cellA!.subscribe('linli-cmd.>', { callback: (_e, m) => seen.push(`wide ${m.subject}`) });
+    await cellA!.flush();
+    const ask = (compound: string) =>
+      asHub!.request(commandSubject(compound, 'doors.list'), sc.encode('{}'), { timeout: 5_000, noMux: true, reply: commandReplySubject(compound, 'iso', `q-${compound}`) });
+    // A leaf node learns of the hub's reply subscription only once it is there: wait until A's answer comes back.
+    await expect.poll(() => ask(A).then((m) => sc.decode(m.data), (err: unknown) => String(err)), { timeout: 60_000, interval: 500 }).toBe('A answers');
+    // B's leaf has no client listening; A's subscriptions to B's subject are never given B's commands (had one been,
+    // A's callback would have run before the request gave up).
+    expect(await outcome(() => ask(B))).not.toBe('ok');
+    expect(seen.filter((s) => s.includes(B))).toEqual([]);
+    expect(seen).toContain(commandSubject(A, 'doors.list'));
+    // Nor can A answer into another compound's reply subjects.
+    const replies: string[] = [];
+    const hubSide = asHub!.subscribe(`${COMMAND_REPLY_PREFIX}.${B}.iso.*`, { callback: (_e, m) => replies.push(m.subject) });
+    await asHub!.flush();
+    let ownArrived = 0;
+    const hubOwn = asHub!.subscribe(`${COMMAND_REPLY_PREFIX}.${A}.iso.*`, { callback: () => ownArrived++ });
+    await asHub!.flush();
+    // Each round sends the forged answer first: once A's own answers arrive, a forged one let through would have too.
+    await expect.poll(async () => {
+      cellA!.publish(commandReplySubject(B, 'iso', 'forged'), sc.encode('forged'));
+      cellA!.publish(commandReplySubject(A, 'iso', 'own'), sc.encode('own'));
+      await cellA!.flush();
+      return ownArrived;
+    }, { timeout: 30_000, interval: 300 }).toBeGreaterThan(0);
+    expect(replies).toEqual([]);
+    for (const s of [own, other, everything, hubSide, hubOwn]) s.unsubscribe();
+  });
+
+  it('lets a leaf node with no user or a wrong password reach nothing', async () => {
+    const nobody = await strangerLeaf(hubDir, 'nobody', hub!, (u) => u);
+    const wrong = await strangerLeaf(hubDir, 'wrong', hub!, (u) => u.replace('nats-leaf://', `nats-leaf://cell-${A}:not-the-password@`));
+    procs.push(nobody.proc, wrong.proc);
+    for (const leaf of [nobody, wrong]) {
+      const nc = await connect({ servers: leaf.url, inboxPrefix: cellInboxPrefix(A) });
+      try {
+        // The same two calls succeed through A's own leaf node (the tests above).
+        expect(await outcome(() => nc.jetstreamManager({ domain: DOMAIN, timeout: 2_000 }))).not.toBe('ok');
+        expect(await outcome(() => nc.jetstream({ domain: DOMAIN, timeout: 2_000 }).publish(`linli.${A}.audit_log`, sc.encode('{}')))).not.toBe('ok');
+      } finally {
+        await nc.close();
+      }
+    }
+    // The hub's own request to A still reaches only A's real leaf node (a stranger listening on the subject gets nothing).
+    expect(await storedUnder(`linli.${A}.>`)).toBe(1);
+  });
+
+  it("cuts a revoked compound's leaf node off at the reload", async () => {
+    const { stdout } = await run('scripts/hub-cell', [hubDir, B, '--revoke'], { timeout: 120_000 });
+    expect(stdout).toContain(`cell-${B} removed`);
+    expect(await hub!.q('SELECT username FROM hub_nats_user WHERE compound = $1', [B])).toEqual([]);
+    const leafB = join(hubDir, `leaf-${B}.conf`);
+    const port = Number(/listen: 127\.0\.0\.1:(\d+)/.exec(readFileSync(leafB, 'utf8'))![1]);
+    const nc = await connect({ servers: `nats://127.0.0.1:${port}`, inboxPrefix: cellInboxPrefix(B) });
+    try {
+      expect(await outcome(() => nc.jetstreamManager({ domain: DOMAIN, timeout: 5_000 }))).not.toBe('ok');
+    } finally {
+      await nc.close();
+    }
+    // A is let in again after the restarts (its leaf node reconnects by itself).
+    await expect.poll(() => outcome(() => jsm.consumers.info(REPLICATION_STREAM, downlinkConsumer(A))), { timeout: 120_000, interval: 1_000 }).toBe('ok');
+  });
+});
