@@ -163,9 +163,25 @@ describe('cell → hub replication (multi-process)', () => {
 
     try {
       await expect.poll(hubRows, { timeout: 120_000, interval: 250 }).toBeGreaterThan(200);
-      // The writer dies mid-stream (between any two of its steps, COMMIT and ACK included) and comes back.
+      // The writer dies between a COMMIT and its ACK, for certain: PostgreSQL is told to wait for a synchronous standby
+      // that does not exist, so the writer's next COMMIT is written but does not return (nor become visible) until the
+      // wait is lifted. The writer is killed while it waits; lifting the wait then completes that commit, whose
+      // messages JetStream never had acked and delivers again to the next writer (which must insert nothing twice).
+      const q = async (sql: string) => hub!.q(sql);
+      await q("ALTER SYSTEM SET synchronous_standby_names = 'linli_no_such_standby'");
+      await q('SELECT pg_reload_conf()');
+      const waiting = async () => z.object({ n: z.number() }).parse((await q("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'SyncRep'"))[0]).n;
+      await expect.poll(waiting, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0);
       writer!.child.kill('SIGKILL');
       await writer!.exited;
+      // Every replicated table: the waiting batch may hold any of them.
+      const allRows = async () => (await Promise.all(REPLICATED_TABLES.map((t) => h.count(t, COMPOUND)))).reduce((a, b) => a + b, 0);
+      const beforeLift = await allRows();
+      await q('ALTER SYSTEM RESET synchronous_standby_names');
+      await q('SELECT pg_reload_conf()');
+      // Only the dead writer's waiting commit can add rows now: it did commit, and nobody acked it.
+      await expect.poll(allRows, { timeout: 60_000, interval: 100 }).toBeGreaterThan(beforeLift);
+      await expect.poll(waiting, { timeout: 60_000, interval: 100 }).toBe(0);
       const whileDown = acked;
       await expect.poll(() => acked, { timeout: 60_000 }).toBeGreaterThan(whileDown + 300);
       writer = await startWriter(hub!);
