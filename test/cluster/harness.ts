@@ -109,6 +109,10 @@ export async function cellLeafRemotes(hubDir: string, compound: string): Promise
   return line.slice('LEAF_REMOTE_URLS='.length).split(',');
 }
 
+/** A leaf node's configuration: its client port, and one remote to the hub over TLS checked against the hub's CA. */
+export const leafConf = (port: number, urls: string[], caFile: string) =>
+  `listen: 127.0.0.1:${port}\nleafnodes { remotes: [ { urls: [ ${urls.map((u) => `"${u}"`).join(', ')} ], tls: { ca_file: "${caFile}" } } ] }\n`;
+
 /** Waits until a client of the leaf reaches the hub's JetStream as the compound's cell would (its user signed in). */
 export async function leafReachesHub(url: string, compound: string, domain: string, timeoutMs = 120_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -137,7 +141,7 @@ export async function startLeaf(dir: string, compound: string, hub: Hub, port?: 
   const remotes = existsSync(conf) ? null : await cellLeafRemotes(dir, compound);
   const urls = remotes ?? z.array(z.string()).parse(JSON.parse(readFileSync(`${conf}.remotes`, 'utf8')));
   if (remotes !== null) writeFileSync(`${conf}.remotes`, JSON.stringify(remotes), { mode: 0o600 });
-  writeFileSync(conf, `listen: 127.0.0.1:${p}\nleafnodes { remotes: [ { urls: [ ${urls.map((u) => `"${u}"`).join(', ')} ] } ] }\n`, { mode: 0o600 });
+  writeFileSync(conf, leafConf(p, urls, hub.env.HUB_LEAF_CA_FILE!), { mode: 0o600 });
   const proc = await spawnUntil('/usr/sbin/nats-server', ['-c', conf], {}, 'Leafnode connection created');
   const url = `nats://127.0.0.1:${p}`;
   await leafReachesHub(url, compound, hub.env.HUB_JS_DOMAIN!);

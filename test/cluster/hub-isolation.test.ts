@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, type JetStreamClient, type JetStreamManager, type NatsConnection, StringCodec, connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { CELLS_BUCKET, REPLICATION_STREAM, cellInboxPrefix } from '../../gateway/src/contracts/replication';
 import { COMMAND_REPLY_PREFIX, commandReplySubject, commandSubject } from '../../gateway/src/contracts/commands';
 import { downlinkConsumer, downlinkFilter, downlinkSubject } from '../../gateway/src/contracts/downlink';
 import { ensureJetStream } from '../../gateway/src/hub/writer';
 import { freePort } from '../helpers/process';
-import { type Hub, type Proc, hubNats, hubUp, run, spawnUntil, startLeaf, stopByPid } from './harness';
+import { type Hub, type Proc, hubNats, hubUp, leafConf, run, spawnUntil, startLeaf, stopByPid } from './harness';
 
 const A = 'iso-a';
 const B = 'iso-b';
@@ -32,12 +33,14 @@ async function outcome(call: () => Promise<unknown>): Promise<'ok' | string> {
   }
 }
 
-/** A leaf node with the given remote URLs (no user, a wrong password): a client of it and the process. */
-async function strangerLeaf(hubDir: string, name: string, hub: Hub, remote: (u: string) => string): Promise<{ proc: Proc; url: string }> {
+/**
+ * A leaf node with the given remote URLs (no user, a wrong password), over TLS checked against the hub's CA unless
+ * `plain`: a client of it and the process.
+ */
+async function strangerLeaf(hubDir: string, name: string, hub: Hub, urls: string[], plain = false): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
   const conf = join(hubDir, `stranger-${name}.conf`);
-  const urls = hub.env.HUB_LEAF_URLS!.split(',').map(remote);
-  writeFileSync(conf, `listen: 127.0.0.1:${port}\nleafnodes { remotes: [ { urls: [ ${urls.map((u) => `"${u}"`).join(', ')} ] } ] }\n`);
+  writeFileSync(conf, plain ? `listen: 127.0.0.1:${port}\nleafnodes { remotes: [ { urls: [ ${urls.map((u) => `"${u}"`).join(', ')} ] } ] }\n` : leafConf(port, urls, hub.env.HUB_LEAF_CA_FILE!));
   const proc = await spawnUntil('/usr/sbin/nats-server', ['-c', conf], {}, 'Server is ready');
   return { proc, url: `nats://127.0.0.1:${port}` };
 }
@@ -155,11 +158,17 @@ describe('compounds apart at the hub: per-cell NATS users (multi-process)', () =
     for (const s of [own, other, everything, hubSide, hubOwn]) s.unsubscribe();
   });
 
-  it('lets a leaf node with no user or a wrong password reach nothing', async () => {
-    const nobody = await strangerLeaf(hubDir, 'nobody', hub!, (u) => u);
-    const wrong = await strangerLeaf(hubDir, 'wrong', hub!, (u) => u.replace('nats-leaf://', `nats-leaf://cell-${A}:not-the-password@`));
-    procs.push(nobody.proc, wrong.proc);
-    for (const leaf of [nobody, wrong]) {
+  it('lets a leaf node with no user, a wrong password, or the right user without TLS reach nothing', async () => {
+    const hubLeafUrls = hub!.env.HUB_LEAF_URLS!.split(',');
+    const nobody = await strangerLeaf(hubDir, 'nobody', hub!, hubLeafUrls);
+    const wrong = await strangerLeaf(hubDir, 'wrong', hub!, hubLeafUrls.map((u) => u.replace('nats-leaf://', `nats-leaf://cell-${A}:not-the-password@`)));
+    // A's own user and password, without TLS: the hub's leafnode listener takes TLS only (the password never crosses
+    // the WAN in clear).
+    const own = z.array(z.string()).parse(JSON.parse(readFileSync(join(hubDir, `leaf-${A}.conf.remotes`), 'utf8')));
+    const plain = await strangerLeaf(hubDir, 'plain', hub!, own, true);
+    procs.push(nobody.proc, wrong.proc, plain.proc);
+    await expect.poll(() => plain.proc.output(), { timeout: 60_000, interval: 250 }).toMatch(/TLS leafnode handshake error/);
+    for (const leaf of [nobody, wrong, plain]) {
       const nc = await connect({ servers: leaf.url, inboxPrefix: cellInboxPrefix(A) });
       try {
         // The same two calls succeed through A's own leaf node (the tests above).
