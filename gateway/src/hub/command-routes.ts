@@ -8,11 +8,12 @@ import { z } from 'zod';
 import { ErrorReply } from '../contracts/api/auth';
 import type { HubUser } from '../contracts/api/hub';
 import { HubCommandList, HubDoorList, HubDoorOpenBody, HubDoorOpenReply } from '../contracts/api/hub-commands';
+import { CompoundId } from '../contracts/replication';
 import { AppError } from '../errors';
 import type { Commander } from './commands';
 
 const Secured = { security: [{ bearer: [] }] };
-const Params = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+const Params = z.object({ id: CompoundId });
 const DoorParams = Params.extend({ door: z.string().regex(/^[\x21-\x7e]{1,64}$/) });
 
 /** A 504 with a code the page and scripts can branch on, and the exact meaning in the message. */

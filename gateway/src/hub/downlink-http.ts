@@ -12,6 +12,7 @@ import { HubDownlinkCommand, HubDownlinkList } from '../contracts/api/hub-downli
 import { AdminResidentBody, AdminResidentPatch } from '../contracts/api/admin-people';
 import { CredentialEnrolBody, CredentialPatchBody } from '../contracts/api/credentials';
 import { DownlinkBodies, type DownlinkKind } from '../contracts/downlink';
+import { CompoundId } from '../contracts/replication';
 import { AppError } from '../errors';
 import type { DownlinkOutbox } from './downlink';
 import type { DownlinkStore } from './downlink-store';
@@ -25,7 +26,6 @@ export interface DownlinkHttpDeps {
 }
 
 const Secured = { security: [{ bearer: [] }] };
-const CompoundId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const RecordId = z.string().min(1).max(64);
 const Compound = z.object({ id: CompoundId });
 const errors = { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply };

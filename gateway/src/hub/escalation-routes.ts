@@ -7,12 +7,13 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { ErrorReply } from '../contracts/api/auth';
 import { HubAckReply, HubChain, type HubUser } from '../contracts/api/hub';
+import { CompoundId } from '../contracts/replication';
 import { AppError } from '../errors';
 import { chainView, hubChains } from './chain';
 import { acknowledgeHubAlert } from './escalation';
 
 const Secured = { security: [{ bearer: [] }] };
-const CompoundParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+const CompoundParams = z.object({ id: CompoundId });
 
 export function registerEscalationRoutes(
   app: FastifyInstance,

@@ -15,6 +15,7 @@ import { registerErrorHandler } from '../api/errors';
 import { registerSecurityHeaders } from '../api/headers';
 import { limitAuthenticatedRoutes } from '../api/limits';
 import { ErrorReply } from '../contracts/api/auth';
+import { CompoundId } from '../contracts/replication';
 import {
   HubAlertList,
   HubAlertQuery,
@@ -117,7 +118,7 @@ function registerHubRoutes(app: FastifyInstance, deps: HubHttpDeps) {
   const q = hubQueries(deps.pool, deps.cells);
   const scopeOf = (req: FastifyRequest) => compoundsOf(deps.pool, userOf(req).scope);
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const CompoundParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+  const CompoundParams = z.object({ id: CompoundId });
 
   r.get('/api/hub/compounds', { schema: { ...Secured, response: { 200: HubCompoundList, 401: ErrorReply } } }, async (req) => ({
     compounds: await q.compounds(await scopeOf(req)),
