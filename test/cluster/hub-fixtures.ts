@@ -103,10 +103,10 @@ export async function fillDistrict(pool: Pool, now = Date.now()): Promise<void> 
 }
 
 /** Runs the hub's CLI (gateway/src/hub-cli.ts) as the operator would; resolves with its output, rejects on a non-zero exit. */
-export function hubCli(databaseUrl: string, args: string[], stdin?: string): Promise<string> {
+export function hubCli(databaseUrl: string, args: string[], stdin?: string, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/hub-cli.ts', ...args], {
-      env: { ...process.env, HUB_DATABASE_URL: databaseUrl },
+      env: { ...process.env, HUB_DATABASE_URL: databaseUrl, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';

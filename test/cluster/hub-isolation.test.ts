@@ -8,6 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
 import { AckPolicy, type JetStreamClient, type JetStreamManager, type NatsConnection, StringCodec, connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -17,6 +18,7 @@ import { downlinkConsumer, downlinkFilter, downlinkSubject } from '../../gateway
 import { ensureJetStream } from '../../gateway/src/hub/writer';
 import { freePort } from '../helpers/process';
 import { type Hub, type Proc, hubNats, hubUp, leafConf, run, spawnUntil, startLeaf, stopByPid } from './harness';
+import { hubCli } from './hub-fixtures';
 
 const A = 'iso-a';
 const B = 'iso-b';
@@ -180,6 +182,25 @@ describe('compounds apart at the hub: per-cell NATS users (multi-process)', () =
     }
     // The hub's own request to A still reaches only A's real leaf node (a stranger listening on the subject gets nothing).
     expect(await storedUnder(`linli.${A}.>`)).toBe(1);
+  });
+
+  it('makes NATS users with hub-cli: a password printed once, only its bcrypt hash kept; bad ids and no accounts file refused', async () => {
+    const url = hub!.env.HUB_DATABASE_URL!;
+    const file = { HUB_NATS_AUTH_FILE: hub!.env.HUB_NATS_AUTH_FILE! };
+    await expect(hubCli(url, ['nats-cell', 'iso-c'])).rejects.toThrow(/exited 78: .*HUB_NATS_AUTH_FILE/);
+    await expect(hubCli(url, ['nats-cell', 'down'], undefined, file)).rejects.toThrow(/exited 64: .*reserved/);
+    await expect(hubCli(url, ['nats-cell', 'a.b'], undefined, file)).rejects.toThrow(/exited 64: .*NATS subject token/);
+    await expect(hubCli(url, ['nats-hub', '--password-stdin'], 'short', file)).rejects.toThrow(/exited 64: .*at least 16/);
+    const out = await hubCli(url, ['nats-cell', 'iso-c'], undefined, file);
+    const password = /password \(shown once\): (\S+)/.exec(out)?.[1];
+    expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const accounts = readFileSync(file.HUB_NATS_AUTH_FILE, 'utf8');
+    expect(accounts).toContain('"cell-iso-c"');
+    expect(accounts).not.toContain(password);
+    const [row] = z.array(z.object({ password_hash: z.string() })).parse(await hub!.q("SELECT password_hash FROM hub_nats_user WHERE compound = 'iso-c'"));
+    expect(bcrypt.compareSync(password!, row!.password_hash)).toBe(true);
+    expect(await hubCli(url, ['nats-revoke', 'iso-c'], undefined, file)).toContain('cell-iso-c removed');
+    expect(readFileSync(file.HUB_NATS_AUTH_FILE, 'utf8')).not.toContain('"cell-iso-c"');
   });
 
   it("cuts a revoked compound's leaf node off at the reload", async () => {
