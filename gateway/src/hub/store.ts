@@ -157,11 +157,42 @@ const TABLES: Record<ReplicatedTable, string> = {
   device_presence: 'device_presence',
 };
 
+/** Rows read per step of the watermark's walk (one primary-key range scan each). */
+const WALK_PAGE = 1_000;
+const LinkRow = z.object({ seq: Int8, prev_seq: Int8 });
+/** One page of the walk ($1 compound, $2 generation, $3 the seq it stands on): a range of the primary key, in order. */
+export const chainPageSql = (table: ReplicatedTable) =>
+  `SELECT seq, prev_seq FROM ${TABLES[table]} WHERE compound = $1 AND generation = $2 AND seq > $3 ORDER BY seq LIMIT ${WALK_PAGE}`;
+
 /**
  * The new watermark of one cell generation's table: from the stored one (or the generation's base, the first time),
  * follow prev links through committed rows as far as they go. A hole (a row lost between the cell and here, or still
  * in flight out of order) stops it; the cell resends from there.
+ *
+ * The walk reads the rows after the watermark in seq order, a page at a time, through the primary key (compound,
+ * generation, seq) and follows the links here. A recursive query joining on prev_seq did the same in one statement,
+ * but its plan depended on the table's statistics: before the first ANALYZE PostgreSQL read every row of the compound
+ * at every step (docs/benchmarks.md, "Hub"). A range scan of the primary key in its own order has one plan.
  */
+async function walkChain(client: PoolClient, table: ReplicatedTable, compound: string, generation: string, from: number): Promise<number> {
+  let at = from;
+  for (;;) {
+    const rows = z.array(LinkRow).parse(
+      (
+        await client.query(chainPageSql(table), [compound, generation, at])
+      ).rows,
+    );
+    for (const r of rows) {
+      // The next link names the row the walk stands on; a row whose prev lies further on means the row between is
+      // missing (a hole: stop). prev_seq < seq always (a CHECK), so a row naming a row before the walk is not a link.
+      if (r.prev_seq === at) at = r.seq;
+      else if (r.prev_seq > at) return at;
+    }
+    if (rows.length < WALK_PAGE) return at;
+  }
+}
+
+/** Moves one cell generation's table's watermark as far as its committed rows link up (see walkChain). */
 async function advanceWatermark(client: PoolClient, key: { compound: string; generation: string; table: ReplicatedTable; base: number }, now: Date): Promise<CommittedWatermark> {
   const { compound, generation, table } = key;
   await client.query(
@@ -173,19 +204,7 @@ async function advanceWatermark(client: PoolClient, key: { compound: string; gen
     (await client.query('SELECT seq FROM cell_watermark WHERE compound = $1 AND generation = $2 AND tbl = $3 FOR UPDATE', [compound, generation, table])).rows[0],
   );
   const from = current.seq ?? key.base;
-  const reached = SeqRow.parse(
-    (
-      await client.query(
-        `WITH RECURSIVE chain(seq) AS (
-           SELECT $3::bigint
-           UNION ALL
-           SELECT e.seq FROM ${TABLES[table]} e JOIN chain c ON e.compound = $1 AND e.generation = $2 AND e.prev_seq = c.seq
-         ) SELECT max(seq) AS seq FROM chain`,
-        [compound, generation, from],
-      )
-    ).rows[0],
-  );
-  const seq = reached.seq ?? from;
+  const seq = await walkChain(client, table, compound, generation, from);
   if (seq > from) {
     await client.query('UPDATE cell_watermark SET seq = $4, committed_at = $5 WHERE compound = $1 AND generation = $2 AND tbl = $3', [compound, generation, table, seq, now]);
   }
