@@ -57,6 +57,8 @@ export async function stopByPid(p: Proc | undefined, signal: NodeJS.Signals = 'S
 }
 
 export interface Hub {
+  /** The folder scripts/hub-up keeps the hub in (hub.env, its NATS users, its TLS files). */
+  dir: string;
   env: Record<string, string>;
   pool: pg.Pool;
   q(sql: string, params?: unknown[]): Promise<unknown[]>;
@@ -78,7 +80,7 @@ export async function hubUp(dir: string): Promise<Hub> {
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
   const pool = new pg.Pool({ connectionString: env.HUB_DATABASE_URL, max: 2 });
-  return { env, pool, q: async (sql, params = []) => (await pool.query(sql, params)).rows };
+  return { dir, env, pool, q: async (sql, params = []) => (await pool.query(sql, params)).rows };
 }
 
 const WriterReady = z.object({ msg: z.literal('hub writer ready'), httpPort: z.number().int() });
@@ -134,11 +136,12 @@ export async function leafReachesHub(url: string, compound: string, domain: stri
  * A cell's own leaf node (plain NATS, no JetStream), signed in to the hub as the compound's NATS user: JetStream calls
  * pass through it to the hub cluster. Started again on the same port after a cut, so the cell's client finds it where
  * it was; resolves once the hub has let it in.
+ * `dir` holds its configuration; the compound's NATS user is made at the hub (hub.dir) the first time.
  */
 export async function startLeaf(dir: string, compound: string, hub: Hub, port?: number): Promise<{ proc: Proc; port: number; url: string }> {
   const p = port ?? (await freePort());
   const conf = join(dir, `leaf-${compound}.conf`);
-  const remotes = existsSync(conf) ? null : await cellLeafRemotes(dir, compound);
+  const remotes = existsSync(conf) ? null : await cellLeafRemotes(hub.dir, compound);
   const urls = remotes ?? z.array(z.string()).parse(JSON.parse(readFileSync(`${conf}.remotes`, 'utf8')));
   if (remotes !== null) writeFileSync(`${conf}.remotes`, JSON.stringify(remotes), { mode: 0o600 });
   writeFileSync(conf, leafConf(p, urls, hub.env.HUB_LEAF_CA_FILE!), { mode: 0o600 });
