@@ -62,6 +62,13 @@ async function fill(db: Db) {
     pass.run('p-old', ago(50), ago(49), 'h1');
     pass.run('p-new', ago(2), ago(-1), 'h2');
   })();
+  // The hub's commands: a remote open and a downlink command from long ago, and recent ones.
+  const hubCommand = r.prepare(`INSERT INTO "HubCommand" ("id","kind","target","actor","reason","receivedAt","expiresAt") VALUES (?,'door.open','gate-1','hub:desk','检查',?,?)`);
+  hubCommand.run('hc-old', ago(40), ago(40));
+  hubCommand.run('hc-new', ago(1), ago(1));
+  const applied = r.prepare(`INSERT INTO "DownlinkApplied" ("commandId","seq","kind","outcome","at") VALUES (?,?,'resident_create','applied',?)`);
+  applied.run('dl-cmd-old', 1, ago(40));
+  applied.run('dl-cmd-new', 2, ago(1));
   // One old event the alert engine has not judged yet: it stays until it is judged.
   const seq = (r.prepare(`SELECT "seq" FROM "DeviceEvent" WHERE "eventId" = 'e-old-3'`).get() as { seq: number }).seq;
   r.prepare(`INSERT INTO "AlertOutbox" ("eventSeq","deviceId","priority","createdAt") VALUES (?, 'd1', 1, ?)`).run(seq, ago(70));
@@ -102,7 +109,9 @@ describe('retention', () => {
   it('purges each class past its period in small batches and keeps everything inside it', async () => {
     const { deleted: counts, failed } = await purgeExpired(db, POLICY, now, { batch: 97, pauseMs: 0 });
     expect(failed).toEqual([]);
-    expect(counts).toEqual({ access_events: 1_200, device_events: 1_199, alerts: 1, audit: 2, streetlight: 50, passes: 1, sessions: 1 });
+    expect(counts).toEqual({ access_events: 1_200, device_events: 1_199, alerts: 1, audit: 2, streetlight: 50, passes: 1, sessions: 1, hub_ledgers: 2 });
+    expect(db.raw.prepare(`SELECT "id" FROM "HubCommand"`).all()).toEqual([{ id: 'hc-new' }]);
+    expect(db.raw.prepare(`SELECT "commandId" FROM "DownlinkApplied"`).all()).toEqual([{ commandId: 'dl-cmd-new' }]);
     expect(count(db, 'AccessEvent')).toBe(10);
     // the unjudged event is kept with its outbox entry
     expect(count(db, 'DeviceEvent')).toBe(11);

@@ -57,6 +57,13 @@ async function fill(db: PgDb) {
   const pass = `INSERT INTO "VisitorPass" ("id","householdId","createdBy","visitorName","validFrom","validUntil","allowedDoors","maxEntries","codeHash") VALUES ($1,'hh-1','u1','张三',$2,$3,'[]',1,$4)`;
   await q(pass, ['p-old', ago(50), ago(49), 'h1']);
   await q(pass, ['p-new', ago(2), ago(-1), 'h2']);
+  // The hub's commands: a remote open and a downlink command from long ago, and recent ones.
+  const hubCommand = `INSERT INTO "HubCommand" ("id","kind","target","actor","reason","receivedAt","expiresAt") VALUES ($1,'door.open','gate-1','hub:desk','检查',$2,$2)`;
+  await q(hubCommand, ['hc-old', ago(40)]);
+  await q(hubCommand, ['hc-new', ago(1)]);
+  const applied = `INSERT INTO "DownlinkApplied" ("commandId","seq","kind","outcome","at") VALUES ($1,$2,'resident_create','applied',$3)`;
+  await q(applied, ['dl-cmd-old', 1, ago(40)]);
+  await q(applied, ['dl-cmd-new', 2, ago(1)]);
   // One old event the alert engine has not judged yet: it stays until it is judged.
   await q(`INSERT INTO "AlertOutbox" ("eventSeq","deviceId","priority","createdAt") SELECT "seq", 'd1', 1, $1 FROM "DeviceEvent" WHERE "eventId" = 'e-old-3'`, [ago(70)]);
 }
@@ -99,7 +106,9 @@ describe('retention on PostgreSQL', () => {
     it('purges each class past its period in small batches, keeps everything inside it, and audits the purge', async () => {
       const { deleted: counts, failed } = await purgeExpired(db, POLICY, now, { batch: 97, pauseMs: 0 });
       expect(failed).toEqual([]);
-      expect(counts).toEqual({ access_events: 1_200, device_events: 1_199, alerts: 1, audit: 2, streetlight: 50, passes: 1, sessions: 1 });
+      expect(counts).toEqual({ access_events: 1_200, device_events: 1_199, alerts: 1, audit: 2, streetlight: 50, passes: 1, sessions: 1, hub_ledgers: 2 });
+      expect((await db.pool.query('SELECT "id" FROM "HubCommand"')).rows).toEqual([{ id: 'hc-new' }]);
+      expect((await db.pool.query('SELECT "commandId" FROM "DownlinkApplied"')).rows).toEqual([{ commandId: 'dl-cmd-new' }]);
       expect(await count(db, 'AccessEvent')).toBe(10);
       expect(await ids(db, `SELECT "id" AS k FROM "AccessEvent" ORDER BY "id"`)).toEqual([...Array(10).keys()].map((i) => `a-new-${i}`));
       // The unjudged event is kept with its outbox entry.

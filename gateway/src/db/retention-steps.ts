@@ -41,6 +41,13 @@ export type PurgeBatch = () => { deleted: number; more: boolean };
 
 /** Expired sessions are kept this long after their end for the security trail, then removed. */
 const SESSION_TRAIL_DAYS = 30;
+/**
+ * The cell's ledgers of the hub's commands (HubCommand, DownlinkApplied) exist to refuse or answer a command seen again
+ * by its id. A remote open is refused after its expiry anyway (at most HUB_COMMAND_TIMEOUT_MS, 2 minutes), and a
+ * downlink command can come again only while the hub's stream holds it (a week): a month covers both with room for
+ * clocks and outages. What the commands did stays in AuditLog and AccessEvent for their own periods.
+ */
+export const HUB_LEDGER_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 /** The instant `days` before the run's `now`, as SQLite stores times (PostgreSQL reads the same text as timestamptz). */
@@ -150,6 +157,24 @@ export const PURGE_STEPS: readonly PurgeStep[] = [
       how: 'limited',
       sql: `DELETE FROM "WalkInRequest" WHERE "id" IN (SELECT "id" FROM "WalkInRequest" WHERE "createdAt" < @before LIMIT @limit)`,
       before: cutoff(ctx, ctx.policy.passDays),
+    }),
+  },
+  {
+    // Remote opens the hub sent: indexed by when they came.
+    cls: 'hub_ledgers',
+    spec: (ctx) => ({
+      how: 'limited',
+      sql: `DELETE FROM "HubCommand" WHERE "id" IN (SELECT "id" FROM "HubCommand" WHERE "receivedAt" < @before LIMIT @limit)`,
+      before: cutoff(ctx, HUB_LEDGER_DAYS),
+    }),
+  },
+  {
+    // Downlink commands applied or refused (their outcome, to answer a redelivery).
+    cls: 'hub_ledgers',
+    spec: (ctx) => ({
+      how: 'limited',
+      sql: `DELETE FROM "DownlinkApplied" WHERE "commandId" IN (SELECT "commandId" FROM "DownlinkApplied" WHERE "at" < @before LIMIT @limit)`,
+      before: cutoff(ctx, HUB_LEDGER_DAYS),
     }),
   },
   {

@@ -14,7 +14,7 @@ export interface RetentionPolicy {
   passDays: number;
 }
 
-export type RetentionClass = 'access_events' | 'device_events' | 'alerts' | 'audit' | 'streetlight' | 'passes' | 'sessions';
+export type RetentionClass = 'access_events' | 'device_events' | 'alerts' | 'audit' | 'streetlight' | 'passes' | 'sessions' | 'hub_ledgers';
 
 export type PurgeCounts = Record<RetentionClass, number>;
 
@@ -101,7 +101,7 @@ export async function purgeExpired(store: Store, policy: RetentionPolicy, now: D
     pauseMs: opts.pauseMs ?? 5,
     stopped: opts.stopped ?? (() => false),
     busyWaitMs: opts.busyWaitMs ?? 30_000,
-    counts: { access_events: 0, device_events: 0, alerts: 0, audit: 0, streetlight: 0, passes: 0, sessions: 0 },
+    counts: { access_events: 0, device_events: 0, alerts: 0, audit: 0, streetlight: 0, passes: 0, sessions: 0, hub_ledgers: 0 },
     failed: [],
   };
   const lockTimeoutMs = opts.lockTimeoutMs ?? 2_000;
