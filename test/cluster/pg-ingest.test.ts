@@ -220,6 +220,40 @@ describe('ingest and access on PostgreSQL', () => {
     expect(await writer.drain(10_000)).toBe(true);
   });
 
+  it('cancels a statement that runs past the statement bound, reports degraded, and stores everything once the server is quick again', async () => {
+    // A server that hangs without refusing: every insert into DeviceEvent sleeps (no lock is waited for, so only the
+    // statement bound can end it).
+    const slow = await openPgDb(dbUrl('linli_ingest'), { statementTimeoutMs: 1_000 });
+    await db.pool.query(`CREATE FUNCTION linli_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`);
+    await db.pool.query('CREATE TRIGGER linli_test_slow BEFORE INSERT ON "DeviceEvent" FOR EACH ROW EXECUTE FUNCTION linli_test_slow()');
+    const codes: unknown[] = [];
+    const writer = createEventWriter(slow, {
+      maxBatch: 1_000,
+      maxDelayMs: 5,
+      maxPending: 10_000,
+      onError: (err) => codes.push(typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined),
+    });
+    try {
+      const rows = [event('btn-2', 'alarm/press'), event('door-2', 'door/state')];
+      let settled = 0;
+      const writes = rows.map((r, i) => writer.write(r, i === 0).finally(() => settled++));
+      await until(() => codes.length >= 3, 'three commits cancelled by the statement bound', 60_000);
+      expect(codes.slice(0, 3)).toEqual(['57014', '57014', '57014']);
+      expect(writer.degraded()).toBe(true);
+      expect(settled).toBe(0);
+      await db.pool.query('DROP TRIGGER linli_test_slow ON "DeviceEvent"');
+      expect((await Promise.all(writes)).map((r) => r.status)).toEqual(['stored', 'stored']);
+      expect(writer.degraded()).toBe(false);
+      const stored = await q<{ n: string }>('SELECT count(*) AS n FROM "DeviceEvent" WHERE "eventId" = ANY($1)', [rows.map((r) => r.eventId)]);
+      expect(Number(stored[0]!.n)).toBe(2);
+      expect(await writer.drain(10_000)).toBe(true);
+    } finally {
+      await db.pool.query('DROP TRIGGER IF EXISTS linli_test_slow ON "DeviceEvent"');
+      await db.pool.query('DROP FUNCTION IF EXISTS linli_test_slow()');
+      await slow.close();
+    }
+  });
+
   it('hands an access request on in arrival order once PostgreSQL answered whether it is fresh', async () => {
     const writer = createEventWriter(db, { maxBatch: 1_000, maxDelayMs: 5, maxPending: 10_000 });
     const old = event('door-1', 'access/request');

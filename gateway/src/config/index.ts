@@ -272,6 +272,12 @@ export const ConfigSchema = z
     DB_HEARTBEAT_MS: ms.min(100).default(2_000),
     /** A Prisma statement that finds the database locked retries asynchronously this long, then fails (HTTP: 503). */
     DB_BUSY_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
+    /**
+     * PostgreSQL only: no statement of the gateway's runs longer than this (statement_timeout), and no connection idles
+     * inside a transaction for longer than twice it. A server that hangs without refusing then fails the commit, which
+     * is retried (nothing accepted is dropped) and shows as degraded, instead of holding acknowledgements forever.
+     */
+    DB_STATEMENT_TIMEOUT_MS: ms.min(1_000).default(30_000),
     /** How often the alert outbox is swept for stored events not yet judged (at start too, with no time window). */
     ALERT_OUTBOX_SWEEP_MS: ms.min(100).default(5_000),
     /** Live stream: a heartbeat frame this often; supervised clients (?ack=1) are dropped after this long without an ack. */

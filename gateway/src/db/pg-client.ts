@@ -44,8 +44,19 @@ export async function pendingCellPg(pool: pg.Pool, migrations: PgMigration[] = c
   return migrations.filter((m) => !done.has(m.name)).map((m) => m.name);
 }
 
-export async function openPgDb(url: string, opts: { poolSize?: number } = {}): Promise<PgDb> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 8 });
+/** The statement bound when the caller gives none (config: DB_STATEMENT_TIMEOUT_MS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+export async function openPgDb(url: string, opts: { poolSize?: number; statementTimeoutMs?: number } = {}): Promise<PgDb> {
+  const statementTimeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  // Sent as the session's settings when each connection opens: a statement that runs past the bound is cancelled by the
+  // server (57014) and a transaction left open by a frozen client is ended (its locks released).
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 8,
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: 2 * statementTimeoutMs,
+  });
   // An idle client whose connection the server ends emits 'error' on the pool: the next query reports it instead.
   pool.on('error', () => undefined);
   // One pool for both: Prisma's statements and the hot paths' own share the connections (and the server's limit).
