@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           ...common,
           name: 'postgres',
-          include: ['test/ingest.test.ts', 'test/access.test.ts', 'test/alerts.test.ts'],
+          include: ['test/ingest.test.ts', 'test/access.test.ts', 'test/alerts.test.ts', 'test/site.test.ts'],
           env: { LINLI_TEST_STORE: 'postgres' },
           globalSetup: ['test/global-setup.ts', 'test/cluster/pg-flows-setup.ts'],
         },

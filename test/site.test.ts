@@ -102,6 +102,10 @@ describe('site plan, device states, device events and the access log', () => {
     expect(denied.entries.every((e) => e.decision === 'deny')).toBe(true);
     const byName = AccessLog.parse((await api.get(`/api/v1/access-log?q=${encodeURIComponent('王小明')}`, guard)).body);
     expect(byName.total).toBe(mine.total);
+    // A door's name typed in another case finds it, on SQLite (LIKE) and PostgreSQL (ILIKE) alike.
+    const byDoor = AccessLog.parse((await api.get(`/api/v1/access-log?q=${encodeURIComponent('DOOR-B01-U1')}`, guard)).body);
+    expect(byDoor.total).toBeGreaterThan(0);
+    expect(byDoor.entries.every((e) => e.deviceName === 'door-b01-u1')).toBe(true);
     const future = AccessLog.parse((await api.get(`/api/v1/access-log?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, guard)).body);
     expect(future.total).toBe(0);
   });

@@ -107,15 +107,24 @@ async function loadSitePlan(prisma: PrismaClient, plans: SitePlanRepo, opts: { c
 }
 
 /** Door decisions matching the filters, newest first, with the names a guard reads (not yet masked). */
-async function loadAccessLog(prisma: PrismaClient, q: AccessLogQuery) {
+/**
+ * A text search that ignores ASCII case on both stores: SQLite's LIKE (Prisma's `contains`) already does; PostgreSQL's
+ * needs `mode: 'insensitive'` (ILIKE), which the SQLite client's types do not know (the two generated clients share
+ * the SQLite one's types, db/pg-client.ts).
+ */
+function containsText(kind: Store['kind'], words: string): { contains: string } {
+  return kind === 'postgres' ? ({ contains: words, mode: 'insensitive' } as { contains: string }) : { contains: words };
+}
+
+async function loadAccessLog(prisma: PrismaClient, kind: Store['kind'], q: AccessLogQuery) {
   const ors: object[] = [];
   if (q.q !== undefined && q.q !== '') {
-    const words = q.q;
+    const text = containsText(kind, q.q);
     const [households, devices, passes, residents] = await Promise.all([
-      prisma.household.findMany({ where: { label: { contains: words } }, select: { id: true }, take: 500 }),
-      prisma.device.findMany({ where: { OR: [{ name: { contains: words } }, { id: { contains: words } }] }, select: { id: true }, take: 500 }),
-      prisma.visitorPass.findMany({ where: { visitorName: { contains: words } }, select: { id: true }, take: 500 }),
-      prisma.resident.findMany({ where: { name: { contains: words } }, select: { id: true }, take: 500 }),
+      prisma.household.findMany({ where: { label: text }, select: { id: true }, take: 500 }),
+      prisma.device.findMany({ where: { OR: [{ name: text }, { id: text }] }, select: { id: true }, take: 500 }),
+      prisma.visitorPass.findMany({ where: { visitorName: text }, select: { id: true }, take: 500 }),
+      prisma.resident.findMany({ where: { name: text }, select: { id: true }, take: 500 }),
     ]);
     ors.push(
       { householdId: { in: households.map((h) => h.id) } },
@@ -223,7 +232,7 @@ export function siteRepo(store: Store) {
     },
 
     /** Door decisions matching the filters, newest first, with names (loadAccessLog). */
-    accessLog: (q: AccessLogQuery) => loadAccessLog(prisma, q),
+    accessLog: (q: AccessLogQuery) => loadAccessLog(prisma, store.kind, q),
   };
 }
 
