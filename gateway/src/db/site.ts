@@ -113,7 +113,9 @@ async function loadSitePlan(prisma: PrismaClient, plans: SitePlanRepo, opts: { c
  * the SQLite one's types, db/pg-client.ts).
  */
 function containsText(kind: Store['kind'], words: string): { contains: string } {
-  return kind === 'postgres' ? ({ contains: words, mode: 'insensitive' } as { contains: string }) : { contains: words };
+  if (kind === 'sqlite') return { contains: words };
+  const ilike = { contains: words, mode: 'insensitive' };
+  return ilike;
 }
 
 async function loadAccessLog(prisma: PrismaClient, kind: Store['kind'], q: AccessLogQuery) {
