@@ -37,6 +37,31 @@ function event(deviceId: string, channel: string, over: Partial<EventRow> = {}):
   return { deviceId, eventId: `e-${n}`, channel, payload: JSON.stringify({ n }), deviceTime: at, receivedAt: at, ...over };
 }
 
+/**
+ * An event writer on `store` that records each failed commit's SQLSTATE, given an alarm press and a door state whose
+ * commits the test makes fail: resolves once three commits failed with `code` (degraded, nothing settled), then
+ * `recover` lets the database take writes again, and both rows must be stored.
+ */
+async function refusedThenStored(store: PgDb, code: string, rows: [EventRow, EventRow], recover: () => Promise<unknown>): Promise<void> {
+  const codes: unknown[] = [];
+  const writer = createEventWriter(store, {
+    maxBatch: 1_000,
+    maxDelayMs: 5,
+    maxPending: 10_000,
+    onError: (err) => codes.push(typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined),
+  });
+  let settled = 0;
+  const writes = rows.map((r, i) => writer.write(r, i === 0).finally(() => settled++));
+  await until(() => codes.length >= 3, `three commits refused with ${code}`, 60_000);
+  expect(codes.slice(0, 3)).toEqual([code, code, code]);
+  expect(writer.degraded()).toBe(true);
+  expect(settled).toBe(0);
+  await recover();
+  expect((await Promise.all(writes)).map((r) => r.status)).toEqual(['stored', 'stored']);
+  expect(writer.degraded()).toBe(false);
+  expect(await writer.drain(10_000)).toBe(true);
+}
+
 describe('ingest and access on PostgreSQL', () => {
   let server: TestPg;
   let db: PgDb;
@@ -192,32 +217,15 @@ describe('ingest and access on PostgreSQL', () => {
   });
 
   it('fails a commit that waits for a lock beyond the writer’s bound, reports degraded, and stores everything once the lock is gone', async () => {
-    const codes: unknown[] = [];
-    const writer = createEventWriter(db, {
-      maxBatch: 1_000,
-      maxDelayMs: 5,
-      maxPending: 10_000,
-      onError: (err) => codes.push(typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined),
-    });
     // What SQLite's tests do with BEGIN EXCLUSIVE on a second connection.
     const blocker = await db.pool.connect();
     try {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE "DeviceEvent" IN ACCESS EXCLUSIVE MODE');
-      const rows = [event('btn-1', 'alarm/press'), event('door-1', 'door/state')];
-      let settled = 0;
-      const writes = rows.map((r, i) => writer.write(r, i === 0).finally(() => settled++));
-      await until(() => codes.length >= 3, 'three commits refused by the lock', 60_000);
-      expect(codes.slice(0, 3)).toEqual(['55P03', '55P03', '55P03']);
-      expect(writer.degraded()).toBe(true);
-      expect(settled).toBe(0);
-      await blocker.query('ROLLBACK');
-      expect((await Promise.all(writes)).map((r) => r.status)).toEqual(['stored', 'stored']);
-      expect(writer.degraded()).toBe(false);
+      await refusedThenStored(db, '55P03', [event('btn-1', 'alarm/press'), event('door-1', 'door/state')], () => blocker.query('ROLLBACK'));
     } finally {
       blocker.release();
     }
-    expect(await writer.drain(10_000)).toBe(true);
   });
 
   it('cancels a statement that runs past the statement bound, reports degraded, and stores everything once the server is quick again', async () => {
@@ -226,27 +234,11 @@ describe('ingest and access on PostgreSQL', () => {
     const slow = await openPgDb(dbUrl('linli_ingest'), { statementTimeoutMs: 1_000 });
     await db.pool.query(`CREATE FUNCTION linli_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$`);
     await db.pool.query('CREATE TRIGGER linli_test_slow BEFORE INSERT ON "DeviceEvent" FOR EACH ROW EXECUTE FUNCTION linli_test_slow()');
-    const codes: unknown[] = [];
-    const writer = createEventWriter(slow, {
-      maxBatch: 1_000,
-      maxDelayMs: 5,
-      maxPending: 10_000,
-      onError: (err) => codes.push(typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined),
-    });
     try {
-      const rows = [event('btn-2', 'alarm/press'), event('door-2', 'door/state')];
-      let settled = 0;
-      const writes = rows.map((r, i) => writer.write(r, i === 0).finally(() => settled++));
-      await until(() => codes.length >= 3, 'three commits cancelled by the statement bound', 60_000);
-      expect(codes.slice(0, 3)).toEqual(['57014', '57014', '57014']);
-      expect(writer.degraded()).toBe(true);
-      expect(settled).toBe(0);
-      await db.pool.query('DROP TRIGGER linli_test_slow ON "DeviceEvent"');
-      expect((await Promise.all(writes)).map((r) => r.status)).toEqual(['stored', 'stored']);
-      expect(writer.degraded()).toBe(false);
+      const rows: [EventRow, EventRow] = [event('btn-2', 'alarm/press'), event('door-2', 'door/state')];
+      await refusedThenStored(slow, '57014', rows, () => db.pool.query('DROP TRIGGER linli_test_slow ON "DeviceEvent"'));
       const stored = await q<{ n: string }>('SELECT count(*) AS n FROM "DeviceEvent" WHERE "eventId" = ANY($1)', [rows.map((r) => r.eventId)]);
       expect(Number(stored[0]!.n)).toBe(2);
-      expect(await writer.drain(10_000)).toBe(true);
     } finally {
       await db.pool.query('DROP TRIGGER IF EXISTS linli_test_slow ON "DeviceEvent"');
       await db.pool.query('DROP FUNCTION IF EXISTS linli_test_slow()');
