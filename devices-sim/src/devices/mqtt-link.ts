@@ -153,8 +153,10 @@ export class MqttLink implements DeviceLink {
     clearTimeout(this.timer);
     const client = this.client;
     if (!client) return;
-    // A polite DISCONNECT needs a connection; without one MQTT.js would wait for it forever.
-    await client.endAsync(opts.abrupt === true || !client.connected);
+    // A polite end waits for in-flight QoS 1 publishes, and MQTT.js would wait forever: for a connection that is
+    // gone, or for a PUBACK that never comes. So wait for them here, bounded, and force the end if any is left.
+    if (opts.abrupt !== true && client.connected && inFlight(client) > 0) await settled(client, CLOSE_GRACE_MS);
+    await client.endAsync(opts.abrupt === true || !client.connected || inFlight(client) > 0);
   }
 
   private willOption(): Pick<IClientOptions, 'will'> {
@@ -175,6 +177,28 @@ export class MqttLink implements DeviceLink {
       client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
     }, delay);
   }
+}
+
+/** Real ms a graceful close waits for the publishes still in flight before it drops the connection. */
+const CLOSE_GRACE_MS = 2_000;
+
+function inFlight(client: MqttClient): number {
+  return Object.keys(client.outgoing).length;
+}
+
+/** Resolves when every in-flight publish is acknowledged, the connection closes, or `ms` pass, whichever is first. */
+function settled(client: MqttClient, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('outgoingEmpty', done);
+      client.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    client.once('outgoingEmpty', done);
+    client.once('close', done);
+  });
 }
 
 export function mqttLinks(opts: MqttLinkOptions): LinkFactory {
