@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The reply's `details`, when it has any (what a client may put in its own words). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -15,7 +17,7 @@ export class ApiError extends Error {
 /** The ApiError for a reply that is not ok, from its body when that is an ErrorReply. */
 export function apiError(status: number, body: unknown): ApiError {
   const e = ErrorReply.safeParse(body);
-  return new ApiError(status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${status}`);
+  return new ApiError(status, e.success ? e.data.error : 'HTTP', e.success ? e.data.message : `HTTP ${status}`, e.success ? e.data.details : undefined);
 }
 
 /**

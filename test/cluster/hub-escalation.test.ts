@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { verify, webhookNotifier } from '../../gateway/src/api/webhook';
-import { HubAckReply, HubAlertList, HubAlertNotification, HubChain, HubCompoundHistory, HubLoginReply } from '../../gateway/src/contracts/api/hub';
+import { HubAckReply, HubAlertList, HubAlertNotification, HubChain, HubCompoundHistory, HubEscalateReply, HubLoginReply } from '../../gateway/src/contracts/api/hub';
 import { ReplicationMessage } from '../../gateway/src/contracts/replication';
 import { hubAlerts } from '../../gateway/src/hub/cells';
 import { createHubEscalation } from '../../gateway/src/hub/escalation';
@@ -295,5 +295,67 @@ describe('hub escalation: chains, deadlines, acknowledgement and the outbox (Pos
     expect((await call('POST', `/api/hub/compounds/${C2.id}/alerts/r1-alarm/ack`, street)).status).toBe(404);
     // Exactly one notification for it reached the receiver.
     expect(hook!.calls.filter((c) => c.body.alert.id === 'r1-alarm')).toHaveLength(1);
+  });
+
+  it('lets a hub user escalate a cell alert by hand, level by level with a reason, and says when no level is left', async () => {
+    const street = await login('street-a', PASSWORDS.street);
+    const escalate = async (compound: string, alertId: string, body: unknown, token: string | null = street) => {
+      const res = await fetch(`${base}/api/hub/compounds/${compound}/alerts/${alertId}/escalate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as unknown };
+    };
+    // r3-alarm (previous test) is open and its cell is alive: the sweep never stepped for it.
+    expect(await steps('r3-alarm')).toEqual([]);
+    expect((await escalate(C2.id, 'r3-alarm', { reason: '   ' })).status).toBe(400);
+    expect((await escalate(C2.id, 'r3-alarm', { reason: 'x' }, null)).status).toBe(401);
+    // Outside the street's scope, and an alert that does not exist: 404 alike.
+    expect((await escalate(C3.id, 'r3-alarm', { reason: '越权' })).status).toBe(404);
+    expect((await escalate(C2.id, 'no-such-alert', { reason: '无此报警' })).status).toBe(404);
+
+    const reason = '业主电话反映无人到场，请物业经理立即处理';
+    const first = await escalate(C2.id, 'r3-alarm', { reason });
+    expect(first.status).toBe(200);
+    expect(HubEscalateReply.parse(first.json)).toEqual({ compound: C2.id, id: 'r3-alarm', level: 1, levelName: '物业公司', by: 'street-a' });
+    const [told] = await hook!.until((c) => c.body.alert.id === 'r3-alarm');
+    expect(told!.path).toBe('/l1');
+    expect(told!.body).toMatchObject({ event: 'alert.escalated', level: 1, levelName: '物业公司', reason: 'hub_manual', note: reason, source: 'cell', compound: C2.id });
+    // Next level, then the third (no channel: nobody is told, and the card says so), then nothing is left.
+    expect(HubEscalateReply.parse((await escalate(C2.id, 'r3-alarm', { reason: '十分钟无人响应' })).json).levelName).toBe('街道办');
+    await hook!.until((c) => c.body.alert.id === 'r3-alarm' && c.path === '/l2' && c.status === 200);
+    expect(HubEscalateReply.parse((await escalate(C2.id, 'r3-alarm', { reason: '报区里' })).json)).toMatchObject({ level: 3, levelName: '区' });
+    const top = await escalate(C2.id, 'r3-alarm', { reason: '再升' });
+    expect(top.status).toBe(409);
+    expect(top.json).toMatchObject({ error: 'CONFLICT', details: { refused: 'at_top', level: 3, levelName: '区' } });
+
+    const r3 = await steps('r3-alarm');
+    expect(r3.map((x) => [x.action, x.actor, x.level, x.code])).toEqual([
+      ['escalated', 'street-a', 1, 'hub_manual'],
+      ['escalated', 'street-a', 2, 'hub_manual'],
+      ['escalated', 'street-a', 3, 'hub_manual'],
+    ]);
+    expect(r3[0]!.detail).toMatchObject({ toLevel: 1, target: '物业公司', cellLevel: 1, reason });
+    // The desk sees the level, who was told, the steps in the history and the reasons as notes; the cell's state is
+    // untouched (still open, unacknowledged: acknowledging stays with the compound's guards).
+    const h = HubCompoundHistory.parse((await call('GET', `/api/hub/compounds/${C2.id}/alerts`, street)).json);
+    const a = h.alerts.find((x) => x.id === 'r3-alarm');
+    expect(a).toMatchObject({ status: 'open', ackedBy: null, hubEscalation: { level: 3, levelName: '区' } });
+    expect(a?.hubEscalation.told.map((x) => [x.levelName, x.outcome])).toEqual([['物业公司', 'delivered'], ['街道办', 'delivered'], ['区', 'no_channel']]);
+    expect(a?.changes.filter((c) => c.action === 'hub_escalated').map((c) => [c.actor, c.note])).toEqual([
+      ['street-a', 'hub_manual'], ['street-a', 'hub_manual'], ['street-a', 'hub_manual'],
+    ]);
+    expect(a?.notes.map((n) => [n.author, n.body])).toEqual([['street-a', reason], ['street-a', '十分钟无人响应'], ['street-a', '报区里']]);
+
+    // A cleared alert is not escalated.
+    await hubStore(db!.pool).commit([ReplicationMessage.parse({
+      v: 2, compound: C2.id, generation: 'genesc0001', base: 0, table: 'alert_change', seq: 6, prev: 5,
+      row: { alertId: 'r2-alarm', at: new Date().toISOString(), action: 'cleared', actor: 'guard1', note: null, detail: null, source: null,
+        snapshot: { id: 'r2-alarm', type: 'alarm_press', severity: 'critical', status: 'cleared', firstAt: new Date().toISOString(), lastAt: new Date().toISOString(), escalationLevel: 1, escalationTarget: null, nextDeadlineAt: null, deadlineKind: null, place: null, ackedBy: 'guard1' } },
+    })]);
+    const cleared = await escalate(C2.id, 'r2-alarm', { reason: '已处理的也升级' });
+    expect(cleared).toMatchObject({ status: 409, json: { details: { refused: 'cleared' } } });
+    expect(await steps('r2-alarm')).toEqual([]);
   });
 });

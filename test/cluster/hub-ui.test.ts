@@ -1,7 +1,7 @@
 // The hub's duty-desk page (admin-ui/src/hub/, served at /hub/ by the hub's HTTP server) in Debian's Chromium, over a
 // real PostgreSQL this test starts and stops by its PID: a street user signs in, sees only their street's compounds
 // and alerts (never the other street's 凤城花园 nor the unregistered compound), opens a compound's alert history, and
-// annotates an alert — the note is in PostgreSQL and shown on the page. Screenshots at 1920×1080, 1024×768 and 390×844.
+// annotates an alert — the note is in PostgreSQL and shown on the page — and escalates it by hand. Screenshots at 1920×1080, 1024×768 and 390×844.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,32 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     const stored = z.array(z.object({ compound: z.string(), alert_id: z.string(), author: z.string() })).parse((await db!.pool.query('SELECT compound, alert_id, author FROM hub_alert_note')).rows);
     expect(stored).toEqual([{ compound: C1.id, alert_id: 'a1-alarm', author: 'street-a' }]);
     await screenshotSizes(page, 'hub-history');
+
+    // 升级 by hand with a reason: the street's chain has one level and no channel, so the card shows level 1 with
+    // nobody told; the reason is a note; a second 升级 is refused in words (no level left); the alert stays open.
+    await a1.getByRole('button', { name: '升级', exact: true }).click();
+    await a1.locator('input[name=reason]').fill('十五分钟无人到场，请物业公司处理');
+    await a1.getByRole('button', { name: '升级到上一级' }).click();
+    const a1esc = a1.locator('[data-testid=hub-escalation]');
+    await expect.poll(async () => (await a1esc.getAttribute('data-level')) ?? '', { timeout: 30_000 }).toBe('1');
+    expect(await a1esc.textContent()).toContain('平台升级：第 1 级 · 物业公司');
+    expect(await a1esc.locator('[data-outcome=no_channel]').textContent()).toBe('物业公司：无人被通知（未设通知渠道）');
+    await expect.poll(() => a1.locator('[data-testid=hub-note]').allTextContents(), { timeout: 30_000 }).toEqual([
+      expect.stringContaining('街道已电话联系物业经理'),
+      expect.stringContaining('十五分钟无人到场，请物业公司处理'),
+    ]);
+    expect(await a1.locator('.hub-changes li').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('平台值班人员手动升级')]));
+    await a1.getByRole('button', { name: '升级', exact: true }).click();
+    await a1.locator('input[name=reason]').fill('再升一级');
+    await a1.getByRole('button', { name: '升级到上一级' }).click();
+    await a1.locator('.hub-escalate-form [role=alert]').waitFor({ timeout: 30_000 });
+    expect(await a1.locator('.hub-escalate-form [role=alert]').textContent()).toBe('已是平台升级链的最高一级（第 1 级 · 物业公司），无法再升级，请电话联系');
+    expect(await a1.locator('.hub-alert-status').textContent()).toBe('未确认');
+    const manual = z.array(z.object({ actor: z.string(), level: z.number(), code: z.string() })).parse((await db!.pool.query("SELECT actor, level, code FROM hub_escalation_step WHERE alert_id = 'a1-alarm'")).rows);
+    expect(manual).toEqual([{ actor: 'street-a', level: 1, code: 'hub_manual' }]);
+    await a1.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('hub-escalate-by-hand.png') });
+    await a1.getByRole('button', { name: '取消' }).click();
 
     // Response times per compound, this street only.
     await page.getByRole('button', { name: '响应统计' }).click();

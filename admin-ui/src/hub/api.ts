@@ -5,6 +5,7 @@ import {
   HubChain,
   HubCompoundHistory,
   HubCompoundList,
+  HubEscalateReply,
   HubLoginReply,
   HubNote,
   HubStatsReply,
@@ -70,6 +71,9 @@ export const api = {
   chain: (compound: string) => call(HubChain, 'GET', `/api/hub/compounds/${enc(compound)}/chain`),
   /** The hub's own alert (小区网关离线) acknowledged at the hub: its escalation ends. */
   ack: (compound: string, alertId: string) => call(HubAckReply, 'POST', `/api/hub/compounds/${enc(compound)}/alerts/${enc(alertId)}/ack`),
+  /** A cell's alert sent one level up the hub chain by hand, with the reason the level is told. */
+  escalate: (compound: string, alertId: string, reason: string) =>
+    call(HubEscalateReply, 'POST', `/api/hub/compounds/${enc(compound)}/alerts/${enc(alertId)}/escalate`, { reason }),
 };
 
 /** Changes the signed-in user's password; the sign-in stays, no longer bound to a one-time password. */

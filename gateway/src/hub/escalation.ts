@@ -38,7 +38,7 @@ interface Step {
 }
 
 /** The history row of a step, and the outbox row(s) owed to the level it reached (a row even without a channel). */
-async function record(client: PoolClient, chain: ResolvedChain, s: Subject, step: Step, now: Date, tell: boolean): Promise<void> {
+async function record(client: PoolClient, chain: ResolvedChain, s: Subject, step: Step, now: Date, tell: boolean, note: string | null = null): Promise<void> {
   await client.query(
     'INSERT INTO hub_escalation_step (compound, alert_id, source, at, action, actor, level, code, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
     [s.compound, s.alert.id, s.source, now, step.action, step.actor, step.level, step.code, JSON.stringify(step.detail)],
@@ -52,6 +52,7 @@ async function record(client: PoolClient, chain: ResolvedChain, s: Subject, step
     level: level.level,
     levelName: level.name,
     reason: step.code,
+    note,
     sentAt: now.toISOString(),
     source: s.source,
     compound: s.compound,
@@ -234,6 +235,59 @@ export async function acknowledgeHubAlert(pool: Pool, a: { compound: string; id:
   if (done !== null) return { outcome: 'acknowledged', ackedAt: now };
   const exists = await pool.query('SELECT 1 FROM hub_alert WHERE compound = $1 AND id = $2', [a.compound, a.id]);
   return { outcome: (exists.rowCount ?? 0) > 0 ? 'not_open' : 'not_found' };
+}
+
+/** The hub level reached (escalated) or already held (at_top), with its name; or why nothing was done. */
+export type ManualEscalation = { outcome: 'escalated' | 'at_top'; level: number; levelName: string } | { outcome: 'not_found' | 'cleared' | 'no_chain' };
+
+const ManualRow = CellRow.omit({ deadline: true, kind: true });
+
+/**
+ * A hub user escalates a cell's alert by hand, one level up the compound's hub chain, with a reason: the level is told
+ * (webhook, reason `hub_manual`, the reason as `note`), and the step and the reason (as a hub note) are recorded in
+ * the same transaction. The level counter is the one the deadline sweep uses, so a later automatic step goes on from
+ * there; the cell deadline the sweep steps for is left as it was (a hand-made step does not stand for the cell's
+ * silence). Past the top of the chain, or without a chain, nothing is written. Acknowledging and clearing stay with
+ * the compound's guards.
+ */
+export async function escalateCellAlert(pool: Pool, a: { compound: string; id: string; user: string; reason: string }, now = new Date()): Promise<ManualEscalation> {
+  let refused: ManualEscalation = { outcome: 'not_found' };
+  const done = await inTx(pool, async (client) => {
+    const res = await client.query(
+      `SELECT a.compound, a.id, a.type, a.severity, a.status, a.snapshot->'place'->>'label' AS place, a.first_at,
+              a.escalation_level AS cell_level, c.name
+         FROM alert a LEFT JOIN hub_compound c ON c.id = a.compound
+        WHERE a.compound = $1 AND a.id = $2`,
+      [a.compound, a.id],
+    );
+    if (res.rows[0] === undefined) return null;
+    const r = ManualRow.parse(res.rows[0]);
+    if (r.status === 'cleared') {
+      refused = { outcome: 'cleared' };
+      return null;
+    }
+    const up = await client.query(
+      `INSERT INTO hub_cell_escalation (compound, alert_id, level, cell_deadline_at, at) VALUES ($1, $2, 1, '-infinity', $3)
+       ON CONFLICT (compound, alert_id) DO UPDATE SET level = hub_cell_escalation.level + 1, at = excluded.at
+       RETURNING level`,
+      [a.compound, a.id, now],
+    );
+    const to = z.object({ level: z.number().int() }).parse(up.rows[0]).level;
+    const chain = await hubChains(client).resolve(a.compound);
+    const level = chain.levels.find((l) => l.level === to);
+    if (level === undefined) {
+      const top = chain.levels.at(-1);
+      refused = top === undefined ? { outcome: 'no_chain' } : { outcome: 'at_top', level: top.level, levelName: top.name };
+      return null;
+    }
+    const detail = { toLevel: to, target: level.name, cellLevel: r.cell_level, reason: a.reason };
+    const step: Step = { action: 'escalated', actor: a.user, level: to, code: 'hub_manual', detail };
+    const alert: Alert = { id: r.id, type: r.type, severity: r.severity, status: r.status, title: null, place: r.place, firstAt: r.first_at.toISOString(), cellLevel: r.cell_level };
+    await record(client, chain, { compound: a.compound, compoundName: r.name, source: 'cell', alert }, step, now, true, a.reason);
+    await client.query('INSERT INTO hub_alert_note (compound, alert_id, author, body, at) VALUES ($1, $2, $3, $4, $5)', [a.compound, a.id, a.user, a.reason, now]);
+    return { outcome: 'escalated', level: to, levelName: level.name } as const;
+  });
+  return done ?? refused;
 }
 
 /** The sweep's loop; `sweep()` runs one pass now (also used by the tests). `stepped` is called after each pass. */

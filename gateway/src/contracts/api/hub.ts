@@ -159,14 +159,25 @@ export type HubChain = z.infer<typeof HubChain>;
 export const HubAckReply = z.object({ compound: z.string(), id: z.string(), ackedBy: z.string(), ackedAt: Iso });
 export type HubAckReply = z.infer<typeof HubAckReply>;
 
+/** POST /api/hub/compounds/:id/alerts/:alertId/escalate: a cell's alert sent one level up the hub chain by hand. */
+export const HubEscalateBody = z.object({ reason: z.string().trim().min(1).max(500) });
+export type HubEscalateBody = z.infer<typeof HubEscalateBody>;
+export const HubEscalateReply = z.object({ compound: z.string(), id: z.string(), level: z.number().int().min(1), levelName: z.string(), by: z.string() });
+export type HubEscalateReply = z.infer<typeof HubEscalateReply>;
+
 /** What a hub chain level's webhook receives (signed like the cell's, docs/alerts.md "Notifications (webhooks)"). */
 export const HubAlertNotification = z.object({
   deliveryId: z.string(),
   event: z.enum(['alert.raised', 'alert.escalated']),
   level: z.number().int().min(1),
   levelName: z.string(),
-  /** A code: raised, escalated_no_ack (nobody acknowledged at the hub), cell_deadline_passed (the cell could not escalate). */
+  /**
+   * A code: raised, escalated_no_ack (nobody acknowledged at the hub), cell_deadline_passed (the cell could not
+   * escalate), hub_manual (a hub user escalated it by hand; `note` says why).
+   */
   reason: z.string().nullable(),
+  /** The hub user's words with a hand-made escalation; null otherwise. */
+  note: z.string().nullable().default(null),
   sentAt: Iso,
   /** hub: the hub's own alert (小区网关离线); cell: an alert replicated from the compound's gateway. */
   source: z.enum(['hub', 'cell']),
