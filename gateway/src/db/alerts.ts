@@ -10,7 +10,7 @@ import {
   Detail,
 } from '../contracts/api/alerts';
 import { TYPES } from '../rules/types';
-import { alertWrites } from './alert-writes';
+import { type RaiseSync, alertWrites } from './alert-writes';
 import type { Alert as AlertRow, AlertHistory as HistoryRow, Prisma } from './generated/client';
 import type { Store } from './pg-client';
 
@@ -101,10 +101,10 @@ const toEntry = (h: HistoryRow): AlertHistoryEntry => ({
 });
 
 /** Alerts on either store: reads through Prisma, the lifecycle's writes on the store's own path (db/alert-writes.ts). */
-export function alertRepo(store: Store, chain: readonly string[]) {
+export function alertRepo(store: Store, chain: readonly string[], raise: RaiseSync = {}) {
   const { prisma } = store;
   const toAlert = (r: AlertRow): Alert => alertOfRow(r, chain);
-  const writes = alertWrites(store);
+  const writes = alertWrites(store, raise);
 
   return {
     toAlert,
