@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { hubAlerts } from '../../gateway/src/hub/cells';
@@ -17,6 +17,13 @@ import { ensureUiBuilt } from '../../scripts/build-ui';
 import { UI_DIST, launchBrowser, screenshotPath, screenshotSizes, skipBrowser } from '../e2e/harness';
 import { C1, C2, C3, C9, PASSWORDS, fillDistrict, registerDistrict, listenLocal, testHubHttp } from './hub-fixtures';
 import { type TestPg, startPg } from './pg';
+
+/** On an alert card: opens its form with `open`, types `text` into `field`, and sends it with `send`. */
+async function submitOnCard(card: Locator, open: string, field: string, text: string, send: string): Promise<void> {
+  await card.getByRole('button', { name: open, exact: true }).click();
+  await card.locator(field).fill(text);
+  await card.getByRole('button', { name: send }).click();
+}
 
 describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'linli-hubui-'));
@@ -94,9 +101,7 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
 
     // Annotate the open alarm: stored at the hub, shown with the alert; it stays unacknowledged.
     const a1 = history.locator('li[data-alert=a1-alarm]');
-    await a1.getByRole('button', { name: '批注' }).click();
-    await a1.locator('textarea[name=note]').fill('街道已电话联系物业经理，10分钟内到场');
-    await a1.getByRole('button', { name: '保存批注' }).click();
+    await submitOnCard(a1, '批注', 'textarea[name=note]', '街道已电话联系物业经理，10分钟内到场', '保存批注');
     await a1.locator('[data-testid=hub-note]').waitFor({ timeout: 30_000 });
     expect(await a1.locator('[data-testid=hub-note]').textContent()).toContain('街道已电话联系物业经理，10分钟内到场');
     expect(await a1.locator('.hub-alert-status').textContent()).toBe('未确认');
@@ -106,9 +111,7 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
 
     // 升级 by hand with a reason: the street's chain has one level and no channel, so the card shows level 1 with
     // nobody told; the reason is a note; a second 升级 is refused in words (no level left); the alert stays open.
-    await a1.getByRole('button', { name: '升级', exact: true }).click();
-    await a1.locator('input[name=reason]').fill('十五分钟无人到场，请物业公司处理');
-    await a1.getByRole('button', { name: '升级到上一级' }).click();
+    await submitOnCard(a1, '升级', 'input[name=reason]', '十五分钟无人到场，请物业公司处理', '升级到上一级');
     const a1esc = a1.locator('[data-testid=hub-escalation]');
     await expect.poll(async () => (await a1esc.getAttribute('data-level')) ?? '', { timeout: 30_000 }).toBe('1');
     expect(await a1esc.textContent()).toContain('平台升级：第 1 级 · 物业公司');
@@ -118,9 +121,7 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
       expect.stringContaining('十五分钟无人到场，请物业公司处理'),
     ]);
     expect(await a1.locator('.hub-changes li').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('平台值班人员手动升级')]));
-    await a1.getByRole('button', { name: '升级', exact: true }).click();
-    await a1.locator('input[name=reason]').fill('再升一级');
-    await a1.getByRole('button', { name: '升级到上一级' }).click();
+    await submitOnCard(a1, '升级', 'input[name=reason]', '再升一级', '升级到上一级');
     await a1.locator('.hub-escalate-form [role=alert]').waitFor({ timeout: 30_000 });
     expect(await a1.locator('.hub-escalate-form [role=alert]').textContent()).toBe('已是平台升级链的最高一级（第 1 级 · 物业公司），无法再升级，请电话联系');
     expect(await a1.locator('.hub-alert-status').textContent()).toBe('未确认');
