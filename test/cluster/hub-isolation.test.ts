@@ -4,8 +4,9 @@
 // tries the same against B: publishing B's rows, forging B's downlink, renewing B's liveness key, listening for B's
 // commands, creating or reading B's downlink consumer, reading B's downlink from the stream. Each attempt against B is
 // shown to fail beside the same call for A succeeding. A leaf node with no user or a wrong password reaches nothing,
-// and a revoked compound's leaf node is cut off at the next reload.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// and a revoked compound's leaf node is cut off at the next reload. The stream is encrypted on every node's disk.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -217,5 +218,31 @@ describe('compounds apart at the hub: per-cell NATS users (multi-process)', () =
     }
     // A is let in again after the restarts (its leaf node reconnects by itself).
     await expect.poll(() => outcome(() => jsm.consumers.info(REPLICATION_STREAM, downlinkConsumer(A))), { timeout: 120_000, interval: 1_000 }).toBe('ok');
+  });
+
+  it("keeps the stream encrypted on every node's disk, and readable by the hub after the nodes' restarts", async () => {
+    const nodes = ['n1', 'n2', 'n3'].map((n) => join(hubDir, 'nats', n));
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    const blockBytes = () => nodes.flatMap(files).filter((f) => f.endsWith('.blk')).reduce((n, f) => n + statSync(f).size, 0);
+    // The command published before the revocation's rolling restarts is still read back in clear.
+    const hubJsm = await asHub!.jetstreamManager();
+    const earlier = await hubJsm.streams.getMessage(REPLICATION_STREAM, { last_by_subj: downlinkSubject(B, 'resident_create') });
+    expect(sc.decode(earlier.data)).toBe('{"for":"B"}');
+
+    // What a downlink credential carries: a card number, here one no file could hold by chance.
+    const secret = `card-${randomUUID()}`;
+    const body = JSON.stringify({ type: 'card', value: secret, note: secret.repeat(40) });
+    const before = blockBytes();
+    const ack = await asHub!.jetstream().publish(downlinkSubject(A, 'credential_enrol'), sc.encode(body));
+    // Written on all three replicas (their message blocks grew by at least the message each)...
+    await expect.poll(blockBytes, { timeout: 60_000, interval: 250 }).toBeGreaterThanOrEqual(before + 3 * body.length);
+    // ...and nowhere in clear: not in a message block, the stream's metadata, a consumer's state or a raft log.
+    expect(nodes.flatMap(files).filter((f) => readFileSync(f).includes(secret))).toEqual([]);
+    expect(sc.decode((await hubJsm.streams.getMessage(REPLICATION_STREAM, { seq: ack.seq })).data)).toBe(body);
+    // The key: owner-only, and in no node's config (each node gets it in its environment).
+    const key = readFileSync(join(hubDir, 'nats', 'js.key'), 'utf8').trim();
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(join(hubDir, 'nats', 'js.key')).mode & 0o777).toBe(0o600);
+    for (const n of ['n1', 'n2', 'n3']) expect(readFileSync(join(hubDir, 'nats', `${n}.conf`), 'utf8')).not.toContain(key);
   });
 });
