@@ -78,9 +78,7 @@ export async function createAlertsFeature(deps: AlertsFeatureDeps): Promise<Aler
   const now = deps.now ?? (() => new Date());
   const settings = alertSettings(config);
   const metrics = alertMetrics(deps.registry);
-  const repo = alertRepo(deps.store, settings.chain, {
-    onSyncError: (err) => log.error({ err }, 'the WAL sync after an alert was raised failed; the next commit syncs it again'),
-  });
+  const repo = alertRepo(deps.store, settings.chain);
   const sources = alertSourceRepo(prisma);
   const live = alertsLive(config, { log: deps.log.child({ module: 'live' }), now, lastId: () => store.lastId, openAlerts: () => store.all(), metrics });
   const { hub } = live;

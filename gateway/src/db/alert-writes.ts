@@ -3,7 +3,6 @@ import { type AlertWrites, COLUMNS, type DeliveryRow, type HistoryRow } from './
 import type { RawDb } from './client';
 import { pgAlertWrites } from './pg-alert-writes';
 import type { Store } from './pg-client';
-import { walSync } from './wal-sync';
 
 export type { AlertWrites, DeliveryRow, HistoryRow } from './alert-row';
 
@@ -42,17 +41,9 @@ function params(a: Alert) {
   };
 }
 
-export interface RaiseSync {
-  /** Makes every commit before the call durable (db/wal-sync.ts); a test may count or hold it. */
-  sync?: () => Promise<void>;
-  /** A raise's WAL sync failed (the disk); the next FULL commit on the database tries the same fsync again. */
-  onSyncError?: (err: unknown) => void;
-}
-
 /** The alert write path on SQLite (the raw connection, synchronous transactions) or PostgreSQL (db/pg-alert-writes.ts). */
-export function alertWrites(store: Store, raise: RaiseSync = {}): AlertWrites {
-  if (store.kind !== 'sqlite') return pgAlertWrites(store.pool);
-  return sqliteAlertWrites(store.raw, raise.sync ?? walSync(store.path), raise.onSyncError ?? (() => undefined));
+export function alertWrites(store: Store): AlertWrites {
+  return store.kind === 'sqlite' ? sqliteAlertWrites(store.raw) : pgAlertWrites(store.pool);
 }
 
 /**
@@ -60,24 +51,8 @@ export function alertWrites(store: Store, raise: RaiseSync = {}): AlertWrites {
  * live stream replays), the audit entry and the outbox rows in one synchronous transaction. Measured against Prisma's
  * batch transaction (docs/benchmarks.md): ~0.3 ms instead of ~8 ms, which is most of an alarm's way to the screen.
  * Being synchronous on the ingest writer's own connection, it never interleaves with a group commit.
- *
- * A raise commits without an fsync of its own (`synchronous = NORMAL` for that one transaction, FULL again at once),
- * and its WAL sync runs in libuv's thread pool while the alert goes to the guards' screens (docs/alerts.md, "A raise
- * does not wait for its own fsync"). What it derives from is durable already: the event and its alert outbox entry
- * were committed with FULL before the device's PUBACK. A power cut in the few milliseconds before the sync loses the
- * alert row and the outbox entry's `done` together, so the next start judges the event again and raises it again;
- * nothing is lost, a guard may see the alarm twice. Every other alert change (acknowledge, escalate, clear) stays
- * FULL: its reply means stored, and its fsync also covers any raise committed before it.
  */
-function sqliteAlertWrites(raw: RawDb, sync: () => Promise<void>, onSyncError: (err: unknown) => void): AlertWrites {
-  const relaxed = <T>(fn: () => T): T => {
-    raw.pragma('synchronous = NORMAL');
-    try {
-      return fn();
-    } finally {
-      raw.pragma('synchronous = FULL');
-    }
-  };
+function sqliteAlertWrites(raw: RawDb): AlertWrites {
   const insertAlert = raw.prepare(`INSERT INTO Alert (id, dedupKey, ${COLUMNS.join(', ')}) VALUES (@id, @dedupKey, ${COLUMNS.map((c) => `@${c}`).join(', ')})`);
   const updateAlert = raw.prepare(`UPDATE Alert SET ${COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id AND status = @expectStatus AND escalationLevel = @expectLevel`);
   const insertHistory = raw.prepare('INSERT INTO AlertHistory (alertId, at, action, actor, note, detail, snapshot, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
@@ -109,11 +84,8 @@ function sqliteAlertWrites(raw: RawDb, sync: () => Promise<void>, onSyncError: (
   });
 
   return {
-    insert: async (a: Alert, dedupKey: string, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]) => {
-      const id = await retryBusy(() => relaxed(() => insertTx(a, dedupKey, h, audit, outbox, done)));
-      sync().catch(onSyncError);
-      return id;
-    },
+    insert: (a: Alert, dedupKey: string, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]) =>
+      retryBusy(() => insertTx(a, dedupKey, h, audit, outbox, done)),
     update: (a: Alert, expect: { status: string; escalationLevel: number }, h: HistoryRow, audit: string, outbox: readonly DeliveryRow[], done: readonly number[]) =>
       retryBusy(() => updateTx(a, expect, h, audit, outbox, done)),
     done: (ids: readonly number[]) => retryBusy(() => doneTx(ids)),

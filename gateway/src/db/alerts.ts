@@ -10,7 +10,7 @@ import {
   Detail,
 } from '../contracts/api/alerts';
 import { TYPES } from '../rules/types';
-import { type RaiseSync, alertWrites } from './alert-writes';
+import { alertWrites } from './alert-writes';
 import type { Alert as AlertRow, AlertHistory as HistoryRow, Prisma } from './generated/client';
 import type { Store } from './pg-client';
 
@@ -101,10 +101,10 @@ const toEntry = (h: HistoryRow): AlertHistoryEntry => ({
 });
 
 /** Alerts on either store: reads through Prisma, the lifecycle's writes on the store's own path (db/alert-writes.ts). */
-export function alertRepo(store: Store, chain: readonly string[], raise: RaiseSync = {}) {
+export function alertRepo(store: Store, chain: readonly string[]) {
   const { prisma } = store;
   const toAlert = (r: AlertRow): Alert => alertOfRow(r, chain);
-  const writes = alertWrites(store, raise);
+  const writes = alertWrites(store);
 
   return {
     toAlert,
