@@ -128,7 +128,7 @@ describe.skipIf(skipBrowser)('hub duty desk in a browser (PostgreSQL, Chromium)'
     const manual = z.array(z.object({ actor: z.string(), level: z.number(), code: z.string() })).parse((await db!.pool.query("SELECT actor, level, code FROM hub_escalation_step WHERE alert_id = 'a1-alarm'")).rows);
     expect(manual).toEqual([{ actor: 'street-a', level: 1, code: 'hub_manual' }]);
     await a1.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: screenshotPath('hub-escalate-by-hand.png') });
+    await screenshotSizes(page, 'hub-escalate-by-hand');
     await a1.getByRole('button', { name: '取消' }).click();
 
     // Response times per compound, this street only.
