@@ -52,7 +52,7 @@ describe('MqttLink.close', () => {
       const link = new MqttLink({ clientId: 'door-1', username: 'door-1', password: 'x' }, { url: broker.url, reconnect: false });
       expect(await link.open()).toEqual({ ok: true });
       const publishing = link.publish('v1/devices/door-1/presence', '{}', { qos: 1, retain: false });
-      for (let i = 0; i < 400 && broker.published() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 6_000 && broker.published() === 0; i++) await new Promise((r) => setTimeout(r, 10));
       expect(broker.published()).toBe(1);
       await link.close();
       expect(link.connected).toBe(false);
