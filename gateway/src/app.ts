@@ -76,7 +76,7 @@ export async function buildGateway(config: Config, log: Logger): Promise<Gateway
   // Read top to bottom as the data flow: storage and the bus, the device side (broker → ingest → writer), the
   // features on the bus, then HTTP in front of them.
   const metrics = createMetrics();
-  const db = await openStore(config.DATABASE_URL, { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc(), statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
+  const db = await openStore(config.DATABASE_URL, { busyWaitMs: config.DB_BUSY_WAIT_MS, onBusy: () => metrics.dbBusyRetries.inc(), statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, walAutocheckpointPages: config.DB_WAL_AUTOCHECKPOINT_PAGES });
   const bus = new Bus();
   const heartbeat = watchWrites(db, bus, config, metrics, log);
   const credentialKey = await prepareDataDirectory(db, config, log);

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { type Figure, figureRow, parseFigures, ratioText } from './lib';
 
 const BENCHES = {
+  'commit-cost': 'what one group commit of device events costs on the event loop: the fsync, the checkpoints, devices per batch',
   writer: 'SQLite write paths for device events: Prisma createMany vs raw multi-row INSERT vs the group-commit writer',
   ingest: 'durable events/s and publish→PUBACK latency at saturation and fixed rates, vs a bare Mosquitto',
   connections: '10,000 authenticated connections held (gateway RSS), and time to all-online after a restart',

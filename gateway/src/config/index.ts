@@ -273,6 +273,12 @@ export const ConfigSchema = z
     /** A Prisma statement that finds the database locked retries asynchronously this long, then fails (HTTP: 503). */
     DB_BUSY_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
     /**
+     * SQLite only: a commit that leaves more than this many pages in the WAL copies them into the database file
+     * (an automatic checkpoint, on the event loop). Fewer checkpoints copy each busy index page fewer times
+     * (docs/benchmarks.md, "What a commit costs"); the WAL file grows to about this many 4 KiB pages.
+     */
+    DB_WAL_AUTOCHECKPOINT_PAGES: z.coerce.number().int().min(100).max(100_000).default(10_000),
+    /**
      * PostgreSQL only: no statement of the gateway's runs longer than this (statement_timeout), and no connection idles
      * inside a transaction for longer than twice it. A server that hangs without refusing then fails the commit, which
      * is retried (nothing accepted is dropped) and shows as degraded, instead of holding acknowledgements forever.

@@ -141,7 +141,7 @@ export type AccessRepo = ReturnType<typeof accessRepo>;
  * (createPgAccessEventWriter), by the store's kind.
  */
 export function createAccessEventWriter(store: Store, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
-  return store.kind === 'sqlite' ? createSqliteAccessEventWriter(store.path, opts) : createPgAccessEventWriter(store.pool, opts);
+  return store.kind === 'sqlite' ? createSqliteAccessEventWriter(store.path, store.walAutocheckpointPages, opts) : createPgAccessEventWriter(store.pool, opts);
 }
 
 /**
@@ -150,9 +150,9 @@ export function createAccessEventWriter(store: Store, opts: GroupCommitOptions):
  * the connection commits with synchronous=NORMAL and a write resolves only once `walSync` has synced the WAL behind
  * it (db/wal-sync.ts), so a slow disk no longer stops the broker while doors wait for replies.
  */
-function createSqliteAccessEventWriter(path: string, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
+function createSqliteAccessEventWriter(path: string, walAutocheckpointPages: number, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
   const raw: RawDb = new Database(path);
-  for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 0']) raw.pragma(p);
+  for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 0', `wal_autocheckpoint = ${walAutocheckpointPages}`]) raw.pragma(p);
   const sync = walSync(path);
   const insert = raw.prepare(
     `INSERT OR IGNORE INTO AccessEvent (id, deviceId, requestId, at, receivedAt, direction, credentialType, decision, reason, residentId, passId, householdId, offline)

@@ -17,6 +17,12 @@ export type RawDb = Database.Database;
  */
 const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'busy_timeout = 0', 'foreign_keys = ON'];
 
+/**
+ * A commit past this many WAL pages checkpoints (SQLite's own default is 1,000): the gateway's default for
+ * DB_WAL_AUTOCHECKPOINT_PAGES, also used by the CLIs (docs/benchmarks.md, "Session 11").
+ */
+export const DEFAULT_WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /** The bound on Prisma's asynchronous lock retries unless openDb is told otherwise. */
 export const DEFAULT_BUSY_WAIT_MS = 2_000;
 
@@ -33,6 +39,8 @@ export function isDatabaseBusy(err: unknown): boolean {
 
 export interface Db {
   readonly kind: 'sqlite';
+  /** Every write connection to this file checkpoints at this WAL size (pages); a connection opened later applies it too. */
+  readonly walAutocheckpointPages: number;
   readonly prisma: PrismaClient;
   /** A second, raw connection for the ingest hot path (group commit); used only inside db/. */
   readonly raw: RawDb;
@@ -47,21 +55,24 @@ export class SchemaMissingError extends Error {
   }
 }
 
-export async function openDb(path: string, opts: { busyWaitMs?: number; onBusy?: () => void } = {}): Promise<Db> {
+export async function openDb(path: string, opts: { busyWaitMs?: number; onBusy?: () => void; walAutocheckpointPages?: number } = {}): Promise<Db> {
   ensurePrivateDir(dirname(path));
   tightenDatabaseFiles(path);
   const adapter = nonBlocking(new PrismaBetterSQLite3({ url: `file:${path}` }), { maxWaitMs: opts.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS, ...(opts.onBusy ? { onBusy: opts.onBusy } : {}) });
   const prisma = new PrismaClient({ adapter });
-  for (const p of PRAGMAS) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
+  const walAutocheckpointPages = opts.walAutocheckpointPages ?? DEFAULT_WAL_AUTOCHECKPOINT_PAGES;
+  const pragmas = [...PRAGMAS, `wal_autocheckpoint = ${walAutocheckpointPages}`];
+  for (const p of pragmas) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
   const raw = new Database(path);
   if (!raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get()) {
     raw.close();
     await prisma.$disconnect();
     throw new SchemaMissingError(path);
   }
-  for (const p of PRAGMAS) raw.pragma(p);
+  for (const p of pragmas) raw.pragma(p);
   return {
     kind: 'sqlite',
+    walAutocheckpointPages,
     prisma,
     raw,
     path,

@@ -10,7 +10,7 @@ export type { PgDb, Store };
  * The storage port (docs/storage.md): DATABASE_URL names a SQLite file (`file:…`) or a PostgreSQL database
  * (`postgres://…`). Repositories on Prisma run on either client; the hot paths pick their statements by `kind`.
  */
-export async function openStore(url: string, opts: { busyWaitMs?: number; onBusy?: () => void; statementTimeoutMs?: number } = {}): Promise<Store> {
+export async function openStore(url: string, opts: { busyWaitMs?: number; onBusy?: () => void; statementTimeoutMs?: number; walAutocheckpointPages?: number } = {}): Promise<Store> {
   if (isPostgresUrl(url)) return openPgDb(url, opts.statementTimeoutMs !== undefined ? { statementTimeoutMs: opts.statementTimeoutMs } : {});
   return openDb(url.slice('file:'.length), opts);
 }
