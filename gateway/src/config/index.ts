@@ -275,7 +275,7 @@ export const ConfigSchema = z
     /**
      * SQLite only: a commit that leaves more than this many pages in the WAL copies them into the database file
      * (an automatic checkpoint, on the event loop). Fewer checkpoints copy each busy index page fewer times
-     * (docs/benchmarks.md, "What a commit costs"); the WAL file grows to about this many 4 KiB pages.
+     * (docs/benchmarks.md, "Session 11"); the WAL file grows to about this many 4 KiB pages.
      */
     DB_WAL_AUTOCHECKPOINT_PAGES: z.coerce.number().int().min(100).max(100_000).default(10_000),
     /**

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { CredentialRecord, DirectorySnapshot, PassRecord, ResidentRecord } from './records/access';
 import { CredentialType, DeviceKind, PlaceKind } from '../contracts';
-import type { PrismaClient, RawDb } from './client';
+import { type PrismaClient, type RawDb, connectionPragmas } from './client';
 import type { AccessWrite, AccessWriteResult } from './access-rows';
 import { createPgAccessEventWriter } from './pg-access-writer';
 import type { Store } from './pg-client';
@@ -152,7 +152,7 @@ export function createAccessEventWriter(store: Store, opts: GroupCommitOptions):
  */
 function createSqliteAccessEventWriter(path: string, walAutocheckpointPages: number, opts: GroupCommitOptions): GroupCommit<AccessWrite, AccessWriteResult> & { close(): void } {
   const raw: RawDb = new Database(path);
-  for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 0', `wal_autocheckpoint = ${walAutocheckpointPages}`]) raw.pragma(p);
+  for (const p of connectionPragmas(walAutocheckpointPages, 'NORMAL')) raw.pragma(p);
   const sync = walSync(path);
   const insert = raw.prepare(
     `INSERT OR IGNORE INTO AccessEvent (id, deviceId, requestId, at, receivedAt, direction, credentialType, decision, reason, residentId, passId, householdId, offline)

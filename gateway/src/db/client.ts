@@ -15,7 +15,13 @@ export type RawDb = Database.Database;
  * included. The raw connection's writers retry with backoff (db/group-commit.ts, db/alert-writes.ts); Prisma's
  * statements retry asynchronously for a bounded time (db/non-blocking.ts), then fail as `isDatabaseBusy`.
  */
-const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'busy_timeout = 0', 'foreign_keys = ON'];
+/**
+ * The settings of every write connection to the gateway's SQLite file: the connections openDb makes (FULL) and the
+ * access writer's own (NORMAL, its fsync off the event loop: db/access.ts). 0 pages: no automatic checkpoint.
+ */
+export function connectionPragmas(walAutocheckpointPages: number, synchronous: 'FULL' | 'NORMAL' = 'FULL'): string[] {
+  return ['journal_mode = WAL', `synchronous = ${synchronous}`, 'busy_timeout = 0', 'foreign_keys = ON', `wal_autocheckpoint = ${walAutocheckpointPages}`];
+}
 
 /**
  * A commit past this many WAL pages checkpoints (SQLite's own default is 1,000): the gateway's default for
@@ -61,7 +67,7 @@ export async function openDb(path: string, opts: { busyWaitMs?: number; onBusy?:
   const adapter = nonBlocking(new PrismaBetterSQLite3({ url: `file:${path}` }), { maxWaitMs: opts.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS, ...(opts.onBusy ? { onBusy: opts.onBusy } : {}) });
   const prisma = new PrismaClient({ adapter });
   const walAutocheckpointPages = opts.walAutocheckpointPages ?? DEFAULT_WAL_AUTOCHECKPOINT_PAGES;
-  const pragmas = [...PRAGMAS, `wal_autocheckpoint = ${walAutocheckpointPages}`];
+  const pragmas = connectionPragmas(walAutocheckpointPages);
   for (const p of pragmas) await prisma.$queryRawUnsafe(`PRAGMA ${p}`);
   const raw = new Database(path);
   if (!raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get()) {
